@@ -1,0 +1,114 @@
+/**
+ * Shared vocabulary of the DHT core. Nothing here knows about gRPC, Connect or disks:
+ * real peers plug in a gRPC transport and an LMDB store, tests and simulations plug in
+ * the in-memory ones from this package.
+ */
+
+/** A 256-bit ID or ring position as 64 lowercase hex characters (peer IDs, SHA-256 of record keys). */
+export type NodeId = string;
+
+/** How to reach a peer. */
+export interface Contact {
+  id: NodeId;
+  /** host:port of its peer-to-peer (gRPC) endpoint. */
+  address: string;
+  /** host:port of its public HTTP endpoint; "" when unknown. */
+  httpAddress: string;
+}
+
+/** Hybrid logical clock reading plus writer: totally ordered, larger wins (last writer wins). */
+export interface Version {
+  wallMs: number;
+  logical: number;
+  writer: NodeId;
+}
+
+/** A value with its version. A tombstone (delete) has an empty value. */
+export interface DhtRecord {
+  key: string;
+  value: Uint8Array;
+  version: Version;
+  tombstone: boolean;
+}
+
+/** Options for one remote call. Every remote call has a deadline. */
+export interface CallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface FindValueResult {
+  /** Present when the remote holds the key (tombstones included). */
+  record?: DhtRecord;
+  /** The contacts the remote knows closest to the key's position. */
+  contacts: Contact[];
+}
+
+export interface StoreResult {
+  /** True when the record was newer than the remote's copy and is now stored durably. */
+  applied: boolean;
+  /** The version the remote holds after the call. */
+  current: Version;
+}
+
+/**
+ * The transport seam: how the core sends requests to other peers. Implementations attach
+ * the local peer's identity to every request, check that the responder is the peer `to.id`
+ * names, and fail with a ConnectError (code unavailable, deadline_exceeded, …) otherwise.
+ */
+export interface Transport {
+  ping(to: Contact, opts: CallOptions): Promise<void>;
+  findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]>;
+  findValue(to: Contact, key: string, opts: CallOptions): Promise<FindValueResult>;
+  store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult>;
+}
+
+/**
+ * What a peer answers to incoming requests; the transport's server side calls it after it
+ * has validated the message and verified the sender. `from` is the verified sender.
+ */
+export interface PeerRpcHandler {
+  onPing(from: Contact): void;
+  onFindNode(from: Contact, target: NodeId): Contact[];
+  onFindValue(from: Contact, key: string): Promise<FindValueResult>;
+  onStore(from: Contact, record: DhtRecord): Promise<StoreResult>;
+}
+
+/** Summary of a stored record, for listings (no value). */
+export interface RecordInfo {
+  key: string;
+  position: NodeId;
+  version: Version;
+  tombstone: boolean;
+  sizeBytes: number;
+}
+
+/** Durable record storage. merge() must be atomic: read, compare versions, write. */
+export interface RecordStore {
+  get(key: string): Promise<DhtRecord | undefined>;
+  /** Stores the record if its version is newer than the held one (last writer wins). */
+  merge(record: DhtRecord): Promise<StoreResult>;
+  /** Removes a key outright (hand-off, tombstone collection). */
+  remove(key: string): Promise<void>;
+  /** Records in key order, starting after `after`, at most `limit`, optionally filtered by prefix. */
+  list(opts: { after?: string; limit: number; prefix?: string }): Promise<RecordInfo[]>;
+  /** Number of records held (tombstones included). */
+  count(): number;
+}
+
+/** Source of time, injectable so tests and simulations control it. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Minimal structured logger (pino-compatible subset). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
