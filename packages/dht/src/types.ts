@@ -112,3 +112,53 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** One request of an iterative lookup, as it happened (feeds logs, metrics and the dashboard's trace). */
+export interface LookupStep {
+  peer: Contact;
+  /** The peer that told us about this one; undefined for contacts from our own routing table. */
+  via?: NodeId;
+  /** Milliseconds from the start of the lookup until the request was sent. */
+  sentAtMs: number;
+  durationMs: number;
+  ok: boolean;
+  /** Error code when !ok (e.g. "deadline_exceeded", "unavailable"). */
+  error?: string;
+  /** How many returned contacts were closer than any seen before. */
+  closerContacts: number;
+  /** FindValue lookups: whether the peer returned a record. */
+  hadRecord: boolean;
+}
+
+export interface LookupResult {
+  target: NodeId;
+  /** Remote contacts that answered, closest to target first (self never included). */
+  closest: Contact[];
+  /** FindValue lookups: for each peer that answered, the record it held (null: none). */
+  records: Map<NodeId, DhtRecord | null>;
+  steps: LookupStep[];
+  totalMs: number;
+  /** Longest chain of "A told us about B" among the peers that answered. */
+  hops: number;
+}
+
+export interface LookupOptions {
+  /** Stop once this many of the closest contacts seen have answered (and none closer is pending). */
+  wanted: number;
+  /** When set, the lookup sends FindValue(key) instead of FindNode(target). */
+  key?: string;
+}
+
+/**
+ * What replication needs from routing: the coordinator never touches k-buckets directly.
+ */
+export interface Router {
+  readonly self: Contact;
+  lookup(target: NodeId, opts: LookupOptions): Promise<LookupResult>;
+  /** The `n` contacts closest to target from the local routing table only (no network). */
+  closestKnown(target: NodeId, n: number): Contact[];
+  /** A remote call to this contact failed: demote it (suspect), evict after repeated failures. */
+  reportFailure(contact: Contact, error: unknown): void;
+  /** A remote call to this contact succeeded. */
+  reportSuccess(contact: Contact): void;
+}

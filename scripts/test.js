@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs every *.test.ts with node's built-in test runner (Node 20's --test does not expand
+// globs, so this script lists the files). Unit tests run from source through tsx with the
+// "source" export condition; integration tests spawn the built peer, so we build first.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const args = process.argv.slice(2);
+const unitOnly = args.includes("--unit");
+const filters = args.filter((a) => !a.startsWith("--"));
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist" || name === ".next" || name.startsWith(".")) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith(".test.ts")) out.push(relative(root, path));
+  }
+  return out;
+}
+
+function run(cmd, cmdArgs, env = {}) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+let files = ["packages", "apps"].flatMap((d) => findTests(join(root, d))).sort();
+if (unitOnly) files = files.filter((f) => !f.includes(".integration.") && !f.includes(".browser."));
+if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+
+if (!unitOnly && !filters.length) {
+  run("npx", ["buf", "lint"]);
+  run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
+}
+run("npx", ["tsc", "-b", "tsconfig.build.json"]);
+run(process.execPath, [
+  "--conditions=source",
+  "--import", "tsx",
+  "--test",
+  "--test-concurrency=1",
+  ...files,
+], { NEXT_TELEMETRY_DISABLED: "1" });
