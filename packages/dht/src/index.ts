@@ -1,0 +1,2 @@
+export * from "./types.js";
+export { compareVersions, isNewer } from "./replication/version.js";
