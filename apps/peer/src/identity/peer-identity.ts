@@ -1,0 +1,78 @@
+/**
+ * A peer's long-term identity: an Ed25519 key pair. The peer ID is derived from the public
+ * key, so an ID cannot be claimed without the private key (see signed-contact.ts).
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import type { NodeId } from "@p2p/dht";
+
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows it. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+export const ED25519_PUBLIC_KEY_BYTES = 32;
+export const ED25519_SIGNATURE_BYTES = 64;
+
+/** The peer ID of a raw Ed25519 public key: SHA-256 of its 32 bytes, lowercase hex. */
+export function nodeIdOfPublicKey(publicKey: Uint8Array): NodeId {
+  return createHash("sha256").update(publicKey).digest("hex");
+}
+
+/**
+ * Checks an Ed25519 signature made with a raw 32-byte public key. Returns false (never
+ * throws) for a key or signature of the wrong length or a key that is not a curve point.
+ */
+export function verifyEd25519(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  try {
+    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
+    return verify(null, data, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+export class PeerIdentity {
+  /** SHA-256 of the raw public key, 64 lowercase hex characters. */
+  readonly id: NodeId;
+  /** The raw 32-byte Ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  readonly #privateKey: KeyObject;
+
+  private constructor(privateKey: KeyObject) {
+    this.#privateKey = privateKey;
+    const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+    this.publicKey = new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
+    this.id = nodeIdOfPublicKey(this.publicKey);
+  }
+
+  /** A fresh random identity (first start of a peer). */
+  static generate(): PeerIdentity {
+    return new PeerIdentity(generateKeyPairSync("ed25519").privateKey);
+  }
+
+  /**
+   * Restores an identity from the bytes exportPrivateKey() returned.
+   * @throws Error naming the problem when the bytes are not a PKCS#8 Ed25519 private key.
+   */
+  static fromPrivateKey(pkcs8Der: Uint8Array): PeerIdentity {
+    let key: KeyObject;
+    try {
+      key = createPrivateKey({ key: Buffer.from(pkcs8Der), format: "der", type: "pkcs8" });
+    } catch (err) {
+      throw new Error("identity key: not a PKCS#8 DER private key", { cause: err });
+    }
+    if (key.asymmetricKeyType !== "ed25519") {
+      throw new Error(`identity key: expected an Ed25519 key, got ${key.asymmetricKeyType ?? "unknown"}`);
+    }
+    return new PeerIdentity(key);
+  }
+
+  /** The private key as PKCS#8 DER, for the data dir. Secret: never log or send it. */
+  exportPrivateKey(): Uint8Array {
+    return new Uint8Array(this.#privateKey.export({ format: "der", type: "pkcs8" }));
+  }
+
+  /** A 64-byte Ed25519 signature of `data`. */
+  sign(data: Uint8Array): Uint8Array {
+    return new Uint8Array(sign(null, data, this.#privateKey));
+  }
+}
