@@ -1,0 +1,66 @@
+/** The client operations a coordinator serves. */
+export type Operation = "put" | "get" | "delete";
+
+export interface OperationSnapshot {
+  /** Calls since start, errors included. */
+  count: number;
+  /** Calls that failed (a get answered "not found" is not an error). */
+  errors: number;
+  /** Latency percentiles over the most recent `window` calls, in ms; 0 before any call. */
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export type OperationStatsSnapshot = Record<Operation, OperationSnapshot>;
+
+/** Latencies of the last N calls in a fixed ring buffer: bounded memory, recent behaviour. */
+class LatencyWindow {
+  readonly #samples: Float64Array;
+  #next = 0;
+  #filled = 0;
+
+  constructor(size: number) {
+    this.#samples = new Float64Array(size);
+  }
+
+  add(ms: number): void {
+    this.#samples[this.#next] = ms;
+    this.#next = (this.#next + 1) % this.#samples.length;
+    if (this.#filled < this.#samples.length) this.#filled++;
+  }
+
+  /** Nearest-rank percentiles; sorting ≤ window samples per snapshot is cheap next to a scrape interval. */
+  percentiles(qs: number[]): number[] {
+    if (this.#filled === 0) return qs.map(() => 0);
+    const sorted = this.#samples.slice(0, this.#filled).sort();
+    return qs.map((q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+  }
+}
+
+/** Per-operation counts, errors and latency percentiles for the Stats API. */
+export class OperationStats {
+  readonly #ops = new Map<Operation, { count: number; errors: number; latency: LatencyWindow }>();
+
+  /** @param window how many recent latencies to keep per operation (default 1024). */
+  constructor(window = 1024) {
+    for (const op of ["put", "get", "delete"] as const) {
+      this.#ops.set(op, { count: 0, errors: 0, latency: new LatencyWindow(window) });
+    }
+  }
+
+  record(op: Operation, durationMs: number, ok: boolean): void {
+    const s = this.#ops.get(op)!;
+    s.count++;
+    if (!ok) s.errors++;
+    s.latency.add(durationMs);
+  }
+
+  snapshot(): OperationStatsSnapshot {
+    const out = {} as OperationStatsSnapshot;
+    for (const [op, s] of this.#ops) {
+      const [p50Ms, p99Ms] = s.latency.percentiles([0.5, 0.99]);
+      out[op] = { count: s.count, errors: s.errors, p50Ms: p50Ms!, p99Ms: p99Ms! };
+    }
+    return out;
+  }
+}
