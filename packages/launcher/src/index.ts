@@ -1,0 +1,17 @@
+/**
+ * @p2p/launcher: starts, watches and stops real peer daemon processes. The fleet controller
+ * runs on it, and so does every integration test (`startNetwork`).
+ */
+export { startPeer, PeerProcess, PeerStartError, describeExit } from "./peer-process.js";
+export type { StartPeerOptions, PeerExit, PeerProcessState } from "./peer-process.js";
+export { startNetwork } from "./network.js";
+export type { Network, StartNetworkOptions } from "./network.js";
+export { parseReadyLine } from "./ready-line.js";
+export type { PeerReady } from "./ready-line.js";
+export { LineRing, LineSplitter } from "./log-lines.js";
+export { isPortFree, portOrAny, isAddressInUse } from "./ports.js";
+export { defaultPeerMain, assertPeerMainExists } from "./peer-binary.js";
+export { waitFor } from "./wait-for.js";
+export type { WaitForOptions } from "./wait-for.js";
+export { nodeClient } from "./node-client.js";
+export type { NodeClient } from "./node-client.js";

@@ -1,0 +1,18 @@
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { NodeService } from "@p2p/proto/node";
+
+export type NodeClient = Client<typeof NodeService>;
+
+/**
+ * A Connect client for a peer's public NodeService at `httpAddress` (host:port). Every call
+ * gets `timeoutMs` (default 5000) as its deadline unless the call passes its own.
+ */
+export function nodeClient(httpAddress: string, options: { timeoutMs?: number } = {}): NodeClient {
+  const transport = createConnectTransport({
+    baseUrl: `http://${httpAddress}`,
+    httpVersion: "1.1",
+    defaultTimeoutMs: options.timeoutMs ?? 5000,
+  });
+  return createClient(NodeService, transport);
+}

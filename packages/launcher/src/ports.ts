@@ -1,0 +1,26 @@
+import { createServer } from "node:net";
+
+/**
+ * True when `port` can be bound on `host` right now. Only a hint: another process may take
+ * the port before the peer binds it, so callers still handle EADDRINUSE (see
+ * `isAddressInUse`). Port 0 is always "free".
+ */
+export function isPortFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** `preferred` when it is free on `host`, otherwise 0 (the OS picks; the ready line tells which). */
+export async function portOrAny(host: string, preferred: number | undefined): Promise<number> {
+  if (!preferred) return 0;
+  return (await isPortFree(host, preferred)) ? preferred : 0;
+}
+
+/** True when a peer's last log lines say it could not bind its port. */
+export function isAddressInUse(lines: readonly string[]): boolean {
+  return lines.some((l) => l.includes("EADDRINUSE"));
+}
