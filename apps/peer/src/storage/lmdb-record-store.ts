@@ -1,0 +1,128 @@
+/**
+ * RecordStore on an LMDB sub-database. Keys are the record keys as UTF-8 bytes (so listing
+ * order is byte order, the same on every peer); values use record-codec's binary layout.
+ */
+import { createHash } from "node:crypto";
+import type { Database } from "lmdb";
+import { isNewer } from "@p2p/dht";
+import type { DhtRecord, RecordInfo, RecordStore, StoreResult } from "@p2p/dht";
+import { decodeRecordHeader, decodeRecordValue, encodeRecordValue } from "./record-codec.js";
+
+/** LMDB's compiled-in key limit in lmdb-js. */
+export const LMDB_MAX_KEY_BYTES = 1978;
+
+export interface LmdbRecordStoreOptions {
+  /**
+   * Resolve merge()/remove() only once the commit is also fsynced. Default false: a commit
+   * is visible and survives the process being killed (the pages are in the OS), and lmdb's
+   * overlapping sync flushes it moments later; waiting for the flush as well protects
+   * against power loss at the cost of one fsync of latency per write batch.
+   */
+  waitForFlush?: boolean;
+}
+
+/** The records sub-database as opened by openPeerDatabase: binary keys, binary values. */
+export type RecordsDatabase = Database<Uint8Array, Uint8Array>;
+
+function keyBytes(key: string): Buffer {
+  const bytes = Buffer.from(key, "utf8");
+  if (bytes.length === 0) throw new RangeError("record key: must not be empty");
+  if (bytes.length > LMDB_MAX_KEY_BYTES) {
+    throw new RangeError(`record key: at most ${LMDB_MAX_KEY_BYTES} bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}
+
+/** The smallest byte string greater than every string starting with `prefix`; undefined if none. */
+function prefixEnd(prefix: Buffer): Buffer | undefined {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i]!++;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
+export function recordPosition(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+export class LmdbRecordStore implements RecordStore {
+  readonly #db: RecordsDatabase;
+  readonly #waitForFlush: boolean;
+
+  constructor(db: RecordsDatabase, opts: LmdbRecordStoreOptions = {}) {
+    this.#db = db;
+    this.#waitForFlush = opts.waitForFlush ?? false;
+  }
+
+  async get(key: string): Promise<DhtRecord | undefined> {
+    // With the binary encoding get() returns a fresh copy, so the value view stays valid.
+    const bytes = this.#db.get(keyBytes(key));
+    return bytes === undefined ? undefined : decodeRecordValue(key, bytes);
+  }
+
+  /**
+   * Last writer wins, atomically: the read, the comparison and the write run inside one
+   * LMDB write transaction, and the promise resolves after that transaction committed.
+   */
+  async merge(record: DhtRecord): Promise<StoreResult> {
+    const k = keyBytes(record.key);
+    const encoded = encodeRecordValue(record);
+    const result = await this.#db.transaction((): StoreResult => {
+      const held = this.#db.get(k);
+      const heldVersion = held === undefined ? undefined : decodeRecordHeader(held).version;
+      if (heldVersion !== undefined && !isNewer(record.version, heldVersion)) {
+        return { applied: false, current: heldVersion };
+      }
+      this.#db.put(k, encoded);
+      return { applied: true, current: record.version };
+    });
+    if (result.applied && this.#waitForFlush) await this.#db.flushed;
+    return result;
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.#db.remove(keyBytes(key));
+    if (this.#waitForFlush) await this.#db.flushed;
+  }
+
+  async list(opts: { after?: string; limit: number; prefix?: string }): Promise<RecordInfo[]> {
+    if (!Number.isSafeInteger(opts.limit) || opts.limit < 0) {
+      throw new RangeError(`limit: must be a non-negative integer, got ${opts.limit}`);
+    }
+    if (opts.limit === 0) return [];
+    let start: Buffer | undefined;
+    let end: Buffer | undefined;
+    if (opts.prefix !== undefined && opts.prefix !== "") {
+      start = Buffer.from(opts.prefix, "utf8");
+      end = prefixEnd(start);
+    }
+    if (opts.after !== undefined && opts.after !== "") {
+      // The smallest key strictly after `after` is `after` followed by a zero byte.
+      const afterStart = Buffer.concat([Buffer.from(opts.after, "utf8"), Buffer.from([0])]);
+      if (start === undefined || Buffer.compare(afterStart, start) > 0) start = afterStart;
+    }
+    if (start !== undefined && end !== undefined && Buffer.compare(start, end) >= 0) return [];
+    const out: RecordInfo[] = [];
+    for (const { key, value } of this.#db.getRange({ start, end, limit: opts.limit })) {
+      const keyString = Buffer.from(key).toString("utf8");
+      const header = decodeRecordHeader(value);
+      out.push({
+        key: keyString,
+        position: recordPosition(keyString),
+        version: header.version,
+        tombstone: header.tombstone,
+        sizeBytes: value.length - header.valueOffset,
+      });
+    }
+    return out;
+  }
+
+  /** O(1): LMDB keeps the entry count of every database in its B-tree header. */
+  count(): number {
+    return (this.#db.getStats() as { entryCount: number }).entryCount;
+  }
+}

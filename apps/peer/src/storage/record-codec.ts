@@ -1,0 +1,65 @@
+/**
+ * Binary layout of a record value in LMDB. The key is the LMDB key, so it is not repeated.
+ * A fixed header lets list() read a record's version and size without copying its value.
+ *
+ *   offset 0   u8      format (1)
+ *          1   u8      flags (bit 0: tombstone)
+ *          2   f64 LE  version.wallMs   (f64: exact for integers up to 2^53, like the JS number)
+ *         10   f64 LE  version.logical
+ *         18   u8      writer length n (bytes of UTF-8, ≤ 255)
+ *         19   n       writer
+ *     19 + n   …       value
+ */
+import type { DhtRecord, Version } from "@p2p/dht";
+
+const FORMAT = 1;
+const FLAG_TOMBSTONE = 1;
+const FIXED_HEADER = 19;
+
+export interface DecodedHeader {
+  version: Version;
+  tombstone: boolean;
+  /** Byte offset where the value starts. */
+  valueOffset: number;
+}
+
+/** Encodes a record's version, flag and value (not its key). Throws on a writer longer than 255 bytes. */
+export function encodeRecordValue(record: DhtRecord): Uint8Array {
+  const writer = Buffer.from(record.version.writer, "utf8");
+  if (writer.length > 255) throw new RangeError(`version.writer: at most 255 bytes, got ${writer.length}`);
+  const out = Buffer.allocUnsafe(FIXED_HEADER + writer.length + record.value.length);
+  out[0] = FORMAT;
+  out[1] = record.tombstone ? FLAG_TOMBSTONE : 0;
+  out.writeDoubleLE(record.version.wallMs, 2);
+  out.writeDoubleLE(record.version.logical, 10);
+  out[18] = writer.length;
+  writer.copy(out, FIXED_HEADER);
+  out.set(record.value, FIXED_HEADER + writer.length);
+  return out;
+}
+
+/** Reads the header of a stored value; throws when the bytes are not in a known format. */
+export function decodeRecordHeader(bytes: Uint8Array): DecodedHeader {
+  if (bytes.length < FIXED_HEADER || bytes[0] !== FORMAT) {
+    throw new Error(`stored record: unknown format ${bytes[0]} (length ${bytes.length})`);
+  }
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const writerLength = buf[18]!;
+  const valueOffset = FIXED_HEADER + writerLength;
+  if (buf.length < valueOffset) throw new Error("stored record: truncated writer");
+  return {
+    tombstone: (buf[1]! & FLAG_TOMBSTONE) !== 0,
+    version: {
+      wallMs: buf.readDoubleLE(2),
+      logical: buf.readDoubleLE(10),
+      writer: buf.toString("utf8", FIXED_HEADER, valueOffset),
+    },
+    valueOffset,
+  };
+}
+
+/** Decodes a full record. The value is a view into `bytes`, which callers must not reuse. */
+export function decodeRecordValue(key: string, bytes: Uint8Array): DhtRecord {
+  const { version, tombstone, valueOffset } = decodeRecordHeader(bytes);
+  return { key, value: bytes.subarray(valueOffset), version, tombstone };
+}
