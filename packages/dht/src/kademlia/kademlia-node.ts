@@ -1,0 +1,244 @@
+/**
+ * A Kademlia node: routing table upkeep (learning contacts, ping-before-evict, periodic bucket
+ * refresh), iterative lookups, the join procedure, and the routing side of incoming requests.
+ * It implements Router, which is all replication sees of routing.
+ */
+import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router, type Transport } from "../types.js";
+import type { LookupListener } from "./lookup-events.js";
+import { errorCodeOf, iterativeLookup } from "./lookup.js";
+import { bucketIndex, isNodeId, randomIdInBucket } from "./node-id.js";
+import { RoutingTable } from "./routing-table.js";
+
+export interface KademliaComponents {
+  /** This node's contact; never stored in its own table. */
+  self: Contact;
+  transport: Transport;
+  clock?: Clock;
+  logger?: Logger;
+  /** Floats in [0, 1), for refresh targets; seed it for reproducible simulations. Default crypto randomness. */
+  random?: () => number;
+  /** Receives every lookup's events (logs, metrics, dashboard trace). */
+  onLookupEvent?: LookupListener;
+}
+
+export interface KademliaOptions {
+  /** Bucket size and replication parameter K. Default 20 (the paper's value). */
+  k?: number;
+  /** Lookup requests in flight at once. Default 3 (the paper's α). */
+  alpha?: number;
+  /** Deadline of every remote call the node makes (lookups and pings), in ms. Default 2000:
+   * far above a loopback or LAN round trip, short enough that a dead peer costs little. */
+  rpcTimeoutMs?: number;
+  /** A bucket with no lookup in its range for this long is refreshed. Default 15 min; the
+   * paper's hour assumes much longer-lived peers than a test fleet has. */
+  refreshIntervalMs?: number;
+  /** Consecutive failed calls before a contact is evicted. Default 3. */
+  maxFailures?: number;
+  /** Newcomers kept per full bucket for when a contact is evicted. Default 5. */
+  replacementCacheSize?: number;
+  /** Cap on requests per lookup. Default 8·k (160): a 10,000-node lookup needs about 30-50. */
+  maxLookupRequests?: number;
+}
+
+/** A local preset with short timeouts for tests and a fleet on loopback. */
+export const localKademliaOptions: KademliaOptions = { rpcTimeoutMs: 500, refreshIntervalMs: 60_000 };
+
+export class KademliaNode implements Router {
+  readonly self: Contact;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly random: (() => number) | undefined;
+  private readonly onLookupEvent: LookupListener | undefined;
+  private readonly table: RoutingTable;
+  private readonly alpha: number;
+  private readonly rpcTimeoutMs: number;
+  private readonly refreshIntervalMs: number;
+  private readonly maxLookupRequests: number;
+  /** Buckets with a ping-before-evict in flight: at most one per bucket, so a flood of
+   * newcomers costs at most 256 pings, the rest wait in the bounded replacement caches. */
+  private readonly pinging = new Set<number>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private stopped = false;
+  private lookupCounter = 0;
+
+  constructor(components: KademliaComponents, options: KademliaOptions = {}) {
+    if (!isNodeId(components.self.id)) throw new TypeError("KademliaNode: self.id must be 64 lowercase hex characters");
+    this.self = { ...components.self };
+    this.transport = components.transport;
+    this.clock = components.clock ?? systemClock;
+    this.logger = components.logger ?? silentLogger;
+    this.random = components.random;
+    this.onLookupEvent = components.onLookupEvent;
+    const k = options.k ?? 20;
+    this.alpha = options.alpha ?? 3;
+    this.rpcTimeoutMs = options.rpcTimeoutMs ?? 2000;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 15 * 60_000;
+    this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
+    for (const [name, v] of Object.entries({ alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests })) {
+      if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);
+    }
+    this.table = new RoutingTable(this.self.id, {
+      k,
+      maxFailures: options.maxFailures ?? 3,
+      replacementCacheSize: options.replacementCacheSize ?? 5,
+      clock: this.clock,
+    });
+  }
+
+  /** The routing table, for introspection (buckets()) and persistence (snapshot()/restore()). */
+  get routingTable(): RoutingTable {
+    return this.table;
+  }
+
+  get k(): number {
+    return this.table.k;
+  }
+
+  /**
+   * We heard from `contact` (a verified incoming message or a reply). Known contacts move to
+   * the tail of their bucket; newcomers fill free slots; for a full bucket the newcomer waits
+   * in the replacement cache while the least-recently-seen contact is pinged: if it answers
+   * it stays (§2.2: old live contacts are the most reliable), otherwise it is evicted and the
+   * newest replacement takes its place. Never throws for a malformed contact (it is ignored).
+   */
+  learn(contact: Contact): void {
+    if (!contact || !isNodeId(contact.id) || typeof contact.address !== "string" || contact.address === "") return;
+    const r = this.table.touch(contact);
+    if (typeof r !== "object") return;
+    this.table.addReplacement(contact);
+    const index = bucketIndex(this.self.id, contact.id);
+    if (this.pinging.has(index) || this.stopped) return;
+    this.pinging.add(index);
+    void this.pingLeastRecentlySeen(r.full).finally(() => this.pinging.delete(index));
+  }
+
+  private async pingLeastRecentlySeen(lrs: Contact): Promise<void> {
+    try {
+      await this.transport.ping(lrs, { timeoutMs: this.rpcTimeoutMs });
+      this.table.markSuccess(lrs);
+    } catch (err) {
+      const { promoted } = this.table.remove(lrs.id);
+      this.logger.debug({ peer: lrs.id, error: errorCodeOf(err), promoted: promoted?.id }, "evicted unresponsive contact");
+    }
+  }
+
+  /**
+   * Iterative lookup of `target` (FindValue when `opts.key` is set); see iterativeLookup.
+   * Responders are learned, failures reported; `listener` gets this lookup's events in
+   * addition to the node-wide onLookupEvent.
+   */
+  lookup(target: NodeId, opts: LookupOptions, listener?: LookupListener): Promise<LookupResult> {
+    if (isNodeId(target) && target !== this.self.id) this.table.markRefreshed(bucketIndex(this.self.id, target));
+    const nodeListener = this.onLookupEvent;
+    const both: LookupListener | undefined =
+      nodeListener && listener ? (e) => (nodeListener(e), listener(e)) : (nodeListener ?? listener);
+    return iterativeLookup(
+      target,
+      opts,
+      {
+        self: this.self,
+        transport: this.transport,
+        clock: this.clock,
+        seeds: isNodeId(target) ? this.table.closest(target, Math.max(opts.wanted, this.alpha)) : [],
+        isSuspect: (id) => this.table.isSuspect(id),
+        onResponse: (peer) => this.reportSuccess(peer),
+        onFailure: (peer, err) => this.reportFailure(peer, err),
+        lookupId: ++this.lookupCounter,
+        ...(both ? { listener: both } : {}),
+      },
+      { alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, maxRequests: this.maxLookupRequests, maxContactsPerReply: this.table.k },
+    );
+  }
+
+  closestKnown(target: NodeId, n: number): Contact[] {
+    return isNodeId(target) ? this.table.closest(target, n) : [];
+  }
+
+  reportFailure(contact: Contact, error: unknown): void {
+    const outcome = this.table.markFailure(contact.id);
+    if (typeof outcome === "object") {
+      this.logger.debug({ peer: contact.id, error: errorCodeOf(error), promoted: outcome.promoted?.id }, "evicted failing contact");
+    }
+  }
+
+  reportSuccess(contact: Contact): void {
+    this.learn(contact);
+  }
+
+  /**
+   * Joins the network (Kademlia §2.3): learns `seeds` (contacts the caller has already reached,
+   * so their IDs are verified), looks up its own ID to meet its neighbours, then refreshes
+   * every bucket farther than its closest neighbour. Returns the self-lookup's result; rejects
+   * with an Error when no seed answered.
+   */
+  async bootstrap(seeds: readonly Contact[]): Promise<LookupResult> {
+    for (const s of seeds) this.learn(s);
+    const result = await this.lookup(this.self.id, { wanted: this.k });
+    if (seeds.length > 0 && result.closest.length === 0) {
+      throw new Error(`bootstrap: none of ${seeds.length} seed(s) answered`);
+    }
+    const nearest = this.table.closest(this.self.id, 1)[0];
+    if (nearest) {
+      const upTo = bucketIndex(this.self.id, nearest.id);
+      for (let i = upTo - 1; i >= 0 && !this.stopped; i--) {
+        await this.lookup(randomIdInBucket(this.self.id, i, this.random), { wanted: this.k });
+      }
+    }
+    this.logger.info({ contacts: this.table.size, hops: result.hops, steps: result.steps.length }, "bootstrap finished");
+    return result;
+  }
+
+  /**
+   * Refreshes, one lookup at a time, every bucket up to the deepest non-empty one that saw no
+   * lookup for `refreshIntervalMs` (§2.3). Concurrent calls share one run.
+   */
+  refreshStaleBuckets(): Promise<void> {
+    this.refreshing ??= this.runRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async runRefresh(): Promise<void> {
+    const infos = this.table.buckets().filter((b) => b.contacts.length > 0);
+    const deepest = infos.reduce((m, b) => Math.max(m, b.index), -1);
+    const now = this.clock.now();
+    for (let i = 0; i <= deepest && !this.stopped; i++) {
+      if (now - this.table.refreshedAtMs(i) < this.refreshIntervalMs) continue;
+      try {
+        await this.lookup(randomIdInBucket(this.self.id, i, this.random), { wanted: this.k });
+      } catch (err) {
+        this.logger.warn({ bucket: i, err }, "bucket refresh failed");
+      }
+    }
+  }
+
+  /** Starts the periodic bucket refresh (the timer does not keep the process alive). */
+  start(): void {
+    this.stopped = false;
+    if (this.refreshTimer) return;
+    // Checking a few times per interval bounds how stale a bucket gets to 1.25 intervals.
+    this.refreshTimer = setInterval(() => void this.refreshStaleBuckets(), Math.max(1000, this.refreshIntervalMs / 4));
+    this.refreshTimer.unref();
+  }
+
+  /** Stops the refresh timer and waits for a running refresh to end; lookups already running finish on their own deadlines. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    await this.refreshing;
+  }
+
+  /** Incoming Ping: nothing to answer beyond liveness (the caller learns `from` separately). */
+  handlePing(_from: Contact): void {}
+
+  /**
+   * Incoming FindNode: up to k known contacts closest to `target`, never the requester
+   * itself. The transport's server side validates `target` and calls learn(from) itself.
+   */
+  handleFindNode(from: Contact, target: NodeId): Contact[] {
+    if (!isNodeId(target)) return [];
+    return this.table.closest(target, this.table.k, new Set([from.id]));
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The routing table: 256 k-buckets indexed by the length of the prefix a contact shares with
+ * self (Kademlia §2.2). Pure state, no I/O: ping-before-evict and refresh live in KademliaNode.
+ */
+import { systemClock, type Clock, type Contact, type NodeId } from "../types.js";
+import { KBucket, type BucketEntry, type TouchResult } from "./k-bucket.js";
+import { bucketIndex, ID_BITS, idToBigInt, isNodeId } from "./node-id.js";
+
+export interface RoutingTableOptions {
+  /** Contacts per bucket (Kademlia's K). Default 20, the paper's choice for its churn model. */
+  k?: number;
+  /** Consecutive failed calls after which a contact is evicted. Default 3: one lost packet or
+   * a slow GC pause should not drop a good contact, a dead one goes within a few calls. */
+  maxFailures?: number;
+  /** Newcomers remembered per full bucket, promoted when a contact is evicted. Default 5. */
+  replacementCacheSize?: number;
+  clock?: Clock;
+}
+
+/** One bucket as shown by introspection (dashboard, persistence, debugging). */
+export interface BucketInfo {
+  index: number;
+  contacts: BucketEntry[];
+  replacements: number;
+  /** When a lookup last targeted this bucket's range (0: never). */
+  refreshedAtMs: number;
+}
+
+/** What touch() did; "self" when asked to insert our own ID (never stored). */
+export type TableTouchResult = TouchResult | "self";
+
+/** What markFailure() did to the contact. */
+export type FailureOutcome = "unknown" | "suspect" | { evicted: Contact; promoted?: Contact };
+
+export class RoutingTable {
+  readonly k: number;
+  readonly maxFailures: number;
+  readonly replacementCacheSize: number;
+  private readonly clock: Clock;
+  private readonly table: (KBucket | undefined)[] = new Array(ID_BITS);
+  private readonly refreshedAt: number[] = new Array<number>(ID_BITS).fill(0);
+  private count = 0;
+
+  constructor(
+    readonly selfId: NodeId,
+    options: RoutingTableOptions = {},
+  ) {
+    if (!isNodeId(selfId)) throw new TypeError("RoutingTable: selfId must be 64 lowercase hex characters");
+    this.k = options.k ?? 20;
+    this.maxFailures = options.maxFailures ?? 3;
+    this.replacementCacheSize = options.replacementCacheSize ?? 5;
+    this.clock = options.clock ?? systemClock;
+    if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError("RoutingTable: k must be a positive integer");
+    if (!Number.isInteger(this.maxFailures) || this.maxFailures < 1) {
+      throw new RangeError("RoutingTable: maxFailures must be a positive integer");
+    }
+  }
+
+  /** Number of live contacts (replacements excluded). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bucket index for `id`; undefined for self. */
+  indexOf(id: NodeId): number | undefined {
+    return id === this.selfId ? undefined : bucketIndex(this.selfId, id);
+  }
+
+  /**
+   * We heard from `contact` (verified message or reply): refresh it or add it. When its bucket
+   * is full nothing changes and the least-recently-seen contact is returned (`{ full }`), for
+   * the caller to ping before evicting. Malformed IDs throw; self is ignored.
+   */
+  touch(contact: Contact): TableTouchResult {
+    if (!isNodeId(contact.id)) throw new TypeError("RoutingTable.touch: contact.id must be 64 lowercase hex characters");
+    if (contact.id === this.selfId) return "self";
+    const i = bucketIndex(this.selfId, contact.id);
+    let bucket = this.table[i];
+    if (!bucket) bucket = this.table[i] = new KBucket(this.k, this.replacementCacheSize);
+    const r = bucket.touch(contact, this.clock.now());
+    if (r === "added") this.count++;
+    return r;
+  }
+
+  /** Keeps a newcomer in its (full) bucket's replacement cache. */
+  addReplacement(contact: Contact): void {
+    const i = this.indexOf(contact.id);
+    if (i === undefined) return;
+    let bucket = this.table[i];
+    if (!bucket) bucket = this.table[i] = new KBucket(this.k, this.replacementCacheSize);
+    if (bucket.get(contact.id)) return;
+    bucket.addReplacement(contact, this.clock.now());
+  }
+
+  get(id: NodeId): BucketEntry | undefined {
+    if (!isNodeId(id) || id === this.selfId) return undefined;
+    const e = this.table[bucketIndex(this.selfId, id)]?.get(id);
+    return e ? { ...e } : undefined;
+  }
+
+  /** True when the contact is known and its last call(s) failed: lookups try it last. */
+  isSuspect(id: NodeId): boolean {
+    return (this.get(id)?.failures ?? 0) > 0;
+  }
+
+  /** Removes a contact outright, promoting a replacement. Returns whether it was present. */
+  remove(id: NodeId): { removed: boolean; promoted?: Contact } {
+    const i = this.indexOf(id);
+    const bucket = i === undefined ? undefined : this.table[i];
+    if (!bucket) return { removed: false };
+    const { removed, promoted } = bucket.remove(id);
+    if (!removed) return { removed: false };
+    if (!promoted) this.count--;
+    return promoted ? { removed: true, promoted } : { removed: true };
+  }
+
+  /** A call to `id` failed: mark it suspect, evict it after `maxFailures` in a row. */
+  markFailure(id: NodeId): FailureOutcome {
+    const i = this.indexOf(id);
+    const bucket = i === undefined ? undefined : this.table[i];
+    if (!bucket) return "unknown";
+    const failures = bucket.recordFailure(id);
+    if (failures === 0) return "unknown";
+    if (failures < this.maxFailures) return "suspect";
+    const entry = bucket.get(id)!;
+    const { promoted } = this.remove(id);
+    return promoted ? { evicted: entry.contact, promoted } : { evicted: entry.contact };
+  }
+
+  /** A call to the contact succeeded: it is alive, seen now, and no longer suspect. */
+  markSuccess(contact: Contact): TableTouchResult {
+    return this.touch(contact);
+  }
+
+  /** Records that a lookup covered bucket `index`'s range, so the periodic refresh skips it. */
+  markRefreshed(index: number, atMs = this.clock.now()): void {
+    if (index >= 0 && index < ID_BITS) this.refreshedAt[index] = atMs;
+  }
+
+  refreshedAtMs(index: number): number {
+    return this.refreshedAt[index] ?? 0;
+  }
+
+  /**
+   * The `n` known contacts closest to `target`, closest first, skipping ids in `exclude`.
+   * Uses the bucket structure: with i = bucketIndex(self, target), every contact of bucket i is
+   * closer to target than any contact elsewhere; buckets deeper than i come next (all at the
+   * same top distance bit), then buckets i-1, i-2, … each strictly farther than the previous.
+   * So only the buckets needed to reach n contacts are collected and sorted.
+   */
+  closest(target: NodeId, n: number, exclude?: ReadonlySet<NodeId>): Contact[] {
+    if (n <= 0) return [];
+    const t = idToBigInt(target);
+    const picked: { c: Contact; d: bigint }[] = [];
+    const take = (b: KBucket | undefined) => {
+      if (!b) return;
+      for (const c of b.contacts()) if (!exclude?.has(c.id)) picked.push({ c, d: idToBigInt(c.id) ^ t });
+    };
+    const i = target === this.selfId ? ID_BITS : bucketIndex(this.selfId, target);
+    take(this.table[i]);
+    if (picked.length < n) for (let j = i + 1; j < ID_BITS; j++) take(this.table[j]);
+    for (let j = i - 1; j >= 0 && picked.length < n; j--) take(this.table[j]);
+    picked.sort((x, y) => (x.d < y.d ? -1 : x.d > y.d ? 1 : 0));
+    return picked.slice(0, n).map((x) => x.c);
+  }
+
+  /** Every live contact, farthest bucket first, least-recently-seen first within a bucket. */
+  all(): Contact[] {
+    const out: Contact[] = [];
+    for (const b of this.table) if (b) out.push(...b.contacts());
+    return out;
+  }
+
+  /** Non-empty buckets (or buckets with replacements), for introspection. */
+  buckets(): BucketInfo[] {
+    const out: BucketInfo[] = [];
+    this.table.forEach((b, index) => {
+      if (!b || (b.size === 0 && b.replacementList().length === 0)) return;
+      out.push({
+        index,
+        contacts: b.list(),
+        replacements: b.replacementList().length,
+        refreshedAtMs: this.refreshedAt[index]!,
+      });
+    });
+    return out;
+  }
+
+  /** The live contacts, for saving to disk; restore() takes the same list back. */
+  snapshot(): Contact[] {
+    return this.all().map((c) => ({ ...c }));
+  }
+
+  /**
+   * Loads saved contacts (e.g. after a restart). Malformed entries and self are skipped;
+   * contacts that do not fit go to the replacement caches. Returns how many were added.
+   */
+  restore(contacts: readonly Contact[]): number {
+    let added = 0;
+    for (const c of contacts) {
+      if (!c || !isNodeId(c.id) || typeof c.address !== "string" || c.id === this.selfId) continue;
+      const contact: Contact = { id: c.id, address: c.address, httpAddress: typeof c.httpAddress === "string" ? c.httpAddress : "" };
+      const r = this.touch(contact);
+      if (r === "added") added++;
+      else if (typeof r === "object") this.addReplacement(contact);
+    }
+    return added;
+  }
+}
