@@ -1,0 +1,404 @@
+import { after, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MemoryRecordStore } from "../store/memory-store.js";
+import type {
+  CallOptions,
+  Contact,
+  DhtRecord,
+  FindValueResult,
+  LookupOptions,
+  LookupResult,
+  NodeId,
+  Router,
+  StoreResult,
+  Transport,
+} from "../types.js";
+import { ReplicationCoordinator } from "./coordinator.js";
+import type { ReplicationOptions } from "./options.js";
+import { HybridLogicalClock } from "./hlc.js";
+import { byDistance, sha256Hex } from "./position.js";
+import { RecordHandlers } from "./record-handlers.js";
+
+/**
+ * How a fake peer misbehaves. down: answers nothing (and lookups skip it); storeFails: Store
+ * is refused; storeHangs: Store never answers until its deadline (or the network closes);
+ * blackhole: Store never answers at all, ignoring the deadline (the coordinator must enforce it).
+ */
+type Fault = "down" | "storeFails" | "storeHangs" | "blackhole";
+
+interface FakeNode {
+  contact: Contact;
+  store: MemoryRecordStore;
+  clock: HybridLogicalClock;
+  handlers: RecordHandlers;
+  router: FakeRouter;
+  coordinator: ReplicationCoordinator;
+}
+
+/** A map of node id → handlers, with injectable faults; every pending call ends on close(). */
+class FakeNetwork {
+  readonly nodes = new Map<NodeId, FakeNode>();
+  readonly faults = new Map<NodeId, Fault>();
+  /** Store calls currently hanging, so a test can see that a put did not wait for them. */
+  readonly hanging = new Set<() => void>();
+
+  constructor(size: number, options: Partial<ReplicationOptions> = {}) {
+    for (let i = 0; i < size; i++) {
+      const id = sha256Hex(`node-${i}`);
+      const contact: Contact = { id, address: `mem:${i}`, httpAddress: "" };
+      const store = new MemoryRecordStore();
+      const clock = new HybridLogicalClock({ self: id });
+      const router = new FakeRouter(this, contact);
+      const handlers = new RecordHandlers({ router, store, clock });
+      const coordinator = new ReplicationCoordinator(
+        { router, transport: new FakeTransport(this, contact), store, clock },
+        options,
+      );
+      this.nodes.set(id, { contact, store, clock, handlers, router, coordinator });
+    }
+  }
+
+  /** Node ids closest to `key`'s position, over the whole network (the ground truth). */
+  closestTo(key: string, n: number): NodeId[] {
+    return byDistance([...this.nodes.values()].map((x) => x.contact), sha256Hex(key))
+      .slice(0, n)
+      .map((c) => c.id);
+  }
+
+  /** A node that is not among the `n` closest to `key`, so that every replica is remote. */
+  outsider(key: string, n: number): FakeNode {
+    return this.node(this.closestTo(key, this.nodes.size)[n]!);
+  }
+
+  node(id: NodeId): FakeNode {
+    return this.nodes.get(id)!;
+  }
+
+  async holders(key: string): Promise<NodeId[]> {
+    const out: NodeId[] = [];
+    for (const [id, n] of this.nodes) if (await n.store.get(key)) out.push(id);
+    return out.sort();
+  }
+
+  async close(): Promise<void> {
+    for (const end of [...this.hanging]) end();
+    await Promise.all([...this.nodes.values()].map((n) => n.coordinator.idle()));
+  }
+}
+
+class FakeTransport implements Transport {
+  constructor(
+    private readonly net: FakeNetwork,
+    private readonly self: Contact,
+  ) {}
+
+  async ping(to: Contact): Promise<void> {
+    this.#reachable(to);
+  }
+
+  async findNode(to: Contact, target: NodeId): Promise<Contact[]> {
+    return this.#reachable(to).router.closestKnown(target, 20);
+  }
+
+  async findValue(to: Contact, key: string): Promise<FindValueResult> {
+    return this.#reachable(to).handlers.handleFindValue(this.self, key);
+  }
+
+  async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
+    const node = this.#reachable(to);
+    const fault = this.net.faults.get(to.id);
+    if (fault === "storeFails") throw new ConnectError("store refused", Code.Unavailable);
+    if (fault === "storeHangs" || fault === "blackhole") await this.#hang(fault === "storeHangs" ? opts.timeoutMs : undefined);
+    return node.handlers.handleStore(this.self, record);
+  }
+
+  #reachable(to: Contact): FakeNode {
+    if (this.net.faults.get(to.id) === "down") throw new ConnectError("connection refused", Code.Unavailable);
+    return this.net.node(to.id);
+  }
+
+  /** Never resolves; rejects at the deadline (if given) or when the network closes. */
+  #hang(timeoutMs: number | undefined): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.net.hanging.delete(end);
+        reject(new ConnectError("deadline exceeded", Code.DeadlineExceeded));
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(end, timeoutMs);
+      this.net.hanging.add(end);
+    });
+  }
+}
+
+/** A Router whose lookup returns the true closest live contacts and, for FindValue, their records. */
+class FakeRouter implements Router {
+  readonly failures: NodeId[] = [];
+  readonly successes: NodeId[] = [];
+
+  constructor(
+    private readonly net: FakeNetwork,
+    readonly self: Contact,
+  ) {}
+
+  async lookup(target: NodeId, opts: LookupOptions): Promise<LookupResult> {
+    const closest = this.closestKnown(target, 20).filter((c) => this.net.faults.get(c.id) !== "down");
+    const records = new Map<NodeId, DhtRecord | null>();
+    if (opts.key !== undefined) {
+      for (const c of closest) {
+        const res = await this.net.node(c.id).handlers.handleFindValue(this.self, opts.key);
+        records.set(c.id, res.record ?? null);
+      }
+    }
+    return { target, closest, records, steps: [], totalMs: 1, hops: 1 };
+  }
+
+  closestKnown(target: NodeId, n: number): Contact[] {
+    const others = [...this.net.nodes.values()].map((x) => x.contact).filter((c) => c.id !== this.self.id);
+    return byDistance(others, target).slice(0, n);
+  }
+
+  reportFailure(contact: Contact): void {
+    this.failures.push(contact.id);
+  }
+
+  reportSuccess(contact: Contact): void {
+    this.successes.push(contact.id);
+  }
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+const sorted = (ids: NodeId[]) => [...ids].sort();
+
+function isConnectError(code: Code, message?: RegExp) {
+  return (e: unknown) => {
+    assert.ok(e instanceof ConnectError, `expected a ConnectError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.rawMessage, message);
+    return true;
+  };
+}
+
+describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
+  let net: FakeNetwork;
+  const networks: FakeNetwork[] = [];
+  const make = (options: Partial<ReplicationOptions> = {}) => {
+    net = new FakeNetwork(10, options);
+    networks.push(net);
+    return net;
+  };
+  beforeEach(() => make());
+  after(async () => {
+    await Promise.all(networks.map((n) => n.close()));
+  });
+
+  test("put then get returns the value; the record lands on exactly the R closest", async () => {
+    const key = "greeting";
+    const writer = net.outsider(key, 3);
+    const put = await writer.coordinator.put(key, text("hello"));
+    assert.equal(put.position, sha256Hex(key));
+    assert.deepEqual(sorted(put.replicas.map((c) => c.id)), sorted(net.closestTo(key, 3)));
+    assert.ok(put.acknowledgedBy.length >= 2);
+    await writer.coordinator.idle();
+    assert.deepEqual(await net.holders(key), sorted(net.closestTo(key, 3)));
+
+    const reader = net.node(net.closestTo(key, 10)[9]!);
+    const got = await reader.coordinator.get(key, { trace: true });
+    assert.equal(decode(got.record.value), "hello");
+    assert.deepEqual(got.record.version, put.version);
+    assert.equal(got.replicas.length, 3);
+    assert.ok(got.replicas.every((r) => r.answered && !r.repaired));
+    assert.deepEqual(got.trace, { steps: [], hops: 1, totalMs: 1 });
+  });
+
+  test("the coordinator writes itself through its store when it is a replica", async () => {
+    const key = "self-is-replica";
+    const writer = net.node(net.closestTo(key, 1)[0]!);
+    const put = await writer.coordinator.put(key, text("x"));
+    assert.ok(put.replicas.some((c) => c.id === writer.contact.id));
+    await writer.coordinator.idle();
+    assert.deepEqual(await net.holders(key), sorted(net.closestTo(key, 3)));
+  });
+
+  test("one failing replica: W acks suffice and the next closest takes its copy", async () => {
+    const key = "one-down";
+    const [a, b, c, fourth] = net.closestTo(key, 4);
+    net.faults.set(b!, "storeFails");
+    const writer = net.outsider(key, 4);
+    const put = await writer.coordinator.put(key, text("v"));
+    assert.ok(put.acknowledgedBy.length >= 2);
+    assert.ok(!put.acknowledgedBy.includes(b!));
+    await writer.coordinator.idle();
+    assert.deepEqual(await net.holders(key), sorted([a!, c!, fourth!]), "R copies still exist");
+    assert.ok(writer.router.failures.includes(b!), "the failure is reported to the router");
+    assert.ok(writer.router.successes.includes(a!));
+  });
+
+  test("a hung replica: the put resolves with W acks while the hung store is still pending", async () => {
+    make({ rpcTimeoutMs: 60_000 });
+    const key = "one-hung";
+    const [a, b, c] = net.closestTo(key, 3);
+    net.faults.set(c!, "storeHangs");
+    const writer = net.outsider(key, 3);
+    const put = await writer.coordinator.put(key, text("v"));
+    assert.deepEqual(sorted(put.acknowledgedBy), sorted([a!, b!]));
+    assert.equal(net.hanging.size, 1, "resolved without waiting for the hung replica");
+    await net.close(); // ends the hung call; the fallback then writes the 4th closest
+  });
+
+  test("a replica that ignores its deadline is cut off by the coordinator's own deadline", async () => {
+    make({ rpcTimeoutMs: 20 });
+    const key = "blackhole";
+    const [a, b, c, fourth] = net.closestTo(key, 4);
+    net.faults.set(a!, "blackhole");
+    const writer = net.outsider(key, 4);
+    await writer.coordinator.put(key, text("v"));
+    await writer.coordinator.idle();
+    assert.deepEqual(await net.holders(key), sorted([b!, c!, fourth!]));
+    assert.ok(writer.router.failures.includes(a!));
+    for (const end of [...net.hanging]) end();
+  });
+
+  test("fewer than W acknowledgements → UNAVAILABLE naming how many acked", async () => {
+    const key = "quorum-lost";
+    const writer = net.outsider(key, 3);
+    for (const id of net.nodes.keys()) if (id !== writer.contact.id) net.faults.set(id, "storeFails");
+    await assert.rejects(
+      writer.coordinator.put(key, text("v")),
+      isConnectError(Code.Unavailable, /^write quorum not reached: 1 of 2 required replicas acknowledged \(/),
+    );
+    // The one ack is the coordinator itself, taken as the next closest fallback.
+    assert.deepEqual(await net.holders(key), [writer.contact.id]);
+    // With only self left (self is a replica) it acks once: still short of W = 2.
+    const selfReplica = net.node(net.closestTo(key, 1)[0]!);
+    net.faults.clear();
+    for (const id of net.nodes.keys()) if (id !== selfReplica.contact.id) net.faults.set(id, "storeFails");
+    await assert.rejects(selfReplica.coordinator.put(key, text("v")), isConnectError(Code.Unavailable, /: 1 of 2 /));
+    assert.equal(selfReplica.coordinator.stats().put.errors, 1);
+  });
+
+  test("fewer than Rq answers → UNAVAILABLE", async () => {
+    const key = "read-quorum";
+    const reader = net.outsider(key, 3);
+    for (const id of net.nodes.keys()) if (id !== reader.contact.id) net.faults.set(id, "down");
+    await assert.rejects(reader.coordinator.get(key), isConnectError(Code.Unavailable, /read quorum not reached: 1 of 2/));
+  });
+
+  test("get returns the newest of diverging replicas and repairs the stale ones", async () => {
+    const key = "diverged";
+    const writer = net.outsider(key, 3);
+    const put = await writer.coordinator.put(key, text("old"));
+    await writer.coordinator.idle();
+    const [a, b, c] = net.closestTo(key, 3);
+    const ahead = net.node(b!);
+    const newer: DhtRecord = {
+      key,
+      value: text("new"),
+      version: { wallMs: put.version.wallMs + 1000, logical: 0, writer: ahead.contact.id },
+      tombstone: false,
+    };
+    await ahead.store.merge(newer);
+
+    const got = await writer.coordinator.get(key);
+    assert.equal(decode(got.record.value), "new");
+    const report = new Map(got.replicas.map((r) => [r.peer.id, r]));
+    assert.equal(report.get(b!)?.repaired, false);
+    assert.deepEqual(report.get(a!)?.version, put.version);
+    assert.equal(report.get(a!)?.repaired, true);
+    assert.equal(report.get(c!)?.repaired, true);
+    await writer.coordinator.idle();
+    for (const id of [a!, b!, c!]) assert.equal(decode((await net.node(id).store.get(key))!.value), "new");
+    // Our clock observed the newer version: the next write beats it.
+    const next = await writer.coordinator.put(key, text("newest"));
+    assert.ok(next.version.wallMs >= newer.version.wallMs);
+  });
+
+  test("delete then get → NOT_FOUND; a stale replica cannot resurrect the value", async () => {
+    const key = "doomed";
+    const writer = net.outsider(key, 4);
+    const put = await writer.coordinator.put(key, text("v1"));
+    await writer.coordinator.idle();
+    const [a, b, c] = net.closestTo(key, 3);
+    net.faults.set(a!, "down"); // misses the delete, keeps v1
+    const del = await writer.coordinator.delete(key);
+    assert.ok(del.version.wallMs > put.version.wallMs || del.version.logical > put.version.logical);
+    await writer.coordinator.idle();
+    net.faults.delete(a!);
+    assert.equal(decode((await net.node(a!).store.get(key))!.value), "v1");
+
+    await assert.rejects(writer.coordinator.get(key), isConnectError(Code.NotFound));
+    await writer.coordinator.idle();
+    assert.equal((await net.node(a!).store.get(key))?.tombstone, true, "read repair spread the tombstone");
+    // Re-sending the old value to a tombstone holder does nothing.
+    const stale = (await net.node(b!).handlers.handleStore(net.node(a!).contact, {
+      key,
+      value: text("v1"),
+      version: put.version,
+      tombstone: false,
+    })) as StoreResult;
+    assert.equal(stale.applied, false);
+    assert.equal((await net.node(c!).store.get(key))?.tombstone, true);
+    assert.equal(writer.coordinator.stats().get.errors, 0, "not found is not an error");
+    assert.equal(writer.coordinator.stats().get.count, 1);
+  });
+
+  test("deleting a key never written still writes tombstones", async () => {
+    const key = "never-written";
+    const writer = net.outsider(key, 3);
+    await writer.coordinator.delete(key);
+    await writer.coordinator.idle();
+    assert.deepEqual(await net.holders(key), sorted(net.closestTo(key, 3)));
+    await assert.rejects(writer.coordinator.get(key), isConnectError(Code.NotFound));
+  });
+
+  test("bad input is refused before any write, naming the field", async () => {
+    const writer = net.outsider("k", 3);
+    await assert.rejects(writer.coordinator.put("", text("v")), isConnectError(Code.InvalidArgument, /^key: /));
+    writer.coordinator.updateOptions({ maxValueBytes: 4 });
+    await assert.rejects(writer.coordinator.put("k", text("12345")), isConnectError(Code.ResourceExhausted, /^value: 5 bytes/));
+    assert.equal((await net.holders("k")).length, 0);
+  });
+
+  test("updateOptions is all-or-nothing and applies live", async () => {
+    const c = net.outsider("k", 3).coordinator;
+    assert.throws(() => c.updateOptions({ writeQuorum: 4 }), isConnectError(Code.InvalidArgument, /^writeQuorum: must be an integer from 1 to replicationFactor \(3\), got 4/));
+    assert.throws(() => c.updateOptions({ readQuorum: 2, rpcTimeoutMs: 0 }), isConnectError(Code.InvalidArgument, /^rpcTimeoutMs:/));
+    assert.equal(c.options.writeQuorum, 2);
+    c.updateOptions({ writeQuorum: 3 });
+    const key = "w3";
+    net.faults.set(net.closestTo(key, 1)[0]!, "storeFails");
+    net.faults.set(net.closestTo(key, 2)[1]!, "storeFails");
+    // W = 3 now: two failed replicas are replaced by fallbacks, so all three still ack.
+    const put = await c.put(key, text("v"));
+    assert.equal(put.acknowledgedBy.length, 3);
+  });
+});
+
+describe("RecordHandlers", () => {
+  test("handleStore refuses a version from the far future and stores nothing", async () => {
+    const net = new FakeNetwork(3);
+    const [x, y] = [...net.nodes.values()];
+    const record: DhtRecord = {
+      key: "k",
+      value: text("v"),
+      version: { wallMs: Date.now() + 2 * 3_600_000, logical: 0, writer: y!.contact.id },
+      tombstone: false,
+    };
+    await assert.rejects(x!.handlers.handleStore(y!.contact, record), isConnectError(Code.InvalidArgument, /version\.wallMs/));
+    assert.equal(x!.store.count(), 0);
+  });
+
+  test("handleFindValue returns the record and the closest contacts except the requester", async () => {
+    const net = new FakeNetwork(5);
+    const [x, y] = [...net.nodes.values()];
+    const record: DhtRecord = { key: "k", value: text("v"), version: { wallMs: 1, logical: 0, writer: y!.contact.id }, tombstone: false };
+    await x!.handlers.handleStore(y!.contact, record);
+    const res = await x!.handlers.handleFindValue(y!.contact, "k");
+    assert.deepEqual(res.record, record);
+    assert.equal(res.contacts.length, 3);
+    assert.ok(!res.contacts.some((c) => c.id === y!.contact.id || c.id === x!.contact.id));
+    await assert.rejects(x!.handlers.handleFindValue(y!.contact, ""), isConnectError(Code.InvalidArgument, /^key:/));
+  });
+});
