@@ -1,0 +1,77 @@
+/**
+ * Long-lived grpc-js clients, one per remote address, in a bounded LRU pool: Kademlia talks
+ * to the same few hundred peers again and again, and a new HTTP/2 connection per call would
+ * cost a handshake each time. Beyond `maxChannels`, the least recently used idle channel is
+ * closed (one with calls in flight is never closed under them).
+ */
+import { Client, credentials } from "@grpc/grpc-js";
+import type { ChannelOptions } from "@grpc/grpc-js";
+import { Code, ConnectError } from "@connectrpc/connect";
+
+interface PooledChannel {
+  client: Client;
+  inFlight: number;
+}
+
+/** A client borrowed for one call; release() exactly once when the call ends. */
+export interface ChannelLease {
+  client: Client;
+  release(): void;
+}
+
+export class ChannelPool {
+  /** Map order is recency order: the first entry is the least recently used. */
+  readonly #channels = new Map<string, PooledChannel>();
+  #closed = false;
+
+  constructor(
+    private readonly maxChannels: number,
+    private readonly channelOptions: ChannelOptions,
+  ) {
+    if (!Number.isInteger(maxChannels) || maxChannels < 1) throw new RangeError(`maxChannels must be an integer ≥ 1, got ${maxChannels}`);
+  }
+
+  /** Borrows the channel to `address`, opening it if needed. Throws Unavailable after close(). */
+  acquire(address: string): ChannelLease {
+    if (this.#closed) throw new ConnectError("grpc transport is closed", Code.Unavailable);
+    let entry = this.#channels.get(address);
+    if (entry) this.#channels.delete(address);
+    else entry = { client: new Client(address, credentials.createInsecure(), this.channelOptions), inFlight: 0 };
+    this.#channels.set(address, entry);
+    entry.inFlight++;
+    this.#evictIdle();
+    let released = false;
+    const held = entry;
+    return {
+      client: held.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.inFlight--;
+        this.#evictIdle();
+      },
+    };
+  }
+
+  /** Number of open channels (for tests and metrics). */
+  get size(): number {
+    return this.#channels.size;
+  }
+
+  /** Closes every channel; calls in flight fail with CANCELLED/UNAVAILABLE. */
+  close(): void {
+    this.#closed = true;
+    for (const entry of this.#channels.values()) entry.client.close();
+    this.#channels.clear();
+  }
+
+  #evictIdle(): void {
+    if (this.#channels.size <= this.maxChannels) return;
+    for (const [address, entry] of this.#channels) {
+      if (this.#channels.size <= this.maxChannels) break;
+      if (entry.inFlight > 0) continue;
+      entry.client.close();
+      this.#channels.delete(address);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The Transport the DHT core uses in a real peer: PeerService calls over grpc-js. Every
+ * request carries our signed contact; every reply must carry the signed contact of the peer
+ * we meant to reach, so a stale address (a restarted peer with a new identity on the same
+ * port) is detected instead of silently poisoning the routing table.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Metadata } from "@grpc/grpc-js";
+import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
+import {
+  FindNodeRequestSchema,
+  FindValueRequestSchema,
+  PeerService,
+  PingRequestSchema,
+  StoreRequestSchema,
+} from "@p2p/proto/peer";
+import type { SignedContact } from "@p2p/proto/peer";
+import type { PeerRef } from "@p2p/proto/types";
+import { silentLogger, systemClock } from "@p2p/dht";
+import type { CallOptions, Clock, Contact, DhtRecord, FindValueResult, Logger, NodeId, StoreResult, Transport } from "@p2p/dht";
+import type { PeerIdentity } from "../identity/peer-identity.js";
+import { hostPortProblem } from "../identity/contact-format.js";
+import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { ChannelPool } from "./channel-pool.js";
+import { checkKey, checkTarget, peerRefToContact, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
+import { grpcServiceDefinition } from "./service-definition.js";
+import { connectErrorFromGrpc } from "./status-mapping.js";
+
+const peerService = grpcServiceDefinition(PeerService);
+
+export interface GrpcTransportOptions {
+  identity: PeerIdentity;
+  /** Our contact as others should reach us (advertised addresses); a function when it can change. */
+  self: Contact | (() => Contact);
+  /** Shared with the server so each contact is verified once per process. Default: a new one. */
+  verifier?: ContactVerifier;
+  /** Largest message sent or received, in bytes. Default 4 MiB (grpc's default receive limit). */
+  maxMessageBytes?: number;
+  /** Interval of HTTP/2 keepalive pings on idle connections. Default 30 s: finds dead peers between lookups. */
+  keepaliveTimeMs?: number;
+  /** How long a keepalive ping may go unanswered before the connection is dropped. Default 10 s. */
+  keepaliveTimeoutMs?: number;
+  /** Open channels kept; the least recently used idle one is closed beyond this. Default 256. */
+  maxChannels?: number;
+  /** Contacts accepted from one reply; the rest are ignored. Default 40 (2×K with K=20). */
+  maxContactsPerReply?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  log?: Logger;
+}
+
+export class GrpcTransport implements Transport {
+  readonly #pool: ChannelPool;
+  readonly #verifier: ContactVerifier;
+  readonly #signer: SelfContactSigner;
+  readonly #self: () => Contact;
+  readonly #maxContacts: number;
+  readonly #log: Logger;
+
+  constructor(opts: GrpcTransportOptions) {
+    const maxMessageBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+    const channelOptions: ChannelOptions = {
+      "grpc.max_send_message_length": maxMessageBytes,
+      "grpc.max_receive_message_length": maxMessageBytes,
+      "grpc.keepalive_time_ms": opts.keepaliveTimeMs ?? 30_000,
+      "grpc.keepalive_timeout_ms": opts.keepaliveTimeoutMs ?? 10_000,
+      "grpc.keepalive_permit_without_calls": 1,
+      // Each pooled client gets its own connection: no hidden sharing outside the pool's bound.
+      "grpc.use_local_subchannel_pool": 1,
+    };
+    this.#pool = new ChannelPool(opts.maxChannels ?? 256, channelOptions);
+    this.#verifier = opts.verifier ?? new ContactVerifier({ clock: opts.clock });
+    this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
+    const self = opts.self;
+    this.#self = typeof self === "function" ? self : () => self;
+    this.#maxContacts = opts.maxContactsPerReply ?? 40;
+    this.#log = opts.log ?? silentLogger;
+  }
+
+  async ping(to: Contact, opts: CallOptions): Promise<void> {
+    const res = await this.#unary(to.address, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
+    this.#checkResponder(to, res.sender);
+  }
+
+  async findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]> {
+    checkTarget(target);
+    const req = create(FindNodeRequestSchema, { sender: this.#sender(), target });
+    const res = await this.#unary(to.address, peerService.findNode, req, opts);
+    this.#checkResponder(to, res.sender);
+    return this.#contacts(to, res.contacts);
+  }
+
+  async findValue(to: Contact, key: string, opts: CallOptions): Promise<FindValueResult> {
+    checkKey(key);
+    const req = create(FindValueRequestSchema, { sender: this.#sender(), key });
+    const res = await this.#unary(to.address, peerService.findValue, req, opts);
+    this.#checkResponder(to, res.sender);
+    const contacts = this.#contacts(to, res.contacts);
+    if (!res.record) return { contacts };
+    const record = recordFromProto(res.record, "response.record", Code.Internal);
+    if (record.key !== key) throw new ConnectError(`findValue ${to.address}: response.record.key is not the requested key`, Code.Internal);
+    return { record, contacts };
+  }
+
+  async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
+    const req = create(StoreRequestSchema, { sender: this.#sender(), record: recordToProto(record) });
+    const res = await this.#unary(to.address, peerService.store, req, opts);
+    this.#checkResponder(to, res.sender);
+    return { applied: res.applied, current: versionFromProto(res.current, "response.current", Code.Internal) };
+  }
+
+  /**
+   * Pings an address whose peer ID is not known yet (a `--bootstrap host:port`) and returns
+   * the contact the responder proved. Throws InvalidArgument for an address that is not
+   * host:port, and the call's error (unavailable, deadline_exceeded, …) otherwise.
+   */
+  async probe(address: string, opts: CallOptions): Promise<Contact> {
+    const problem = hostPortProblem(address);
+    if (problem) throw new ConnectError(`address: ${problem}`, Code.InvalidArgument);
+    const res = await this.#unary(address, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
+    return this.#verifyResponder(address, res.sender);
+  }
+
+  /** Closes every channel. Calls in flight fail; later calls fail with Unavailable. */
+  close(): void {
+    this.#pool.close();
+  }
+
+  /** Open channels (for metrics and tests). */
+  get openChannels(): number {
+    return this.#pool.size;
+  }
+
+  #sender(): SignedContact {
+    return this.#signer.sign(this.#self());
+  }
+
+  #verifyResponder(address: string, sender: SignedContact | undefined): Contact {
+    try {
+      return this.#verifier.verify(sender, "response.sender");
+    } catch (err) {
+      const e = err as ConnectError;
+      throw new ConnectError(`peer at ${address}: ${e.rawMessage}`, e.code, undefined, undefined, err);
+    }
+  }
+
+  #checkResponder(to: Contact, sender: SignedContact | undefined): void {
+    const responder = this.#verifyResponder(to.address, sender);
+    if (responder.id !== to.id) {
+      throw new ConnectError(`peer at ${to.address} is ${responder.id}, not ${to.id}`, Code.FailedPrecondition);
+    }
+  }
+
+  #contacts(from: Contact, refs: PeerRef[]): Contact[] {
+    if (refs.length > this.#maxContacts) {
+      this.#log.debug({ peer: from.id, returned: refs.length, kept: this.#maxContacts }, "reply had too many contacts");
+    }
+    const out: Contact[] = [];
+    for (const ref of refs.slice(0, this.#maxContacts)) {
+      const contact = peerRefToContact(ref);
+      if (contact) out.push(contact);
+      else this.#log.debug({ peer: from.id, id: ref.id, address: ref.grpcAddress }, "dropped malformed contact");
+    }
+    return out;
+  }
+
+  #unary<Req, Res>(address: string, method: MethodDefinition<Req, Res>, request: Req, opts: CallOptions): Promise<Res> {
+    const what = `${method.originalName ?? method.path} ${address}`;
+    if (!(opts.timeoutMs > 0) || !Number.isFinite(opts.timeoutMs)) {
+      return Promise.reject(new ConnectError(`${what}: timeoutMs must be a positive number`, Code.InvalidArgument));
+    }
+    if (opts.signal?.aborted) return Promise.reject(new ConnectError(`${what}: aborted`, Code.Canceled));
+    let lease: ReturnType<ChannelPool["acquire"]>;
+    try {
+      lease = this.#pool.acquire(address);
+    } catch (err) {
+      return Promise.reject(connectErrorFromGrpc(err, what));
+    }
+    return new Promise<Res>((resolve, reject) => {
+      const signal = opts.signal;
+      const call = lease.client.makeUnaryRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        request,
+        new Metadata(),
+        { deadline: Date.now() + opts.timeoutMs },
+        (err, res) => {
+          signal?.removeEventListener("abort", onAbort);
+          lease.release();
+          if (err || res === undefined) reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          else resolve(res);
+        },
+      );
+      function onAbort(): void {
+        call.cancel();
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

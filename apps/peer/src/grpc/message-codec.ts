@@ -1,0 +1,70 @@
+/**
+ * Conversions between the DHT core's types and PeerService messages. Everything decoded
+ * here comes from another peer, so each function validates and names the field at fault.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { RecordSchema } from "@p2p/proto/peer";
+import type { Record as RecordMessage } from "@p2p/proto/peer";
+import { PeerRefSchema, VersionSchema } from "@p2p/proto/types";
+import type { PeerRef, Version as VersionMessage } from "@p2p/proto/types";
+import type { Contact, DhtRecord, Version } from "@p2p/dht";
+import { hostPortProblem, isNodeId } from "../identity/contact-format.js";
+
+/** Longest record key accepted, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** A field that failed validation; `code` lets a client treat a bad reply differently from a bad request. */
+export function fieldError(field: string, problem: string, code: Code = Code.InvalidArgument): ConnectError {
+  return new ConnectError(`${field}: ${problem}`, code);
+}
+
+/** Throws InvalidArgument unless `target` is a 64-lowercase-hex ring position. */
+export function checkTarget(target: string, field = "target"): void {
+  if (!isNodeId(target)) throw fieldError(field, "must be 64 lowercase hex characters");
+}
+
+/** Throws InvalidArgument unless `key` is 1..MAX_KEY_BYTES bytes of UTF-8. */
+export function checkKey(key: string, field = "key", code?: Code): void {
+  const bytes = Buffer.byteLength(key, "utf8");
+  if (bytes === 0 || bytes > MAX_KEY_BYTES) throw fieldError(field, `must be 1..${MAX_KEY_BYTES} bytes, got ${bytes}`, code);
+}
+
+export function versionToProto(v: Version): VersionMessage {
+  return create(VersionSchema, { wallTimeMs: BigInt(v.wallMs), logical: v.logical, writer: v.writer });
+}
+
+export function versionFromProto(v: VersionMessage | undefined, field: string, code?: Code): Version {
+  if (!v) throw fieldError(field, "missing", code);
+  if (v.wallTimeMs < 0n || v.wallTimeMs > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw fieldError(`${field}.wall_time_ms`, "out of range", code);
+  }
+  if (!isNodeId(v.writer)) throw fieldError(`${field}.writer`, "must be 64 lowercase hex characters", code);
+  return { wallMs: Number(v.wallTimeMs), logical: v.logical, writer: v.writer };
+}
+
+export function recordToProto(r: DhtRecord): RecordMessage {
+  return create(RecordSchema, { key: r.key, value: r.value, version: versionToProto(r.version), tombstone: r.tombstone });
+}
+
+/**
+ * A validated DhtRecord. `code` is InvalidArgument for requests (the caller's fault) and
+ * Internal for replies (the responder broke the protocol).
+ */
+export function recordFromProto(r: RecordMessage | undefined, field: string, code?: Code): DhtRecord {
+  if (!r) throw fieldError(field, "missing", code);
+  checkKey(r.key, `${field}.key`, code);
+  if (r.tombstone && r.value.length > 0) throw fieldError(`${field}.value`, "a tombstone carries no value", code);
+  return { key: r.key, value: r.value, version: versionFromProto(r.version, `${field}.version`, code), tombstone: r.tombstone };
+}
+
+export function contactToPeerRef(c: Contact): PeerRef {
+  return create(PeerRefSchema, { id: c.id, grpcAddress: c.address, httpAddress: c.httpAddress });
+}
+
+/** The contact a PeerRef names, or undefined when any of its fields is malformed. */
+export function peerRefToContact(ref: PeerRef): Contact | undefined {
+  if (!isNodeId(ref.id) || hostPortProblem(ref.grpcAddress) !== undefined) return undefined;
+  if (ref.httpAddress !== "" && hostPortProblem(ref.httpAddress) !== undefined) return undefined;
+  return { id: ref.id, address: ref.grpcAddress, httpAddress: ref.httpAddress };
+}

@@ -1,0 +1,72 @@
+/**
+ * Test support: real PeerService servers on 127.0.0.1 with an ephemeral port, and a
+ * recording handler. Not used by production code.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Contact, DhtRecord, FindValueResult, NodeId, PeerRpcHandler, StoreResult } from "@p2p/dht";
+import { PeerIdentity } from "../identity/peer-identity.js";
+import { ContactVerifier } from "../identity/signed-contact.js";
+import { GrpcTransport } from "./grpc-transport.js";
+import type { GrpcTransportOptions } from "./grpc-transport.js";
+import { startPeerGrpcServer } from "./peer-server.js";
+import type { PeerGrpcServer, PeerGrpcServerOptions } from "./peer-server.js";
+
+/** A handler backed by a Map that records every call it gets. */
+export class RecordingHandler implements PeerRpcHandler {
+  readonly calls: { method: string; from: Contact }[] = [];
+  readonly records = new Map<string, DhtRecord>();
+  contacts: Contact[] = [];
+
+  onPing(from: Contact): void {
+    this.calls.push({ method: "ping", from });
+  }
+  onFindNode(from: Contact, _target: NodeId): Contact[] {
+    this.calls.push({ method: "findNode", from });
+    return this.contacts;
+  }
+  async onFindValue(from: Contact, key: string): Promise<FindValueResult> {
+    this.calls.push({ method: "findValue", from });
+    return { record: this.records.get(key), contacts: this.contacts };
+  }
+  async onStore(from: Contact, record: DhtRecord): Promise<StoreResult> {
+    this.calls.push({ method: "store", from });
+    if (record.key === "forbidden") throw new ConnectError("store refused: key is forbidden", Code.PermissionDenied);
+    if (record.key === "crash") throw new Error("secret internal detail");
+    this.records.set(record.key, record);
+    return { applied: true, current: record.version };
+  }
+}
+
+export interface TestPeer {
+  identity: PeerIdentity;
+  contact: Contact;
+  server: PeerGrpcServer;
+  handler: PeerRpcHandler;
+}
+
+/** Starts a server on 127.0.0.1:0; the caller must close it (`await peer.server.close(0)`). */
+export async function startTestPeer(
+  handler: PeerRpcHandler,
+  extra: Partial<PeerGrpcServerOptions> = {},
+): Promise<TestPeer> {
+  const identity = extra.identity ?? PeerIdentity.generate();
+  const contact: Contact = { id: identity.id, address: "", httpAddress: "" };
+  const server = await startPeerGrpcServer({
+    host: "127.0.0.1",
+    port: 0,
+    handler,
+    identity,
+    getSelf: () => contact,
+    ...extra,
+  });
+  contact.address = `127.0.0.1:${server.port}`;
+  return { identity, contact, server, handler };
+}
+
+/** A client-side transport with its own identity (advertising an unused address). */
+export function testTransport(extra: Partial<GrpcTransportOptions> = {}): { transport: GrpcTransport; self: Contact } {
+  const identity = extra.identity ?? PeerIdentity.generate();
+  const self: Contact = { id: identity.id, address: "127.0.0.1:1", httpAddress: "127.0.0.1:2" };
+  const transport = new GrpcTransport({ identity, self, verifier: new ContactVerifier(), ...extra });
+  return { transport, self };
+}
