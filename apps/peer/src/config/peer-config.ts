@@ -1,0 +1,176 @@
+/**
+ * The peer's settings: one zod schema, each field with what it does and why its default is
+ * what it is. Sources and precedence live in load-peer-config.ts; which settings can change
+ * while running lives in LIVE_SETTINGS below.
+ */
+import { isIP } from "node:net";
+import { z } from "zod";
+
+const MiB = 1024 * 1024;
+
+/** A host name or IP literal (IPv6 without brackets); no port. */
+const hostName = z.string().check((ctx) => {
+  const v = ctx.value;
+  const ok =
+    isIP(v) !== 0 ||
+    (v.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v));
+  if (!ok) ctx.issues.push({ code: "custom", message: `expected a host name or IP address, got ${JSON.stringify(v)}`, input: v });
+});
+
+/** Splits "host:port" / "[v6]:port"; undefined when malformed. */
+export function parseHostPort(value: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  if (m[1] !== undefined && isIP(host) !== 6) return undefined;
+  if (!hostName.safeParse(host).success) return undefined;
+  return { host, port };
+}
+
+const hostPort = z.string().check((ctx) => {
+  if (parseHostPort(ctx.value) === undefined) {
+    ctx.issues.push({ code: "custom", message: `expected host:port with port 1-65535, got ${JSON.stringify(ctx.value)}`, input: ctx.value });
+  }
+});
+
+const port = z.number().int().min(0).max(65535);
+const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Hosts that mean "every interface": fine to bind, useless to advertise. */
+export const UNSPECIFIED_HOSTS = new Set(["0.0.0.0", "::"]);
+
+/**
+ * Every setting with its default. Fields without a default (advertise, dataDir) are derived
+ * from others by loadPeerConfig; parentPid stays optional.
+ */
+export const peerSettingsSchema = z
+  .object({
+    /** Interface both servers bind. Loopback by default so a fresh peer is not exposed to the network by accident. */
+    host: hostName.default("127.0.0.1"),
+    /** Public HTTP port (Connect API, REST routes, /metrics). 8001 as in the original system; 0 lets the OS pick (tests, fleets). */
+    port: port.default(8001),
+    /** Peer-to-peer gRPC port. 9001 as in the original system; 0 lets the OS pick. */
+    grpcPort: port.default(9001),
+    /**
+     * Host other peers and clients should use to reach us (ports come from the actual bind).
+     * Default: the bind host; when binding 0.0.0.0 or :: the first non-loopback interface
+     * address, since an unspecified address cannot be dialled.
+     */
+    advertise: hostName.refine((v) => !UNSPECIFIED_HOSTS.has(v), "cannot advertise an unspecified address (0.0.0.0 or ::)").optional(),
+    /** Where records, the identity key and the routing table live. Default `.data/peer-<port>` under the working dir: one dir per local peer. */
+    dataDir: z.string().min(1).optional(),
+    /** host:grpcPort of peers to join through. Empty: start a new network (or reuse the saved routing table). */
+    bootstrap: z.array(hostPort).max(64).default([]),
+    /** pino level. info: lifecycle and errors, not one line per request. Changeable live. */
+    logLevel: z.enum(LOG_LEVELS).default("info"),
+    /** R: copies of each record. 3 survives two failures before repair while keeping writes cheap (Dynamo's N=3). */
+    replicationFactor: z.number().int().min(1).max(20).default(3),
+    /** W: replica acks before a write is acknowledged. 2 of 3: a write outlives any single failure, and W+Rq > R makes reads see it. Changeable live. */
+    writeQuorum: z.number().int().min(1).max(20).default(2),
+    /** Rq: replica answers a read waits for. 2 of 3 overlaps every write quorum of 2. Changeable live. */
+    readQuorum: z.number().int().min(1).max(20).default(2),
+    /** Largest record value. 1 MiB keeps one record well under gRPC's 4 MiB message limit; files are chunked below it. Changeable live. */
+    maxValueBytes: z.number().int().min(1).max(16 * MiB).default(MiB),
+    /** Largest record key in UTF-8 bytes. 1024 is generous for names and stays under LMDB's 1978-byte key limit. */
+    maxKeyBytes: z.number().int().min(1).max(1978).default(1024),
+    /** Deadline of one peer-to-peer call. 2 s: loopback p50 is ~0.2 ms, so this only fires on a dead or stuck peer. Changeable live. */
+    rpcTimeoutMs: ms(1, 600_000).default(2000),
+    /** Deadline of a whole client operation (lookup + quorum). 5 s: room for a few sequential RPC timeouts. Changeable live. */
+    requestTimeoutMs: ms(1, 3_600_000).default(5000),
+    /** Kademlia bucket refresh period. 15 min: ~4x more often than the paper's hour, as local fleets churn fast. Changeable live. */
+    refreshIntervalMs: ms(1000, 86_400_000).default(15 * 60_000),
+    /** Exit when this process is no longer our parent (set by the fleet controller, so a killed controller leaves no orphans). */
+    parentPid: z.number().int().min(1).optional(),
+    /** How long a SIGTERM shutdown may drain in-flight requests before forcing exit. 5 s: above requestTimeoutMs's default. */
+    shutdownTimeoutMs: ms(0, 600_000).default(5000),
+  })
+  .strict();
+
+export type PeerSettings = z.infer<typeof peerSettingsSchema>;
+export type SettingKey = keyof PeerSettings;
+
+/** The resolved configuration: every derived field filled in, paths absolute. */
+export type PeerConfig = Omit<PeerSettings, "advertise" | "dataDir"> & { advertise: string; dataDir: string };
+
+/** Settings a running peer applies from a reloaded config file; the rest need a restart. */
+export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
+  "logLevel",
+  "writeQuorum",
+  "readQuorum",
+  "maxValueBytes",
+  "rpcTimeoutMs",
+  "requestTimeoutMs",
+  "refreshIntervalMs",
+]);
+
+export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
+
+/** How a setting is given on the command line and in the environment, for parsing and --help. */
+export interface SettingSource {
+  flag: string;
+  env: string;
+  kind: "string" | "integer" | "list";
+  help: string;
+}
+
+export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
+  host: { flag: "host", env: "P2P_HOST", kind: "string", help: "interface to bind" },
+  port: { flag: "port", env: "P2P_PORT", kind: "integer", help: "HTTP port (0: any free port)" },
+  grpcPort: { flag: "grpc-port", env: "P2P_GRPC_PORT", kind: "integer", help: "peer-to-peer gRPC port (alias --grpc_port)" },
+  advertise: { flag: "advertise", env: "P2P_ADVERTISE", kind: "string", help: "host others use to reach us (default: bind host)" },
+  dataDir: { flag: "data-dir", env: "P2P_DATA_DIR", kind: "string", help: "data dir (default .data/peer-<port>)" },
+  bootstrap: { flag: "bootstrap", env: "P2P_BOOTSTRAP", kind: "list", help: "host:grpcPort to join through; repeatable (env: comma-separated)" },
+  logLevel: { flag: "log-level", env: "P2P_LOG_LEVEL", kind: "string", help: LOG_LEVELS.join("|") },
+  replicationFactor: { flag: "replication-factor", env: "P2P_REPLICATION_FACTOR", kind: "integer", help: "R, copies per record" },
+  writeQuorum: { flag: "write-quorum", env: "P2P_WRITE_QUORUM", kind: "integer", help: "W, acks per write (1..R)" },
+  readQuorum: { flag: "read-quorum", env: "P2P_READ_QUORUM", kind: "integer", help: "Rq, answers per read (1..R)" },
+  maxValueBytes: { flag: "max-value-bytes", env: "P2P_MAX_VALUE_BYTES", kind: "integer", help: "largest value" },
+  maxKeyBytes: { flag: "max-key-bytes", env: "P2P_MAX_KEY_BYTES", kind: "integer", help: "largest key" },
+  rpcTimeoutMs: { flag: "rpc-timeout-ms", env: "P2P_RPC_TIMEOUT_MS", kind: "integer", help: "deadline of one peer call" },
+  requestTimeoutMs: { flag: "request-timeout-ms", env: "P2P_REQUEST_TIMEOUT_MS", kind: "integer", help: "deadline of one client operation" },
+  refreshIntervalMs: { flag: "refresh-interval-ms", env: "P2P_REFRESH_INTERVAL_MS", kind: "integer", help: "bucket refresh period" },
+  parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
+  shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
+};
+
+/** Cross-field rules, checked on the merged settings. Each names the setting it is about. */
+export function crossFieldProblems(s: {
+  replicationFactor: number;
+  writeQuorum: number;
+  readQuorum: number;
+  rpcTimeoutMs: number;
+  requestTimeoutMs: number;
+}): { key: SettingKey; other: SettingKey; message: string; otherMessage: string }[] {
+  const out = [];
+  const R = s.replicationFactor;
+  if (s.writeQuorum > R) {
+    out.push({
+      key: "writeQuorum" as const,
+      other: "replicationFactor" as const,
+      message: `must be ≤ replication factor (${R}), got ${s.writeQuorum}`,
+      otherMessage: `must be ≥ write quorum (${s.writeQuorum}), got ${R}`,
+    });
+  }
+  if (s.readQuorum > R) {
+    out.push({
+      key: "readQuorum" as const,
+      other: "replicationFactor" as const,
+      message: `must be ≤ replication factor (${R}), got ${s.readQuorum}`,
+      otherMessage: `must be ≥ read quorum (${s.readQuorum}), got ${R}`,
+    });
+  }
+  if (s.rpcTimeoutMs > s.requestTimeoutMs) {
+    out.push({
+      key: "rpcTimeoutMs" as const,
+      other: "requestTimeoutMs" as const,
+      message: `must be ≤ request timeout (${s.requestTimeoutMs}), got ${s.rpcTimeoutMs}`,
+      otherMessage: `must be ≥ rpc timeout (${s.rpcTimeoutMs}), got ${s.requestTimeoutMs}`,
+    });
+  }
+  return out;
+}
