@@ -4,6 +4,7 @@
  * bucket only keeps state; pinging the least-recently-seen contact is the node's job.
  */
 import type { Contact, NodeId } from "../types.js";
+import { idToBigInt } from "./node-id.js";
 
 /** A contact as the bucket holds it. */
 export interface BucketEntry {
@@ -14,14 +15,19 @@ export interface BucketEntry {
   failures: number;
 }
 
+/** The stored form: the ID's bigint is parsed once, not on every closest() query. */
+interface StoredEntry extends BucketEntry {
+  idBig: bigint;
+}
+
 /** What touch() did: refreshed a known contact, added a new one, or found the bucket full. */
 export type TouchResult = "updated" | "added" | { full: Contact };
 
 export class KBucket {
   /** Least-recently-seen first. A plain array: K is small (20), so splice beats a linked list. */
-  private readonly entries: BucketEntry[] = [];
+  private readonly entries: StoredEntry[] = [];
   /** Most recently seen last; bounded by replacementCacheSize. */
-  private readonly replacements: BucketEntry[] = [];
+  private readonly replacements: StoredEntry[] = [];
 
   /**
    * @param k maximum number of live contacts.
@@ -42,7 +48,12 @@ export class KBucket {
 
   /** Contacts least-recently-seen first (copies: callers cannot reorder the bucket). */
   list(): BucketEntry[] {
-    return this.entries.map((e) => ({ ...e }));
+    return this.entries.map(publicEntry);
+  }
+
+  /** Live entries with their parsed IDs, for the routing table's distance sorting (read-only). */
+  storedEntries(): readonly { readonly contact: Contact; readonly idBig: bigint }[] {
+    return this.entries;
   }
 
   /** Contacts without metadata, least-recently-seen first. */
@@ -51,10 +62,19 @@ export class KBucket {
   }
 
   replacementList(): BucketEntry[] {
-    return this.replacements.map((e) => ({ ...e }));
+    return this.replacements.map(publicEntry);
+  }
+
+  get replacementCount(): number {
+    return this.replacements.length;
   }
 
   get(id: NodeId): BucketEntry | undefined {
+    const e = this.find(id);
+    return e ? publicEntry(e) : undefined;
+  }
+
+  private find(id: NodeId): StoredEntry | undefined {
     return this.entries.find((e) => e.contact.id === id);
   }
 
@@ -66,13 +86,13 @@ export class KBucket {
   touch(contact: Contact, nowMs: number): TouchResult {
     const i = this.entries.findIndex((e) => e.contact.id === contact.id);
     if (i >= 0) {
-      this.entries.splice(i, 1);
-      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0 });
+      const [e] = this.entries.splice(i, 1);
+      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: e!.idBig });
       return "updated";
     }
     if (this.entries.length < this.k) {
       this.removeReplacement(contact.id);
-      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0 });
+      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id) });
       return "added";
     }
     return { full: this.entries[0]!.contact };
@@ -82,7 +102,7 @@ export class KBucket {
   addReplacement(contact: Contact, nowMs: number): void {
     if (this.replacementCacheSize <= 0) return;
     this.removeReplacement(contact.id);
-    this.replacements.push({ contact, lastSeenMs: nowMs, failures: 0 });
+    this.replacements.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id) });
     if (this.replacements.length > this.replacementCacheSize) this.replacements.shift();
   }
 
@@ -103,14 +123,14 @@ export class KBucket {
       let at = this.entries.length;
       while (at > 0 && this.entries[at - 1]!.lastSeenMs > next.lastSeenMs) at--;
       this.entries.splice(at, 0, next);
-      return { removed, promoted: next.contact };
+      return { removed: publicEntry(removed!), promoted: next.contact };
     }
-    return { removed };
+    return { removed: publicEntry(removed!) };
   }
 
   /** Counts a failed call; returns the consecutive failure count, or 0 for an unknown contact. */
   recordFailure(id: NodeId): number {
-    const e = this.get(id);
+    const e = this.find(id);
     if (!e) return 0;
     e.failures += 1;
     return e.failures;
@@ -120,4 +140,8 @@ export class KBucket {
     const j = this.replacements.findIndex((e) => e.contact.id === id);
     if (j >= 0) this.replacements.splice(j, 1);
   }
+}
+
+function publicEntry(e: StoredEntry): BucketEntry {
+  return { contact: e.contact, lastSeenMs: e.lastSeenMs, failures: e.failures };
 }

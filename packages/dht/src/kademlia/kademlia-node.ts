@@ -36,6 +36,10 @@ export interface KademliaOptions {
   maxFailures?: number;
   /** Newcomers kept per full bucket for when a contact is evicted. Default 5. */
   replacementCacheSize?: number;
+  /** A full bucket's least-recently-seen contact heard from within this window counts as
+   * alive without a ping: the newcomer just waits in the replacement cache. Default 60 s, which
+   * spares a busy node one ping per newcomer; 0 pings every time (the paper's rule). */
+  pingFreshnessMs?: number;
   /** Cap on requests per lookup. Default 8·k (160): a 10,000-node lookup needs about 30-50. */
   maxLookupRequests?: number;
 }
@@ -55,6 +59,7 @@ export class KademliaNode implements Router {
   private readonly rpcTimeoutMs: number;
   private readonly refreshIntervalMs: number;
   private readonly maxLookupRequests: number;
+  private readonly pingFreshnessMs: number;
   /** Buckets with a ping-before-evict in flight: at most one per bucket, so a flood of
    * newcomers costs at most 256 pings, the rest wait in the bounded replacement caches. */
   private readonly pinging = new Set<number>();
@@ -76,6 +81,7 @@ export class KademliaNode implements Router {
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? 2000;
     this.refreshIntervalMs = options.refreshIntervalMs ?? 15 * 60_000;
     this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
+    this.pingFreshnessMs = options.pingFreshnessMs ?? 60_000;
     for (const [name, v] of Object.entries({ alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests })) {
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);
     }
@@ -110,6 +116,8 @@ export class KademliaNode implements Router {
     this.table.addReplacement(contact);
     const index = bucketIndex(this.self.id, contact.id);
     if (this.pinging.has(index) || this.stopped) return;
+    const lrs = this.table.get(r.full.id);
+    if (lrs && lrs.failures === 0 && this.clock.now() - lrs.lastSeenMs < this.pingFreshnessMs) return;
     this.pinging.add(index);
     void this.pingLeastRecentlySeen(r.full).finally(() => this.pinging.delete(index));
   }

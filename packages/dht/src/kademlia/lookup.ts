@@ -8,6 +8,7 @@
  * ends when no candidate is left, or after `maxRequests` requests (a hostile network could
  * otherwise feed it fresh contacts forever).
  */
+import { setMaxListeners } from "node:events";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Clock, Contact, DhtRecord, LookupOptions, LookupResult, LookupStep, NodeId, Transport } from "../types.js";
@@ -87,8 +88,13 @@ class LookupRun {
   private readonly byId = new Map<NodeId, Candidate>();
   private readonly steps: LookupStep[] = [];
   private readonly records = new Map<NodeId, DhtRecord | null>();
-  private readonly inFlight = new Map<Candidate, { step: LookupStep; abort: AbortController; timer: NodeJS.Timeout }>();
+  private readonly inFlight = new Map<Candidate, { step: LookupStep; timer: NodeJS.Timeout }>();
+  /** One signal for the whole lookup: aborting it cancels the requests still out when it ends.
+   * Per-request deadlines are the transport's `timeoutMs` (and our own timer, below). */
+  private readonly abort = new AbortController();
   private requests = 0;
+  /** Transport calls not yet settled (including ones past our own deadline). */
+  private outstanding = 0;
   private finished = false;
 
   constructor(
@@ -99,6 +105,8 @@ class LookupRun {
     private readonly resolve: (r: LookupResult) => void,
   ) {
     this.targetBig = idToBigInt(target);
+    // Requests that outlive our own deadline keep their listener until the transport's fires.
+    setMaxListeners(config.maxRequests + 1, this.abort.signal);
     this.startMs = ctx.clock.now();
   }
 
@@ -198,15 +206,12 @@ class LookupRun {
       ...(cand.via === undefined ? {} : { via: cand.via }),
     };
     this.steps.push(step);
-    const abort = new AbortController();
     // Our own deadline as well as the transport's: a transport that never settles must not
     // hold a slot forever.
     const timer = setTimeout(() => {
-      const err = new ConnectError(`lookup request to ${cand.contact.id.slice(0, 8)} timed out`, Code.DeadlineExceeded);
-      abort.abort(err);
-      this.onFailed(cand, err);
+      this.onFailed(cand, new ConnectError(`lookup request to ${cand.contact.id.slice(0, 8)} timed out`, Code.DeadlineExceeded));
     }, this.config.rpcTimeoutMs);
-    this.inFlight.set(cand, { step, abort, timer });
+    this.inFlight.set(cand, { step, timer });
     this.emit({
       type: "query-sent",
       lookupId: this.ctx.lookupId ?? 0,
@@ -216,14 +221,26 @@ class LookupRun {
       method,
       ...(cand.via === undefined ? {} : { via: cand.via }),
     });
-    const callOpts = { timeoutMs: this.config.rpcTimeoutMs, signal: abort.signal };
-    const call: Promise<{ contacts: Contact[]; record?: DhtRecord | undefined }> =
-      this.opts.key === undefined
-        ? this.ctx.transport.findNode(cand.contact, this.target, callOpts).then((contacts) => ({ contacts }))
-        : this.ctx.transport.findValue(cand.contact, this.opts.key, callOpts);
+    const callOpts = { timeoutMs: this.config.rpcTimeoutMs, signal: this.abort.signal };
+    let call: Promise<{ contacts: Contact[]; record?: DhtRecord | undefined }>;
+    try {
+      call =
+        this.opts.key === undefined
+          ? this.ctx.transport.findNode(cand.contact, this.target, callOpts).then((contacts) => ({ contacts }))
+          : this.ctx.transport.findValue(cand.contact, this.opts.key, callOpts);
+    } catch (err) {
+      call = Promise.reject(err);
+    }
+    this.outstanding++;
     call.then(
-      (reply) => this.onReplied(cand, reply),
-      (err: unknown) => this.onFailed(cand, err),
+      (reply) => {
+        this.outstanding--;
+        this.onReplied(cand, reply);
+      },
+      (err: unknown) => {
+        this.outstanding--;
+        this.onFailed(cand, err);
+      },
     );
   }
 
@@ -295,7 +312,6 @@ class LookupRun {
     for (const [cand, flight] of [...this.inFlight]) {
       this.settle(cand);
       flight.step.error = "canceled";
-      flight.abort.abort(new ConnectError("lookup finished", Code.Canceled));
       this.emit({
         type: "peer-failed",
         lookupId: this.ctx.lookupId ?? 0,
@@ -307,6 +323,9 @@ class LookupRun {
       });
     }
     this.finished = true;
+    if (this.outstanding > 0) {
+      this.abort.abort(new ConnectError("lookup finished", Code.Canceled));
+    }
     const answered = this.candidates.filter((c) => c.state === "ok");
     const hops = answered.reduce((m, c) => Math.max(m, c.depth), 0);
     const totalMs = this.elapsed();

@@ -94,8 +94,7 @@ export class RoutingTable {
 
   get(id: NodeId): BucketEntry | undefined {
     if (!isNodeId(id) || id === this.selfId) return undefined;
-    const e = this.table[bucketIndex(this.selfId, id)]?.get(id);
-    return e ? { ...e } : undefined;
+    return this.table[bucketIndex(this.selfId, id)]?.get(id);
   }
 
   /** True when the contact is known and its last call(s) failed: lookups try it last. */
@@ -154,7 +153,7 @@ export class RoutingTable {
     const picked: { c: Contact; d: bigint }[] = [];
     const take = (b: KBucket | undefined) => {
       if (!b) return;
-      for (const c of b.contacts()) if (!exclude?.has(c.id)) picked.push({ c, d: idToBigInt(c.id) ^ t });
+      for (const e of b.storedEntries()) if (!exclude?.has(e.contact.id)) picked.push({ c: e.contact, d: e.idBig ^ t });
     };
     const i = target === this.selfId ? ID_BITS : bucketIndex(this.selfId, target);
     take(this.table[i]);
@@ -175,11 +174,11 @@ export class RoutingTable {
   buckets(): BucketInfo[] {
     const out: BucketInfo[] = [];
     this.table.forEach((b, index) => {
-      if (!b || (b.size === 0 && b.replacementList().length === 0)) return;
+      if (!b || (b.size === 0 && b.replacementCount === 0)) return;
       out.push({
         index,
         contacts: b.list(),
-        replacements: b.replacementList().length,
+        replacements: b.replacementCount,
         refreshedAtMs: this.refreshedAt[index]!,
       });
     });
