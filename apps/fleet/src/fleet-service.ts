@@ -1,0 +1,93 @@
+import { create } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
+import {
+  FleetPeerSchema, FleetService, ListPeersResponseSchema, PeerLogsResponseSchema, PeerState, RemovePeerResponseSchema,
+  type FleetPeer, type PeerOptions,
+} from "@p2p/proto/fleet";
+import { maxSpawnPerCall, type Fleet, type FleetPeerState, type FleetPeerView } from "./fleet.js";
+import type { PeerSettingsInput } from "./peer-settings.js";
+import { bearerMatches } from "./token.js";
+
+const stateToProto: Record<FleetPeerState, PeerState> = {
+  starting: PeerState.STARTING,
+  running: PeerState.RUNNING,
+  stopping: PeerState.STOPPING,
+  stopped: PeerState.STOPPED,
+  crashed: PeerState.CRASHED,
+};
+
+/** PeerLogs serves at most this many lines; 200 when the request says 0. */
+export const maxLogLines = 1000;
+const defaultLogLines = 200;
+
+function toProto(v: FleetPeerView): FleetPeer {
+  return create(FleetPeerSchema, {
+    ...v,
+    state: stateToProto[v.state],
+    startedAtMs: BigInt(v.startedAtMs),
+    uptimeMs: BigInt(v.uptimeMs),
+  });
+}
+
+function toSettings(o: PeerOptions | undefined): PeerSettingsInput {
+  if (!o) return {};
+  const s: PeerSettingsInput = {};
+  if (o.replicationFactor !== undefined) s.replicationFactor = o.replicationFactor;
+  if (o.writeQuorum !== undefined) s.writeQuorum = o.writeQuorum;
+  if (o.readQuorum !== undefined) s.readQuorum = o.readQuorum;
+  if (o.maxValueBytes !== undefined) {
+    if (o.maxValueBytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new ConnectError("options.maxValueBytes: too large", Code.InvalidArgument);
+    s.maxValueBytes = Number(o.maxValueBytes);
+  }
+  if (o.logLevel !== undefined) s.logLevel = o.logLevel;
+  return s;
+}
+
+/** FleetService backed by a Fleet. Input is validated here or in Fleet; errors are ConnectErrors. */
+export function fleetServiceImpl(fleet: Fleet): ServiceImpl<typeof FleetService> {
+  return {
+    listPeers() {
+      return create(ListPeersResponseSchema, { peers: fleet.list().map(toProto), maxPeers: fleet.maxPeers });
+    },
+    async spawnPeers(req) {
+      if (req.count < 1 || req.count > maxSpawnPerCall) {
+        throw new ConnectError(`count: must be from 1 to ${maxSpawnPerCall} per call, got ${req.count}`, Code.InvalidArgument);
+      }
+      return { peers: (await fleet.spawn(req.count, toSettings(req.options))).map(toProto) };
+    },
+    async stopPeer(req) {
+      return { peer: toProto(await fleet.stop(req.peer)) };
+    },
+    async killPeer(req) {
+      return { peer: toProto(await fleet.kill(req.peer)) };
+    },
+    async restartPeer(req) {
+      return { peer: toProto(await fleet.restart(req.peer)) };
+    },
+    async removePeer(req) {
+      return create(RemovePeerResponseSchema, { name: await fleet.remove(req.peer) });
+    },
+    peerLogs(req) {
+      if (req.limit > maxLogLines) throw new ConnectError(`limit: at most ${maxLogLines}, got ${req.limit}`, Code.InvalidArgument);
+      return create(PeerLogsResponseSchema, { lines: fleet.logs(req.peer, req.limit || defaultLogLines) });
+    },
+  };
+}
+
+/**
+ * Refuses every method with side effects unless the request carries `authorization: Bearer
+ * <token>`. Installed only when the controller listens beyond loopback.
+ */
+export function requireTokenForMutations(token: string): Interceptor {
+  return (next) => async (req) => {
+    const readOnly = req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+    if (!readOnly && !bearerMatches(req.header.get("authorization"), token)) {
+      throw new ConnectError(
+        `${req.method.name} needs the fleet token: send "authorization: Bearer <token>" (the token is in the fleet directory's "token" file)`,
+        Code.Unauthenticated,
+      );
+    }
+    return next(req);
+  };
+}

@@ -1,0 +1,10 @@
+/** @p2p/fleet: the fleet controller as a library (the CLI is main.ts). */
+export { Fleet, maxSpawnPerCall } from "./fleet.js";
+export type { FleetOptions, FleetPeerState, FleetPeerView } from "./fleet.js";
+export { startController } from "./controller.js";
+export type { FleetController } from "./controller.js";
+export { parseFleetArgs, isLoopbackHost, ConfigError, fleetUsage } from "./config.js";
+export type { FleetConfig } from "./config.js";
+export { startFleetServer } from "./server.js";
+export type { FleetServer } from "./server.js";
+export type { PeerSettings, PeerSettingsInput } from "./peer-settings.js";

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * Settings the controller passes through to the peers it spawns (each maps to one peer flag).
+ * Unset fields are not passed, so the peer's own defaults apply (R=3, W=2, Rq=2, 1 MiB, info).
+ */
+export interface PeerSettingsInput {
+  replicationFactor?: number;
+  writeQuorum?: number;
+  readQuorum?: number;
+  maxValueBytes?: number;
+  logLevel?: string;
+  rpcTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  refreshIntervalMs?: number;
+}
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+/** Validated settings (what `mergePeerSettings` returns and fleet.json stores). */
+export type PeerSettings = z.output<typeof peerSettingsSchema>;
+
+/** Bounds are sanity limits; the peer validates its own settings too and exits with code 2. */
+export const peerSettingsSchema = z
+  .object({
+    replicationFactor: positiveInt(64).optional(),
+    writeQuorum: positiveInt(64).optional(),
+    readQuorum: positiveInt(64).optional(),
+    maxValueBytes: positiveInt(64 * 1024 * 1024).optional(),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+    rpcTimeoutMs: positiveInt(600_000).optional(),
+    requestTimeoutMs: positiveInt(600_000).optional(),
+    refreshIntervalMs: positiveInt(86_400_000).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    for (const q of ["writeQuorum", "readQuorum"] as const) {
+      const v = s[q];
+      if (v !== undefined && s.replicationFactor !== undefined && v > s.replicationFactor) {
+        ctx.addIssue({ code: "custom", path: [q], message: `must not exceed replicationFactor (${s.replicationFactor})` });
+      }
+    }
+  });
+
+/** The peer flag of each setting. */
+const flags: Record<keyof PeerSettingsInput, string> = {
+  replicationFactor: "--replication-factor",
+  writeQuorum: "--write-quorum",
+  readQuorum: "--read-quorum",
+  maxValueBytes: "--max-value-bytes",
+  logLevel: "--log-level",
+  rpcTimeoutMs: "--rpc-timeout-ms",
+  requestTimeoutMs: "--request-timeout-ms",
+  refreshIntervalMs: "--refresh-interval-ms",
+};
+
+/** Setting names in flag form, for the controller's own CLI. */
+export const peerSettingFlags: ReadonlyArray<[keyof PeerSettingsInput, string]> = Object.entries(flags) as Array<[keyof PeerSettingsInput, string]>;
+
+/** `override` over `base`, validated together; throws an Error naming the field. */
+export function mergePeerSettings(base: PeerSettings, override: PeerSettingsInput): PeerSettings {
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  const parsed = peerSettingsSchema.safeParse({ ...base, ...defined });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** The peer flags for these settings. */
+export function peerSettingArgs(settings: PeerSettings): string[] {
+  return peerSettingFlags.flatMap(([key, flag]) => (settings[key] === undefined ? [] : [flag, String(settings[key])]));
+}
