@@ -190,6 +190,9 @@ export class KademliaNode implements Router {
     const nearest = this.table.closest(this.self.id, 1)[0];
     if (nearest) {
       const upTo = bucketIndex(this.self.id, nearest.id);
+      // The self-lookup explored our own neighbourhood: every bucket from the nearest
+      // neighbour's inward counts as refreshed.
+      for (let i = upTo; i < 256; i++) this.table.markRefreshed(i);
       for (let i = upTo - 1; i >= 0 && !this.stopped; i--) {
         await this.lookup(randomIdInBucket(this.self.id, i, this.random), { wanted: this.k });
       }

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { systemClock, type Contact, type NodeId, type Transport } from "../types.js";
 import type { LookupEvent } from "./lookup-events.js";
 import { iterativeLookup, type LookupConfig } from "./lookup.js";
 import { sha256Hex, sortByDistance } from "./node-id.js";
-import { createTestnet, testContact, type Testnet } from "./testnet.js";
+import { createTestnet, testContact, type CreatedTestnet } from "./testnet.js";
 
 const config: LookupConfig = { alpha: 3, rpcTimeoutMs: 1000, maxRequests: 500, maxContactsPerReply: 20 };
 const self: Contact = { id: sha256Hex("lookup-self"), address: "self", httpAddress: "" };
@@ -44,18 +44,20 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 describe("iterativeLookup over a 200-node memory network", () => {
-  let net: Testnet;
+  let net: CreatedTestnet;
   const all = () => net.nodes.map((n) => n.self);
 
-  test("setup", async () => {
+  before(async () => {
     net = await createTestnet(200, { kademlia: { rpcTimeoutMs: 1000 } });
   });
+  after(() => net?.stop());
 
   test("finds the true closest, with at most alpha requests in flight", async () => {
     for (let q = 0; q < 10; q++) {
       const origin = net.nodes[(q * 37) % 200]!;
+      const originTransport = net.transports[(q * 37) % 200]!;
       const target = sha256Hex(`target-${q}`);
-      const transport = counting(origin["transport" as keyof typeof origin] as unknown as Transport);
+      const transport = counting(originTransport);
       const events: LookupEvent[] = [];
       const result = await within(
         iterativeLookup(target, { wanted: 20 }, {
@@ -89,7 +91,7 @@ describe("iterativeLookup over a 200-node memory network", () => {
       const result = await within(
         iterativeLookup(target, { wanted: 10 }, {
           self: origin.self,
-          transport: origin["transport" as keyof typeof origin] as unknown as Transport,
+          transport: net.transports[5]!,
           clock: systemClock,
           seeds: origin.closestKnown(target, 20),
           listener: (e) => events.push(e),
@@ -117,7 +119,7 @@ describe("iterativeLookup over a 200-node memory network", () => {
     const origin = net.nodes[9]!;
     const truth = sortByDistance(target, all().filter((c) => c.id !== origin.self.id)).slice(0, 5);
     const holders = new Set(truth.map((c) => c.id));
-    const inner = origin["transport" as keyof typeof origin] as unknown as Transport;
+    const inner = net.transports[9]!;
     const transport: Transport = {
       ...inner,
       ping: inner.ping,
@@ -140,9 +142,6 @@ describe("iterativeLookup over a 200-node memory network", () => {
     assert.equal(result.steps.filter((s) => s.hadRecord).length, 5);
   });
 
-  test("teardown", async () => {
-    await net.stop();
-  });
 });
 
 describe("iterativeLookup against a hostile or odd network (fake transport)", () => {

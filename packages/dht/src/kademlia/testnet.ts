@@ -4,7 +4,7 @@
  * replication tests pass `handlerFor` to add a record store.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Contact, PeerRpcHandler } from "../types.js";
+import type { Contact, PeerRpcHandler, Transport } from "../types.js";
 import { MemoryNetwork, type MemoryNetworkOptions } from "../transport/memory.js";
 import { KademliaNode, type KademliaComponents, type KademliaOptions } from "./kademlia-node.js";
 import { sha256Hex } from "./node-id.js";
@@ -38,11 +38,16 @@ export interface TestnetOptions {
   kademlia?: KademliaOptions;
   /** Extra components for every node (clock, logger, onLookupEvent). */
   components?: Omit<KademliaComponents, "self" | "transport">;
-  /** Builds each node's handler; default routingRpcHandler(node). */
-  handlerFor?: (node: KademliaNode) => PeerRpcHandler;
+  /** Builds each node's handler (given the node and the transport it sends with); default
+   * routingRpcHandler(node). Called lazily, on the node's first incoming message. */
+  handlerFor?: (node: KademliaNode, transport: Transport) => PeerRpcHandler;
   /** Bootstrap node i from node 0 (sequentially) after creating them all. Default true. */
   bootstrap?: boolean;
 }
+
+/** createTestnet's result: transports[i] is the Transport node i sends with (for coordinators
+ * or lookups driven by hand in tests). */
+export type CreatedTestnet = Testnet & { transports: Transport[] };
 
 export interface Testnet {
   network: MemoryNetwork;
@@ -57,9 +62,10 @@ export function testContact(i: number): Contact {
 }
 
 /** Creates n nodes on one MemoryNetwork and (by default) bootstraps each from node 0. */
-export async function createTestnet(n: number, options: TestnetOptions = {}): Promise<Testnet> {
+export async function createTestnet(n: number, options: TestnetOptions = {}): Promise<CreatedTestnet> {
   const network = new MemoryNetwork(options.network);
   const nodes: KademliaNode[] = [];
+  const transports: Transport[] = [];
   for (let i = 0; i < n; i++) {
     const self = testContact(i);
     // The handler needs the node and the node needs the transport: late-bind through a holder.
@@ -71,14 +77,16 @@ export async function createTestnet(n: number, options: TestnetOptions = {}): Pr
       onStore: (from, record) => inner().onStore(from, record),
     };
     let built: PeerRpcHandler | undefined;
-    const inner = () => (built ??= (options.handlerFor ?? routingRpcHandler)(node!));
+    const inner = () => (built ??= options.handlerFor ? options.handlerFor(node!, transport) : routingRpcHandler(node!));
     const transport = network.attach(self, handler);
     node = new KademliaNode({ ...options.components, self, transport }, options.kademlia);
     nodes.push(node);
+    transports.push(transport);
   }
-  const testnet: Testnet = {
+  const testnet: CreatedTestnet = {
     network,
     nodes,
+    transports,
     async stop() {
       for (const node of nodes) {
         await node.stop();
