@@ -11,16 +11,6 @@ import { decodeRecordHeader, decodeRecordValue, encodeRecordValue } from "./reco
 /** LMDB's compiled-in key limit in lmdb-js. */
 export const LMDB_MAX_KEY_BYTES = 1978;
 
-export interface LmdbRecordStoreOptions {
-  /**
-   * Resolve merge()/remove() only once the commit is also fsynced. Default false: a commit
-   * is visible and survives the process being killed (the pages are in the OS), and lmdb's
-   * overlapping sync flushes it moments later; waiting for the flush as well protects
-   * against power loss at the cost of one fsync of latency per write batch.
-   */
-  waitForFlush?: boolean;
-}
-
 /** The records sub-database as opened by openPeerDatabase: binary keys, binary values. */
 export type RecordsDatabase = Database<Uint8Array, Uint8Array>;
 
@@ -51,11 +41,10 @@ export function recordPosition(key: string): string {
 
 export class LmdbRecordStore implements RecordStore {
   readonly #db: RecordsDatabase;
-  readonly #waitForFlush: boolean;
 
-  constructor(db: RecordsDatabase, opts: LmdbRecordStoreOptions = {}) {
+  /** How durable a resolved write is depends on how the environment was opened (see openPeerDatabase). */
+  constructor(db: RecordsDatabase) {
     this.#db = db;
-    this.#waitForFlush = opts.waitForFlush ?? false;
   }
 
   async get(key: string): Promise<DhtRecord | undefined> {
@@ -80,13 +69,11 @@ export class LmdbRecordStore implements RecordStore {
       this.#db.put(k, encoded);
       return { applied: true, current: record.version };
     });
-    if (result.applied && this.#waitForFlush) await this.#db.flushed;
     return result;
   }
 
   async remove(key: string): Promise<void> {
     await this.#db.remove(keyBytes(key));
-    if (this.#waitForFlush) await this.#db.flushed;
   }
 
   async list(opts: { after?: string; limit: number; prefix?: string }): Promise<RecordInfo[]> {
