@@ -4,7 +4,7 @@
  * bucket only keeps state; pinging the least-recently-seen contact is the node's job.
  */
 import type { Contact, NodeId } from "../types.js";
-import { idToBigInt } from "./node-id.js";
+import { idHigh32, idToBigInt } from "./node-id.js";
 
 /** A contact as the bucket holds it. */
 export interface BucketEntry {
@@ -15,9 +15,10 @@ export interface BucketEntry {
   failures: number;
 }
 
-/** The stored form: the ID's bigint is parsed once, not on every closest() query. */
+/** The stored form: the ID is parsed once, not on every closest() query. */
 interface StoredEntry extends BucketEntry {
   idBig: bigint;
+  idHigh: number;
 }
 
 /** What touch() did: refreshed a known contact, added a new one, or found the bucket full. */
@@ -52,7 +53,7 @@ export class KBucket {
   }
 
   /** Live entries with their parsed IDs, for the routing table's distance sorting (read-only). */
-  storedEntries(): readonly { readonly contact: Contact; readonly idBig: bigint }[] {
+  storedEntries(): readonly { readonly contact: Contact; readonly idBig: bigint; readonly idHigh: number }[] {
     return this.entries;
   }
 
@@ -87,12 +88,12 @@ export class KBucket {
     const i = this.entries.findIndex((e) => e.contact.id === contact.id);
     if (i >= 0) {
       const [e] = this.entries.splice(i, 1);
-      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: e!.idBig });
+      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: e!.idBig, idHigh: e!.idHigh });
       return "updated";
     }
     if (this.entries.length < this.k) {
       this.removeReplacement(contact.id);
-      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id) });
+      this.entries.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id), idHigh: idHigh32(contact.id) });
       return "added";
     }
     return { full: this.entries[0]!.contact };
@@ -102,7 +103,7 @@ export class KBucket {
   addReplacement(contact: Contact, nowMs: number): void {
     if (this.replacementCacheSize <= 0) return;
     this.removeReplacement(contact.id);
-    this.replacements.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id) });
+    this.replacements.push({ contact, lastSeenMs: nowMs, failures: 0, idBig: idToBigInt(contact.id), idHigh: idHigh32(contact.id) });
     if (this.replacements.length > this.replacementCacheSize) this.replacements.shift();
   }
 

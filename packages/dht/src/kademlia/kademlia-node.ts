@@ -111,6 +111,8 @@ export class KademliaNode implements Router {
    */
   learn(contact: Contact): void {
     if (!contact || !isNodeId(contact.id) || typeof contact.address !== "string" || contact.address === "") return;
+    // Store our own copy: callers' objects (and any extra fields) stay theirs.
+    contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
     if (typeof r !== "object") return;
     this.table.addReplacement(contact);

@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock, type Contact, type NodeId } from "../types.js";
 import { KBucket, type BucketEntry, type TouchResult } from "./k-bucket.js";
-import { bucketIndex, ID_BITS, idToBigInt, isNodeId } from "./node-id.js";
+import { bucketIndex, ID_BITS, idHigh32, idToBigInt, isNodeId } from "./node-id.js";
 
 export interface RoutingTableOptions {
   /** Contacts per bucket (Kademlia's K). Default 20, the paper's choice for its churn model. */
@@ -24,6 +24,13 @@ export interface BucketInfo {
   replacements: number;
   /** When a lookup last targeted this bucket's range (0: never). */
   refreshedAtMs: number;
+}
+
+interface Ranked {
+  c: Contact;
+  /** Top 32 bits of the distance to the target. */
+  dHigh: number;
+  idBig: bigint;
 }
 
 /** What touch() did; "self" when asked to insert our own ID (never stored). */
@@ -150,17 +157,47 @@ export class RoutingTable {
   closest(target: NodeId, n: number, exclude?: ReadonlySet<NodeId>): Contact[] {
     if (n <= 0) return [];
     const t = idToBigInt(target);
-    const picked: { c: Contact; d: bigint }[] = [];
-    const take = (b: KBucket | undefined) => {
-      if (!b) return;
-      for (const e of b.storedEntries()) if (!exclude?.has(e.contact.id)) picked.push({ c: e.contact, d: e.idBig ^ t });
+    const tHigh = idHigh32(target);
+    // Distances compare on their top 32 bits (plain numbers); bigints only break ties, rare
+    // below 2^16 nodes. This is the simulation's hottest path.
+    const cmp = (x: Ranked, y: Ranked): number => {
+      if (x.dHigh !== y.dHigh) return x.dHigh - y.dHigh;
+      const dx = x.idBig ^ t;
+      const dy = y.idBig ^ t;
+      return dx < dy ? -1 : dx > dy ? 1 : 0;
+    };
+    const ranked = (b: KBucket | undefined): Ranked[] => {
+      const out: Ranked[] = [];
+      if (!b) return out;
+      for (const e of b.storedEntries()) {
+        if (!exclude?.has(e.contact.id)) out.push({ c: e.contact, dHigh: (e.idHigh ^ tHigh) >>> 0, idBig: e.idBig });
+      }
+      return out;
     };
     const i = target === this.selfId ? ID_BITS : bucketIndex(this.selfId, target);
-    take(this.table[i]);
-    if (picked.length < n) for (let j = i + 1; j < ID_BITS; j++) take(this.table[j]);
-    for (let j = i - 1; j >= 0 && picked.length < n; j--) take(this.table[j]);
-    picked.sort((x, y) => (x.d < y.d ? -1 : x.d > y.d ? 1 : 0));
-    return picked.slice(0, n).map((x) => x.c);
+    const result = ranked(this.table[i]).sort(cmp);
+    if (result.length < n) {
+      // Deeper buckets, all at the same top distance bit: keep only the best n - |result|.
+      const room = n - result.length;
+      const best: Ranked[] = [];
+      for (let j = i + 1; j < ID_BITS; j++) {
+        for (const r of ranked(this.table[j])) {
+          if (best.length === room && cmp(r, best[room - 1]!) >= 0) continue;
+          let lo = 0;
+          let hi = best.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (cmp(best[mid]!, r) < 0) lo = mid + 1;
+            else hi = mid;
+          }
+          best.splice(lo, 0, r);
+          if (best.length > room) best.pop();
+        }
+      }
+      result.push(...best);
+    }
+    for (let j = i - 1; j >= 0 && result.length < n; j--) result.push(...ranked(this.table[j]).sort(cmp));
+    return result.slice(0, n).map((r) => r.c);
   }
 
   /** Every live contact, farthest bucket first, least-recently-seen first within a bucket. */
