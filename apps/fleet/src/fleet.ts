@@ -146,9 +146,10 @@ export class Fleet {
   /**
    * Starts `count` new peers with `settings` over the fleet defaults, bootstrapped from running
    * peers, and resolves when each is running or crashed. INVALID_ARGUMENT (naming the limit)
-   * for a count outside 1..200 or beyond `maxPeers`, or a bad setting.
+   * for a count outside 1..200 or beyond `maxPeers`, or a bad setting. `options.peerMain`
+   * (library only, not in the API) runs another binary for these peers, e.g. a crashing one.
    */
-  async spawn(count: number, settings: PeerSettingsInput): Promise<FleetPeerView[]> {
+  async spawn(count: number, settings: PeerSettingsInput, options: { peerMain?: string } = {}): Promise<FleetPeerView[]> {
     this.#assertOpen();
     if (!Number.isInteger(count) || count < 1 || count > maxSpawnPerCall) {
       throw new ConnectError(`count: must be from 1 to ${maxSpawnPerCall} per call, got ${count}`, Code.InvalidArgument);
@@ -171,6 +172,7 @@ export class Fleet {
       const slot = this.#newSlot({
         name, dataDir: join("peers", name), id: "", httpAddress: "", grpcAddress: "", pid: 0,
         desired: "running", lastState: "starting", lastExit: "", restarts: 0, settings: merged,
+        ...(options.peerMain ? { peerMain: options.peerMain } : {}),
       });
       this.#slots.set(name, slot);
       slots.push(slot);
@@ -338,7 +340,7 @@ export class Fleet {
     let grpcPort = await portOrAny(host, portOf(slot.record.grpcAddress));
     for (let attempt = 0; ; attempt++) {
       const proc = startPeer({
-        ...(this.#opts.peerMain ? { peerMain: this.#opts.peerMain } : {}),
+        ...(slot.record.peerMain ?? this.#opts.peerMain ? { peerMain: slot.record.peerMain ?? this.#opts.peerMain } : {}),
         dataDir: this.#dataDir(slot),
         host,
         httpPort,
@@ -454,6 +456,7 @@ function sample<T>(items: T[], n: number): T[] {
 }
 
 function isAlive(pid: number): boolean {
+  if (pid <= 0) return false; // kill(0) would address our own process group
   try {
     process.kill(pid, 0);
     return true;

@@ -8,3 +8,5 @@ export type { FleetConfig } from "./config.js";
 export { startFleetServer } from "./server.js";
 export type { FleetServer } from "./server.js";
 export type { PeerSettings, PeerSettingsInput } from "./peer-settings.js";
+export { fleetClient } from "./fleet-client.js";
+export type { FleetClient } from "./fleet-client.js";

@@ -24,6 +24,8 @@ export const peerRecordSchema = z.object({
   lastExit: z.string(),
   restarts: z.number().int().min(0),
   settings: peerSettingsSchema,
+  /** Peer entry point when it differs from the fleet's (tests: a binary that crashes at start). */
+  peerMain: z.string().optional(),
 });
 
 export const fleetStateSchema = z.object({

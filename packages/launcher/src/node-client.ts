@@ -6,12 +6,14 @@ export type NodeClient = Client<typeof NodeService>;
 
 /**
  * A Connect client for a peer's public NodeService at `httpAddress` (host:port). Every call
- * gets `timeoutMs` (default 5000) as its deadline unless the call passes its own.
+ * gets `timeoutMs` (default 5000) as its deadline unless the call passes its own. JSON by
+ * default (what curl sends, readable in a packet capture); `binary: true` for protobuf.
  */
-export function nodeClient(httpAddress: string, options: { timeoutMs?: number } = {}): NodeClient {
+export function nodeClient(httpAddress: string, options: { timeoutMs?: number; binary?: boolean } = {}): NodeClient {
   const transport = createConnectTransport({
     baseUrl: `http://${httpAddress}`,
     httpVersion: "1.1",
+    useBinaryFormat: options.binary ?? false,
     defaultTimeoutMs: options.timeoutMs ?? 5000,
   });
   return createClient(NodeService, transport);

@@ -13,6 +13,7 @@ const standIn = fileURLToPath(new URL("./fixtures/stand-in-peer.js", import.meta
 const crasher = fileURLToPath(new URL("./fixtures/crash-at-start.js", import.meta.url));
 
 function alive(pid: number): boolean {
+  if (pid <= 0) return false; // kill(0) would address our own process group
   try {
     process.kill(pid, 0);
     return true;

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { isLoopbackHost, parseFleetArgs } from "./config.js";
+
+describe("parseFleetArgs", () => {
+  test("defaults", () => {
+    const c = parseFleetArgs([], "/repo");
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.port, 7000);
+    assert.equal(c.dir, "/repo/.fleet");
+    assert.equal(c.initialPeers, 5);
+    assert.equal(c.maxPeers, 200);
+    assert.deepEqual(c.peerDefaults, {});
+  });
+
+  test("the issue's example and peer pass-through", () => {
+    const c = parseFleetArgs(
+      ["--peers", "5", "--port", "7000", "--dir", ".fleet", "--replication-factor", "3", "--write-quorum", "2", "--log-level", "debug"],
+      "/repo",
+    );
+    assert.equal(c.initialPeers, 5);
+    assert.deepEqual(c.peerDefaults, { replicationFactor: 3, writeQuorum: 2, logLevel: "debug" });
+  });
+
+  test("bad input names the flag", () => {
+    assert.throws(() => parseFleetArgs(["--peers", "-1"]), /--peers/);
+    assert.throws(() => parseFleetArgs(["--peers", "abc"]), /--peers: expected an integer/);
+    assert.throws(() => parseFleetArgs(["--port", "70000"]), /--port/);
+    assert.throws(() => parseFleetArgs(["--peers", "50", "--max-peers", "10"]), /--peers: 50 exceeds --max-peers/);
+    assert.throws(() => parseFleetArgs(["--replication-factor", "2", "--write-quorum", "3"]), /--write-quorum: must not exceed/);
+    assert.throws(() => parseFleetArgs(["--log-level", "loud"]), /--log-level/);
+    assert.throws(() => parseFleetArgs(["--nope"]), /--nope/);
+    assert.throws(() => parseFleetArgs(["--dir", " "]), /--dir: must not be empty/);
+  });
+});
+
+test("isLoopbackHost", () => {
+  for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ["0.0.0.0", "::", "192.168.1.2", "example.org"]) assert.equal(isLoopbackHost(h), false, h);
+});
