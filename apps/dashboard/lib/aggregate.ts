@@ -3,9 +3,9 @@
  * peers hold each record, which R should (XOR-closest among live peers), and the verdict.
  * No I/O here, so the rules are tested without servers.
  */
-import { ringFraction } from "./ids.js";
-import { closestIndices, ownedFractions, ownershipSegments } from "./ring.js";
-import type { RecordStatus, RecordView, ReplicationSummary, RingBin, RingSegmentView, VersionView } from "./snapshot-types.js";
+import { ringFraction } from "./ids";
+import { closestIndices, ownedFractions, ownershipSegments } from "./ring";
+import type { RecordStatus, RecordView, ReplicationSummary, RingBin, RingSegmentView, VersionView } from "./snapshot-types";
 
 /** One record as a peer listed it (LocalRecords). */
 export interface HeldRecord {

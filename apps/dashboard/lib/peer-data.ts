@@ -5,10 +5,10 @@
  */
 import { ConnectError } from "@connectrpc/connect";
 import type { OperationStats } from "@p2p/proto/node";
-import { isId } from "./ids.js";
-import { isHostPort, type NodeClient } from "./clients.js";
-import type { HeldRecord } from "./aggregate.js";
-import type { BucketView, OpStatView } from "./snapshot-types.js";
+import { isId } from "./ids";
+import { isHostPort, type NodeClient } from "./clients";
+import type { HeldRecord } from "./aggregate";
+import type { BucketView, OpStatView } from "./snapshot-types";
 
 export interface PeerData {
   id: string;

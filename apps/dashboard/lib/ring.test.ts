@@ -1,8 +1,8 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { closestIndices, ownedFractions, ownershipSegments } from "./ring.js";
-import { ringFraction, xorDistance } from "./ids.js";
+import { closestIndices, ownedFractions, ownershipSegments } from "./ring";
+import { ringFraction, xorDistance } from "./ids";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const ids = (n: number, salt = "peer") => Array.from({ length: n }, (_, i) => sha(`${salt}-${i}`)).sort();

@@ -8,7 +8,7 @@
  * half, so ownership repeats there. `ownershipSegments` computes this exactly down to a
  * drawing resolution; `ownedFractions` computes each peer's exact share of the ring.
  */
-import { bitAt } from "./ids.js";
+import { bitAt } from "./ids";
 
 /** A stretch of the ring [start, end) (fractions of the ring) owned by peers[owner]. */
 export interface RingSegment {

@@ -4,8 +4,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { FleetService, PeerState } from "@p2p/proto/fleet";
-import { SnapshotCollector } from "./snapshot.js";
-import { closedAddress, sha256, startFakePeer, type FakePeer, type FakePeerOptions } from "./testing/fake-peer.js";
+import { SnapshotCollector } from "./snapshot";
+import { closedAddress, sha256, startFakePeer, type FakePeer, type FakePeerOptions } from "./testing/fake-peer";
 
 
 /** Starts fake peers and registers their shutdown, even when the test fails. */

@@ -5,12 +5,12 @@
  * down with the time it last answered. One poll at a time: concurrent callers share it.
  */
 import { PeerState, type FleetPeer } from "@p2p/proto/fleet";
-import { isId, ringFraction } from "./ids.js";
-import { aggregate } from "./aggregate.js";
-import { fleetClient, isHostPort, nodeClient, type FleetClient, type NodeClient } from "./clients.js";
-import { describeError, fetchPeerData, type PeerData } from "./peer-data.js";
-import { mapWithConcurrency } from "./pool.js";
-import type { OpSummary, PeerView, RecordStatus, RecordView, Snapshot } from "./snapshot-types.js";
+import { isId, ringFraction } from "./ids";
+import { aggregate } from "./aggregate";
+import { fleetClient, isHostPort, nodeClient, type FleetClient, type NodeClient } from "./clients";
+import { describeError, fetchPeerData, type PeerData } from "./peer-data";
+import { mapWithConcurrency } from "./pool";
+import type { OpSummary, PeerView, RecordStatus, RecordView, Snapshot } from "./snapshot-types";
 
 export interface SnapshotOptions {
   /** Fleet controller base URL (e.g. "http://127.0.0.1:7000"); unset: no controller, crawl only. */

@@ -1,0 +1,37 @@
+"use client";
+import { useState } from "react";
+import { useSnapshot } from "../../components/use-snapshot";
+import { Card, Empty, stateColor } from "../../components/ui";
+import { TopologyGraph } from "../../components/topology-graph";
+import { PeerSummary } from "../../components/peer-summary";
+
+export default function TopologyPage() {
+  const { snapshot: s } = useSnapshot();
+  const [selected, setSelected] = useState<string>();
+  if (!s) return <Empty>Loading the network…</Empty>;
+  const peer = s.peers.find((p) => p.key === selected);
+  const edges = s.peers.reduce((a, p) => a + p.links.length, 0);
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h1 className="text-xl font-semibold text-slate-100">Topology</h1>
+          <p className="text-sm text-slate-400">An arrow A → B means B is in A&apos;s routing table. {s.peers.length} peers, {edges} links.</p>
+        </div>
+        <div className="flex gap-4 text-xs text-slate-400">
+          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" style={{ background: stateColor.up }} />up</span>
+          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full border-2" style={{ borderColor: stateColor.down }} />down</span>
+          <span className="flex items-center gap-1.5"><span className="h-0.5 w-5 border-t border-dashed" style={{ borderColor: stateColor.down }} />link to a down peer</span>
+        </div>
+      </div>
+      <div className="grid gap-4 xl:grid-cols-[1fr_320px]">
+        <Card className="h-[72vh] min-h-[520px]">
+          <div className="h-[calc(72vh-2rem)] min-h-[488px]">
+            {s.peers.length ? <TopologyGraph peers={s.peers} selected={selected} onSelect={setSelected} /> : <Empty>No peers yet</Empty>}
+          </div>
+        </Card>
+        <Card title="Selection">{peer ? <PeerSummary peer={peer} /> : <Empty>Click a peer</Empty>}</Card>
+      </div>
+    </div>
+  );
+}
