@@ -1,2 +1,22 @@
 export * from "./types.js";
 export { compareVersions, isNewer } from "./replication/version.js";
+export { DhtNode, type DhtNodeComponents, type DhtNodeOptions } from "./dht-node.js";
+export { KademliaNode, localKademliaOptions, type KademliaComponents, type KademliaOptions } from "./kademlia/kademlia-node.js";
+export { RoutingTable, type BucketInfo } from "./kademlia/routing-table.js";
+export type { LookupEvent, LookupListener } from "./kademlia/lookup-events.js";
+export { sha256Hex, isNodeId, xorDistance, compareDistance, bucketIndex, sortByDistance } from "./kademlia/node-id.js";
+export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory.js";
+export { MemoryRecordStore } from "./store/memory-store.js";
+export { HybridLogicalClock, type HybridLogicalClockOptions } from "./replication/hlc.js";
+export {
+  ReplicationCoordinator,
+  type ReplicationComponents,
+  type WriteResult,
+  type ReadResult,
+  type ReplicaReport,
+  type LookupTrace,
+} from "./replication/coordinator.js";
+export { defaultReplicationOptions, resolveReplicationOptions, type ReplicationOptions } from "./replication/options.js";
+export { RecordHandlers, type RecordHandlerOptions } from "./replication/record-handlers.js";
+export { validateKey, validateValueSize, validateVersion, validateRecord, MAX_KEY_BYTES, type RecordLimits } from "./replication/record-validation.js";
+export { OperationStats, type OperationStatsSnapshot, type Operation } from "./replication/op-stats.js";

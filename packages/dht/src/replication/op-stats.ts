@@ -11,7 +11,7 @@ export interface OperationSnapshot {
   p99Ms: number;
 }
 
-export type OperationStatsSnapshot = Record<Operation, OperationSnapshot>;
+export type OperationStatsSnapshot<N extends string = Operation> = Record<N, OperationSnapshot>;
 
 /** Latencies of the last N calls in a fixed ring buffer: bounded memory, recent behaviour. */
 class LatencyWindow {
@@ -37,26 +37,34 @@ class LatencyWindow {
   }
 }
 
-/** Per-operation counts, errors and latency percentiles for the Stats API. */
-export class OperationStats {
-  readonly #ops = new Map<Operation, { count: number; errors: number; latency: LatencyWindow }>();
+/**
+ * Per-operation counts, errors and latency percentiles for the Stats API. The set of names is
+ * fixed at construction, so memory stays bounded whatever callers pass.
+ */
+export class OperationStats<N extends string = Operation> {
+  readonly #ops = new Map<N, { count: number; errors: number; latency: LatencyWindow }>();
 
-  /** @param window how many recent latencies to keep per operation (default 1024). */
-  constructor(window = 1024) {
-    for (const op of ["put", "get", "delete"] as const) {
+  /**
+   * @param window how many recent latencies to keep per operation (default 1024).
+   * @param names the operations tracked (default put, get, delete).
+   */
+  constructor(window = 1024, names: readonly N[] = ["put", "get", "delete"] as unknown as N[]) {
+    for (const op of names) {
       this.#ops.set(op, { count: 0, errors: 0, latency: new LatencyWindow(window) });
     }
   }
 
-  record(op: Operation, durationMs: number, ok: boolean): void {
-    const s = this.#ops.get(op)!;
+  /** Records one call; names outside the constructor's list are ignored. */
+  record(op: N, durationMs: number, ok: boolean): void {
+    const s = this.#ops.get(op);
+    if (!s) return;
     s.count++;
     if (!ok) s.errors++;
     s.latency.add(durationMs);
   }
 
-  snapshot(): OperationStatsSnapshot {
-    const out = {} as OperationStatsSnapshot;
+  snapshot(): OperationStatsSnapshot<N> {
+    const out = {} as OperationStatsSnapshot<N>;
     for (const [op, s] of this.#ops) {
       const [p50Ms, p99Ms] = s.latency.percentiles([0.5, 0.99]);
       out[op] = { count: s.count, errors: s.errors, p50Ms: p50Ms!, p99Ms: p99Ms! };
