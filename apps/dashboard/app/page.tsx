@@ -36,8 +36,8 @@ export default function OverviewPage() {
           {s.peersCapped && <span className="text-amber-400">more peers discovered than the dashboard tracks</span>}
         </div>
       )}
-      <div className="grid gap-6 xl:grid-cols-3">
-        <Card title="Peers" className="xl:col-span-2">
+      <div className="grid gap-6">
+        <Card title="Peers">
           <PeersTable peers={s.peers} />
         </Card>
         <Card title="Latency by operation">

@@ -15,8 +15,10 @@ export function fmtDuration(ms: number | undefined): string {
 
 /** "3.2 s ago" from a timestamp, relative to `now`. */
 export function fmtAge(atMs: number | undefined, now: number): string {
-  if (atMs === undefined) return "never";
-  return `${fmtDuration(Math.max(0, now - atMs))} ago`;
+  // Before 2001: not a wall-clock time (unset or a placeholder).
+  if (atMs === undefined || atMs < 978_307_200_000) return "never";
+  const ms = Math.max(0, now - atMs);
+  return ms < 1000 ? "just now" : `${fmtDuration(ms)} ago`;
 }
 
 export function fmtCount(n: number): string {

@@ -7,7 +7,7 @@
  */
 import { useMemo } from "react";
 import type { PeerView, RecordView, Snapshot } from "../lib/snapshot-types";
-import { ringFraction, shortId } from "../lib/ids";
+import { ringFraction } from "../lib/ids";
 import { hueOf } from "./format";
 import { stateColor } from "./ui";
 
@@ -38,7 +38,7 @@ function arcPath(s: number, e: number, r1: number, r2: number): string {
 }
 
 function peerLabel(p: PeerView): string {
-  return p.name ?? (p.id ? shortId(p.id, 6, 0).replace("…", "") : p.httpAddress);
+  return p.name ?? (p.id ? p.id.slice(0, 8) : p.httpAddress);
 }
 
 export function RingView({ snapshot, selection, onSelect, trace, showLabels = true }: {

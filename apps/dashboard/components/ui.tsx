@@ -73,8 +73,12 @@ export function IdChip({ id, full = false }: { id: string; full?: boolean }) {
   return (
     <span className="inline-flex items-center gap-1 font-mono text-xs text-slate-300" title={id}>
       <span className={full ? "break-all" : ""}>{full ? id : shortId(id)}</span>
-      <button type="button" onClick={copy} aria-label="Copy ID" className="rounded px-1 text-slate-500 hover:bg-slate-800 hover:text-slate-200">
-        {copied ? "✓" : "⧉"}
+      <button type="button" onClick={copy} aria-label="Copy ID" className="inline-flex items-center rounded p-0.5 text-slate-500 hover:bg-slate-800 hover:text-slate-200">
+        {copied ? (
+          <svg viewBox="0 0 16 16" className="h-3.5 w-3.5" fill="none" stroke="currentColor" strokeWidth={2}><path d="M3 8.5l3 3 7-7" /></svg>
+        ) : (
+          <svg viewBox="0 0 16 16" className="h-3.5 w-3.5" fill="none" stroke="currentColor" strokeWidth={1.4}><rect x="5.5" y="5.5" width="8" height="8" rx="1.5" /><path d="M10.5 3.5v-0.5a1.5 1.5 0 0 0-1.5-1.5h-5a1.5 1.5 0 0 0-1.5 1.5v5a1.5 1.5 0 0 0 1.5 1.5h0.5" /></svg>
+        )}
       </button>
     </span>
   );

@@ -26,7 +26,7 @@ export function bitAt(id: string, depth: number): 0 | 1 {
 /** "1a2b3c4d…9f0e": short enough for a table cell, distinct enough to tell peers apart. */
 export function shortId(id: string, head = 8, tail = 4): string {
   if (id.length <= head + tail + 1) return id;
-  return `${id.slice(0, head)}…${id.slice(-tail)}`;
+  return `${id.slice(0, head)}…${tail > 0 ? id.slice(-tail) : ""}`;
 }
 
 /** XOR distance of two IDs, for comparisons only (BigInt: slow, use sparingly). */

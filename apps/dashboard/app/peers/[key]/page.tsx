@@ -44,7 +44,7 @@ export default function PeerPage() {
           Not answering{peer.lastError ? `: ${peer.lastError}` : ""}. Showing data from {fmtAge(peer.lastOkAtMs, now)}.
         </div>
       )}
-      <div className="grid grid-cols-2 gap-4 md:grid-cols-4 xl:grid-cols-8">
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         {[
           ["HTTP", peer.httpAddress || "—"], ["gRPC", peer.grpcAddress || "—"], ["Uptime", peer.status === "up" ? fmtDuration(peer.uptimeMs) : "—"],
           ["Started", peer.startedAtMs ? new Date(peer.startedAtMs).toLocaleTimeString() : "—"], ["Owns", fmtPercent(peer.ownedFraction)],
