@@ -28,9 +28,12 @@ export async function probeSeeds(
  */
 export async function askForBootstrap(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<string | undefined> {
   const rl = createInterface({ input, output });
+  // Ctrl-C at the prompt aborts the start instead of leaving the prompt paused.
+  const abort = new AbortController();
+  rl.on("SIGINT", () => abort.abort(new Error("interrupted at the bootstrap prompt")));
   try {
     for (;;) {
-      const answer = (await rl.question("Address of a known peer (host:grpcPort), or Enter to start a new network: ")).trim();
+      const answer = (await rl.question("Address of a known peer (host:grpcPort), or Enter to start a new network: ", { signal: abort.signal })).trim();
       if (answer === "") return undefined;
       if (parseHostPort(answer)) return answer;
       output.write(`  ${JSON.stringify(answer)} is not host:port with a port from 1 to 65535\n`);

@@ -35,6 +35,15 @@ async function main(): Promise<number | undefined> {
   const logger = createLogger({ level: config.logLevel });
   for (const w of loaded.warnings) logger.warn({}, w);
 
+  // Signal handlers go in before the peer announces itself: a launcher may send SIGTERM the
+  // moment it reads "peer ready", and the default action would skip the graceful stop.
+  let signalled: string | undefined;
+  let onSignal = (reason: string) => {
+    signalled ??= reason;
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+
   let peer: RunningPeer;
   try {
     peer = await startPeer({
@@ -93,8 +102,8 @@ async function main(): Promise<number | undefined> {
         },
       );
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    onSignal = shutdown;
+    if (signalled) shutdown(signalled);
     if (config.parentPid !== undefined) {
       // The fleet controller passes its pid: when it dies we are re-parented, and exit.
       const parentPid = config.parentPid;
