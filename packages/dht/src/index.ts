@@ -2,10 +2,13 @@ export * from "./types.js";
 export { compareVersions, isNewer } from "./replication/version.js";
 export { DhtNode, type DhtNodeComponents, type DhtNodeOptions } from "./dht-node.js";
 export { KademliaNode, localKademliaOptions, type KademliaComponents, type KademliaOptions } from "./kademlia/kademlia-node.js";
-export { RoutingTable, type BucketInfo } from "./kademlia/routing-table.js";
-export type { LookupEvent, LookupListener } from "./kademlia/lookup-events.js";
-export { sha256Hex, isNodeId, xorDistance, compareDistance, bucketIndex, sortByDistance } from "./kademlia/node-id.js";
-export { MemoryNetwork, type MemoryNetworkOptions } from "./transport/memory.js";
+export { RoutingTable, type BucketInfo, type RoutingTableOptions, type FailureOutcome, type TableTouchResult } from "./kademlia/routing-table.js";
+export type { LookupEvent, LookupListener, QuerySentEvent, PeerRespondedEvent, PeerFailedEvent, LookupFinishedEvent } from "./kademlia/lookup-events.js";
+export { sha256Hex, isNodeId, xorDistance, compareDistance, bucketIndex, sortByDistance, randomIdInBucket, idToBigInt } from "./kademlia/node-id.js";
+export { iterativeLookup, errorCodeOf, type LookupConfig, type LookupContext } from "./kademlia/lookup.js";
+export { KBucket, type BucketEntry, type TouchResult } from "./kademlia/k-bucket.js";
+export { createTestnet, routingRpcHandler, testContact, type Testnet, type CreatedTestnet, type TestnetOptions } from "./kademlia/testnet.js";
+export { MemoryNetwork, type MemoryNetworkOptions, type MemoryMethod } from "./transport/memory.js";
 export { MemoryRecordStore } from "./store/memory-store.js";
 export { HybridLogicalClock, type HybridLogicalClockOptions } from "./replication/hlc.js";
 export {
