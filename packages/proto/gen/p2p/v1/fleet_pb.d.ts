@@ -49,12 +49,12 @@ export declare type FleetPeer = Message<"p2p.v1.FleetPeer"> & {
   state: PeerState;
 
   /**
-   * @generated from field: int64 started_at_ms = 7 [jstype = JS_NUMBER];
+   * @generated from field: int64 started_at_ms = 7;
    */
   startedAtMs: bigint;
 
   /**
-   * @generated from field: int64 uptime_ms = 8 [jstype = JS_NUMBER];
+   * @generated from field: int64 uptime_ms = 8;
    */
   uptimeMs: bigint;
 
@@ -139,7 +139,7 @@ export declare type PeerOptions = Message<"p2p.v1.PeerOptions"> & {
   readQuorum?: number | undefined;
 
   /**
-   * @generated from field: optional uint64 max_value_bytes = 4 [jstype = JS_NUMBER];
+   * @generated from field: optional uint64 max_value_bytes = 4;
    */
   maxValueBytes?: bigint | undefined;
 

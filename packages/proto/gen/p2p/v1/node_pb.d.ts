@@ -277,12 +277,12 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
   version: string;
 
   /**
-   * @generated from field: int64 started_at_ms = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 started_at_ms = 5;
    */
   startedAtMs: bigint;
 
   /**
-   * @generated from field: int64 uptime_ms = 6 [jstype = JS_NUMBER];
+   * @generated from field: int64 uptime_ms = 6;
    */
   uptimeMs: bigint;
 
@@ -292,7 +292,7 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
   contacts: number;
 
   /**
-   * @generated from field: uint64 records = 8 [jstype = JS_NUMBER];
+   * @generated from field: uint64 records = 8;
    */
   records: bigint;
 
@@ -312,7 +312,7 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
   readQuorum: number;
 
   /**
-   * @generated from field: uint64 value_limit_bytes = 12 [jstype = JS_NUMBER];
+   * @generated from field: uint64 value_limit_bytes = 12;
    */
   valueLimitBytes: bigint;
 };
@@ -378,7 +378,7 @@ export declare type Bucket = Message<"p2p.v1.Bucket"> & {
   contacts: RoutingContact[];
 
   /**
-   * @generated from field: int64 refreshed_at_ms = 3 [jstype = JS_NUMBER];
+   * @generated from field: int64 refreshed_at_ms = 3;
    */
   refreshedAtMs: bigint;
 };
@@ -399,7 +399,7 @@ export declare type RoutingContact = Message<"p2p.v1.RoutingContact"> & {
   peer?: PeerRef | undefined;
 
   /**
-   * @generated from field: int64 last_seen_ms = 2 [jstype = JS_NUMBER];
+   * @generated from field: int64 last_seen_ms = 2;
    */
   lastSeenMs: bigint;
 
@@ -466,7 +466,7 @@ export declare type LocalRecordsResponse = Message<"p2p.v1.LocalRecordsResponse"
   /**
    * Records held by this peer in all.
    *
-   * @generated from field: uint64 total = 3 [jstype = JS_NUMBER];
+   * @generated from field: uint64 total = 3;
    */
   total: bigint;
 };
@@ -556,12 +556,12 @@ export declare type OperationStats = Message<"p2p.v1.OperationStats"> & {
   name: string;
 
   /**
-   * @generated from field: uint64 count = 2 [jstype = JS_NUMBER];
+   * @generated from field: uint64 count = 2;
    */
   count: bigint;
 
   /**
-   * @generated from field: uint64 errors = 3 [jstype = JS_NUMBER];
+   * @generated from field: uint64 errors = 3;
    */
   errors: bigint;
 

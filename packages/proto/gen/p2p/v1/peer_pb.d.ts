@@ -43,7 +43,7 @@ export declare type SignedContact = Message<"p2p.v1.SignedContact"> & {
   /**
    * When the contact was signed, in Unix milliseconds.
    *
-   * @generated from field: int64 signed_at_ms = 5 [jstype = JS_NUMBER];
+   * @generated from field: int64 signed_at_ms = 5;
    */
   signedAtMs: bigint;
 

@@ -53,7 +53,7 @@ export declare const PeerRefSchema: GenMessage<PeerRef>;
  */
 export declare type Version = Message<"p2p.v1.Version"> & {
   /**
-   * @generated from field: int64 wall_time_ms = 1 [jstype = JS_NUMBER];
+   * @generated from field: int64 wall_time_ms = 1;
    */
   wallTimeMs: bigint;
 
