@@ -3,7 +3,8 @@
 // globs, so this script lists the files). Unit tests run from source through tsx with the
 // "source" export condition; integration tests spawn the built peer, so we build first.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -30,8 +31,33 @@ let files = ["packages", "apps"].flatMap((d) => findTests(join(root, d))).sort()
 if (unitOnly) files = files.filter((f) => !f.includes(".integration.") && !f.includes(".browser."));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 
+/** Fails when packages/proto/gen is not what `npm run generate` makes of proto/ today. */
+function checkGeneratedCode() {
+  const out = mkdtempSync(join(tmpdir(), "p2p-gen-"));
+  try {
+    run("npx", ["buf", "generate", "--output", out]);
+    const fresh = join(out, "packages/proto/gen/p2p/v1");
+    const committed = join(root, "packages/proto/gen/p2p/v1");
+    const names = new Set([...readdirSync(fresh), ...readdirSync(committed)]);
+    const stale = [...names].filter((n) => {
+      try {
+        return !readFileSync(join(fresh, n)).equals(readFileSync(join(committed, n)));
+      } catch {
+        return true;
+      }
+    });
+    if (stale.length) {
+      console.error(`packages/proto/gen is stale (${stale.join(", ")}): run npm run generate`);
+      process.exit(1);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 if (!unitOnly && !filters.length) {
   run("npx", ["buf", "lint"]);
+  checkGeneratedCode();
   run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 }
 run("npx", ["tsc", "-b", "tsconfig.build.json"]);
