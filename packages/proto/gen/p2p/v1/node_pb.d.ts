@@ -583,6 +583,571 @@ export declare type OperationStats = Message<"p2p.v1.OperationStats"> & {
 export declare const OperationStatsSchema: GenMessage<OperationStats>;
 
 /**
+ * A file's manifest; the file ID is the SHA-256 of its canonical JSON encoding.
+ *
+ * @generated from message p2p.v1.FileManifest
+ */
+export declare type FileManifest = Message<"p2p.v1.FileManifest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint64 size = 2;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: string media_type = 3;
+   */
+  mediaType: string;
+
+  /**
+   * @generated from field: uint32 chunk_size = 4;
+   */
+  chunkSize: number;
+
+  /**
+   * SHA-256 of each chunk's bytes, lowercase hex, in file order.
+   *
+   * @generated from field: repeated string chunks = 5;
+   */
+  chunks: string[];
+};
+
+/**
+ * Describes the message p2p.v1.FileManifest.
+ * Use `create(FileManifestSchema)` to create a new message.
+ */
+export declare const FileManifestSchema: GenMessage<FileManifest>;
+
+/**
+ * @generated from message p2p.v1.UploadFileRequest
+ */
+export declare type UploadFileRequest = Message<"p2p.v1.UploadFileRequest"> & {
+  /**
+   * First message only: the file name (no slashes), 1 to 255 bytes.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * First message only: e.g. "image/jpeg"; empty means application/octet-stream.
+   *
+   * @generated from field: string media_type = 2;
+   */
+  mediaType: string;
+
+  /**
+   * Following messages: the file's bytes, in order.
+   *
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message p2p.v1.UploadFileRequest.
+ * Use `create(UploadFileRequestSchema)` to create a new message.
+ */
+export declare const UploadFileRequestSchema: GenMessage<UploadFileRequest>;
+
+/**
+ * @generated from message p2p.v1.UploadFileResponse
+ */
+export declare type UploadFileResponse = Message<"p2p.v1.UploadFileResponse"> & {
+  /**
+   * SHA-256 of the manifest, lowercase hex.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: p2p.v1.FileManifest manifest = 2;
+   */
+  manifest?: FileManifest | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.UploadFileResponse.
+ * Use `create(UploadFileResponseSchema)` to create a new message.
+ */
+export declare const UploadFileResponseSchema: GenMessage<UploadFileResponse>;
+
+/**
+ * @generated from message p2p.v1.DownloadFileRequest
+ */
+export declare type DownloadFileRequest = Message<"p2p.v1.DownloadFileRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * First byte to send; 0 when unset.
+   *
+   * @generated from field: uint64 offset = 2;
+   */
+  offset: bigint;
+
+  /**
+   * Bytes to send; 0 means to the end of the file.
+   *
+   * @generated from field: uint64 length = 3;
+   */
+  length: bigint;
+};
+
+/**
+ * Describes the message p2p.v1.DownloadFileRequest.
+ * Use `create(DownloadFileRequestSchema)` to create a new message.
+ */
+export declare const DownloadFileRequestSchema: GenMessage<DownloadFileRequest>;
+
+/**
+ * @generated from message p2p.v1.DownloadFileResponse
+ */
+export declare type DownloadFileResponse = Message<"p2p.v1.DownloadFileResponse"> & {
+  /**
+   * First message only.
+   *
+   * @generated from field: p2p.v1.FileManifest manifest = 1;
+   */
+  manifest?: FileManifest | undefined;
+
+  /**
+   * The file's bytes from offset, in order.
+   *
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message p2p.v1.DownloadFileResponse.
+ * Use `create(DownloadFileResponseSchema)` to create a new message.
+ */
+export declare const DownloadFileResponseSchema: GenMessage<DownloadFileResponse>;
+
+/**
+ * @generated from message p2p.v1.GetFileManifestRequest
+ */
+export declare type GetFileManifestRequest = Message<"p2p.v1.GetFileManifestRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message p2p.v1.GetFileManifestRequest.
+ * Use `create(GetFileManifestRequestSchema)` to create a new message.
+ */
+export declare const GetFileManifestRequestSchema: GenMessage<GetFileManifestRequest>;
+
+/**
+ * @generated from message p2p.v1.GetFileManifestResponse
+ */
+export declare type GetFileManifestResponse = Message<"p2p.v1.GetFileManifestResponse"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: p2p.v1.FileManifest manifest = 2;
+   */
+  manifest?: FileManifest | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.GetFileManifestResponse.
+ * Use `create(GetFileManifestResponseSchema)` to create a new message.
+ */
+export declare const GetFileManifestResponseSchema: GenMessage<GetFileManifestResponse>;
+
+/**
+ * @generated from message p2p.v1.ListFilesRequest
+ */
+export declare type ListFilesRequest = Message<"p2p.v1.ListFilesRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.ListFilesRequest.
+ * Use `create(ListFilesRequestSchema)` to create a new message.
+ */
+export declare const ListFilesRequestSchema: GenMessage<ListFilesRequest>;
+
+/**
+ * @generated from message p2p.v1.ListFilesResponse
+ */
+export declare type ListFilesResponse = Message<"p2p.v1.ListFilesResponse"> & {
+  /**
+   * @generated from field: repeated p2p.v1.FileEntry files = 1;
+   */
+  files: FileEntry[];
+};
+
+/**
+ * Describes the message p2p.v1.ListFilesResponse.
+ * Use `create(ListFilesResponseSchema)` to create a new message.
+ */
+export declare const ListFilesResponseSchema: GenMessage<ListFilesResponse>;
+
+/**
+ * @generated from message p2p.v1.FileEntry
+ */
+export declare type FileEntry = Message<"p2p.v1.FileEntry"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: p2p.v1.FileManifest manifest = 2;
+   */
+  manifest?: FileManifest | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.FileEntry.
+ * Use `create(FileEntrySchema)` to create a new message.
+ */
+export declare const FileEntrySchema: GenMessage<FileEntry>;
+
+/**
+ * @generated from message p2p.v1.FileChunkLocationsRequest
+ */
+export declare type FileChunkLocationsRequest = Message<"p2p.v1.FileChunkLocationsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message p2p.v1.FileChunkLocationsRequest.
+ * Use `create(FileChunkLocationsRequestSchema)` to create a new message.
+ */
+export declare const FileChunkLocationsRequestSchema: GenMessage<FileChunkLocationsRequest>;
+
+/**
+ * @generated from message p2p.v1.FileChunkLocationsResponse
+ */
+export declare type FileChunkLocationsResponse = Message<"p2p.v1.FileChunkLocationsResponse"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: repeated p2p.v1.ChunkLocation chunks = 2;
+   */
+  chunks: ChunkLocation[];
+};
+
+/**
+ * Describes the message p2p.v1.FileChunkLocationsResponse.
+ * Use `create(FileChunkLocationsResponseSchema)` to create a new message.
+ */
+export declare const FileChunkLocationsResponseSchema: GenMessage<FileChunkLocationsResponse>;
+
+/**
+ * @generated from message p2p.v1.ChunkLocation
+ */
+export declare type ChunkLocation = Message<"p2p.v1.ChunkLocation"> & {
+  /**
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string hash = 2;
+   */
+  hash: string;
+
+  /**
+   * Ring position of the chunk record: SHA-256 of "chunk:<hash>".
+   *
+   * @generated from field: string position = 3;
+   */
+  position: string;
+
+  /**
+   * The peers closest to the position, closest first (the replica set).
+   *
+   * @generated from field: repeated p2p.v1.PeerRef holders = 4;
+   */
+  holders: PeerRef[];
+};
+
+/**
+ * Describes the message p2p.v1.ChunkLocation.
+ * Use `create(ChunkLocationSchema)` to create a new message.
+ */
+export declare const ChunkLocationSchema: GenMessage<ChunkLocation>;
+
+/**
+ * @generated from message p2p.v1.ReplicaStatusRequest
+ */
+export declare type ReplicaStatusRequest = Message<"p2p.v1.ReplicaStatusRequest"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message p2p.v1.ReplicaStatusRequest.
+ * Use `create(ReplicaStatusRequestSchema)` to create a new message.
+ */
+export declare const ReplicaStatusRequestSchema: GenMessage<ReplicaStatusRequest>;
+
+/**
+ * @generated from message p2p.v1.ReplicaStatusResponse
+ */
+export declare type ReplicaStatusResponse = Message<"p2p.v1.ReplicaStatusResponse"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string position = 2;
+   */
+  position: string;
+
+  /**
+   * @generated from field: uint32 replication_factor = 3;
+   */
+  replicationFactor: number;
+
+  /**
+   * The R closest peers first (closest first), then other peers found holding the key.
+   *
+   * @generated from field: repeated p2p.v1.ReplicaHolder holders = 4;
+   */
+  holders: ReplicaHolder[];
+
+  /**
+   * How many of the R closest hold the newest version found.
+   *
+   * @generated from field: uint32 current_copies = 5;
+   */
+  currentCopies: number;
+
+  /**
+   * @generated from field: p2p.v1.Version newest = 6;
+   */
+  newest?: Version | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.ReplicaStatusResponse.
+ * Use `create(ReplicaStatusResponseSchema)` to create a new message.
+ */
+export declare const ReplicaStatusResponseSchema: GenMessage<ReplicaStatusResponse>;
+
+/**
+ * @generated from message p2p.v1.ReplicaHolder
+ */
+export declare type ReplicaHolder = Message<"p2p.v1.ReplicaHolder"> & {
+  /**
+   * @generated from field: p2p.v1.PeerRef peer = 1;
+   */
+  peer?: PeerRef | undefined;
+
+  /**
+   * True when the peer is among the R closest to the key's position.
+   *
+   * @generated from field: bool responsible = 2;
+   */
+  responsible: boolean;
+
+  /**
+   * True when the peer answered.
+   *
+   * @generated from field: bool answered = 3;
+   */
+  answered: boolean;
+
+  /**
+   * True when it holds the key (a tombstone counts).
+   *
+   * @generated from field: bool holds = 4;
+   */
+  holds: boolean;
+
+  /**
+   * @generated from field: p2p.v1.Version version = 5;
+   */
+  version?: Version | undefined;
+
+  /**
+   * @generated from field: bool tombstone = 6;
+   */
+  tombstone: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.ReplicaHolder.
+ * Use `create(ReplicaHolderSchema)` to create a new message.
+ */
+export declare const ReplicaHolderSchema: GenMessage<ReplicaHolder>;
+
+/**
+ * @generated from message p2p.v1.ReplicationHealthRequest
+ */
+export declare type ReplicationHealthRequest = Message<"p2p.v1.ReplicationHealthRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.ReplicationHealthRequest.
+ * Use `create(ReplicationHealthRequestSchema)` to create a new message.
+ */
+export declare const ReplicationHealthRequestSchema: GenMessage<ReplicationHealthRequest>;
+
+/**
+ * @generated from message p2p.v1.ReplicationHealthResponse
+ */
+export declare type ReplicationHealthResponse = Message<"p2p.v1.ReplicationHealthResponse"> & {
+  /**
+   * Records this peer holds as the closest of their replicas.
+   *
+   * @generated from field: uint64 records_primary = 1;
+   */
+  recordsPrimary: bigint;
+
+  /**
+   * Records it holds as one of the other R-1 replicas.
+   *
+   * @generated from field: uint64 records_replica = 2;
+   */
+  recordsReplica: bigint;
+
+  /**
+   * Records it holds without being among their R closest (awaiting hand-off).
+   *
+   * @generated from field: uint64 records_handoff = 3;
+   */
+  recordsHandoff: bigint;
+
+  /**
+   * Records it knows to have fewer than R up-to-date copies (as of the last round).
+   *
+   * @generated from field: uint64 under_replicated = 4;
+   */
+  underReplicated: bigint;
+
+  /**
+   * When the last anti-entropy round ended, Unix ms; 0 before the first.
+   *
+   * @generated from field: int64 last_repair_at_ms = 5;
+   */
+  lastRepairAtMs: bigint;
+
+  /**
+   * @generated from field: uint64 repair_rounds = 6;
+   */
+  repairRounds: bigint;
+
+  /**
+   * @generated from field: uint64 records_pushed = 7;
+   */
+  recordsPushed: bigint;
+
+  /**
+   * @generated from field: uint64 records_pulled = 8;
+   */
+  recordsPulled: bigint;
+
+  /**
+   * @generated from field: uint64 records_dropped = 9;
+   */
+  recordsDropped: bigint;
+
+  /**
+   * @generated from field: uint64 tombstones_collected = 10;
+   */
+  tombstonesCollected: bigint;
+
+  /**
+   * @generated from field: uint64 bytes_sent = 11;
+   */
+  bytesSent: bigint;
+
+  /**
+   * @generated from field: uint64 bytes_received = 12;
+   */
+  bytesReceived: bigint;
+
+  /**
+   * Peers it shares responsibility with for at least one record.
+   *
+   * @generated from field: uint32 neighbours = 13;
+   */
+  neighbours: number;
+
+  /**
+   * @generated from field: int64 repair_interval_ms = 14;
+   */
+  repairIntervalMs: bigint;
+};
+
+/**
+ * Describes the message p2p.v1.ReplicationHealthResponse.
+ * Use `create(ReplicationHealthResponseSchema)` to create a new message.
+ */
+export declare const ReplicationHealthResponseSchema: GenMessage<ReplicationHealthResponse>;
+
+/**
+ * @generated from message p2p.v1.LeaveRequest
+ */
+export declare type LeaveRequest = Message<"p2p.v1.LeaveRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.LeaveRequest.
+ * Use `create(LeaveRequestSchema)` to create a new message.
+ */
+export declare const LeaveRequestSchema: GenMessage<LeaveRequest>;
+
+/**
+ * @generated from message p2p.v1.LeaveResponse
+ */
+export declare type LeaveResponse = Message<"p2p.v1.LeaveResponse"> & {
+  /**
+   * Records handed to other peers.
+   *
+   * @generated from field: uint64 records_handed_off = 1;
+   */
+  recordsHandedOff: bigint;
+
+  /**
+   * Records that could not be handed to R peers.
+   *
+   * @generated from field: uint64 records_failed = 2;
+   */
+  recordsFailed: bigint;
+
+  /**
+   * Neighbours told that this peer is leaving.
+   *
+   * @generated from field: uint32 neighbours_told = 3;
+   */
+  neighboursTold: number;
+};
+
+/**
+ * Describes the message p2p.v1.LeaveResponse.
+ * Use `create(LeaveResponseSchema)` to create a new message.
+ */
+export declare const LeaveResponseSchema: GenMessage<LeaveResponse>;
+
+/**
  * NodeService is the public API of a peer, served over Connect on the peer's HTTP
  * port: every method takes JSON from curl, and the side-effect-free ones also GET.
  *
@@ -658,6 +1223,91 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof StatsRequestSchema;
     output: typeof StatsResponseSchema;
+  },
+  /**
+   * For one key: which peers hold it and which version each has (the R closest and any
+   * other holder found).
+   *
+   * @generated from rpc p2p.v1.NodeService.ReplicaStatus
+   */
+  replicaStatus: {
+    methodKind: "unary";
+    input: typeof ReplicaStatusRequestSchema;
+    output: typeof ReplicaStatusResponseSchema;
+  },
+  /**
+   * This peer's replication health: records held as primary and replica, under-replicated
+   * records, repair rounds and transfers.
+   *
+   * @generated from rpc p2p.v1.NodeService.ReplicationHealth
+   */
+  replicationHealth: {
+    methodKind: "unary";
+    input: typeof ReplicationHealthRequestSchema;
+    output: typeof ReplicationHealthResponseSchema;
+  },
+  /**
+   * Hands every record this peer holds to the next closest peers and says goodbye to its
+   * neighbours; the process keeps running (SIGTERM does the same, then exits).
+   *
+   * @generated from rpc p2p.v1.NodeService.Leave
+   */
+  leave: {
+    methodKind: "unary";
+    input: typeof LeaveRequestSchema;
+    output: typeof LeaveResponseSchema;
+  },
+  /**
+   * Uploads a file: the first message carries name and media type, the following ones its
+   * bytes. Answers the file ID (SHA-256 of the manifest) once every chunk has W copies and
+   * the manifest is stored; a stream cut short stores no manifest.
+   *
+   * @generated from rpc p2p.v1.NodeService.UploadFile
+   */
+  uploadFile: {
+    methodKind: "client_streaming";
+    input: typeof UploadFileRequestSchema;
+    output: typeof UploadFileResponseSchema;
+  },
+  /**
+   * Streams a file's bytes (optionally a range), each chunk verified against its hash.
+   *
+   * @generated from rpc p2p.v1.NodeService.DownloadFile
+   */
+  downloadFile: {
+    methodKind: "server_streaming";
+    input: typeof DownloadFileRequestSchema;
+    output: typeof DownloadFileResponseSchema;
+  },
+  /**
+   * The manifest of a file, looked up in the network.
+   *
+   * @generated from rpc p2p.v1.NodeService.GetFileManifest
+   */
+  getFileManifest: {
+    methodKind: "unary";
+    input: typeof GetFileManifestRequestSchema;
+    output: typeof GetFileManifestResponseSchema;
+  },
+  /**
+   * The manifests this peer holds (network-wide lists ask every peer).
+   *
+   * @generated from rpc p2p.v1.NodeService.ListFiles
+   */
+  listFiles: {
+    methodKind: "unary";
+    input: typeof ListFilesRequestSchema;
+    output: typeof ListFilesResponseSchema;
+  },
+  /**
+   * Where each chunk of a file lives: its ring position and the peers closest to it.
+   *
+   * @generated from rpc p2p.v1.NodeService.FileChunkLocations
+   */
+  fileChunkLocations: {
+    methodKind: "unary";
+    input: typeof FileChunkLocationsRequestSchema;
+    output: typeof FileChunkLocationsResponseSchema;
   },
 }>;
 

@@ -271,6 +271,361 @@ export declare type StoreResponse = Message<"p2p.v1.StoreResponse"> & {
 export declare const StoreResponseSchema: GenMessage<StoreResponse>;
 
 /**
+ * @generated from message p2p.v1.FetchChunkRequest
+ */
+export declare type FetchChunkRequest = Message<"p2p.v1.FetchChunkRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * SHA-256 of the chunk's bytes, lowercase hex.
+   *
+   * @generated from field: string hash = 2;
+   */
+  hash: string;
+};
+
+/**
+ * Describes the message p2p.v1.FetchChunkRequest.
+ * Use `create(FetchChunkRequestSchema)` to create a new message.
+ */
+export declare const FetchChunkRequestSchema: GenMessage<FetchChunkRequest>;
+
+/**
+ * @generated from message p2p.v1.FetchChunkResponse
+ */
+export declare type FetchChunkResponse = Message<"p2p.v1.FetchChunkResponse"> & {
+  /**
+   * Set on the first frame only.
+   *
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * Set on the first frame only: the chunk's length in bytes.
+   *
+   * @generated from field: uint32 size = 2;
+   */
+  size: number;
+
+  /**
+   * Up to 64 KiB of the chunk, in order.
+   *
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message p2p.v1.FetchChunkResponse.
+ * Use `create(FetchChunkResponseSchema)` to create a new message.
+ */
+export declare const FetchChunkResponseSchema: GenMessage<FetchChunkResponse>;
+
+/**
+ * @generated from message p2p.v1.StoreChunkRequest
+ */
+export declare type StoreChunkRequest = Message<"p2p.v1.StoreChunkRequest"> & {
+  /**
+   * Set on the first frame only.
+   *
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * Set on the first frame only: SHA-256 of the chunk's bytes, lowercase hex.
+   *
+   * @generated from field: string hash = 2;
+   */
+  hash: string;
+
+  /**
+   * Set on the first frame only: the chunk's length in bytes.
+   *
+   * @generated from field: uint32 size = 3;
+   */
+  size: number;
+
+  /**
+   * Up to 64 KiB of the chunk, in order.
+   *
+   * @generated from field: bytes data = 4;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message p2p.v1.StoreChunkRequest.
+ * Use `create(StoreChunkRequestSchema)` to create a new message.
+ */
+export declare const StoreChunkRequestSchema: GenMessage<StoreChunkRequest>;
+
+/**
+ * @generated from message p2p.v1.StoreChunkResponse
+ */
+export declare type StoreChunkResponse = Message<"p2p.v1.StoreChunkResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * True when the receiver did not hold the chunk and now stores it durably.
+   *
+   * @generated from field: bool applied = 2;
+   */
+  applied: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.StoreChunkResponse.
+ * Use `create(StoreChunkResponseSchema)` to create a new message.
+ */
+export declare const StoreChunkResponseSchema: GenMessage<StoreChunkResponse>;
+
+/**
+ * A record's key and version without its value (anti-entropy key exchange).
+ *
+ * @generated from message p2p.v1.RecordSummary
+ */
+export declare type RecordSummary = Message<"p2p.v1.RecordSummary"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: p2p.v1.Version version = 2;
+   */
+  version?: Version | undefined;
+
+  /**
+   * @generated from field: bool tombstone = 3;
+   */
+  tombstone: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.RecordSummary.
+ * Use `create(RecordSummarySchema)` to create a new message.
+ */
+export declare const RecordSummarySchema: GenMessage<RecordSummary>;
+
+/**
+ * @generated from message p2p.v1.SyncDigestRequest
+ */
+export declare type SyncDigestRequest = Message<"p2p.v1.SyncDigestRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * XOR of the leaf hashes of the records the sender holds that both peers should hold.
+   *
+   * @generated from field: bytes root = 2;
+   */
+  root: Uint8Array;
+
+  /**
+   * How many records that digest covers.
+   *
+   * @generated from field: uint32 count = 3;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message p2p.v1.SyncDigestRequest.
+ * Use `create(SyncDigestRequestSchema)` to create a new message.
+ */
+export declare const SyncDigestRequestSchema: GenMessage<SyncDigestRequest>;
+
+/**
+ * @generated from message p2p.v1.SyncDigestResponse
+ */
+export declare type SyncDigestResponse = Message<"p2p.v1.SyncDigestResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * True when the receiver's root equals the sender's: nothing to exchange.
+   *
+   * @generated from field: bool match = 2;
+   */
+  match: boolean;
+
+  /**
+   * When match is false: the receiver's leaf hashes, leaf i = records whose position's last
+   * byte modulo the leaf count is i (32 bytes each; empty leaves are 32 zero bytes).
+   *
+   * @generated from field: repeated bytes leaves = 3;
+   */
+  leaves: Uint8Array[];
+
+  /**
+   * @generated from field: uint32 count = 4;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message p2p.v1.SyncDigestResponse.
+ * Use `create(SyncDigestResponseSchema)` to create a new message.
+ */
+export declare const SyncDigestResponseSchema: GenMessage<SyncDigestResponse>;
+
+/**
+ * @generated from message p2p.v1.SyncKeysRequest
+ */
+export declare type SyncKeysRequest = Message<"p2p.v1.SyncKeysRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * Leaf indices whose entries the sender wants.
+   *
+   * @generated from field: repeated uint32 leaves = 2;
+   */
+  leaves: number[];
+
+  /**
+   * Return entries with keys after this one (paging); empty for the first page.
+   *
+   * @generated from field: string after = 3;
+   */
+  after: string;
+
+  /**
+   * At most this many entries; the receiver may return fewer.
+   *
+   * @generated from field: uint32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message p2p.v1.SyncKeysRequest.
+ * Use `create(SyncKeysRequestSchema)` to create a new message.
+ */
+export declare const SyncKeysRequestSchema: GenMessage<SyncKeysRequest>;
+
+/**
+ * @generated from message p2p.v1.SyncKeysResponse
+ */
+export declare type SyncKeysResponse = Message<"p2p.v1.SyncKeysResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * In key order.
+   *
+   * @generated from field: repeated p2p.v1.RecordSummary entries = 2;
+   */
+  entries: RecordSummary[];
+
+  /**
+   * True when more entries follow the last one returned.
+   *
+   * @generated from field: bool truncated = 3;
+   */
+  truncated: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.SyncKeysResponse.
+ * Use `create(SyncKeysResponseSchema)` to create a new message.
+ */
+export declare const SyncKeysResponseSchema: GenMessage<SyncKeysResponse>;
+
+/**
+ * @generated from message p2p.v1.FetchRecordsRequest
+ */
+export declare type FetchRecordsRequest = Message<"p2p.v1.FetchRecordsRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * @generated from field: repeated string keys = 2;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message p2p.v1.FetchRecordsRequest.
+ * Use `create(FetchRecordsRequestSchema)` to create a new message.
+ */
+export declare const FetchRecordsRequestSchema: GenMessage<FetchRecordsRequest>;
+
+/**
+ * @generated from message p2p.v1.FetchRecordsResponse
+ */
+export declare type FetchRecordsResponse = Message<"p2p.v1.FetchRecordsResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * The requested records the receiver holds (tombstones included), within its size budget;
+   * keys not returned may be asked again.
+   *
+   * @generated from field: repeated p2p.v1.Record records = 2;
+   */
+  records: Record[];
+};
+
+/**
+ * Describes the message p2p.v1.FetchRecordsResponse.
+ * Use `create(FetchRecordsResponseSchema)` to create a new message.
+ */
+export declare const FetchRecordsResponseSchema: GenMessage<FetchRecordsResponse>;
+
+/**
+ * @generated from message p2p.v1.GoodbyeRequest
+ */
+export declare type GoodbyeRequest = Message<"p2p.v1.GoodbyeRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.GoodbyeRequest.
+ * Use `create(GoodbyeRequestSchema)` to create a new message.
+ */
+export declare const GoodbyeRequestSchema: GenMessage<GoodbyeRequest>;
+
+/**
+ * @generated from message p2p.v1.GoodbyeResponse
+ */
+export declare type GoodbyeResponse = Message<"p2p.v1.GoodbyeResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.GoodbyeResponse.
+ * Use `create(GoodbyeResponseSchema)` to create a new message.
+ */
+export declare const GoodbyeResponseSchema: GenMessage<GoodbyeResponse>;
+
+/**
  * PeerService is the internal peer-to-peer protocol, spoken over gRPC between peers.
  * Every request and response carries the sender's signed contact, so each message
  * teaches the receiver a verified contact.
@@ -317,6 +672,70 @@ export declare const PeerService: GenService<{
     methodKind: "unary";
     input: typeof StoreRequestSchema;
     output: typeof StoreResponseSchema;
+  },
+  /**
+   * Anti-entropy, step 1: compares the root of the digest of the records both peers should
+   * hold; answers the leaf hashes only when the roots differ (cheap at rest).
+   *
+   * @generated from rpc p2p.v1.PeerService.SyncDigest
+   */
+  syncDigest: {
+    methodKind: "unary";
+    input: typeof SyncDigestRequestSchema;
+    output: typeof SyncDigestResponseSchema;
+  },
+  /**
+   * Anti-entropy, step 2: the (key, version) pairs of the receiver's differing leaves, paged.
+   *
+   * @generated from rpc p2p.v1.PeerService.SyncKeys
+   */
+  syncKeys: {
+    methodKind: "unary";
+    input: typeof SyncKeysRequestSchema;
+    output: typeof SyncKeysResponseSchema;
+  },
+  /**
+   * Returns the records the receiver holds among keys (hand-off and anti-entropy pulls).
+   *
+   * @generated from rpc p2p.v1.PeerService.FetchRecords
+   */
+  fetchRecords: {
+    methodKind: "unary";
+    input: typeof FetchRecordsRequestSchema;
+    output: typeof FetchRecordsResponseSchema;
+  },
+  /**
+   * The sender is leaving the network: drop it from the routing table now.
+   *
+   * @generated from rpc p2p.v1.PeerService.Goodbye
+   */
+  goodbye: {
+    methodKind: "unary";
+    input: typeof GoodbyeRequestSchema;
+    output: typeof GoodbyeResponseSchema;
+  },
+  /**
+   * Streams the bytes of a content-addressed chunk the receiver holds, in frames of at most
+   * 64 KiB. The receiver verifies the bytes against the hash first and never serves a
+   * mismatch: it drops its corrupt copy and answers DATA_LOSS (NOT_FOUND when it holds none).
+   *
+   * @generated from rpc p2p.v1.PeerService.FetchChunk
+   */
+  fetchChunk: {
+    methodKind: "server_streaming";
+    input: typeof FetchChunkRequestSchema;
+    output: typeof FetchChunkResponseSchema;
+  },
+  /**
+   * Streams a chunk to the receiver to keep (first frame: sender, hash, size). The receiver
+   * verifies the hash before storing; over its disk quota it answers RESOURCE_EXHAUSTED.
+   *
+   * @generated from rpc p2p.v1.PeerService.StoreChunk
+   */
+  storeChunk: {
+    methodKind: "client_streaming";
+    input: typeof StoreChunkRequestSchema;
+    output: typeof StoreChunkResponseSchema;
   },
 }>;
 

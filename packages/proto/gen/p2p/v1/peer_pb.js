@@ -9,7 +9,7 @@ import { file_p2p_v1_types } from "./types_pb.js";
  * Describes the file p2p/v1/peer.proto.
  */
 export const file_p2p_v1_peer = /*@__PURE__*/
-  fileDesc("ChFwMnAvdjEvcGVlci5wcm90bxIGcDJwLnYxIoQBCg1TaWduZWRDb250YWN0EgoKAmlkGAEgASgJEhQKDGdycGNfYWRkcmVzcxgCIAEoCRIUCgxodHRwX2FkZHJlc3MYAyABKAkSEgoKcHVibGljX2tleRgEIAEoDBIUCgxzaWduZWRfYXRfbXMYBSABKAMSEQoJc2lnbmF0dXJlGAYgASgMIlkKBlJlY29yZBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEhEKCXRvbWJzdG9uZRgEIAEoCCI0CgtQaW5nUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdCI1CgxQaW5nUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QiSAoPRmluZE5vZGVSZXF1ZXN0EiUKBnNlbmRlchgBIAEoCzIVLnAycC52MS5TaWduZWRDb250YWN0Eg4KBnRhcmdldBgCIAEoCSJcChBGaW5kTm9kZVJlc3BvbnNlEiUKBnNlbmRlchgBIAEoCzIVLnAycC52MS5TaWduZWRDb250YWN0EiEKCGNvbnRhY3RzGAIgAygLMg8ucDJwLnYxLlBlZXJSZWYiRgoQRmluZFZhbHVlUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBILCgNrZXkYAiABKAkifQoRRmluZFZhbHVlUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSHgoGcmVjb3JkGAIgASgLMg4ucDJwLnYxLlJlY29yZBIhCghjb250YWN0cxgDIAMoCzIPLnAycC52MS5QZWVyUmVmIlUKDFN0b3JlUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBIeCgZyZWNvcmQYAiABKAsyDi5wMnAudjEuUmVjb3JkImkKDVN0b3JlUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDwoHYXBwbGllZBgCIAEoCBIgCgdjdXJyZW50GAMgASgLMg8ucDJwLnYxLlZlcnNpb24y9wEKC1BlZXJTZXJ2aWNlEjEKBFBpbmcSEy5wMnAudjEuUGluZ1JlcXVlc3QaFC5wMnAudjEuUGluZ1Jlc3BvbnNlEj0KCEZpbmROb2RlEhcucDJwLnYxLkZpbmROb2RlUmVxdWVzdBoYLnAycC52MS5GaW5kTm9kZVJlc3BvbnNlEkAKCUZpbmRWYWx1ZRIYLnAycC52MS5GaW5kVmFsdWVSZXF1ZXN0GhkucDJwLnYxLkZpbmRWYWx1ZVJlc3BvbnNlEjQKBVN0b3JlEhQucDJwLnYxLlN0b3JlUmVxdWVzdBoVLnAycC52MS5TdG9yZVJlc3BvbnNlYgZwcm90bzM", [file_p2p_v1_types]);
+  fileDesc("ChFwMnAvdjEvcGVlci5wcm90bxIGcDJwLnYxIoQBCg1TaWduZWRDb250YWN0EgoKAmlkGAEgASgJEhQKDGdycGNfYWRkcmVzcxgCIAEoCRIUCgxodHRwX2FkZHJlc3MYAyABKAkSEgoKcHVibGljX2tleRgEIAEoDBIUCgxzaWduZWRfYXRfbXMYBSABKAMSEQoJc2lnbmF0dXJlGAYgASgMIlkKBlJlY29yZBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEhEKCXRvbWJzdG9uZRgEIAEoCCI0CgtQaW5nUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdCI1CgxQaW5nUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QiSAoPRmluZE5vZGVSZXF1ZXN0EiUKBnNlbmRlchgBIAEoCzIVLnAycC52MS5TaWduZWRDb250YWN0Eg4KBnRhcmdldBgCIAEoCSJcChBGaW5kTm9kZVJlc3BvbnNlEiUKBnNlbmRlchgBIAEoCzIVLnAycC52MS5TaWduZWRDb250YWN0EiEKCGNvbnRhY3RzGAIgAygLMg8ucDJwLnYxLlBlZXJSZWYiRgoQRmluZFZhbHVlUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBILCgNrZXkYAiABKAkifQoRRmluZFZhbHVlUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSHgoGcmVjb3JkGAIgASgLMg4ucDJwLnYxLlJlY29yZBIhCghjb250YWN0cxgDIAMoCzIPLnAycC52MS5QZWVyUmVmIlUKDFN0b3JlUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBIeCgZyZWNvcmQYAiABKAsyDi5wMnAudjEuUmVjb3JkImkKDVN0b3JlUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDwoHYXBwbGllZBgCIAEoCBIgCgdjdXJyZW50GAMgASgLMg8ucDJwLnYxLlZlcnNpb24iSAoRRmV0Y2hDaHVua1JlcXVlc3QSJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDAoEaGFzaBgCIAEoCSJXChJGZXRjaENodW5rUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDAoEc2l6ZRgCIAEoDRIMCgRkYXRhGAMgASgMImQKEVN0b3JlQ2h1bmtSZXF1ZXN0EiUKBnNlbmRlchgBIAEoCzIVLnAycC52MS5TaWduZWRDb250YWN0EgwKBGhhc2gYAiABKAkSDAoEc2l6ZRgDIAEoDRIMCgRkYXRhGAQgASgMIkwKElN0b3JlQ2h1bmtSZXNwb25zZRIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBIPCgdhcHBsaWVkGAIgASgIIlEKDVJlY29yZFN1bW1hcnkSCwoDa2V5GAEgASgJEiAKB3ZlcnNpb24YAiABKAsyDy5wMnAudjEuVmVyc2lvbhIRCgl0b21ic3RvbmUYAyABKAgiVwoRU3luY0RpZ2VzdFJlcXVlc3QSJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDAoEcm9vdBgCIAEoDBINCgVjb3VudBgDIAEoDSJpChJTeW5jRGlnZXN0UmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDQoFbWF0Y2gYAiABKAgSDgoGbGVhdmVzGAMgAygMEg0KBWNvdW50GAQgASgNImYKD1N5bmNLZXlzUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBIOCgZsZWF2ZXMYAiADKA0SDQoFYWZ0ZXIYAyABKAkSDQoFbGltaXQYBCABKA0idAoQU3luY0tleXNSZXNwb25zZRIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBImCgdlbnRyaWVzGAIgAygLMhUucDJwLnYxLlJlY29yZFN1bW1hcnkSEQoJdHJ1bmNhdGVkGAMgASgIIkoKE0ZldGNoUmVjb3Jkc1JlcXVlc3QSJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QSDAoEa2V5cxgCIAMoCSJeChRGZXRjaFJlY29yZHNSZXNwb25zZRIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdBIfCgdyZWNvcmRzGAIgAygLMg4ucDJwLnYxLlJlY29yZCI3Cg5Hb29kYnllUmVxdWVzdBIlCgZzZW5kZXIYASABKAsyFS5wMnAudjEuU2lnbmVkQ29udGFjdCI4Cg9Hb29kYnllUmVzcG9uc2USJQoGc2VuZGVyGAEgASgLMhUucDJwLnYxLlNpZ25lZENvbnRhY3QykAUKC1BlZXJTZXJ2aWNlEjEKBFBpbmcSEy5wMnAudjEuUGluZ1JlcXVlc3QaFC5wMnAudjEuUGluZ1Jlc3BvbnNlEj0KCEZpbmROb2RlEhcucDJwLnYxLkZpbmROb2RlUmVxdWVzdBoYLnAycC52MS5GaW5kTm9kZVJlc3BvbnNlEkAKCUZpbmRWYWx1ZRIYLnAycC52MS5GaW5kVmFsdWVSZXF1ZXN0GhkucDJwLnYxLkZpbmRWYWx1ZVJlc3BvbnNlEjQKBVN0b3JlEhQucDJwLnYxLlN0b3JlUmVxdWVzdBoVLnAycC52MS5TdG9yZVJlc3BvbnNlEkMKClN5bmNEaWdlc3QSGS5wMnAudjEuU3luY0RpZ2VzdFJlcXVlc3QaGi5wMnAudjEuU3luY0RpZ2VzdFJlc3BvbnNlEj0KCFN5bmNLZXlzEhcucDJwLnYxLlN5bmNLZXlzUmVxdWVzdBoYLnAycC52MS5TeW5jS2V5c1Jlc3BvbnNlEkkKDEZldGNoUmVjb3JkcxIbLnAycC52MS5GZXRjaFJlY29yZHNSZXF1ZXN0GhwucDJwLnYxLkZldGNoUmVjb3Jkc1Jlc3BvbnNlEjoKB0dvb2RieWUSFi5wMnAudjEuR29vZGJ5ZVJlcXVlc3QaFy5wMnAudjEuR29vZGJ5ZVJlc3BvbnNlEkUKCkZldGNoQ2h1bmsSGS5wMnAudjEuRmV0Y2hDaHVua1JlcXVlc3QaGi5wMnAudjEuRmV0Y2hDaHVua1Jlc3BvbnNlMAESRQoKU3RvcmVDaHVuaxIZLnAycC52MS5TdG9yZUNodW5rUmVxdWVzdBoaLnAycC52MS5TdG9yZUNodW5rUmVzcG9uc2UoAWIGcHJvdG8z", [file_p2p_v1_types]);
 
 /**
  * Describes the message p2p.v1.SignedContact.
@@ -80,6 +80,97 @@ export const StoreRequestSchema = /*@__PURE__*/
  */
 export const StoreResponseSchema = /*@__PURE__*/
   messageDesc(file_p2p_v1_peer, 9);
+
+/**
+ * Describes the message p2p.v1.FetchChunkRequest.
+ * Use `create(FetchChunkRequestSchema)` to create a new message.
+ */
+export const FetchChunkRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 10);
+
+/**
+ * Describes the message p2p.v1.FetchChunkResponse.
+ * Use `create(FetchChunkResponseSchema)` to create a new message.
+ */
+export const FetchChunkResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 11);
+
+/**
+ * Describes the message p2p.v1.StoreChunkRequest.
+ * Use `create(StoreChunkRequestSchema)` to create a new message.
+ */
+export const StoreChunkRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 12);
+
+/**
+ * Describes the message p2p.v1.StoreChunkResponse.
+ * Use `create(StoreChunkResponseSchema)` to create a new message.
+ */
+export const StoreChunkResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 13);
+
+/**
+ * Describes the message p2p.v1.RecordSummary.
+ * Use `create(RecordSummarySchema)` to create a new message.
+ */
+export const RecordSummarySchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 14);
+
+/**
+ * Describes the message p2p.v1.SyncDigestRequest.
+ * Use `create(SyncDigestRequestSchema)` to create a new message.
+ */
+export const SyncDigestRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 15);
+
+/**
+ * Describes the message p2p.v1.SyncDigestResponse.
+ * Use `create(SyncDigestResponseSchema)` to create a new message.
+ */
+export const SyncDigestResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 16);
+
+/**
+ * Describes the message p2p.v1.SyncKeysRequest.
+ * Use `create(SyncKeysRequestSchema)` to create a new message.
+ */
+export const SyncKeysRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 17);
+
+/**
+ * Describes the message p2p.v1.SyncKeysResponse.
+ * Use `create(SyncKeysResponseSchema)` to create a new message.
+ */
+export const SyncKeysResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 18);
+
+/**
+ * Describes the message p2p.v1.FetchRecordsRequest.
+ * Use `create(FetchRecordsRequestSchema)` to create a new message.
+ */
+export const FetchRecordsRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 19);
+
+/**
+ * Describes the message p2p.v1.FetchRecordsResponse.
+ * Use `create(FetchRecordsResponseSchema)` to create a new message.
+ */
+export const FetchRecordsResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 20);
+
+/**
+ * Describes the message p2p.v1.GoodbyeRequest.
+ * Use `create(GoodbyeRequestSchema)` to create a new message.
+ */
+export const GoodbyeRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 21);
+
+/**
+ * Describes the message p2p.v1.GoodbyeResponse.
+ * Use `create(GoodbyeResponseSchema)` to create a new message.
+ */
+export const GoodbyeResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_peer, 22);
 
 /**
  * PeerService is the internal peer-to-peer protocol, spoken over gRPC between peers.
