@@ -47,8 +47,8 @@ export default function OverviewPage() {
               { key: "rate", header: "/s", align: "right", render: (o) => fmtRate(o.opsPerSec), sort: (o) => o.opsPerSec },
               { key: "count", header: "Count", align: "right", render: (o) => fmtCount(o.count), sort: (o) => o.count },
               { key: "errors", header: "Err", align: "right", render: (o) => <span className={o.errors ? "text-rose-300" : ""}>{fmtCount(o.errors)}</span>, sort: (o) => o.errors },
-              { key: "p50", header: "p50", align: "right", render: (o) => fmtDuration(o.p50Ms), sort: (o) => o.p50Ms },
-              { key: "p99", header: "p99", align: "right", render: (o) => fmtDuration(o.p99Ms), sort: (o) => o.p99Ms },
+              { key: "p50", header: "p50", align: "right", render: (o) => (o.count ? fmtDuration(o.p50Ms) : "–"), sort: (o) => o.p50Ms },
+              { key: "p99", header: "p99", align: "right", render: (o) => (o.count ? fmtDuration(o.p99Ms) : "–"), sort: (o) => o.p99Ms },
             ]} />
         </Card>
       </div>

@@ -18,7 +18,8 @@ export interface RingTrace {
   target: string;
   /** The coordinating peer's ID. */
   via: string;
-  steps: { id: string; ok: boolean }[];
+  /** Requests in the order sent; error "canceled" = no longer needed when it was cut short. */
+  steps: { id: string; ok: boolean; error?: string }[];
   /** Replica holders of the result. */
   holders: string[];
 }
@@ -41,12 +42,14 @@ function peerLabel(p: PeerView): string {
   return p.name ?? (p.id ? p.id.slice(0, 8) : p.httpAddress);
 }
 
-export function RingView({ snapshot, selection, onSelect, trace, showLabels = true }: {
+export function RingView({ snapshot, selection, onSelect, trace, showLabels = true, labelScale = 1 }: {
   snapshot: Snapshot;
   selection?: RingSelection;
   onSelect?: (s: RingSelection) => void;
   trace?: RingTrace;
   showLabels?: boolean;
+  /** Larger labels for a small rendering of the ring. */
+  labelScale?: number;
 }) {
   const peers = snapshot.peers.filter((p) => p.id);
   const byId = useMemo(() => new Map(peers.map((p) => [p.id, p])), [peers]);
@@ -128,7 +131,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
       </g>
 
       {/* Lookup trace: coordinator → each peer contacted, numbered in the order sent */}
-      {trace && <TraceOverlay trace={trace} byId={byId} />}
+      {trace && <TraceOverlay trace={trace} byId={byId} scale={labelScale} />}
 
       {/* Peers */}
       <g>
@@ -145,7 +148,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
               <circle cx={x} cy={y} r={7} fill={up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={up ? "#020617" : stateColor.down} strokeWidth={up ? 1.5 : 2.5} />
               {!up && <path d={`M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x + 3.5},${y - 3.5} L${x - 3.5},${y + 3.5}`} stroke={stateColor.down} strokeWidth={1.8} />}
               {showLabels && (
-                <text x={lx} y={ly} fontSize={peers.length > 40 ? 9 : 12} fill={up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
+                <text x={lx} y={ly} fontSize={(peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale)} fill={up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
                   textAnchor={flip ? "end" : "start"} transform={`rotate(${flip ? deg + 180 : deg} ${lx} ${ly})`}>
                   {peerLabel(p)}{up ? "" : " ✕"}
                 </text>
@@ -162,7 +165,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
   );
 }
 
-function TraceOverlay({ trace, byId }: { trace: RingTrace; byId: Map<string, PeerView> }) {
+function TraceOverlay({ trace, byId, scale }: { trace: RingTrace; byId: Map<string, PeerView>; scale: number }) {
   const via = byId.get(trace.via);
   const f = ringFraction(trace.target);
   const [tx, ty] = pt(f, R_RECORD);
@@ -181,21 +184,21 @@ function TraceOverlay({ trace, byId }: { trace: RingTrace; byId: Map<string, Pee
         const p = byId.get(s.id);
         if (!p) return null;
         const [x, y] = pt(p.position, R_PEER);
-        return <line key={`s-${i}`} x1={ox} y1={oy} x2={x} y2={y} stroke={s.ok ? "#fbbf24" : "#f43f5e"} strokeWidth={1.5} strokeDasharray={s.ok ? undefined : "4 3"} strokeOpacity={0.85} />;
+        return <line key={`s-${i}`} x1={ox} y1={oy} x2={x} y2={y} stroke={s.ok ? "#fbbf24" : s.error === "canceled" ? "#64748b" : "#f43f5e"} strokeWidth={1.5} strokeDasharray={s.ok ? undefined : "4 3"} strokeOpacity={0.85} />;
       })}
       {[...order].map(([id, n]) => {
         const p = byId.get(id);
         if (!p) return null;
-        const [x, y] = pt(p.position, R_PEER - 22);
+        const [x, y] = pt(p.position, R_PEER - 14 - 9 * scale);
         return (
           <g key={`n-${id}`}>
-            <circle cx={x} cy={y} r={9} fill="#fbbf24" />
-            <text x={x} y={y} fontSize={10} fontWeight={700} fill="#020617" textAnchor="middle" dominantBaseline="central">{n}</text>
+            <circle cx={x} cy={y} r={9 * scale} fill="#fbbf24" />
+            <text x={x} y={y} fontSize={10 * scale} fontWeight={700} fill="#020617" textAnchor="middle" dominantBaseline="central">{n}</text>
           </g>
         );
       })}
       <path d={`M${tx},${ty - 9} l7,12 l-14,0 Z`} fill="#f8fafc" stroke="#020617" />
-      <text x={tx} y={ty + 18} fontSize={11} fill="#f8fafc" textAnchor="middle">target</text>
+      <text x={tx} y={ty + 10 + 9 * scale} fontSize={11 * scale} fill="#f8fafc" textAnchor="middle">target</text>
       {via && <circle cx={ox} cy={oy} r={12} fill="none" stroke="#fbbf24" strokeWidth={2} />}
     </g>
   );

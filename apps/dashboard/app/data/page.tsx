@@ -47,8 +47,8 @@ export default function DataPage() {
         <h1 className="text-xl font-semibold text-slate-100">Data</h1>
         <p className="text-sm text-slate-400">Store, read and delete a key through any live peer. Reads return the lookup path: every peer contacted, in order, with timings.</p>
       </div>
-      <div className="grid gap-6 xl:grid-cols-[420px_1fr]">
-        <Card title="Request">
+      <div className="grid gap-6 xl:grid-cols-[380px_minmax(0,1fr)]">
+        <Card title="Request" className="self-start">
           <form className="space-y-3" onSubmit={(e) => { e.preventDefault(); void run("put"); }}>
             <label className="block text-xs font-medium text-slate-400">Through peer
               <select value={via} onChange={(e) => setVia(e.target.value)} className={`${input} mt-1`} data-testid="data-peer">
@@ -84,7 +84,7 @@ function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: 
   return (
     <div className="space-y-6" data-testid="data-result" data-op={r.op}>
       <Card title={<>Result · {r.op} <span className="font-normal text-slate-400">via {peerName(byId.get(r.via))} in {fmtDuration(r.elapsedMs)}</span></>}>
-        <div className="grid gap-6 lg:grid-cols-[1fr_340px]">
+        <div className="space-y-4">
           <div className="space-y-4">
             <div className="grid grid-cols-2 gap-3 text-sm">
               <div><div className="text-xs text-slate-400">Key</div><div className="font-mono text-slate-100">{r.key}</div></div>
@@ -110,17 +110,20 @@ function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: 
                 ]} />
             </div>
           </div>
-          <div className="aspect-square">
-            <RingView snapshot={s} showLabels={s.peers.length <= 30}
-              trace={{ target: r.position, via: r.via, steps: r.trace?.steps.map((x) => ({ id: x.id, ok: x.ok })) ?? [], holders }} />
+        </div>
+      </Card>
+      <Card title={r.trace
+        ? <>Lookup path <span className="font-normal text-slate-400">· {r.trace.steps.length} requests · {r.trace.hops} hops · {fmtDuration(r.trace.totalMs)}</span></>
+        : <>Replicas on the ring</>}>
+        <div className="grid gap-4 2xl:grid-cols-[minmax(0,1fr)_440px]">
+          {r.trace ? <div className="overflow-x-auto"><TraceTable steps={r.trace.steps} totalMs={r.trace.totalMs} byId={byId} /></div>
+            : <p className="text-sm text-slate-400">Green lines join the key&apos;s position to the replicas that {r.op === "put" ? "stored" : "deleted"} it; the ringed peer coordinated the call.</p>}
+          <div className="mx-auto aspect-square w-full max-w-[440px]">
+            <RingView snapshot={s} labelScale={1.8}
+              trace={{ target: r.position, via: r.via, steps: r.trace?.steps.map((x) => ({ id: x.id, ok: x.ok, error: x.error })) ?? [], holders }} />
           </div>
         </div>
       </Card>
-      {r.trace && (
-        <Card title={<>Lookup path <span className="font-normal text-slate-400">· {r.trace.steps.length} requests · {r.trace.hops} hops · {fmtDuration(r.trace.totalMs)}</span></>}>
-          <TraceTable steps={r.trace.steps} totalMs={r.trace.totalMs} byId={byId} />
-        </Card>
-      )}
     </div>
   );
 }
@@ -128,7 +131,7 @@ function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: 
 function TraceTable({ steps, totalMs, byId }: { steps: TraceStepView[]; totalMs: number; byId: Map<string, PeerView> }) {
   const scale = Math.max(totalMs, ...steps.map((s) => s.sentAtMs + s.durationMs), 0.001);
   return (
-    <table className="w-full text-sm" data-testid="trace">
+    <table className="w-full whitespace-nowrap text-sm" data-testid="trace">
       <thead><tr className="border-b border-slate-800 text-left text-xs uppercase tracking-wider text-slate-400">
         <th className="px-2 py-2">#</th><th className="px-2">Peer</th><th className="px-2">ID</th><th className="px-2 text-right">Sent at</th><th className="px-2 text-right">Took</th><th className="w-1/3 px-2">Timeline</th><th className="px-2">Result</th>
       </tr></thead>
@@ -142,11 +145,13 @@ function TraceTable({ steps, totalMs, byId }: { steps: TraceStepView[]; totalMs:
             <td className="px-2 text-right tabular-nums">{fmtDuration(s.durationMs)}</td>
             <td className="px-2">
               <div className="relative h-2 rounded bg-slate-800">
-                <div className={`absolute h-2 rounded ${s.ok ? "bg-amber-400" : "bg-rose-500"}`} style={{ left: `${(s.sentAtMs / scale) * 100}%`, width: `${Math.max(1, (s.durationMs / scale) * 100)}%` }} />
+                <div className={`absolute h-2 rounded ${s.ok ? "bg-amber-400" : s.error === "canceled" ? "bg-slate-500" : "bg-rose-500"}`} style={{ left: `${(s.sentAtMs / scale) * 100}%`, width: `${Math.max(1, (s.durationMs / scale) * 100)}%` }} />
               </div>
             </td>
             <td className="px-2 text-xs">
-              {s.ok ? <span className="text-slate-300">{s.hadRecord ? <Badge tone="good">had record</Badge> : null} {s.closerContacts} closer</span> : <Badge tone="bad">{s.error || "failed"}</Badge>}
+              {s.ok ? <span className="text-slate-300">{s.hadRecord ? <Badge tone="good">had record</Badge> : null} {s.closerContacts} closer</span>
+                : s.error === "canceled" ? <span title="the lookup had enough answers before this one came back"><Badge tone="muted">not needed</Badge></span>
+                : <Badge tone="bad">{s.error || "failed"}</Badge>}
             </td>
           </tr>
         ))}

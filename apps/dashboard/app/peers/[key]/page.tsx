@@ -75,8 +75,8 @@ function StatsTable({ rows }: { rows: OpStatView[] }) {
         { key: "name", header: "Name", render: (o) => o.name, sort: (o) => o.name },
         { key: "count", header: "Count", align: "right", render: (o) => fmtCount(o.count), sort: (o) => o.count },
         { key: "errors", header: "Errors", align: "right", render: (o) => <span className={o.errors ? "text-rose-300" : ""}>{fmtCount(o.errors)}</span>, sort: (o) => o.errors },
-        { key: "p50", header: "p50", align: "right", render: (o) => fmtDuration(o.p50Ms), sort: (o) => o.p50Ms },
-        { key: "p99", header: "p99", align: "right", render: (o) => fmtDuration(o.p99Ms), sort: (o) => o.p99Ms },
+        { key: "p50", header: "p50", align: "right", render: (o) => (o.count ? fmtDuration(o.p50Ms) : "–"), sort: (o) => o.p50Ms },
+        { key: "p99", header: "p99", align: "right", render: (o) => (o.count ? fmtDuration(o.p99Ms) : "–"), sort: (o) => o.p99Ms },
       ]} />
   );
 }
@@ -164,11 +164,12 @@ function LogLine({ line }: { line: string }) {
   try { parsed = JSON.parse(line) as Record<string, unknown>; } catch { /* not JSON */ }
   if (!parsed || typeof parsed !== "object") return <div className="whitespace-pre-wrap text-slate-300">{line}</div>;
   const { time, level, msg, pid: _pid, hostname: _h, ...rest } = parsed;
-  const [name, cls] = LEVELS[Number(level)] ?? [String(level ?? ""), "text-slate-300"];
+  const [name, cls] = LEVELS[Number(level)] ?? Object.values(LEVELS).find(([n]) => n === String(level).toUpperCase()) ?? [String(level ?? ""), "text-slate-300"];
+  const at = typeof time === "number" || typeof time === "string" ? new Date(time) : undefined;
   const extra = Object.keys(rest).length ? JSON.stringify(rest) : "";
   return (
-    <div className="whitespace-pre-wrap">
-      <span className="text-slate-500">{typeof time === "number" ? new Date(time).toLocaleTimeString() : ""} </span>
+    <div className="whitespace-pre-wrap break-all">
+      <span className="text-slate-500">{at && !Number.isNaN(at.getTime()) ? at.toLocaleTimeString() : ""} </span>
       <span className={cls}>{name.padEnd(5)} </span>
       <span className="text-slate-100">{String(msg ?? "")} </span>
       <span className="text-slate-500">{extra}</span>

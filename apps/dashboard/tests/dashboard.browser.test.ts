@@ -1,0 +1,176 @@
+/**
+ * The dashboard end to end: the production build against a real fleet controller running
+ * real peers, driven through Debian's Chromium. Follows issue 5's "Done when" list; every
+ * view is saved as a screenshot under apps/dashboard/test-results/.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { dashboardDir, launchBrowser, repoRoot, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
+import { fleetBuilt, startFleet, type Fleet } from "./fleet";
+import type { Snapshot } from "../lib/snapshot-types";
+import type { DataResult } from "../lib/data-types";
+
+const PEERS = 5;
+const KEY = `browser-test-${process.pid}`;
+const VALUE = "hello from the dashboard";
+
+/** Newest modification time under the dashboard's sources. */
+function newestSource(dir = dashboardDir): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if ([".next", "node_modules", "test-results", "tests"].includes(name)) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the production bundle when it is missing or older than the sources. */
+function ensureBuilt(): void {
+  const buildId = join(dashboardDir, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSource()) return;
+  const r = spawnSync(process.execPath, [join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "build", dashboardDir], {
+    cwd: repoRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`next build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+const skip = fleetBuilt() ? false : "apps/peer and apps/fleet are not built (npm run build)";
+
+describe("dashboard in a browser against a real fleet", { skip, timeout: 600_000 }, () => {
+  let fleet: Fleet | undefined;
+  let dash: Dashboard | undefined;
+  let browser: BrowserSession | undefined;
+  let page: Page;
+  let put: DataResult;
+  let killed: { id: string; name: string };
+
+  const snapshot = async (): Promise<Snapshot> => (await fetch(`${dash!.url}/api/snapshot`)).json() as Promise<Snapshot>;
+  /** Waits until `selector` matches exactly/at least `count` elements on the page. */
+  const waitCount = (selector: string, count: number, timeoutMs = 30_000) =>
+    waitFor(`${count} × ${selector}`, async () => ((await page.locator(selector).count()) >= count ? true : undefined), timeoutMs);
+
+  before(async () => {
+    ensureBuilt();
+    fleet = await startFleet(PEERS);
+    dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
+    browser = await launchBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(30_000);
+  });
+
+  after(async () => {
+    await browser?.stop();
+    await dash?.stop();
+    await fleet?.stop();
+  });
+
+  test("the overview shows the fleet's peers", async () => {
+    await page.goto(`${dash!.url}/`);
+    await waitCount('[data-testid="peer-row"][data-status="up"]', PEERS);
+    assert.equal(await page.locator('[data-testid="peer-row"]').count(), PEERS);
+    assert.match(await page.getByTestId("stat-peers").innerText(), new RegExp(`${PEERS}\\s*/\\s*${PEERS}`));
+    await waitFor("the healthy verdict", async () => ((await page.getByTestId("verdict").innerText()) === "healthy" ? true : undefined));
+    await screenshot(page, "1-overview");
+  });
+
+  test("spawning a peer from the UI adds it to the topology and the ring", async () => {
+    await page.goto(`${dash!.url}/fleet`);
+    await page.getByTestId("spawn-count").fill("1");
+    await page.getByTestId("spawn").click();
+    await page.locator('[data-testid="outcome"][data-ok="true"]', { hasText: "spawned" }).waitFor({ timeout: 60_000 });
+    const name = /spawned (\S+)/.exec(await page.getByTestId("outcome").innerText())![1]!;
+    await screenshot(page, "2-fleet-spawned");
+
+    await page.getByTestId("nav-topology").click();
+    await page.locator(`[data-testid="topo-node"][data-name="${name}"][data-status="up"]`).waitFor();
+    await waitCount('[data-testid="topo-node"][data-status="up"]', PEERS + 1);
+    assert.ok((await page.getByTestId("topo-edge").count()) > 0, "routing-table links drawn");
+    await page.waitForTimeout(300); // let the layout settle for the picture
+    await screenshot(page, "3-topology");
+
+    await page.getByTestId("nav-ring").click();
+    await page.locator(`[data-testid="ring-peer"][data-name="${name}"][data-status="up"]`).waitFor();
+    assert.equal(await page.locator('[data-testid="ring-peer"]').count(), PEERS + 1);
+    await page.locator(`[data-testid="ring-peer"][data-name="${name}"] circle`).last().click();
+    await page.getByTestId("peer-summary").waitFor();
+    await screenshot(page, "4-ring");
+  });
+
+  test("storing a key from the UI shows its R holders; reading it through another peer shows the lookup path", async () => {
+    await page.goto(`${dash!.url}/data`);
+    const live = (await snapshot()).peers.filter((p) => p.status === "up");
+    const [writer, reader] = [live[0]!, live[live.length - 1]!];
+    await page.getByTestId("data-peer").selectOption(writer.id);
+    await page.getByTestId("data-key").fill(KEY);
+    await page.getByTestId("data-value").fill(VALUE);
+    const putResponse = page.waitForResponse((r) => r.url().endsWith("/api/data"));
+    await page.getByTestId("data-put").click();
+    put = (await (await putResponse).json()) as DataResult;
+    await page.locator('[data-testid="data-result"][data-op="put"]').waitFor();
+    const r = (await snapshot()).replication.replicationFactor;
+    assert.equal(await page.getByTestId("replica-row").count(), r, "R replica holders listed");
+    assert.ok((await page.locator('[data-testid="replica-row"][data-ok="true"]').count()) >= 2, "at least W acknowledged");
+    // The aggregated view finds the record on its R holders.
+    await page.locator(`[data-testid="record-row"][data-key="${KEY}"][data-status="healthy"]`).waitFor();
+    await screenshot(page, "5-data-put");
+
+    await page.getByTestId("data-peer").selectOption(reader.id);
+    await page.getByTestId("data-get").click();
+    await page.locator('[data-testid="data-result"][data-op="get"]').waitFor();
+    assert.equal(await page.getByTestId("result-value").innerText(), VALUE);
+    assert.ok((await page.getByTestId("trace-step").count()) >= 1, "lookup path has steps");
+    await page.getByTestId("ring-trace").waitFor();
+    await screenshot(page, "6-data-get-trace");
+  });
+
+  test("killing a replica holder from the UI marks it down and the record under-replicated", async () => {
+    const snap = await snapshot();
+    const holderIds = put.replicas.filter((x) => x.ok).map((x) => x.id);
+    const victim = snap.peers.find((p) => holderIds.includes(p.id) && p.name)!;
+    assert.ok(victim, "a replica holder managed by the fleet");
+    killed = { id: victim.id, name: victim.name! };
+    await page.goto(`${dash!.url}/peers/${victim.id}`);
+    await page.getByTestId("action-kill").click();
+    await page.getByTestId("confirm").click();
+    await page.locator('[data-testid="outcome"][data-ok="true"]').waitFor();
+    await page.locator('[data-testid="peer-detail"][data-status="down"]').waitFor();
+    await screenshot(page, "7-peer-killed");
+
+    await page.getByTestId("nav-data").click();
+    await page.locator(`[data-testid="record-row"][data-key="${KEY}"][data-status="under"]`).waitFor();
+    await page.getByTestId("nav-overview").click();
+    await page.locator(`[data-testid="peer-row"][data-id="${victim.id}"][data-status="down"]`).waitFor();
+    assert.notEqual(await page.getByTestId("verdict").innerText(), "healthy");
+    await screenshot(page, "8-overview-degraded");
+    await page.getByTestId("nav-ring").click();
+    await page.locator(`[data-testid="ring-record"][data-key="${KEY}"][data-status="under"]`).click();
+    await page.getByTestId("record-summary").waitFor();
+    await screenshot(page, "9-ring-under-replicated");
+  });
+
+  test("the record is healthy again after repair", async (t) => {
+    // Re-replication after a holder dies belongs to the churn issue; until it lands, a
+    // restart of the holder (same data dir) is what restores R copies.
+    const repaired = await waitFor("re-replication", async () => {
+      const r = await fetch(`${dash!.url}/api/records?q=${encodeURIComponent(KEY)}`).then((x) => x.json()) as { records: { key: string; status: string }[] };
+      return r.records.find((x) => x.key === KEY)?.status === "healthy" ? true : undefined;
+    }, 20_000, 1000).catch(() => false);
+    if (!repaired) t.diagnostic("no re-replication within 20 s of the kill (churn repair not landed?): restarting the holder instead");
+
+    await page.goto(`${dash!.url}/peers/${killed.id}`);
+    await page.getByTestId("action-restart").click();
+    await page.getByTestId("confirm").click();
+    await page.locator('[data-testid="peer-detail"][data-status="up"]').waitFor({ timeout: 60_000 });
+    await page.getByTestId("nav-data").click();
+    await page.locator(`[data-testid="record-row"][data-key="${KEY}"][data-status="healthy"]`).waitFor({ timeout: 60_000 });
+    await page.getByTestId("nav-overview").click();
+    await waitFor("the healthy verdict", async () => ((await page.getByTestId("verdict").innerText()) === "healthy" ? true : undefined), 60_000);
+    await screenshot(page, "10-overview-healed");
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * A real fleet controller (apps/fleet/dist/main.js) for the browser tests, in a throwaway
+ * directory, stopped (SIGTERM, then SIGKILL) by stop(). It runs the real peer binary.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { repoRoot } from "./harness";
+
+export const fleetMain = join(repoRoot, "apps", "fleet", "dist", "main.js");
+export const peerMain = join(repoRoot, "apps", "peer", "dist", "main.js");
+
+export interface Fleet { url: string; token: string; dir: string; output: () => string; stop(): Promise<void> }
+
+/** Starts the controller with `peers` peers and waits for its "fleet ready" line. */
+export async function startFleet(peers: number, timeoutMs = 60_000): Promise<Fleet> {
+  const dir = await mkdtemp(join(tmpdir(), "dashboard-fleet-"));
+  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid)], {
+    cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stderr!.on("data", (b: Buffer) => { out = (out + b.toString()).slice(-20_000); });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        child.once("exit", () => { clearTimeout(t); resolve(); });
+        child.kill("SIGTERM");
+      });
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`fleet not ready after ${timeoutMs} ms`)), timeoutMs);
+      child.once("exit", (code, sig) => { clearTimeout(t); reject(new Error(`fleet exited (${sig ?? `code ${code}`})`)); });
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        out = (out + line + "\n").slice(-20_000);
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === "fleet ready" && entry.url) { clearTimeout(t); resolve(entry.url); }
+        } catch {
+          // not JSON (e.g. the one-time token notice)
+        }
+      });
+    });
+    const token = await readFile(join(dir, "token"), "utf8").then((s) => s.trim(), () => "");
+    return { url, token, dir, output: () => out, stop };
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${out}`);
+  }
+}
+
+/** True when the binaries the browser tests need are built. */
+export function fleetBuilt(): boolean {
+  return existsSync(fleetMain) && existsSync(peerMain);
+}
