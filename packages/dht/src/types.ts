@@ -61,6 +61,50 @@ export interface Transport {
   findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]>;
   findValue(to: Contact, key: string, opts: CallOptions): Promise<FindValueResult>;
   store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult>;
+  // Anti-entropy and hand-off (replication/anti-entropy.ts). Optional so that routing-only
+  // transports and decorators keep compiling; a node without them never repairs.
+  /** Compares digest roots; the remote's leaves come back only when they differ. */
+  syncDigest?(to: Contact, request: SyncDigestRequest, opts: CallOptions): Promise<SyncDigestResult>;
+  /** The remote's (key, version) pairs of some digest leaves, paged. */
+  syncKeys?(to: Contact, request: SyncKeysRequest, opts: CallOptions): Promise<SyncKeysResult>;
+  /** The records the remote holds among `keys` (within its size budget). */
+  fetchRecords?(to: Contact, keys: string[], opts: CallOptions): Promise<DhtRecord[]>;
+  /** Tells the remote we are leaving, so it drops us from its routing table at once. */
+  goodbye?(to: Contact, opts: CallOptions): Promise<void>;
+}
+
+/** A record's key and version without its value. */
+export interface RecordSummary {
+  key: string;
+  version: Version;
+  tombstone: boolean;
+}
+
+/** Anti-entropy step 1: the digest of what the sender holds that both peers should hold. */
+export interface SyncDigestRequest {
+  /** XOR of the leaf hashes, 32 bytes. */
+  root: Uint8Array;
+  count: number;
+}
+
+export interface SyncDigestResult {
+  match: boolean;
+  /** The responder's leaf hashes when !match (32 bytes each), else empty. */
+  leaves: Uint8Array[];
+  count: number;
+}
+
+/** Anti-entropy step 2: entries of these leaves with keys after `after`, at most `limit`. */
+export interface SyncKeysRequest {
+  leaves: number[];
+  after: string;
+  limit: number;
+}
+
+export interface SyncKeysResult {
+  /** In key order. */
+  entries: RecordSummary[];
+  truncated: boolean;
 }
 
 /**
@@ -72,6 +116,11 @@ export interface PeerRpcHandler {
   onFindNode(from: Contact, target: NodeId): Contact[];
   onFindValue(from: Contact, key: string): Promise<FindValueResult>;
   onStore(from: Contact, record: DhtRecord): Promise<StoreResult>;
+  // Anti-entropy and hand-off; optional like the Transport methods (absent: Unimplemented).
+  onSyncDigest?(from: Contact, request: SyncDigestRequest): Promise<SyncDigestResult>;
+  onSyncKeys?(from: Contact, request: SyncKeysRequest): Promise<SyncKeysResult>;
+  onFetchRecords?(from: Contact, keys: string[]): Promise<DhtRecord[]>;
+  onGoodbye?(from: Contact): void;
 }
 
 /** Summary of a stored record, for listings (no value). */

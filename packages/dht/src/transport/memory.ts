@@ -16,11 +16,13 @@ import type {
   NodeId,
   PeerRpcHandler,
   StoreResult,
+  SyncDigestResult,
+  SyncKeysResult,
   Transport,
 } from "../types.js";
 
 /** The remote methods, as counted by `MemoryNetwork.sent`. */
-export type MemoryMethod = "ping" | "findNode" | "findValue" | "store";
+export type MemoryMethod = "ping" | "findNode" | "findValue" | "store" | "syncDigest" | "syncKeys" | "fetchRecords" | "goodbye";
 
 export interface MemoryNetworkOptions {
   /**
@@ -44,6 +46,12 @@ function copyContact(c: Contact): Contact {
   return { id: c.id, address: c.address, httpAddress: c.httpAddress };
 }
 
+/** A handler method the node may not implement: absent means Unimplemented, as over gRPC. */
+function optional<F>(method: F | undefined, name: string): F {
+  if (!method) throw new ConnectError(`${name} is not implemented by this peer`, Code.Unimplemented);
+  return method;
+}
+
 function copyRecord(r: DhtRecord): DhtRecord {
   return { key: r.key, value: r.value.slice(), version: { ...r.version }, tombstone: r.tombstone };
 }
@@ -51,7 +59,16 @@ function copyRecord(r: DhtRecord): DhtRecord {
 export class MemoryNetwork {
   private readonly byAddress = new Map<string, Attached>();
   private readonly byId = new Map<NodeId, Attached>();
-  private readonly counts: Record<MemoryMethod, number> = { ping: 0, findNode: 0, findValue: 0, store: 0 };
+  private readonly counts: Record<MemoryMethod, number> = {
+    ping: 0,
+    findNode: 0,
+    findValue: 0,
+    store: 0,
+    syncDigest: 0,
+    syncKeys: 0,
+    fetchRecords: 0,
+    goodbye: 0,
+  };
 
   constructor(private readonly options: MemoryNetworkOptions = {}) {}
 
@@ -67,7 +84,7 @@ export class MemoryNetwork {
 
   /** Total messages sent so far. */
   get sentTotal(): number {
-    return this.counts.ping + this.counts.findNode + this.counts.findValue + this.counts.store;
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
   }
 
   resetCounters(): void {
@@ -101,6 +118,28 @@ export class MemoryNetwork {
           current: { ...r.current },
         }));
       },
+      syncDigest: (to, req, opts) => {
+        const sent = { root: req.root.slice(), count: req.count };
+        return this.call(self, to, "syncDigest", opts, (h, from) => optional(h.onSyncDigest, "SyncDigest").call(h, from, sent), (r: SyncDigestResult) => ({
+          match: r.match,
+          leaves: r.leaves.map((l) => l.slice()),
+          count: r.count,
+        }));
+      },
+      syncKeys: (to, req, opts) => {
+        const sent = { leaves: [...req.leaves], after: req.after, limit: req.limit };
+        return this.call(self, to, "syncKeys", opts, (h, from) => optional(h.onSyncKeys, "SyncKeys").call(h, from, sent), (r: SyncKeysResult) => ({
+          entries: r.entries.map((e) => ({ key: e.key, version: { ...e.version }, tombstone: e.tombstone })),
+          truncated: r.truncated,
+        }));
+      },
+      fetchRecords: (to, keys, opts) => {
+        const sent = [...keys];
+        return this.call(self, to, "fetchRecords", opts, (h, from) => optional(h.onFetchRecords, "FetchRecords").call(h, from, sent), (rs: DhtRecord[]) =>
+          rs.map(copyRecord),
+        );
+      },
+      goodbye: (to, opts) => this.call(self, to, "goodbye", opts, (h, from) => optional(h.onGoodbye, "Goodbye").call(h, from)),
     };
   }
 
