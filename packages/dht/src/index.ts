@@ -23,7 +23,6 @@ export { defaultReplicationOptions, resolveReplicationOptions, type ReplicationO
 export { RecordHandlers, type RecordHandlerOptions } from "./replication/record-handlers.js";
 export { validateKey, validateValueSize, validateVersion, validateRecord, MAX_KEY_BYTES, type RecordLimits } from "./replication/record-validation.js";
 export { OperationStats, type OperationStatsSnapshot, type Operation } from "./replication/op-stats.js";
-export * from "./files/index.js";
 export { runSimulation, type SimulationOptions, type SimulationReport, type GetRound, type Distribution } from "./simulation/simulation.js";
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
