@@ -23,6 +23,12 @@ export { defaultReplicationOptions, resolveReplicationOptions, type ReplicationO
 export { RecordHandlers, type RecordHandlerOptions } from "./replication/record-handlers.js";
 export { validateKey, validateValueSize, validateVersion, validateRecord, MAX_KEY_BYTES, type RecordLimits } from "./replication/record-validation.js";
 export { OperationStats, type OperationStatsSnapshot, type Operation } from "./replication/op-stats.js";
+export * from "./files/index.js";
 export { runSimulation, type SimulationOptions, type SimulationReport, type GetRound, type Distribution } from "./simulation/simulation.js";
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
+export { AntiEntropy, type AntiEntropyComponents, type ReplicationHealth, type LeaveResult } from "./replication/anti-entropy.js";
+export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyOptions } from "./replication/anti-entropy-options.js";
+export { IndexedRecordStore, type IndexEntry } from "./replication/indexed-store.js";
+export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
+export { LEAF_COUNT, RangeDigest } from "./replication/range-digest.js";

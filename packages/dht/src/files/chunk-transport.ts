@@ -1,0 +1,42 @@
+/**
+ * How file transfer reaches other peers' chunks. Real peers stream chunks over gRPC in 64 KiB
+ * frames (FetchChunk / StoreChunk); `recordChunkTransport` carries them as ordinary records
+ * over any Transport, which is how tests and simulations on the memory network run the same
+ * placement and download code.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { CallOptions, Contact, Transport } from "../types.js";
+import { chunkKey, chunkRecord, contentProblem } from "./content-keys.js";
+
+export interface ChunkStoreResult {
+  /** False when the receiver already held the chunk (content is stored once). */
+  applied: boolean;
+}
+
+/**
+ * Chunk calls to one remote peer. Both fail with ConnectError: NOT_FOUND (not held),
+ * DATA_LOSS (held but corrupt: the holder dropped it), RESOURCE_EXHAUSTED (over quota),
+ * UNAVAILABLE / DEADLINE_EXCEEDED (unreachable).
+ */
+export interface ChunkTransport {
+  /** The chunk's bytes. Callers verify them against `hash` anyway: the network is not trusted. */
+  fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array>;
+  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions): Promise<ChunkStoreResult>;
+}
+
+/** Chunks as records over the unary Store/FindValue calls of any Transport (memory network, tests). */
+export function recordChunkTransport(transport: Transport): ChunkTransport {
+  return {
+    async fetchChunk(to, hash, opts) {
+      const res = await transport.findValue(to, chunkKey(hash), opts);
+      if (!res.record || res.record.tombstone) throw new ConnectError(`chunk ${hash}: not held by ${to.id.slice(0, 8)}`, Code.NotFound);
+      const problem = contentProblem(res.record);
+      if (problem) throw new ConnectError(`chunk from ${to.id.slice(0, 8)}: ${problem}`, Code.DataLoss);
+      return res.record.value;
+    },
+    async storeChunk(to, hash, bytes, opts) {
+      const res = await transport.store(to, chunkRecord(hash, bytes), opts);
+      return { applied: res.applied };
+    },
+  };
+}

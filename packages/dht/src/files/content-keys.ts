@@ -1,0 +1,62 @@
+/**
+ * Content-addressed records: a chunk lives under `chunk:<sha256 of its bytes>`, a manifest
+ * under `file:<sha256 of its canonical bytes>`. Their position on the ring is SHA-256 of the
+ * key, as for every record, so routing, replication and the churn repair treat them alike.
+ */
+import { isNodeId, sha256Hex } from "../kademlia/node-id.js";
+import type { DhtRecord, Version } from "../types.js";
+
+export const CHUNK_PREFIX = "chunk:";
+export const MANIFEST_PREFIX = "file:";
+
+/**
+ * The version of every content-addressed record. Content never changes under its hash, so
+ * the same bytes written by anyone, any time, are the same record: a second upload is a no-op
+ * (`applied: false`) on every replica and there is never a last-writer-wins conflict.
+ */
+export const CONTENT_VERSION: Readonly<Version> = Object.freeze({ wallMs: 0, logical: 0, writer: "0".repeat(64) });
+
+export function chunkKey(hash: string): string {
+  return CHUNK_PREFIX + hash;
+}
+
+export function manifestKey(fileId: string): string {
+  return MANIFEST_PREFIX + fileId;
+}
+
+/** Ring position of a chunk's record. */
+export function chunkPosition(hash: string): string {
+  return sha256Hex(chunkKey(hash));
+}
+
+/** The hash a content key claims (`chunk:<h>` or `file:<h>`), or undefined for any other key. */
+export function claimedHash(key: string): string | undefined {
+  const hash = key.startsWith(CHUNK_PREFIX)
+    ? key.slice(CHUNK_PREFIX.length)
+    : key.startsWith(MANIFEST_PREFIX)
+      ? key.slice(MANIFEST_PREFIX.length)
+      : undefined;
+  return hash;
+}
+
+export function isContentKey(key: string): boolean {
+  return key.startsWith(CHUNK_PREFIX) || key.startsWith(MANIFEST_PREFIX);
+}
+
+/** A chunk record (deterministic: same bytes, same record). */
+export function chunkRecord(hash: string, bytes: Uint8Array): DhtRecord {
+  return { key: chunkKey(hash), value: bytes, version: { ...CONTENT_VERSION }, tombstone: false };
+}
+
+/**
+ * Why a content record cannot be kept or served, or undefined when its value hashes to the
+ * hash in its key. Tombstones of content keys are refused: content is collected locally, not deleted.
+ */
+export function contentProblem(record: DhtRecord): string | undefined {
+  const hash = claimedHash(record.key);
+  if (hash === undefined) return undefined;
+  if (!isNodeId(hash)) return `${record.key.slice(0, 80)}: the hash must be 64 lowercase hex characters`;
+  if (record.tombstone) return `${record.key}: content-addressed records cannot be deleted`;
+  if (sha256Hex(record.value) !== hash) return `${record.key}: value does not match its hash`;
+  return undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * An in-process network of DhtNodes that share files, on the memory transport: chunks travel
+ * as records (recordChunkTransport), every node's handler guarded by its ContentStore. For
+ * tests, examples and simulations of placement, quota and repair.
+ */
+import { DhtNode } from "../dht-node.js";
+import { testContact } from "../kademlia/testnet.js";
+import { MemoryRecordStore } from "../store/memory-store.js";
+import { MemoryNetwork } from "../transport/memory.js";
+import type { PeerRpcHandler, Transport } from "../types.js";
+import { recordChunkTransport } from "./chunk-transport.js";
+import { ContentStore, guardContentRecords, type ContentStoreOptions } from "./content-store.js";
+import { FileService } from "./file-service.js";
+import type { FileOptions } from "./file-options.js";
+
+export interface FilePeer {
+  node: DhtNode;
+  store: MemoryRecordStore;
+  content: ContentStore;
+  files: FileService;
+}
+
+export interface FileTestnet {
+  network: MemoryNetwork;
+  peers: FilePeer[];
+  /** transports[i]: what peer i sends with (to drive raw calls in tests). */
+  transports: Transport[];
+  stop(): Promise<void>;
+}
+
+/** n peers bootstrapped from peer 0; `contentFor(i)` sets per-peer quotas. */
+export async function createFileTestnet(
+  n: number,
+  opts: { files?: Partial<FileOptions>; contentFor?: (i: number) => Partial<ContentStoreOptions> } = {},
+): Promise<FileTestnet> {
+  const network = new MemoryNetwork();
+  const peers: FilePeer[] = [];
+  const transports: Transport[] = [];
+  for (let i = 0; i < n; i++) {
+    const self = testContact(i);
+    let handler: PeerRpcHandler | undefined;
+    const transport = network.attach(self, {
+      onPing: (from) => handler!.onPing(from),
+      onFindNode: (from, target) => handler!.onFindNode(from, target),
+      onFindValue: (from, key) => handler!.onFindValue(from, key),
+      onStore: (from, record) => handler!.onStore(from, record),
+    });
+    const store = new MemoryRecordStore();
+    const node = new DhtNode({ self, transport, store }, { kademlia: { rpcTimeoutMs: 500, refreshIntervalMs: 600_000 } });
+    const content = new ContentStore(store, opts.contentFor?.(i) ?? {});
+    await content.init();
+    handler = guardContentRecords(node, content);
+    const files = new FileService({ router: node.kademlia, transport, chunks: recordChunkTransport(transport), content }, opts.files);
+    peers.push({ node, store, content, files });
+    transports.push(transport);
+  }
+  for (let i = 1; i < n; i++) await peers[i]!.node.bootstrap([peers[0]!.node.self]);
+  return {
+    network,
+    peers,
+    transports,
+    async stop() {
+      for (const p of peers) {
+        await p.files.idle();
+        await p.node.stop();
+        network.detach(p.node.self.id);
+      }
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { sha256Hex, sortByDistance } from "../kademlia/node-id.js";
+import { chunkStream } from "./chunker.js";
+import { CHUNK_PREFIX, chunkKey, chunkPosition, manifestKey } from "./content-keys.js";
+import { createFileTestnet, type FileTestnet } from "./file-testnet.js";
+import { canonicalManifestBytes, decodeManifest, fileIdOf, type FileManifest } from "./manifest.js";
+
+const CHUNK = 4096;
+
+async function* pieces(bytes: Uint8Array, size = 1000): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+async function rejectsWith(p: Promise<unknown>, code: Code, match?: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ConnectError, `expected ConnectError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (match) assert.match(err.message, match);
+    return true;
+  });
+}
+
+describe("chunkStream", () => {
+  test("cuts fixed-size chunks across arbitrary pieces, last one short", async () => {
+    const data = randomBytes(10_000);
+    const chunks = [];
+    for await (const c of chunkStream(pieces(data, 777), 4096)) chunks.push(Buffer.from(c));
+    assert.deepEqual(chunks.map((c) => c.length), [4096, 4096, 1808]);
+    assert.deepEqual(Buffer.concat(chunks), data);
+  });
+
+  test("refuses past the limit with RESOURCE_EXHAUSTED", async () => {
+    await rejectsWith(collect(chunkStream(pieces(randomBytes(5000)), 1024, 4999)), Code.ResourceExhausted, /limit of 4999/);
+  });
+});
+
+describe("manifest", () => {
+  const m: FileManifest = { name: "a.txt", size: 5, mediaType: "text/plain", chunkSize: 4, chunks: [sha256Hex("x"), sha256Hex("y")] };
+
+  test("the ID is the hash of the canonical bytes, which decode back", () => {
+    assert.equal(fileIdOf(m), sha256Hex(canonicalManifestBytes(m)));
+    assert.deepEqual(decodeManifest(canonicalManifestBytes(m)), m);
+  });
+
+  test("inconsistent or malformed manifests are DATA_LOSS naming the field", () => {
+    const bytes = (o: object) => new TextEncoder().encode(JSON.stringify(o));
+    assert.throws(() => decodeManifest(bytes({ ...m, chunks: [m.chunks[0]] })), /manifest.chunks: must list 2 chunks/);
+    assert.throws(() => decodeManifest(bytes({ ...m, name: "../x" })), /manifest.name/);
+    assert.throws(() => decodeManifest(new Uint8Array([0xff])), (e: ConnectError) => e.code === Code.DataLoss);
+  });
+});
+
+describe("files on a 12-peer memory network", () => {
+  let net: FileTestnet;
+  before(async () => {
+    // Peer 5 has no room: its refusals must push chunks to the next closest peers.
+    net = await createFileTestnet(12, { files: { chunkSize: CHUNK }, contentFor: (i) => (i === 5 ? { diskQuotaBytes: 0 } : {}) });
+  });
+  after(() => net.stop());
+
+  const holdersOf = async (key: string) => {
+    const out: number[] = [];
+    for (const [i, p] of net.peers.entries()) if (await p.store.get(key)) out.push(i);
+    return out;
+  };
+
+  test("upload through one peer, download byte-identical through every other, ranges too", async () => {
+    const data = randomBytes(10 * CHUNK + 123);
+    const { id, manifest } = await net.peers[0]!.files.upload(pieces(data), { name: "photo.jpg", mediaType: "image/jpeg" });
+    assert.equal(manifest.chunks.length, 11);
+    assert.equal(manifest.size, data.length);
+    assert.equal(id, fileIdOf(manifest));
+    for (const [i, p] of net.peers.entries()) {
+      const m = await p.files.manifest(id);
+      assert.deepEqual(m, manifest, `peer ${i}`);
+      assert.ok((await collect(p.files.read(m))).equals(data), `peer ${i} full download`);
+    }
+    const range = await collect(net.peers[7]!.files.read(manifest, { start: CHUNK - 10, end: 3 * CHUNK + 5 }));
+    assert.ok(range.equals(data.subarray(CHUNK - 10, 3 * CHUNK + 5)));
+  });
+
+  test("every chunk has 3 copies, none on the peer over quota", async () => {
+    const data = randomBytes(20 * CHUNK);
+    const { manifest } = await net.peers[3]!.files.upload(pieces(data), { name: "b.bin" });
+    for (const hash of manifest.chunks) {
+      const holders = await holdersOf(chunkKey(hash));
+      assert.equal(holders.length >= 2 && holders.length <= 3, true, `chunk ${hash} on ${holders}`);
+      assert.ok(!holders.includes(5), "the peer over quota holds nothing");
+    }
+    assert.equal((await net.peers[5]!.store.list({ prefix: CHUNK_PREFIX, limit: 10 })).length, 0);
+  });
+
+  test("the same content uploaded twice is stored once", async () => {
+    const data = randomBytes(3 * CHUNK);
+    const countRecords = async () => {
+      let n = 0;
+      for (const p of net.peers) n += p.store.count();
+      return n;
+    };
+    const a = await net.peers[1]!.files.upload(pieces(data), { name: "same.bin" });
+    const before = await countRecords();
+    const b = await net.peers[9]!.files.upload(pieces(data, 333), { name: "same.bin" });
+    assert.equal(b.id, a.id);
+    assert.equal(await countRecords(), before);
+  });
+
+  test("a corrupt replica is never served, the download succeeds and the replica is repaired", async () => {
+    const data = randomBytes(4 * CHUNK);
+    const { id, manifest } = await net.peers[2]!.files.upload(pieces(data), { name: "c.bin" });
+    const hash = manifest.chunks[1]!;
+    const holders = await holdersOf(chunkKey(hash));
+    // A reader that holds no copy asks the holders closest first, rotated by the chunk's index
+    // (to spread load): corrupt the copy it asks first, so the corruption must be met.
+    const byDist = sortByDistance(chunkPosition(hash), holders.map((i) => net.peers[i]!.node.self));
+    const victim = net.peers.find((p) => p.node.self.id === byDist[1 % byDist.length]!.id)!;
+    const held = (await victim.store.get(chunkKey(hash)))!;
+    const bad = held.value.slice();
+    bad[0]! ^= 0xff;
+    await victim.store.remove(held.key);
+    await victim.store.merge({ ...held, value: bad });
+    // Download through a peer that holds no copy, so it must fetch from the holders.
+    const reader = net.peers.find((p, i) => !holders.includes(i))!;
+    assert.ok((await collect(reader.files.read(await reader.files.manifest(id)))).equals(data));
+    await reader.files.idle();
+    const repaired = await victim.store.get(chunkKey(hash));
+    assert.ok(repaired && sha256Hex(repaired.value) === hash, "the corrupt replica was replaced by intact bytes");
+  });
+
+  test("a holder that fails mid-download does not fail it", async () => {
+    const data = randomBytes(6 * CHUNK);
+    const { manifest } = await net.peers[4]!.files.upload(pieces(data), { name: "d.bin" });
+    const holders = await holdersOf(chunkKey(manifest.chunks[0]!));
+    const readerIndex = [...net.peers.keys()].find((i) => !holders.includes(i) && i !== 5)!;
+    const down = holders.find((i) => i !== readerIndex)!;
+    net.network.fail(net.peers[down]!.node.self.id);
+    try {
+      assert.ok((await collect(net.peers[readerIndex]!.files.read(manifest))).equals(data));
+    } finally {
+      net.network.recover(net.peers[down]!.node.self.id);
+    }
+  });
+
+  test("an upload cut half way stores no manifest", async () => {
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield randomBytes(3 * CHUNK);
+      throw new Error("client went away");
+    }
+    await assert.rejects(net.peers[6]!.files.upload(broken(), { name: "cut.bin" }), /client went away/);
+    // Nothing under file: names a manifest for these chunks; chunks themselves stay until collected.
+    for (const p of net.peers) {
+      for (const { manifest } of await p.content.listManifests()) assert.notEqual(manifest.name, "cut.bin");
+    }
+  });
+
+  test("bad input: malformed and unknown IDs, bad names, forged content records", async () => {
+    const p = net.peers[0]!;
+    await rejectsWith(p.files.manifest("xyz"), Code.InvalidArgument, /id: must be a file ID/);
+    await rejectsWith(p.files.manifest("0".repeat(64)), Code.NotFound, /no such file/);
+    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a/b" }), Code.InvalidArgument, /name: must not contain slashes/);
+    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a", mediaType: "nope" }), Code.InvalidArgument, /mediaType/);
+    // Records whose bytes do not match the hash in their key are refused by the receiver.
+    const to = net.peers[1]!.node.self;
+    const version = { wallMs: 0, logical: 0, writer: "0".repeat(64) };
+    const forged = { key: chunkKey(sha256Hex("real")), value: new TextEncoder().encode("fake"), version, tombstone: false };
+    await rejectsWith(net.transports[0]!.store(to, forged, { timeoutMs: 1000 }), Code.InvalidArgument, /does not match its hash/);
+    const notManifest = new TextEncoder().encode("not a manifest");
+    const fakeFile = { key: manifestKey(sha256Hex(notManifest)), value: notManifest, version, tombstone: false };
+    await rejectsWith(net.transports[0]!.store(to, fakeFile, { timeoutMs: 1000 }), Code.InvalidArgument, /manifest: not valid JSON/);
+    assert.equal(await net.peers[1]!.store.get(forged.key), undefined);
+  });
+});
