@@ -30,6 +30,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     routes: opts.routes,
     fallback: opts.fallback as NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>,
     readMaxBytes: opts.readMaxBytes,
+    // Connect ignores unknown JSON fields by default; for a curl-facing API that turns a typo
+    // (`"valeu"`) into a silently empty field, so name the stray field in INVALID_ARGUMENT instead.
+    jsonOptions: { ignoreUnknownFields: false },
   });
   const h1 = http.createServer(handler);
   // Bound slow clients: headers within 10 s, a whole request within 60 s.
