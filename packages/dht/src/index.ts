@@ -32,3 +32,4 @@ export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyO
 export { IndexedRecordStore, type IndexEntry } from "./replication/indexed-store.js";
 export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
 export { LEAF_COUNT, RangeDigest } from "./replication/range-digest.js";
+export * from "./files/index.js";
