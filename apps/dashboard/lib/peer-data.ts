@@ -28,6 +28,8 @@ export interface PeerData {
   records: HeldRecord[];
   /** The peer holds more records than were fetched. */
   recordsCapped: boolean;
+  /** When `records` was fetched (reused listings keep their original time). */
+  recordsFetchedAtMs: number;
 }
 
 export interface FetchOptions {
@@ -35,6 +37,14 @@ export interface FetchOptions {
   timeoutMs: number;
   /** Stop paging LocalRecords after this many records. */
   maxRecords: number;
+  /** The previous answer of this peer: its record listing is reused when still fresh. */
+  previous?: PeerData;
+  /**
+   * Reuse the previous listing while the peer's record count is unchanged and the listing is
+   * younger than this. Listing every record of every peer each second is most of a snapshot's
+   * cost; counts catch puts, deletes, hand-offs and repairs at once. Default 10 s.
+   */
+  recordsMaxAgeMs?: number;
 }
 
 const PAGE_SIZE = 1000; // LocalRecords' largest page
@@ -78,11 +88,21 @@ export async function fetchPeerData(client: NodeClient, opts: FetchOptions): Pro
     } while (token && records.length < opts.maxRecords);
     return { records, total, capped: Boolean(token) || total > records.length };
   };
+  const prev = opts.previous;
+  const started = Date.now();
+  const infoCall = client.info({}, { timeoutMs: left() });
+  // Without a previous listing, list at once (in parallel); otherwise only if the count moved or it aged.
+  const recordsCall = prev
+    ? infoCall.then((info) =>
+        info.id === prev.id && Number(info.records) === prev.recordsTotal && started - prev.recordsFetchedAtMs < (opts.recordsMaxAgeMs ?? 10_000)
+          ? { records: prev.records, total: prev.recordsTotal, capped: prev.recordsCapped, fetchedAtMs: prev.recordsFetchedAtMs }
+          : fetchRecords().then((r) => ({ ...r, fetchedAtMs: started })))
+    : fetchRecords().then((r) => ({ ...r, fetchedAtMs: started }));
   const [info, table, stats, recs] = await Promise.all([
-    client.info({}, { timeoutMs: left() }),
+    infoCall,
     client.routingTable({}, { timeoutMs: left() }),
     client.stats({}, { timeoutMs: left() }),
-    fetchRecords(),
+    recordsCall,
   ]);
   if (!isId(info.id)) throw new Error(`peer answered Info with an invalid id ${JSON.stringify(info.id.slice(0, 80))}`);
   const buckets: BucketView[] = table.buckets.map((b) => ({
@@ -115,5 +135,6 @@ export async function fetchPeerData(client: NodeClient, opts: FetchOptions): Pro
     peerRpcs: opStats(stats.peerRpcs),
     records: recs.records,
     recordsCapped: recs.capped,
+    recordsFetchedAtMs: recs.fetchedAtMs,
   };
 }

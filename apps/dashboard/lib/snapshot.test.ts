@@ -116,6 +116,24 @@ describe("SnapshotCollector", () => {
     assert.equal(s.ops.find((o) => o.name === "put")!.count, 50);
   });
 
+  test("a record listing is reused while the peer's count is unchanged, refetched when it moves", async (t) => {
+    const held = [{ key: "a" }];
+    let listings = 0;
+    const [p] = await peers(t, [{ id: id(0), records: held, replicationFactor: 1, onCall: (m) => { if (m === "localRecords") listings++; } }]);
+    const c = new SnapshotCollector({ seeds: [p!.httpAddress] });
+    await c.poll();
+    await c.poll();
+    assert.equal(listings, 1, "second poll reused the listing");
+    held.push({ key: "b" });
+    const s = await c.poll();
+    assert.equal(listings, 2);
+    assert.deepEqual(s.records.map((r) => r.key).sort(), ["a", "b"]);
+    const aged = new SnapshotCollector({ seeds: [p!.httpAddress], recordsMaxAgeMs: 0 });
+    await aged.poll();
+    await aged.poll();
+    assert.equal(listings, 4, "with no reuse window every poll lists");
+  });
+
   test("records beyond the per-peer cap are flagged, and queryRecords pages and filters", async (t) => {
     const records = Array.from({ length: 30 }, (_, i) => ({ key: `key-${String(i).padStart(2, "0")}` }));
     const [p] = await peers(t, [{ id: id(0), records, replicationFactor: 1 }]);

@@ -18,7 +18,10 @@ export interface FakePeerOptions {
   id: string;
   /** Contacts returned by RoutingTable, as (id, httpAddress) pairs; read on every call. */
   contacts?: () => { id: string; httpAddress: string }[];
+  /** Records held; the array is read on every call, so a test can change it. */
   records?: FakeRecord[];
+  /** Called with the method name on every call. */
+  onCall?: (method: string) => void;
   /** Every call waits this long first (honouring cancellation): a slow peer. */
   delayMs?: number;
   replicationFactor?: number;
@@ -45,11 +48,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function startFakePeer(o: FakePeerOptions): Promise<FakePeer> {
   let httpAddress = "";
   const wait = async (signal: AbortSignal) => { if (o.delayMs) await sleep(o.delayMs, signal); };
-  const records = [...(o.records ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const held = o.records ?? [];
+  const sorted = () => [...held].sort((a, b) => (a.key < b.key ? -1 : 1));
   const handler = connectNodeAdapter({
     routes: (router) => router.service(NodeService, {
       async info(_req, ctx) {
+        o.onCall?.("info");
         await wait(ctx.signal);
+        const records = held;
         return { id: o.id, httpAddress, grpcAddress: "127.0.0.1:1", version: "fake", startedAtMs: 1n, uptimeMs: 1000n, contacts: o.contacts?.().length ?? 0, records: BigInt(records.length), replicationFactor: o.replicationFactor ?? 3, writeQuorum: 2, readQuorum: 2 };
       },
       async routingTable(_req, ctx) {
@@ -62,7 +68,9 @@ export async function startFakePeer(o: FakePeerOptions): Promise<FakePeer> {
         return { operations: [{ name: "put", count: BigInt(o.puts?.() ?? 0), errors: 0n, p50Ms: 1, p99Ms: 2 }], peerRpcs: [] };
       },
       async localRecords(req, ctx) {
+        o.onCall?.("localRecords");
         await wait(ctx.signal);
+        const records = sorted();
         const size = req.pageSize || 100;
         const start = req.pageToken ? Number(req.pageToken) : 0;
         const page = records.slice(start, start + size);
