@@ -51,6 +51,8 @@ export interface PeerGrpcServerOptions {
   maxMessageBytes?: number;
   /** Shared with the transport so each contact is verified once per process. Default: a new one. */
   verifier?: ContactVerifier;
+  /** More PeerService methods, implemented by feature modules (file chunk streams), keyed by local name. */
+  extraMethods?: UntypedServiceImplementation;
   /** Default: silent. */
   log?: Logger;
   /** Default: the system clock. */
@@ -123,7 +125,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
   });
-  server.addService(asGrpcServiceDefinition(peerService), implementation as unknown as UntypedServiceImplementation);
+  server.addService(asGrpcServiceDefinition(peerService), { ...(implementation as unknown as UntypedServiceImplementation), ...opts.extraMethods });
   const health = new HealthImplementation({ "": "SERVING", [PEER_SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
   createReflectionService([file_p2p_v1_peer]).addToServer(server);
