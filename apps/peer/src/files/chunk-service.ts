@@ -1,0 +1,115 @@
+/**
+ * The server side of FetchChunk and StoreChunk: verifies the sender like every PeerService
+ * call, streams chunks in 64 KiB frames with backpressure, and bounds the transfers in
+ * progress (each one buffers up to a chunk).
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
+import type { FetchChunkRequest, FetchChunkResponse, SignedContact, StoreChunkRequest, StoreChunkResponse } from "@p2p/proto/peer";
+import { isNodeId, systemClock } from "@p2p/dht";
+import type { Clock, Contact, ContentStore, Logger } from "@p2p/dht";
+import { grpcStatusFromError } from "../grpc/status-mapping.js";
+import type { PeerIdentity } from "../identity/peer-identity.js";
+import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { ChunkAssembler, frames } from "./chunk-frames.js";
+
+export interface ChunkServiceOptions {
+  identity: PeerIdentity;
+  getSelf: () => Contact;
+  verifier: ContactVerifier;
+  /** Throws Unavailable until the peer is started. */
+  content: () => ContentStore;
+  /** Called with every verified sender (learn it, as for every PeerService message). */
+  onSender: (from: Contact) => void;
+  /** Chunk transfers served at once; more are refused with UNAVAILABLE (the caller tries another holder). Default 32. */
+  maxConcurrent?: number;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** grpc-js handlers for `fetchChunk` and `storeChunk`, to add to the PeerService implementation. */
+export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceImplementation {
+  const signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
+  const sender = (): SignedContact => signer.sign(opts.getSelf());
+  const maxConcurrent = opts.maxConcurrent ?? 32;
+  let active = 0;
+  const admit = () => {
+    if (active >= maxConcurrent) throw new ConnectError(`busy: ${maxConcurrent} chunk transfers in progress`, Code.Unavailable);
+    active++;
+    let done = false;
+    return () => {
+      if (!done) active--;
+      done = true;
+    };
+  };
+
+  const fetchChunk = (call: ServerWritableStream<FetchChunkRequest, FetchChunkResponse>) => {
+    let release = () => {};
+    const fail = (err: unknown) => {
+      release();
+      call.emit("error", grpcStatusFromError(err, opts.log, "FetchChunk"));
+    };
+    void (async () => {
+      const from = opts.verifier.verify(call.request.sender, "sender");
+      if (!isNodeId(call.request.hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+      opts.onSender(from);
+      release = admit();
+      const bytes = await opts.content().getChunk(call.request.hash);
+      let first = true;
+      for (const frame of frames(bytes)) {
+        if (call.cancelled) return release();
+        const msg = first ? create(FetchChunkResponseSchema, { sender: sender(), size: bytes.byteLength, data: frame }) : create(FetchChunkResponseSchema, { data: frame });
+        first = false;
+        if (!call.write(msg)) await new Promise<void>((resolve) => {
+          const done = () => {
+            call.off("drain", done);
+            call.off("close", done);
+            resolve();
+          };
+          call.on("drain", done);
+          call.on("close", done);
+        });
+      }
+      call.end();
+      release();
+    })().catch(fail);
+  };
+
+  const storeChunk = (call: ServerReadableStream<StoreChunkRequest, StoreChunkResponse>, callback: sendUnaryData<StoreChunkResponse>) => {
+    let release = () => {};
+    void (async () => {
+      let assembler: ChunkAssembler | undefined;
+      let hash = "";
+      for await (const msg of call as AsyncIterable<StoreChunkRequest>) {
+        if (!assembler) {
+          const from = opts.verifier.verify(msg.sender, "sender");
+          if (!isNodeId(msg.hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+          const max = opts.content().options.maxChunkBytes;
+          if (msg.size > max) throw new ConnectError(`size: ${msg.size} bytes exceeds the chunk limit of ${max} bytes`, Code.InvalidArgument);
+          opts.onSender(from);
+          release = admit();
+          hash = msg.hash;
+          assembler = new ChunkAssembler(msg.size);
+        }
+        if (!assembler.add(msg.data)) throw new ConnectError("data: more bytes than the declared size", Code.InvalidArgument);
+      }
+      if (!assembler) throw new ConnectError("stream: empty, expected a first frame with sender, hash and size", Code.InvalidArgument);
+      if (!assembler.complete) throw new ConnectError("data: stream ended before the declared size", Code.InvalidArgument);
+      const result = await opts.content().putChunk(hash, assembler.bytes);
+      return create(StoreChunkResponseSchema, { sender: sender(), applied: result.applied });
+    })().then(
+      (res) => {
+        release();
+        callback(null, res);
+      },
+      (err: unknown) => {
+        release();
+        callback(grpcStatusFromError(err, opts.log, "StoreChunk"));
+      },
+    );
+  };
+
+  return { fetchChunk, storeChunk } as unknown as UntypedServiceImplementation;
+}

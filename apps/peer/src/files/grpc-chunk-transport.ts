@@ -1,0 +1,168 @@
+/**
+ * ChunkTransport over PeerService's FetchChunk (server stream) and StoreChunk (client stream).
+ * It keeps its own channel pool: bulk chunk streams then never share an HTTP/2 connection
+ * (and its flow-control window) with the small Kademlia calls that keep routing alive.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Metadata } from "@grpc/grpc-js";
+import type { ChannelOptions } from "@grpc/grpc-js";
+import { FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
+import type { FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
+import { systemClock } from "@p2p/dht";
+import type { CallOptions, ChunkStoreResult, ChunkTransport, Clock, Contact } from "@p2p/dht";
+import { ChannelPool } from "../grpc/channel-pool.js";
+import { grpcServiceDefinition } from "../grpc/service-definition.js";
+import { connectErrorFromGrpc } from "../grpc/status-mapping.js";
+import type { PeerIdentity } from "../identity/peer-identity.js";
+import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { ChunkAssembler, frames } from "./chunk-frames.js";
+
+const peerService = grpcServiceDefinition(PeerService);
+
+export interface GrpcChunkTransportOptions {
+  identity: PeerIdentity;
+  self: () => Contact;
+  verifier: ContactVerifier;
+  /** Largest chunk accepted from a peer, bytes. */
+  maxChunkBytes: number;
+  /** Open channels kept. Default 64: chunk traffic goes to a few replica sets at a time. */
+  maxChannels?: number;
+  clock?: Clock;
+}
+
+export class GrpcChunkTransport implements ChunkTransport {
+  readonly #pool: ChannelPool;
+  readonly #signer: SelfContactSigner;
+  readonly #verifier: ContactVerifier;
+  readonly #self: () => Contact;
+  readonly #maxChunkBytes: number;
+
+  constructor(opts: GrpcChunkTransportOptions) {
+    const channelOptions: ChannelOptions = {
+      "grpc.max_send_message_length": 1 << 20,
+      "grpc.max_receive_message_length": 1 << 20,
+      "grpc.keepalive_time_ms": 30_000,
+      "grpc.keepalive_timeout_ms": 10_000,
+      "grpc.use_local_subchannel_pool": 1,
+    };
+    this.#pool = new ChannelPool(opts.maxChannels ?? 64, channelOptions);
+    this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
+    this.#verifier = opts.verifier;
+    this.#self = opts.self;
+    this.#maxChunkBytes = opts.maxChunkBytes;
+  }
+
+  close(): void {
+    this.#pool.close();
+  }
+
+  async fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array> {
+    const what = `FetchChunk ${to.address}`;
+    const lease = this.#acquire(to.address, what);
+    const req = create(FetchChunkRequestSchema, { sender: this.#sender(), hash });
+    const call = lease.client.makeServerStreamRequest(
+      peerService.fetchChunk.path,
+      peerService.fetchChunk.requestSerialize,
+      peerService.fetchChunk.responseDeserialize,
+      req,
+      new Metadata(),
+      { deadline: Date.now() + opts.timeoutMs },
+    );
+    const onAbort = () => call.cancel();
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let assembler: ChunkAssembler | undefined;
+      for await (const msg of call as AsyncIterable<FetchChunkResponse>) {
+        if (!assembler) {
+          this.#checkResponder(to, msg.sender);
+          if (msg.size > this.#maxChunkBytes) throw new ConnectError(`${what}: chunk of ${msg.size} bytes exceeds ${this.#maxChunkBytes}`, Code.Internal);
+          assembler = new ChunkAssembler(msg.size);
+        }
+        if (!assembler.add(msg.data)) throw new ConnectError(`${what}: more bytes than the declared size`, Code.Internal);
+      }
+      if (!assembler || !assembler.complete) throw new ConnectError(`${what}: stream ended before the chunk was complete`, Code.Internal);
+      return assembler.bytes;
+    } catch (err) {
+      call.cancel();
+      throw connectErrorFromGrpc(err, what);
+    } finally {
+      opts.signal?.removeEventListener("abort", onAbort);
+      lease.release();
+    }
+  }
+
+  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions): Promise<ChunkStoreResult> {
+    const what = `StoreChunk ${to.address}`;
+    let lease: ReturnType<ChannelPool["acquire"]>;
+    try {
+      lease = this.#acquire(to.address, what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<ChunkStoreResult>((resolve, reject) => {
+      const call = lease.client.makeClientStreamRequest(
+        peerService.storeChunk.path,
+        peerService.storeChunk.requestSerialize,
+        peerService.storeChunk.responseDeserialize,
+        new Metadata(),
+        { deadline: Date.now() + opts.timeoutMs },
+        (err, res?: StoreChunkResponse) => {
+          opts.signal?.removeEventListener("abort", onAbort);
+          lease.release();
+          if (err || !res) return reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          try {
+            this.#checkResponder(to, res.sender);
+            resolve({ applied: res.applied });
+          } catch (e) {
+            reject(e);
+          }
+        },
+      );
+      const onAbort = () => call.cancel();
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+      // Write frame by frame, waiting for 'drain' whenever grpc-js's buffer is full: the
+      // remote's HTTP/2 flow control then paces us instead of our memory.
+      const it = frames(bytes)[Symbol.iterator]();
+      let first = true;
+      const pump = (): void => {
+        for (let r = it.next(); !r.done; r = it.next()) {
+          const msg = first
+            ? create(StoreChunkRequestSchema, { sender: this.#sender(), hash, size: bytes.byteLength, data: r.value })
+            : create(StoreChunkRequestSchema, { data: r.value });
+          first = false;
+          if (!call.write(msg)) {
+            call.once("drain", pump);
+            return;
+          }
+        }
+        call.end();
+      };
+      call.on("error", () => {}); // the callback reports it
+      pump();
+    });
+  }
+
+  #acquire(address: string, what: string) {
+    try {
+      return this.#pool.acquire(address);
+    } catch (err) {
+      throw connectErrorFromGrpc(err, what);
+    }
+  }
+
+  #sender(): SignedContact {
+    return this.#signer.sign(this.#self());
+  }
+
+  #checkResponder(to: Contact, sender: SignedContact | undefined): void {
+    let responder: Contact;
+    try {
+      responder = this.#verifier.verify(sender, "response.sender");
+    } catch (err) {
+      const e = ConnectError.from(err);
+      throw new ConnectError(`peer at ${to.address}: ${e.rawMessage}`, e.code);
+    }
+    if (responder.id !== to.id) throw new ConnectError(`peer at ${to.address} is ${responder.id}, not ${to.id}`, Code.FailedPrecondition);
+  }
+}
