@@ -152,7 +152,7 @@ describe("a 10-peer network on loopback", () => {
       assert.equal(Number(info.records), held.length, `peer ${i}: Info.records vs LocalRecords`);
       for (const key of held) holders.set(key, [...(holders.get(key) ?? []), net.peers[i]!.id!]);
     }
-    const contacts = net.peers.map((p) => ({ id: p.id!, address: p.grpcAddress! }));
+    const contacts = net.peers.map((p) => ({ id: p.id!, address: p.grpcAddress!, httpAddress: p.httpAddress! }));
     for (const key of keys) {
       const expected = sortByDistance(sha256Hex(key), contacts).slice(0, R).map((c) => c.id).sort();
       assert.deepEqual([...(holders.get(key) ?? [])].sort(), expected, `holders of ${JSON.stringify(key)}`);
@@ -166,7 +166,7 @@ describe("a 10-peer network on loopback", () => {
     t.after(() => void frozen.signal("SIGCONT"));
     assert.ok(frozen.signal("SIGSTOP"));
 
-    const contacts = net.peers.map((p) => ({ id: p.id!, address: p.grpcAddress! }));
+    const contacts = net.peers.map((p) => ({ id: p.id!, address: p.grpcAddress!, httpAddress: p.httpAddress! }));
     const replicatedOnFrozen = (key: string) => sortByDistance(sha256Hex(key), contacts).slice(0, R).some((c) => c.id === frozenId);
     // Reads of keys the frozen peer holds a copy of, and writes of new keys whose replica set
     // includes it: both need the two other replicas and must not wait for the third.
