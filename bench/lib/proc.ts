@@ -1,0 +1,51 @@
+/** Process cost from /proc (Linux): resident memory and CPU time of a PID. */
+import { readFileSync } from "node:fs";
+
+/** Clock ticks per second of /proc/<pid>/stat times; 100 on every Linux we run on. */
+const CLK_TCK = 100;
+
+/** Resident set size in bytes, or undefined when the process is gone. */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU seconds used so far, or undefined when the process is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name (which may contain spaces).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the summed or per-PID peak RSS every `everyMs` until stopped. */
+export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakPerProcess: number; peakTotal: number } } {
+  let peakPerProcess = 0;
+  let peakTotal = 0;
+  const sample = () => {
+    let total = 0;
+    for (const pid of pids) {
+      const r = rssBytes(pid) ?? 0;
+      total += r;
+      peakPerProcess = Math.max(peakPerProcess, r);
+    }
+    peakTotal = Math.max(peakTotal, total);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { peakPerProcess, peakTotal };
+    },
+  };
+}
