@@ -88,6 +88,10 @@ export const peerSettingsSchema = z
     parentPid: z.number().int().min(1).optional(),
     /** How long a SIGTERM shutdown may drain in-flight requests before forcing exit. 5 s: above requestTimeoutMs's default. */
     shutdownTimeoutMs: ms(0, 600_000).default(5000),
+    /** Largest file accepted for upload. 1 GiB: a bound on one upload's disk use across the network; memory is bounded by the transfer window, not this. Changeable live. */
+    maxFileBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
+    /** File chunk bytes this peer stores at most. Over it, new chunks are refused (RESOURCE_EXHAUSTED) and writers use the next closest peers. 10 GiB; nothing is evicted when lowered. Changeable live. */
+    diskQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 * MiB),
   })
   .strict();
 
@@ -106,6 +110,8 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "rpcTimeoutMs",
   "requestTimeoutMs",
   "refreshIntervalMs",
+  "maxFileBytes",
+  "diskQuotaBytes",
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -136,6 +142,8 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   refreshIntervalMs: { flag: "refresh-interval-ms", env: "P2P_REFRESH_INTERVAL_MS", kind: "integer", help: "bucket refresh period" },
   parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
+  maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
+  diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
 };
 
 /** Cross-field rules, checked on the merged settings. Each names the setting it is about. */
