@@ -127,7 +127,8 @@ describe("a peer's operational surfaces", () => {
   });
 
   test("NodeService answers a gRPC client over cleartext HTTP/2 on the HTTP port", async () => {
-    const grpc = createClient(NodeService, createGrpcTransport({ baseUrl: `http://${peer.httpAddress}`, httpVersion: "2", defaultTimeoutMs: 5000 }));
+    // connect-node's gRPC transport always speaks HTTP/2; with an http:// URL that is h2c.
+    const grpc = createClient(NodeService, createGrpcTransport({ baseUrl: `http://${peer.httpAddress}`, defaultTimeoutMs: 5000 }));
     const info = await grpc.info({});
     assert.equal(info.id, peer.id);
     assert.equal(info.httpAddress, peer.httpAddress);
