@@ -11,7 +11,8 @@ export default function OverviewPage() {
   const { snapshot: s } = useSnapshot();
   if (!s) return <Empty>Loading the network…</Empty>;
   const up = s.peers.filter((p) => p.status === "up").length;
-  const down = s.peers.length - up;
+  const suspect = s.peers.filter((p) => p.status === "suspect").length;
+  const down = s.peers.length - up - suspect;
   const r = s.replication;
   return (
     <div className="space-y-6">
@@ -21,7 +22,7 @@ export default function OverviewPage() {
       </div>
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
         <Stat label="Peers up" testId="stat-peers" value={<>{up}<span className="text-base text-slate-500"> / {s.peers.length}</span></>}
-          tone={down ? "warn" : "good"} sub={down ? `${down} down` : "all answering"} />
+          tone={down || suspect ? "warn" : "good"} sub={down || suspect ? [down && `${down} down`, suspect && `${suspect} suspect (missed the last poll)`].filter(Boolean).join(" · ") : "all answering"} />
         <Stat label="Records" testId="stat-records" value={fmtCount(r.records)} sub={`${r.tombstones} tombstones${r.capped ? " · lower bound (capped)" : ""}`} />
         <Stat label="Replication" testId="stat-replication" value={r.verdict} tone={verdictTone(r.verdict)}
           sub={<span data-testid="replication-counts">{r.underReplicated} under-replicated · {r.unavailable} unavailable</span>} />

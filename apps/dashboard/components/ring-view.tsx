@@ -137,7 +137,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
       <g>
         {peers.map((p) => {
           const [x, y] = pt(p.position, R_PEER);
-          const up = p.status === "up";
+          const up = p.status !== "down";
           const sel = selectedPeer?.key === p.key;
           const deg = p.position * 360 - 90;
           const flip = deg > 90 && deg < 270;
@@ -145,7 +145,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
           return (
             <g key={p.key} data-testid="ring-peer" data-id={p.id} data-name={p.name ?? ""} data-status={p.status} className="cursor-pointer" onClick={() => onSelect?.({ kind: "peer", key: p.key })}>
               {sel && <circle cx={x} cy={y} r={12} fill="none" stroke="#e2e8f0" strokeWidth={1.5} />}
-              <circle cx={x} cy={y} r={7} fill={up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={up ? "#020617" : stateColor.down} strokeWidth={up ? 1.5 : 2.5} />
+              <circle cx={x} cy={y} r={7} fill={up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={p.status === "up" ? "#020617" : stateColor[p.status]} strokeWidth={p.status === "up" ? 1.5 : 2.5} />
               {!up && <path d={`M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x + 3.5},${y - 3.5} L${x - 3.5},${y + 3.5}`} stroke={stateColor.down} strokeWidth={1.8} />}
               {showLabels && (
                 <text x={lx} y={ly} fontSize={(peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale)} fill={up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
@@ -158,7 +158,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
           );
         })}
       </g>
-      <text x={0} y={-8} textAnchor="middle" fill="#e2e8f0" fontSize={28} fontWeight={600}>{peers.filter((p) => p.status === "up").length}<tspan fill="#64748b" fontSize={18}> / {peers.length}</tspan></text>
+      <text x={0} y={-8} textAnchor="middle" fill="#e2e8f0" fontSize={28} fontWeight={600}>{peers.filter((p) => p.status !== "down").length}<tspan fill="#64748b" fontSize={18}> / {peers.length}</tspan></text>
       <text x={0} y={18} textAnchor="middle" fill="#64748b" fontSize={12}>peers up · {snapshot.replication.records} records</text>
       {!detailed && totalRecords > 0 && <text x={0} y={36} textAnchor="middle" fill="#475569" fontSize={10}>records aggregated per 1/{snapshot.ringBins.length} of the ring</text>}
     </svg>

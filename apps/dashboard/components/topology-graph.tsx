@@ -84,13 +84,13 @@ export function TopologyGraph({ peers, selected, onSelect }: { peers: PeerView[]
       <g>
         {layout.nodes.map((n) => {
           const p = current.get(n.id) ?? n.peer;
-          const up = p.status === "up";
+          const up = p.status !== "down";
           const label = p.name ?? p.id.slice(0, 8);
           return (
             <g key={n.id} transform={`translate(${n.x},${n.y})`} className="cursor-pointer" onClick={() => onSelect?.(p.key)}
               data-testid="topo-node" data-id={p.id} data-name={p.name ?? ""} data-status={p.status}>
               {selected === p.key && <circle r={NODE_R + 5} fill="none" stroke="#a5b4fc" strokeWidth={2} />}
-              <circle r={NODE_R} fill={up ? stateColor.up : "#1f0a10"} stroke={up ? `hsl(${hueOf(p.position)} 65% 55%)` : stateColor.down} strokeWidth={3} />
+              <circle r={NODE_R} fill={p.status === "up" ? stateColor.up : p.status === "suspect" ? stateColor.suspect : "#1f0a10"} stroke={up ? `hsl(${hueOf(p.position)} 65% 55%)` : stateColor.down} strokeWidth={3} />
               {!up && <path d="M-4,-4 L4,4 M4,-4 L-4,4" stroke={stateColor.down} strokeWidth={2} />}
               <text y={NODE_R + 14} textAnchor="middle" fontSize={12} fontWeight={600} fill={up ? "#e2e8f0" : "#fb7185"} stroke="#020617" strokeWidth={3} paintOrder="stroke">{label}</text>
               <text y={NODE_R + 27} textAnchor="middle" fontSize={9.5} fill="#64748b" stroke="#020617" strokeWidth={3} paintOrder="stroke">{p.name ? p.id.slice(0, 8) : p.httpAddress}</text>

@@ -49,7 +49,7 @@ export function Badge({ tone = "default", children, testId }: { tone?: Tone; chi
 }
 
 /** Colours for peer and record states, the same in every view (SVG fills). */
-export const stateColor = { up: "#34d399", down: "#f43f5e", starting: "#fbbf24", under: "#f59e0b", unavailable: "#f43f5e", healthy: "#38bdf8" } as const;
+export const stateColor = { up: "#34d399", suspect: "#fbbf24", down: "#f43f5e", starting: "#fbbf24", under: "#f59e0b", unavailable: "#f43f5e", healthy: "#38bdf8" } as const;
 
 export function verdictTone(v: "healthy" | "degraded" | "unavailable"): Tone {
   return v === "healthy" ? "good" : v === "degraded" ? "warn" : "bad";
@@ -144,8 +144,9 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="py-8 text-center text-sm text-slate-500">{children}</div>;
 }
 
-export function PeerStatusBadge({ status, fleetState }: { status: "up" | "down"; fleetState?: string }) {
+export function PeerStatusBadge({ status, fleetState }: { status: "up" | "suspect" | "down"; fleetState?: string }) {
   if (status === "up") return <Badge tone="good" testId="peer-status">up</Badge>;
+  if (status === "suspect") return <Badge tone="warn" testId="peer-status">suspect</Badge>;
   if (fleetState === "starting") return <Badge tone="warn" testId="peer-status">starting</Badge>;
   return <Badge tone="bad" testId="peer-status">{fleetState && fleetState !== "running" ? fleetState : "down"}</Badge>;
 }

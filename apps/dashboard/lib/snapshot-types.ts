@@ -3,8 +3,12 @@
  * client components import these types, never the server modules that build them.
  */
 
-/** "up": answered every call of the last poll; "down": did not (or the controller says it is not running). */
-export type PeerStatus = "up" | "down";
+/**
+ * "up": answered every call of the last poll. "suspect": was up but missed the last poll (still
+ * counted as a live holder). "down": missed several polls in a row, never answered, or the
+ * controller says it is not running.
+ */
+export type PeerStatus = "up" | "suspect" | "down";
 
 export interface ContactView {
   id: string;

@@ -31,6 +31,8 @@ export interface SnapshotOptions {
   recordsMaxAgeMs?: number;
   /** Records sent in each snapshot (problems first). Default 400; the rest are paged via queryRecords. */
   maxRecordsInSnapshot?: number;
+  /** Consecutive failed polls before a peer that answered before is declared down (it is "suspect" until then). Default 2. */
+  downAfterFailures?: number;
   /** Crawl rounds per poll (each polls the peers the previous one discovered). Default 4. */
   crawlWaves?: number;
   /** A down peer no source mentions any more is dropped after this long. Default 5 min. */
@@ -49,7 +51,10 @@ interface Entry {
   grpcAddress: string;
   fleet?: { name: string; state: PeerState; pid: number; restarts: number; lastExit: string };
   data?: PeerData;
+  /** Counted as live: answered, and has not missed `downAfterFailures` polls in a row since. */
   up: boolean;
+  /** Consecutive failed polls. */
+  failures: number;
   lastOkAtMs?: number;
   lastError?: string;
   /** Last time the controller, a seed or a live peer's routing table mentioned it. */
@@ -87,7 +92,7 @@ export class SnapshotCollector {
     this.o = {
       fleetUrl: opts.fleetUrl, fleetToken: opts.fleetToken, seeds: opts.seeds ?? [], timeoutMs: opts.timeoutMs ?? 800,
       concurrency: opts.concurrency ?? 32, maxPeers: opts.maxPeers ?? 256, maxRecordsPerPeer: opts.maxRecordsPerPeer ?? 2000, recordsMaxAgeMs: opts.recordsMaxAgeMs ?? 10_000,
-      maxRecordsInSnapshot: opts.maxRecordsInSnapshot ?? 400, crawlWaves: opts.crawlWaves ?? 4, forgetAfterMs: opts.forgetAfterMs ?? 300_000,
+      maxRecordsInSnapshot: opts.maxRecordsInSnapshot ?? 400, crawlWaves: opts.crawlWaves ?? 4, downAfterFailures: Math.max(1, opts.downAfterFailures ?? 2), forgetAfterMs: opts.forgetAfterMs ?? 300_000,
       historyPoints: opts.historyPoints ?? 120, nodeClient: opts.nodeClient ?? nodeClient, fleetClient: opts.fleetClient ?? fleetClient,
     };
     if (this.o.fleetUrl) this.fleet = this.o.fleetClient(this.o.fleetUrl, this.o.fleetToken);
@@ -162,7 +167,9 @@ export class SnapshotCollector {
             }
           }
         } else {
-          r.e.up = false;
+          // Suspect before dead (as memberlist does): one missed deadline on a busy host is not a death.
+          r.e.failures++;
+          r.e.up = r.e.up && r.e.failures < this.o.downAfterFailures;
           r.e.lastError = r.error;
         }
       }
@@ -186,7 +193,7 @@ export class SnapshotCollector {
   }
 
   private add(e: Pick<Entry, "key" | "id" | "httpAddress" | "grpcAddress"> & Partial<Entry>): Entry {
-    const entry: Entry = { up: false, mentionedAtMs: Date.now(), rates: new Map(), ...e };
+    const entry: Entry = { up: false, failures: 0, mentionedAtMs: Date.now(), rates: new Map(), ...e };
     this.entries.set(entry.key, entry);
     return entry;
   }
@@ -212,6 +219,7 @@ export class SnapshotCollector {
     e.grpcAddress = data.grpcAddress || e.grpcAddress;
     e.data = data;
     e.up = true;
+    e.failures = 0;
     e.lastOkAtMs = now;
     e.lastError = undefined;
     e.mentionedAtMs = now;
@@ -291,7 +299,7 @@ export class SnapshotCollector {
 
     const peers: PeerView[] = entries.map((e) => ({
       key: e.key, id: e.id, name: e.fleet?.name, httpAddress: e.httpAddress, grpcAddress: e.grpcAddress,
-      status: e.up ? "up" : "down",
+      status: !e.up ? "down" : e.failures > 0 ? "suspect" : "up",
       fleetState: e.fleet ? stateNames[e.fleet.state] : undefined, pid: e.fleet?.pid, restarts: e.fleet?.restarts, lastExit: e.fleet?.lastExit || undefined,
       lastOkAtMs: e.lastOkAtMs, lastError: e.lastError,
       position: e.id ? ringFraction(e.id) : 0, ownedFraction: agg.owned.get(e.id) ?? 0,

@@ -21,7 +21,7 @@ export default function DataPage() {
   const [result, setResult] = useState<DataResult>();
   const [outcome, setOutcome] = useState<Outcome>();
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const live = s?.peers.filter((p) => p.status === "up" && p.id) ?? [];
+  const live = s?.peers.filter((p) => p.status !== "down" && p.id) ?? [];
   useEffect(() => {
     if (live.length && !live.some((p) => p.id === via)) setVia(live[0]!.id);
   }, [live, via]);

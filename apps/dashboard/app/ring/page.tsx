@@ -40,7 +40,8 @@ export default function RingPage() {
           <Card title="Selection">
             {peer ? <PeerSummary peer={peer} /> : record ? <RecordSummary record={record} peers={s.peers} /> : <Empty>Click a peer or a record</Empty>}
           </Card>
-          <Card title={<>Needs attention <Badge tone={problems.length ? "warn" : "good"}>{problems.length}</Badge></>}>
+          <Card title={<>Needs attention <Badge tone={problems.length ? "warn" : "good"}>{s.replication.underReplicated + s.replication.unavailable}</Badge>
+            {problems.length < s.replication.underReplicated + s.replication.unavailable && <span className="ml-2 text-xs font-normal text-slate-500">first {problems.length} shown</span>}</>}>
             <DataTable<RecordView> rows={problems} rowKey={(r) => r.key} pageSize={8} empty="Every record has its R live holders"
               onRowClick={(r) => setSel({ kind: "record", key: r.key })} filterText={(r) => r.key} placeholder="Filter keys…"
               columns={[
