@@ -151,7 +151,10 @@ export class KademliaNode implements Router {
         self: this.self,
         transport: this.transport,
         clock: this.clock,
-        seeds: isNodeId(target) ? this.table.closest(target, Math.max(opts.wanted, this.alpha)) : [],
+        // Seed with k contacts, not just `wanted`: the lookup only queries the closest it
+        // needs, but when those are dead it falls back on the next ones instead of ending
+        // empty (the simulation lost ~0.3³ of gets with 30% of nodes failed to this).
+        seeds: isNodeId(target) ? this.table.closest(target, Math.max(opts.wanted, this.alpha, this.table.k)) : [],
         isSuspect: (id) => this.table.isSuspect(id),
         onResponse: (peer) => this.reportSuccess(peer),
         onFailure: (peer, err) => this.reportFailure(peer, err),
