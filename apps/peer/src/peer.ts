@@ -18,6 +18,7 @@ import { instrumentHandler, instrumentTransport, PeerRpcStats } from "./observab
 import type { Logger } from "./observability/logger.js";
 import { createPeerMetrics } from "./observability/metrics.js";
 import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
+import { PeerFiles } from "./files/peer-files.js";
 import { SOFTWARE_VERSION } from "./version.js";
 
 /** Extra bytes a request may carry beside its value (key, JSON framing, versions). */
@@ -76,6 +77,11 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       return node;
     };
 
+    // File sharing: chunk and manifest records pass through its verifying content store.
+    const files = new PeerFiles({ records: db.records, identity, verifier, getSelf: () => self, config, logger });
+    await files.init();
+    cleanups.push(() => files.stop());
+
     // Both servers bind before the node exists (their ports are part of our contact); until
     // then they answer Unavailable.
     const grpcServer: PeerGrpcServer = await startPeerGrpcServer({
@@ -86,13 +92,14 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       maxMessageBytes,
       getSelf: () => self,
       log: logger,
+      extraMethods: files.grpcMethods((from) => started().onPing(from)),
       handler: instrumentHandler(
-        {
+        files.guard({
           onPing: (from) => started().onPing(from),
           onFindNode: (from, target) => started().onFindNode(from, target),
           onFindValue: (from, key) => started().onFindValue(from, key),
           onStore: (from, record) => started().onStore(from, record),
-        },
+        }),
         metrics,
         rpcStats,
       ),
@@ -115,8 +122,8 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const http: StartedHttpServer = await startHttpServer({
       host: config.host,
       port: config.port,
-      routes: nodeServiceRoutes(ctx),
-      fallback: restRoutes(ctx),
+      routes: nodeServiceRoutes(ctx, [files.nodeServiceHandlers()]),
+      fallback: restRoutes(ctx, [files.restRoute()]),
       readMaxBytes: maxMessageBytes,
     });
     cleanups.push(() => http.close(1000));
@@ -150,6 +157,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       },
     );
     cleanups.push(() => dht.stop());
+    files.start(dht.kademlia, instrumentTransport(grpcTransport, metrics, rpcStats));
     const restored = dht.kademlia.routingTable.restore(db.loadRoutingTable());
     metrics.setSources({ recordsHeld: () => db.records.count(), routingTableContacts: () => dht.kademlia.routingTable.size });
     node = dht;
@@ -180,6 +188,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       applySettings(next, changed) {
         if (changed.includes("logLevel")) logger.level = next.logLevel;
         dht.updateOptions({ writeQuorum: next.writeQuorum, readQuorum: next.readQuorum, maxValueBytes: next.maxValueBytes, rpcTimeoutMs: next.rpcTimeoutMs });
+        files.applySettings(next);
         settings = pickApiSettings(next);
         logger.info({ changed }, "settings reloaded");
       },
