@@ -21,17 +21,18 @@ import { runSimulationSection } from "./sections/simulation.js";
 const SECTIONS = ["floor", "records", "files", "fleet", "churn", "simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
-function parseCli(): { quick: boolean; only: Section[]; outDir: string } {
+function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       out: { type: "string" },
+      "sim-100k": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
-    console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(",")}] [--out <dir>]`);
+    console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(",")}] [--out <dir>] [--sim-100k]`);
     process.exit(0);
   }
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS];
@@ -43,6 +44,7 @@ function parseCli(): { quick: boolean; only: Section[]; outDir: string } {
   }
   return {
     quick: values.quick!,
+    sim100k: values["sim-100k"]!,
     only: only as Section[],
     outDir: values.out ?? fileURLToPath(new URL("./results/", import.meta.url)),
   };
@@ -50,7 +52,7 @@ function parseCli(): { quick: boolean; only: Section[]; outDir: string } {
 
 async function main(): Promise<void> {
   const cli = parseCli();
-  const o = benchOptions(cli.quick);
+  const o = benchOptions(cli.quick, cli.sim100k);
   const startedAt = new Date();
   const machine = machineFacts();
   const loadBefore = loadAverage();

@@ -57,8 +57,8 @@ async function measureNetwork(n: number, o: BenchOptions, floors: Floors, notes:
     ];
     const value = "x".repeat(100);
     for (const api of apis) {
-      await sequentialLatency((i) => api.put(`warm-${api.name}-${i}`, value), 50);
-      await sequentialLatency((i) => api.get(`warm-${api.name}-${i}`), 50);
+      await sequentialLatency((i) => api.put(`warm-${api.name}-${i}`, value), 20);
+      await sequentialLatency((i) => api.get(`warm-${api.name}-${i}`), 20);
     }
 
     const lat: Record<string, number[]> = {};
