@@ -9,17 +9,19 @@ import { SnapshotCollector } from "../lib/snapshot";
 import { nodeClient } from "../lib/clients";
 import { mapWithConcurrency } from "../lib/pool";
 import { startFleet } from "../tests/fleet";
+import { loadavg } from "node:os";
 import { waitFor } from "../tests/harness";
 
 const [peers = 5, records = 200, polls = 10] = process.argv.slice(2).map(Number);
 const fleet = await startFleet(peers!, 300_000);
 try {
   const collector = new SnapshotCollector({ fleetUrl: fleet.url, fleetToken: fleet.token });
-  const live = await waitFor("every peer up", async () => {
+  // Suspect peers (one missed deadline on a busy machine) still count: they are live holders.
+  const live = await waitFor("every peer live", async () => {
     const s = await collector.poll();
-    const up = s.peers.filter((p) => p.status === "up");
+    const up = s.peers.filter((p) => p.status !== "down");
     return up.length === peers ? up : undefined;
-  }, 120_000, 500);
+  }, 300_000, 500);
   await mapWithConcurrency(Array.from({ length: records! }, (_, i) => i), 8, async (i) => {
     const via = live[i % live.length]!;
     await nodeClient(via.httpAddress).put({ key: `bench-${i}`, value: `value-${i}` }, { timeoutMs: 10_000 });
@@ -35,6 +37,7 @@ try {
   console.log(JSON.stringify({
     peers, records, polls,
     medianMs: times[Math.floor(times.length / 2)], p95Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))], maxMs: times.at(-1),
+    loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
     peersUp: last!.peers.filter((p) => p.status === "up").length, recordsSeen: last!.replication.records, verdict: last!.replication.verdict,
   }));
 } finally {
