@@ -15,7 +15,7 @@ export interface DashboardConfig {
 }
 
 /** Throws an Error naming the variable at fault. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): DashboardConfig {
+export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): DashboardConfig {
   const fleetUrl = env.FLEET_URL?.trim() || undefined;
   if (fleetUrl) {
     let u: URL;
