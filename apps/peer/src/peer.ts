@@ -7,6 +7,8 @@ import { DhtNode, type Contact } from "@p2p/dht";
 import type { ApiContext, ApiSettings } from "./api/api-context.js";
 import { startHttpServer, type StartedHttpServer } from "./api/http-server.js";
 import { nodeServiceRoutes } from "./api/node-service.js";
+import { replicationHandlers } from "./api/replication-handlers.js";
+import { withReplicationCalls, withReplicationHandlers } from "./grpc/replication-rpcs.js";
 import { restRoutes } from "./api/rest-routes.js";
 import type { PeerConfig, SettingKey } from "./config/peer-config.js";
 import { GrpcTransport } from "./grpc/grpc-transport.js";
@@ -93,15 +95,19 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       getSelf: () => self,
       log: logger,
       extraMethods: files.grpcMethods((from) => started().onPing(from)),
-      handler: instrumentHandler(
-        files.guard({
-          onPing: (from) => started().onPing(from),
-          onFindNode: (from, target) => started().onFindNode(from, target),
-          onFindValue: (from, key) => started().onFindValue(from, key),
-          onStore: (from, record) => started().onStore(from, record),
-        }),
+      handler: withReplicationHandlers(
+        instrumentHandler(
+          files.guard({
+            onPing: (from) => started().onPing(from),
+            onFindNode: (from, target) => started().onFindNode(from, target),
+            onFindValue: (from, key) => started().onFindValue(from, key),
+            onStore: (from, record) => started().onStore(from, record),
+          }),
+          metrics,
+          rpcStats,
+        ),
+        started,
         metrics,
-        rpcStats,
       ),
     });
     cleanups.push(() => grpcServer.close(1000));
@@ -122,7 +128,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const http: StartedHttpServer = await startHttpServer({
       host: config.host,
       port: config.port,
-      routes: nodeServiceRoutes(ctx, [files.nodeServiceHandlers()]),
+      routes: nodeServiceRoutes(ctx, [files.nodeServiceHandlers(), replicationHandlers(ctx)]),
       fallback: restRoutes(ctx, [files.restRoute()]),
       readMaxBytes: maxMessageBytes,
     });
@@ -138,7 +144,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const dht = new DhtNode(
       {
         self,
-        transport: instrumentTransport(grpcTransport, metrics, rpcStats),
+        transport: withReplicationCalls(instrumentTransport(grpcTransport, metrics, rpcStats), grpcTransport, metrics),
         store: db.records,
         logger,
         onLookupEvent: (e) => {
@@ -154,12 +160,31 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
           rpcTimeoutMs: config.rpcTimeoutMs,
           maxValueBytes: config.maxValueBytes,
         },
+        antiEntropy: antiEntropySettings(config),
       },
     );
     cleanups.push(() => dht.stop());
+    // Graceful stop = leave (issue 3): hand every record to the next closest peers and say
+    // goodbye before the servers close, bounded so the shutdown deadline still leaves time
+    // to close the database. Not on a failed start (ready is false then).
+    let ready = false;
+    cleanups.push(async () => {
+      if (!ready || dht.left) return;
+      const budget = Math.max(500, Math.floor(config.shutdownTimeoutMs * 0.6));
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        dht.leave(),
+        new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), budget))),
+      ]).finally(() => clearTimeout(timer));
+      if (outcome === "timeout") logger.warn({ budgetMs: budget }, "leave did not finish before the shutdown deadline");
+    });
     files.start(dht.kademlia, instrumentTransport(grpcTransport, metrics, rpcStats));
     const restored = dht.kademlia.routingTable.restore(db.loadRoutingTable());
-    metrics.setSources({ recordsHeld: () => db.records.count(), routingTableContacts: () => dht.kademlia.routingTable.size });
+    metrics.setSources({
+      recordsHeld: () => db.records.count(),
+      routingTableContacts: () => dht.kademlia.routingTable.size,
+      replicationHealth: () => dht.replicationHealth(),
+    });
     node = dht;
     dht.start();
 
@@ -180,6 +205,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     cleanups.push(() => join.stop());
     if (bootstrap.length > 0 || restored > 0) await join.tryOnce();
 
+    ready = true;
     logger.info({ id: self.id, httpAddress: self.httpAddress, grpcAddress: self.address, contacts: dht.kademlia.routingTable.size, dataDir: config.dataDir }, "peer ready");
 
     return {
@@ -189,6 +215,11 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
         if (changed.includes("logLevel")) logger.level = next.logLevel;
         dht.updateOptions({ writeQuorum: next.writeQuorum, readQuorum: next.readQuorum, maxValueBytes: next.maxValueBytes, rpcTimeoutMs: next.rpcTimeoutMs });
         files.applySettings(next);
+        try {
+          dht.updateAntiEntropyOptions(antiEntropySettings(next));
+        } catch (err) {
+          logger.warn({ error: ConnectError.from(err).rawMessage }, "repair settings not applied");
+        }
         settings = pickApiSettings(next);
         logger.info({ changed }, "settings reloaded");
       },
@@ -198,6 +229,11 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     await cleanup();
     throw err;
   }
+}
+
+/** Anti-entropy settings from the config; the tombstone grace defaults to 10 × the repair interval. */
+function antiEntropySettings(c: PeerConfig): { repairIntervalMs: number; tombstoneGraceMs: number } {
+  return { repairIntervalMs: c.repairIntervalMs, tombstoneGraceMs: c.tombstoneGraceMs ?? 10 * c.repairIntervalMs };
 }
 
 function pickApiSettings(c: PeerConfig): ApiSettings {

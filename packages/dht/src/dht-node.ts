@@ -64,6 +64,7 @@ export class DhtNode implements PeerRpcHandler {
   readonly antiEntropy: AntiEntropy;
   private readonly transport: Transport;
   private readonly handlers: RecordHandlers;
+  #leaving: Promise<LeaveResult> | undefined;
 
   constructor(components: DhtNodeComponents, options: DhtNodeOptions = {}) {
     const clock = components.clock ?? systemClock;
@@ -185,7 +186,17 @@ export class DhtNode implements PeerRpcHandler {
    * to every contact. Stops repair rounds; the caller then stops the node.
    */
   leave(): Promise<LeaveResult> {
-    return this.antiEntropy.leave();
+    this.#leaving ??= this.antiEntropy.leave().then(async (result) => {
+      // No more refresh lookups either: they would teach our neighbours about us again.
+      await this.kademlia.stop();
+      return result;
+    });
+    return this.#leaving;
+  }
+
+  /** True once leave() was called. */
+  get left(): boolean {
+    return this.#leaving !== undefined;
   }
 
   /** Live anti-entropy settings (repair interval, tombstone grace, limits); all-or-nothing. */

@@ -84,6 +84,10 @@ export const peerSettingsSchema = z
     requestTimeoutMs: ms(1, 3_600_000).default(5000),
     /** Kademlia bucket refresh period. 15 min: ~4x more often than the paper's hour, as local fleets churn fast. Changeable live. */
     refreshIntervalMs: ms(1000, 86_400_000).default(15 * 60_000),
+    /** Anti-entropy round period: digests compared with every neighbour sharing records. 30 s: at rest a round is one ~50-byte RPC per neighbour, joins and goodbyes trigger a prompt round anyway, so this mostly bounds how long a silent crash goes unrepaired. Changeable live. */
+    repairIntervalMs: ms(100, 86_400_000).default(30_000),
+    /** Tombstones older than this are collected. Default (unset): 10 × repairIntervalMs, so every replica has had many rounds to receive a delete before its tombstone goes and the key cannot come back. At least 2 × repairIntervalMs. Changeable live. */
+    tombstoneGraceMs: ms(200, 365 * 86_400_000).optional(),
     /** Exit when this process is no longer our parent (set by the fleet controller, so a killed controller leaves no orphans). */
     parentPid: z.number().int().min(1).optional(),
     /** How long a SIGTERM shutdown may drain in-flight requests before forcing exit. 5 s: above requestTimeoutMs's default. */
@@ -110,6 +114,8 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "rpcTimeoutMs",
   "requestTimeoutMs",
   "refreshIntervalMs",
+  "repairIntervalMs",
+  "tombstoneGraceMs",
   "maxFileBytes",
   "diskQuotaBytes",
 ]);
@@ -140,6 +146,8 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   rpcTimeoutMs: { flag: "rpc-timeout-ms", env: "P2P_RPC_TIMEOUT_MS", kind: "integer", help: "deadline of one peer call" },
   requestTimeoutMs: { flag: "request-timeout-ms", env: "P2P_REQUEST_TIMEOUT_MS", kind: "integer", help: "deadline of one client operation" },
   refreshIntervalMs: { flag: "refresh-interval-ms", env: "P2P_REFRESH_INTERVAL_MS", kind: "integer", help: "bucket refresh period" },
+  repairIntervalMs: { flag: "repair-interval-ms", env: "P2P_REPAIR_INTERVAL_MS", kind: "integer", help: "anti-entropy round period" },
+  tombstoneGraceMs: { flag: "tombstone-grace-ms", env: "P2P_TOMBSTONE_GRACE_MS", kind: "integer", help: "tombstone lifetime (default 10 × repair interval)" },
   parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
@@ -153,8 +161,18 @@ export function crossFieldProblems(s: {
   readQuorum: number;
   rpcTimeoutMs: number;
   requestTimeoutMs: number;
+  repairIntervalMs?: number;
+  tombstoneGraceMs?: number | undefined;
 }): { key: SettingKey; other: SettingKey; message: string; otherMessage: string }[] {
   const out = [];
+  if (s.tombstoneGraceMs !== undefined && s.repairIntervalMs !== undefined && s.tombstoneGraceMs < 2 * s.repairIntervalMs) {
+    out.push({
+      key: "tombstoneGraceMs" as const,
+      other: "repairIntervalMs" as const,
+      message: `must be ≥ 2 × repair interval (${2 * s.repairIntervalMs}), got ${s.tombstoneGraceMs}`,
+      otherMessage: `must be ≤ half the tombstone grace (${s.tombstoneGraceMs}), got ${s.repairIntervalMs}`,
+    });
+  }
   const R = s.replicationFactor;
   if (s.writeQuorum > R) {
     out.push({

@@ -9,16 +9,34 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
 import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
 import {
+  FetchRecordsRequestSchema,
   FindNodeRequestSchema,
   FindValueRequestSchema,
+  GoodbyeRequestSchema,
   PeerService,
   PingRequestSchema,
   StoreRequestSchema,
+  SyncDigestRequestSchema,
+  SyncKeysRequestSchema,
 } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
 import { silentLogger, systemClock } from "@p2p/dht";
-import type { CallOptions, Clock, Contact, DhtRecord, FindValueResult, Logger, NodeId, StoreResult, Transport } from "@p2p/dht";
+import type {
+  CallOptions,
+  Clock,
+  Contact,
+  DhtRecord,
+  FindValueResult,
+  Logger,
+  NodeId,
+  StoreResult,
+  SyncDigestRequest,
+  SyncDigestResult,
+  SyncKeysRequest,
+  SyncKeysResult,
+  Transport,
+} from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { hostPortProblem } from "../identity/contact-format.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
@@ -109,6 +127,39 @@ export class GrpcTransport implements Transport {
     const res = await this.#unary(to.address, peerService.store, req, opts);
     this.#checkResponder(to, res.sender);
     return { applied: res.applied, current: versionFromProto(res.current, "response.current", Code.Internal) };
+  }
+
+  // --- anti-entropy and hand-off: replies are checked here for shape (a responder that
+  // breaks the protocol gets Internal); the DHT core checks their content.
+
+  async syncDigest(to: Contact, request: SyncDigestRequest, opts: CallOptions): Promise<SyncDigestResult> {
+    const req = create(SyncDigestRequestSchema, { sender: this.#sender(), root: request.root, count: request.count });
+    const res = await this.#unary(to.address, peerService.syncDigest, req, opts);
+    this.#checkResponder(to, res.sender);
+    return { match: res.match, leaves: res.leaves, count: res.count };
+  }
+
+  async syncKeys(to: Contact, request: SyncKeysRequest, opts: CallOptions): Promise<SyncKeysResult> {
+    const req = create(SyncKeysRequestSchema, { sender: this.#sender(), leaves: request.leaves, after: request.after, limit: request.limit });
+    const res = await this.#unary(to.address, peerService.syncKeys, req, opts);
+    this.#checkResponder(to, res.sender);
+    const entries = res.entries.map((e, i) => {
+      checkKey(e.key, `response.entries[${i}].key`, Code.Internal);
+      return { key: e.key, version: versionFromProto(e.version, `response.entries[${i}].version`, Code.Internal), tombstone: e.tombstone };
+    });
+    return { entries, truncated: res.truncated };
+  }
+
+  async fetchRecords(to: Contact, keys: string[], opts: CallOptions): Promise<DhtRecord[]> {
+    const req = create(FetchRecordsRequestSchema, { sender: this.#sender(), keys });
+    const res = await this.#unary(to.address, peerService.fetchRecords, req, opts);
+    this.#checkResponder(to, res.sender);
+    return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, Code.Internal));
+  }
+
+  async goodbye(to: Contact, opts: CallOptions): Promise<void> {
+    const res = await this.#unary(to.address, peerService.goodbye, create(GoodbyeRequestSchema, { sender: this.#sender() }), opts);
+    this.#checkResponder(to, res.sender);
   }
 
   /**

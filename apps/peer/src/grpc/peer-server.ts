@@ -8,11 +8,16 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import {
+  FetchRecordsResponseSchema,
   FindNodeResponseSchema,
   FindValueResponseSchema,
+  GoodbyeResponseSchema,
   PeerService,
   PingResponseSchema,
+  RecordSummarySchema,
   StoreResponseSchema,
+  SyncDigestResponseSchema,
+  SyncKeysResponseSchema,
   file_p2p_v1_peer,
 } from "@p2p/proto/peer";
 import type {
@@ -25,7 +30,16 @@ import type {
   SignedContact,
   StoreRequest,
   StoreResponse,
+  FetchRecordsRequest,
+  FetchRecordsResponse,
+  GoodbyeRequest,
+  GoodbyeResponse,
+  SyncDigestRequest,
+  SyncDigestResponse,
+  SyncKeysRequest,
+  SyncKeysResponse,
 } from "@p2p/proto/peer";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { silentLogger, systemClock } from "@p2p/dht";
 import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
@@ -70,6 +84,12 @@ export interface PeerGrpcServer {
 }
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** An optional handler method: absent means this peer does not serve the RPC. */
+function implemented<F>(method: F | undefined, name: string): F {
+  if (!method) throw new ConnectError(`${name} is not served by this peer`, Code.Unimplemented);
+  return method;
+}
 
 /** Starts a grpc-js server with PeerService, grpc.health.v1 and server reflection. */
 export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<PeerGrpcServer> {
@@ -118,6 +138,36 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
       const record = recordFromProto(req.record, "record");
       const result = await handler.onStore(from, record);
       return create(StoreResponseSchema, { sender: sender(), applied: result.applied, current: versionToProto(result.current) });
+    }),
+    // Anti-entropy and hand-off: the handler validates the contents (leaf indices, keys, sizes).
+    syncDigest: unary<SyncDigestRequest, SyncDigestResponse>("SyncDigest", async (from, req) => {
+      const result = await implemented(handler.onSyncDigest, "SyncDigest").call(handler, from, { root: req.root, count: req.count });
+      return create(SyncDigestResponseSchema, { sender: sender(), match: result.match, leaves: result.leaves, count: result.count });
+    }),
+    syncKeys: unary<SyncKeysRequest, SyncKeysResponse>("SyncKeys", async (from, req) => {
+      const result = await implemented(handler.onSyncKeys, "SyncKeys").call(handler, from, { leaves: req.leaves, after: req.after, limit: req.limit });
+      return create(SyncKeysResponseSchema, {
+        sender: sender(),
+        entries: result.entries.map((e) => create(RecordSummarySchema, { key: e.key, version: versionToProto(e.version), tombstone: e.tombstone })),
+        truncated: result.truncated,
+      });
+    }),
+    fetchRecords: unary<FetchRecordsRequest, FetchRecordsResponse>("FetchRecords", async (from, req) => {
+      req.keys.forEach((k, i) => checkKey(k, `keys[${i}]`));
+      const records = await implemented(handler.onFetchRecords, "FetchRecords").call(handler, from, req.keys);
+      // Keep the answer under the message limit whatever the handler's budget.
+      const out = [];
+      let bytes = 0;
+      for (const r of records) {
+        bytes += r.value.byteLength + Buffer.byteLength(r.key) + 128;
+        if (out.length > 0 && bytes > maxMessageBytes - 4096) break;
+        out.push(recordToProto(r));
+      }
+      return create(FetchRecordsResponseSchema, { sender: sender(), records: out });
+    }),
+    goodbye: unary<GoodbyeRequest, GoodbyeResponse>("Goodbye", (from) => {
+      implemented(handler.onGoodbye, "Goodbye").call(handler, from);
+      return create(GoodbyeResponseSchema, { sender: sender() });
     }),
   };
 

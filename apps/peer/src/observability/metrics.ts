@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { Code } from "@connectrpc/connect";
+import type { ReplicationHealth } from "@p2p/dht";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -13,6 +14,8 @@ export type ClientOperation = "put" | "get" | "delete";
 export interface MetricSources {
   recordsHeld?: () => number;
   routingTableContacts?: () => number;
+  /** Anti-entropy's health (DhtNode.replicationHealth), read once per scrape. */
+  replicationHealth?: () => ReplicationHealth;
 }
 
 export interface PeerMetricsOptions {
@@ -74,6 +77,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
       if (sources.recordsHeld) this.set(sources.recordsHeld());
     },
   });
+  registerReplicationMetrics(registry, () => sources.replicationHealth?.());
   const rpcTotal = new Counter({
     name: "p2p_peer_rpc_total",
     help: "Peer-to-peer RPCs by method, side and result code",
@@ -127,4 +131,55 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/**
+ * Replication health as Prometheus series, all read from one health snapshot per scrape
+ * (the counters mirror anti-entropy's own monotonic counters).
+ */
+function registerReplicationMetrics(registry: Registry, health: () => ReplicationHealth | undefined): void {
+  let snapshot: ReplicationHealth | undefined;
+  // The first collector of a scrape takes the snapshot; the others reuse it.
+  const read = (first: boolean) => (first || !snapshot ? (snapshot = health()) : snapshot);
+  const gauge = (name: string, help: string, value: (h: ReplicationHealth) => number, first = false) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const h = read(first);
+        if (h) this.set(value(h));
+      },
+    });
+  gauge("p2p_records_primary", "Records held as the closest of their R replicas", (h) => h.recordsPrimary, true);
+  gauge("p2p_records_replica", "Records held as one of the other R-1 replicas", (h) => h.recordsReplica);
+  gauge("p2p_records_handoff", "Records held without being among their R closest (awaiting hand-off)", (h) => h.recordsHandoff);
+  gauge("p2p_records_under_replicated", "Records known, as of the last repair round, to lack an up-to-date copy", (h) => h.underReplicated);
+  gauge("p2p_repair_last_run_timestamp_seconds", "When the last anti-entropy round ended (0: never)", (h) => h.lastRepairAtMs / 1000);
+  gauge("p2p_repair_neighbours", "Peers this peer shares responsibility with for at least one record", (h) => h.neighbours);
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], values: (h: ReplicationHealth) => [Partial<Record<L, string>>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        const h = read(false);
+        if (!h) return;
+        this.reset();
+        for (const [labels, v] of values(h)) this.inc(labels as never, v);
+      },
+    });
+  counter("p2p_repair_rounds_total", "Anti-entropy rounds run", [], (h) => [[{}, h.repairRounds]]);
+  counter("p2p_records_moved_total", "Records moved by anti-entropy and hand-off", ["kind"] as const, (h) => [
+    [{ kind: "pushed" }, h.recordsPushed],
+    [{ kind: "pulled" }, h.recordsPulled],
+    [{ kind: "dropped" }, h.recordsDropped],
+  ]);
+  counter("p2p_tombstones_collected_total", "Tombstones removed after the grace period", [], (h) => [[{}, h.tombstonesCollected]]);
+  counter("p2p_anti_entropy_rejected_records_total", "Invalid records from other peers rejected during anti-entropy", [], (h) => [[{}, h.recordsRejected]]);
+  counter("p2p_anti_entropy_bytes_total", "Approximate payload bytes of anti-entropy messages", ["direction"] as const, (h) => [
+    [{ direction: "sent" }, h.bytesSent],
+    [{ direction: "received" }, h.bytesReceived],
+  ]);
 }

@@ -1,0 +1,67 @@
+/**
+ * NodeService methods about durability: ReplicaStatus (who holds a key, at which version),
+ * ReplicationHealth (this peer's records by role, under-replication, repair counters) and
+ * Leave (hand everything off and say goodbye). Contributed to nodeServiceRoutes as `extra`.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ApiContext } from "./api-context.js";
+import type { NodeServiceHandlers } from "./node-service.js";
+import { peerRef, versionMsg } from "./proto-mapping.js";
+
+/** Deadline of a ReplicaStatus (a lookup plus direct asks): the client-operation deadline. */
+export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
+  return {
+    async replicaStatus(req) {
+      if (req.key === "") throw new ConnectError("key: is required", Code.InvalidArgument);
+      const s = await withDeadline(ctx.settings().requestTimeoutMs, ctx.node.replicaStatus(req.key));
+      return {
+        key: s.key,
+        position: s.position,
+        replicationFactor: s.replicationFactor,
+        currentCopies: s.currentCopies,
+        newest: s.newest ? versionMsg(s.newest) : undefined,
+        holders: s.holders.map((h) => ({
+          peer: peerRef(h.peer),
+          responsible: h.responsible,
+          answered: h.answered,
+          holds: h.holds,
+          version: h.version ? versionMsg(h.version) : undefined,
+          tombstone: h.tombstone,
+        })),
+      };
+    },
+
+    replicationHealth() {
+      const h = ctx.node.replicationHealth();
+      return {
+        recordsPrimary: BigInt(h.recordsPrimary),
+        recordsReplica: BigInt(h.recordsReplica),
+        recordsHandoff: BigInt(h.recordsHandoff),
+        underReplicated: BigInt(h.underReplicated),
+        lastRepairAtMs: BigInt(h.lastRepairAtMs),
+        repairRounds: BigInt(h.repairRounds),
+        recordsPushed: BigInt(h.recordsPushed),
+        recordsPulled: BigInt(h.recordsPulled),
+        recordsDropped: BigInt(h.recordsDropped),
+        tombstonesCollected: BigInt(h.tombstonesCollected),
+        bytesSent: BigInt(Math.round(h.bytesSent)),
+        bytesReceived: BigInt(Math.round(h.bytesReceived)),
+        neighbours: h.neighbours,
+        repairIntervalMs: BigInt(h.repairIntervalMs),
+      };
+    },
+
+    async leave() {
+      const r = await ctx.node.leave();
+      return { recordsHandedOff: BigInt(r.handedOff), recordsFailed: BigInt(r.failed), neighboursTold: r.neighboursTold };
+    },
+  };
+}
+
+function withDeadline<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectError(`no answer within ${ms} ms`, Code.DeadlineExceeded)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
