@@ -14,7 +14,7 @@ export interface FileOptions {
   replicationFactor: number;
   /** W: copies that must succeed before a chunk counts as stored. Default 2. */
   writeQuorum: number;
-  /** Chunks being stored at once per upload. Default 4: memory per upload ≤ 4 chunks + one being cut. */
+  /** Chunks being stored at once per upload. Default 8: memory per upload ≤ 8 chunks + one being cut (as many as a download keeps in flight). */
   uploadWindow: number;
   /** Chunks being fetched at once per download. Default 8: memory per download ≤ 8 chunks. */
   downloadWindow: number;
@@ -31,7 +31,7 @@ export const defaultFileOptions: Readonly<FileOptions> = Object.freeze({
   maxFileBytes: 2 ** 30,
   replicationFactor: 3,
   writeQuorum: 2,
-  uploadWindow: 4,
+  uploadWindow: 8,
   downloadWindow: 8,
   chunkTimeoutMs: 30_000,
   rpcTimeoutMs: 3000,
