@@ -6,3 +6,4 @@ export { ContentStore, guardContentRecords, defaultContentStoreOptions, type Con
 export { replicaCandidates, placeReplicas, type PlacementResult } from "./replica-placement.js";
 export { defaultFileOptions, resolveFileOptions, type FileOptions } from "./file-options.js";
 export { FileService, type FileServiceComponents, type UploadedFile, type ChunkLocation, type ByteRange } from "./file-service.js";
+export { createFileTestnet, type FileTestnet, type FilePeer } from "./file-testnet.js";
