@@ -1,7 +1,7 @@
 /**
  * Files: upload and download throughput of one large file through one peer of a 5-peer
  * network (R=3), and the peak RSS of any peer during the transfers. Runs only when the peer
- * serves `POST /files` and `GET /files/<id>`; otherwise reports "not available".
+ * serves `PUT /files/<name>` (raw bytes) and `GET /files/<id>`; otherwise reports "not available".
  */
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
@@ -40,7 +40,7 @@ function http(agent: Agent, url: string, method: string, body: Buffer | undefine
 function fileIdOf(body: string): string {
   const json = JSON.parse(body) as Record<string, unknown>;
   const id = json.id ?? json.fileId ?? json.file_id;
-  if (typeof id !== "string") throw new Error(`POST /files answered without an id: ${body.slice(0, 200)}`);
+  if (typeof id !== "string") throw new Error(`PUT /files answered without an id: ${body.slice(0, 200)}`);
   return id;
 }
 
@@ -50,11 +50,11 @@ export async function runFiles(o: BenchOptions): Promise<Omit<SectionResult, "se
   try {
     net = await startNetwork(5, { concurrency: 4 });
     const base = `http://${net.peers[1]!.httpAddress}`;
-    const probe = await http(agent, `${base}/files`, "POST", Buffer.from("probe"), true, 10_000);
+    const probe = await http(agent, `${base}/files/probe.bin`, "PUT", Buffer.from("probe"), true, 10_000);
     if (probe.status === 404 || probe.status === 405) {
-      return { section: S, status: "not available: the peer does not serve POST /files yet", figures: [], notes: [] };
+      return { section: S, status: "not available: the peer does not serve PUT /files/<name> yet", figures: [], notes: [] };
     }
-    if (probe.status !== 200 && probe.status !== 201) throw new Error(`POST /files probe: HTTP ${probe.status} ${probe.body.slice(0, 200)}`);
+    if (probe.status !== 200 && probe.status !== 201) throw new Error(`PUT /files probe: HTTP ${probe.status} ${probe.body.slice(0, 200)}`);
 
     const data = randomBytes(o.fileBytes);
     const up: number[] = [];
@@ -64,9 +64,9 @@ export async function runFiles(o: BenchOptions): Promise<Omit<SectionResult, "se
     for (let r = 0; r < reps; r++) {
       data.writeUInt32LE(r, 0); // a different file each time: no deduplication by content
       let t = performance.now();
-      const res = await http(agent, `${base}/files`, "POST", data, true, 600_000);
+      const res = await http(agent, `${base}/files/bench-${r}.bin`, "PUT", data, true, 600_000);
       const upSecs = (performance.now() - t) / 1000;
-      if (res.status !== 200 && res.status !== 201) throw new Error(`POST /files: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      if (res.status !== 200 && res.status !== 201) throw new Error(`PUT /files: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       const id = fileIdOf(res.body);
       // Download through another peer, so the bytes cross the network.
       t = performance.now();
@@ -84,7 +84,7 @@ export async function runFiles(o: BenchOptions): Promise<Omit<SectionResult, "se
       figure(S, "peak RSS of one peer during transfers", "MiB", [peak.peakPerProcess / 2 ** 20]),
       figure(S, "peak RSS of all 5 peers during transfers", "MiB", [peak.peakTotal / 2 ** 20]),
     ];
-    return { section: S, status: "ok", figures, notes: [`Upload through peers[1] by POST /files, download through peers[3] by GET /files/<id>; ${reps} repetitions.`] };
+    return { section: S, status: "ok", figures, notes: [`Upload through peers[1] by PUT /files/<name> (raw bytes), download through peers[3] by GET /files/<id>; ${reps} repetitions.`] };
   } finally {
     agent.destroy();
     await net?.stop();
