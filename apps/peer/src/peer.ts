@@ -51,7 +51,7 @@ function hostPort(host: string, port: number): string {
 }
 
 export async function startPeer({ config, logger, interactive }: StartPeerOptions): Promise<RunningPeer> {
-  const db: PeerDatabase = openPeerDatabase(config.dataDir);
+  const db: PeerDatabase = openPeerDatabase(config.dataDir, { durability: config.durability });
   const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});

@@ -21,10 +21,10 @@ const NODE_ID = /^[0-9a-f]{64}$/;
 
 export interface PeerDatabaseOptions {
   /**
-   * What a resolved write survives. Default "power-loss": every commit is fsynced before its
-   * promise resolves. "process-crash": commits are not fsynced; a resolved write survives
-   * kill -9 of the peer (its pages are in the OS cache) but not an OS crash, in exchange
-   * for lower write latency. Measured on this (noisy, shared) machine with 100-byte values:
+   * What a resolved write survives. "power-loss": every commit is fsynced before its
+   * promise resolves. Default "process-crash": commits are not fsynced; a resolved write
+   * survives kill -9 of the peer (its pages are in the OS cache) but not an OS crash, in
+   * exchange for lower write latency (replicas on other machines cover that case). Measured on this (noisy, shared) machine with 100-byte values:
    * one awaited merge at a time ~400-900/s fsynced vs ~2-5k/s not; 256 in flight share
    * commits, ~56k vs ~100k merges/s; gets ~230k/s. lmdb's default (overlappingSync) was
    * slower than both one-at-a-time (~160/s) and resolves before the fsync, so it is off.
@@ -100,7 +100,7 @@ export function openPeerDatabase(dataDir: string, opts: PeerDatabaseOptions = {}
   let records: RecordsDatabase;
   let meta: Database<unknown, string>;
   try {
-    const durability = opts.durability ?? "power-loss";
+    const durability = opts.durability ?? "process-crash";
     root = open({
       path: join(dir, DATABASE_FILE_NAME),
       maxDbs: 4,
