@@ -12,6 +12,7 @@ const NAV = [
   { href: "/topology", label: "Topology", icon: "⬡" },
   { href: "/ring", label: "Ring", icon: "◯" },
   { href: "/data", label: "Data", icon: "⇅" },
+  { href: "/files", label: "Files", icon: "▤" },
   { href: "/fleet", label: "Fleet", icon: "⚙", fleetOnly: true },
 ];
 
