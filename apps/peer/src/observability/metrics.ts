@@ -59,7 +59,7 @@ const HOP_BUCKETS = [0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20];
 export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
   const registry = new Registry();
   let sources: MetricSources = opts.sources ?? {};
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
 
   new Gauge({
     name: "p2p_routing_table_contacts",
