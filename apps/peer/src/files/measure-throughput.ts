@@ -15,9 +15,26 @@ const MiB = 1 << 20;
 const sizeMiB = Number(process.argv[2] ?? 100);
 const peers = Number(process.argv[3] ?? 5);
 
-async function vmHwmKiB(pid: number): Promise<number> {
+async function statusKiB(pid: number, field: "VmHWM" | "RssAnon"): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+}
+
+/**
+ * Peak anonymous RSS (heap, buffers) sampled every 100 ms: VmHWM also counts the LMDB file
+ * pages a peer touches while storing chunks (memory-mapped), which the OS can drop at will.
+ */
+function sampleAnonPeak(pids: number[]): { stop(): Record<number, number> } {
+  const peak: Record<number, number> = {};
+  const timer = setInterval(() => {
+    for (const pid of pids) void statusKiB(pid, "RssAnon").then((k) => (peak[pid] = Math.max(peak[pid] ?? 0, k)), () => {});
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 const dir = await mkdtemp(join(tmpdir(), "p2p-files-bench-"));
@@ -36,6 +53,7 @@ const net = await startNetwork(peers, { peer: { args: ["--replication-factor", "
 try {
   const up = net.peers[0]!;
   const down = net.peers[peers - 1]!;
+  const sampler = sampleAnonPeak([up.pid, down.pid]);
   const t0 = performance.now();
   const body = await new Promise<string>((resolve, reject) => {
     const req = http.request(`http://${up.httpAddress}/files/file.bin`, { method: "PUT" }, (res) => {
@@ -57,14 +75,18 @@ try {
   const downSeconds = (performance.now() - t1) / 1000;
   if (h.digest("hex") !== expected) throw new Error("downloaded bytes differ");
 
+  const anon = sampler.stop();
+  const mib = (kib: number | undefined) => +((kib ?? NaN) / 1024).toFixed(0);
   const result = {
     fileMiB: sizeMiB,
     peers,
     replicationFactor: 3,
     uploadMBps: +((sizeMiB * MiB) / 1e6 / upSeconds).toFixed(1),
     downloadMBps: +((sizeMiB * MiB) / 1e6 / downSeconds).toFixed(1),
-    uploadPeerPeakRssMiB: +((await vmHwmKiB(up.pid)) / 1024).toFixed(0),
-    downloadPeerPeakRssMiB: +((await vmHwmKiB(down.pid)) / 1024).toFixed(0),
+    uploadPeerVmHwmMiB: mib(await statusKiB(up.pid, "VmHWM")),
+    uploadPeerPeakRssAnonMiB: mib(anon[up.pid]),
+    downloadPeerVmHwmMiB: mib(await statusKiB(down.pid, "VmHWM")),
+    downloadPeerPeakRssAnonMiB: mib(anon[down.pid]),
   };
   console.log(JSON.stringify(result));
 } finally {
