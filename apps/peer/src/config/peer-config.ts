@@ -104,6 +104,8 @@ export const peerSettingsSchema = z
     maxFileBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
     /** File chunk bytes this peer stores at most. Over it, new chunks are refused (RESOURCE_EXHAUSTED) and writers use the next closest peers. 10 GiB; nothing is evicted when lowered. Changeable live. */
     diskQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 * MiB),
+    /** Upload lease: a file chunk still pending (its upload never stored a manifest) this long after this peer first saw it is collected. 24 h: far above any upload (1 GiB at 100 KB/s is under 3 h). Swept every quarter lease (at most every 10 min). Changeable live. */
+    chunkLeaseMs: ms(100, 365 * 86_400_000).default(86_400_000),
   })
   .strict();
 
@@ -126,6 +128,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "tombstoneGraceMs",
   "maxFileBytes",
   "diskQuotaBytes",
+  "chunkLeaseMs",
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -161,6 +164,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   durability: { flag: "durability", env: "P2P_DURABILITY", kind: "string", help: "process-crash|power-loss: fsync every write or not" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
+  chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },
 };
 
 /** Cross-field rules, checked on the merged settings. Each names the setting it is about. */

@@ -5,9 +5,17 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { sendUnaryData, ServerReadableStream, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
-import type { FetchChunkRequest, FetchChunkResponse, SignedContact, StoreChunkRequest, StoreChunkResponse } from "@p2p/proto/peer";
+import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { CommitChunksResponseSchema, FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
+import type {
+  CommitChunksRequest,
+  CommitChunksResponse,
+  FetchChunkRequest,
+  FetchChunkResponse,
+  SignedContact,
+  StoreChunkRequest,
+  StoreChunkResponse,
+} from "@p2p/proto/peer";
 import { isNodeId, systemClock } from "@p2p/dht";
 import type { Clock, Contact, ContentStore, Logger } from "@p2p/dht";
 import { grpcStatusFromError } from "../grpc/status-mapping.js";
@@ -82,6 +90,7 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
     void (async () => {
       let assembler: ChunkAssembler | undefined;
       let hash = "";
+      let pending = false;
       for await (const msg of call as AsyncIterable<StoreChunkRequest>) {
         if (!assembler) {
           const from = opts.verifier.verify(msg.sender, "sender");
@@ -91,13 +100,14 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
           opts.onSender(from);
           release = admit();
           hash = msg.hash;
+          pending = msg.pending;
           assembler = new ChunkAssembler(msg.size);
         }
         if (!assembler.add(msg.data)) throw new ConnectError("data: more bytes than the declared size", Code.InvalidArgument);
       }
       if (!assembler) throw new ConnectError("stream: empty, expected a first frame with sender, hash and size", Code.InvalidArgument);
       if (!assembler.complete) throw new ConnectError("data: stream ended before the declared size", Code.InvalidArgument);
-      const result = await opts.content().putChunk(hash, assembler.bytes);
+      const result = await opts.content().putChunk(hash, assembler.bytes, pending);
       return create(StoreChunkResponseSchema, { sender: sender(), applied: result.applied });
     })().then(
       (res) => {
@@ -111,5 +121,17 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
     );
   };
 
-  return { fetchChunk, storeChunk } as unknown as UntypedServiceImplementation;
+  const commitChunks = (call: ServerUnaryCall<CommitChunksRequest, CommitChunksResponse>, callback: sendUnaryData<CommitChunksResponse>) => {
+    void (async () => {
+      const from = opts.verifier.verify(call.request.sender, "sender");
+      opts.onSender(from);
+      const result = await opts.content().commitChunks(call.request.hashes); // validates count and each hash
+      return create(CommitChunksResponseSchema, { sender: sender(), committed: result.committed, missing: result.missing });
+    })().then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(grpcStatusFromError(err, opts.log, "CommitChunks")),
+    );
+  };
+
+  return { fetchChunk, storeChunk, commitChunks } as unknown as UntypedServiceImplementation;
 }

@@ -7,10 +7,10 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
-import type { FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
+import { CommitChunksRequestSchema, FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
+import type { CommitChunksResponse, FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
 import { systemClock } from "@p2p/dht";
-import type { CallOptions, ChunkStoreResult, ChunkTransport, Clock, Contact } from "@p2p/dht";
+import type { CallOptions, ChunkStoreResult, ChunkTransport, Clock, CommitResult, Contact } from "@p2p/dht";
 import { ChannelPool } from "../grpc/channel-pool.js";
 import { grpcServiceDefinition } from "../grpc/service-definition.js";
 import { connectErrorFromGrpc } from "../grpc/status-mapping.js";
@@ -92,7 +92,40 @@ export class GrpcChunkTransport implements ChunkTransport {
     }
   }
 
-  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions): Promise<ChunkStoreResult> {
+  commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult> {
+    const what = `CommitChunks ${to.address}`;
+    let lease: ReturnType<ChannelPool["acquire"]>;
+    try {
+      lease = this.#acquire(to.address, what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<CommitResult>((resolve, reject) => {
+      const call = lease.client.makeUnaryRequest(
+        peerService.commitChunks.path,
+        peerService.commitChunks.requestSerialize,
+        peerService.commitChunks.responseDeserialize,
+        create(CommitChunksRequestSchema, { sender: this.#sender(), hashes }),
+        new Metadata(),
+        { deadline: Date.now() + opts.timeoutMs },
+        (err, res?: CommitChunksResponse) => {
+          opts.signal?.removeEventListener("abort", onAbort);
+          lease.release();
+          if (err || !res) return reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          try {
+            this.#checkResponder(to, res.sender);
+            resolve({ committed: res.committed, missing: res.missing });
+          } catch (e) {
+            reject(e);
+          }
+        },
+      );
+      const onAbort = () => call.cancel();
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions, pending = false): Promise<ChunkStoreResult> {
     const what = `StoreChunk ${to.address}`;
     let lease: ReturnType<ChannelPool["acquire"]>;
     try {
@@ -128,7 +161,7 @@ export class GrpcChunkTransport implements ChunkTransport {
       const pump = (): void => {
         for (let r = it.next(); !r.done; r = it.next()) {
           const msg = first
-            ? create(StoreChunkRequestSchema, { sender: this.#sender(), hash, size: bytes.byteLength, data: r.value })
+            ? create(StoreChunkRequestSchema, { sender: this.#sender(), hash, size: bytes.byteLength, data: r.value, pending })
             : create(StoreChunkRequestSchema, { data: r.value });
           first = false;
           if (!call.write(msg)) {

@@ -32,11 +32,13 @@ export class PeerFiles {
   readonly chunks: GrpcChunkTransport;
   #files: FileService | undefined;
   readonly #opts: PeerFilesOptions;
+  #sweeper: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
 
   /** Call `init()` before serving and `start()` once the DHT node exists. */
   constructor(opts: PeerFilesOptions) {
     this.#opts = opts;
-    this.content = new ContentStore(opts.records, { diskQuotaBytes: opts.config.diskQuotaBytes, maxChunkBytes: MAX_CHUNK_SIZE }, (key) =>
+    this.content = new ContentStore(opts.records, { diskQuotaBytes: opts.config.diskQuotaBytes, maxChunkBytes: MAX_CHUNK_SIZE, chunkLeaseMs: opts.config.chunkLeaseMs }, (key) =>
       opts.logger.warn({ key }, "corrupt content record dropped"),
     );
     this.chunks = new GrpcChunkTransport({ identity: opts.identity, self: opts.getSelf, verifier: opts.verifier, maxChunkBytes: MAX_CHUNK_SIZE });
@@ -58,8 +60,14 @@ export class PeerFiles {
     return chunkServiceMethods({ identity: o.identity, getSelf: o.getSelf, verifier: o.verifier, content: () => this.content, onSender: learn, log: o.logger });
   }
 
-  start(router: Router, transport: Transport): void {
+  /**
+   * `store`: the DHT node's indexed record store (same records), so anti-entropy sees the
+   * chunks stored, committed and collected here; without it writes go to the raw store.
+   */
+  start(router: Router, transport: Transport, store?: RecordStore): void {
     const c = this.#opts.config;
+    if (store) this.content.useStore(store);
+    this.#scheduleSweep();
     this.#files = new FileService(
       { router, transport, chunks: this.chunks, content: this.content, logger: this.#opts.logger },
       { replicationFactor: c.replicationFactor, writeQuorum: c.writeQuorum, maxFileBytes: c.maxFileBytes, rpcTimeoutMs: c.rpcTimeoutMs },
@@ -84,12 +92,35 @@ export class PeerFiles {
     return fileServiceHandlers(this.#context());
   }
 
+  /** Sweeps every quarter lease (10 ms to 10 min): a chunk goes at most 1.25 leases after it was last seen pending. */
+  #scheduleSweep(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    const every = Math.min(600_000, Math.max(10, Math.floor(this.content.options.chunkLeaseMs / 4)));
+    this.#sweeper = setInterval(() => {
+      if (this.#sweeping) return; // one sweep at a time
+      this.#sweeping = this.content
+        .sweepPending()
+        .then(
+          (removed) => {
+            if (removed > 0) this.#opts.logger.info({ removed, pending: this.content.pendingChunks }, "uncommitted upload chunks collected");
+          },
+          (err: unknown) => this.#opts.logger.warn({ err: String(err) }, "chunk lease sweep failed"),
+        )
+        .finally(() => (this.#sweeping = undefined));
+    }, every);
+    this.#sweeper.unref();
+  }
+
   applySettings(next: PeerConfig): void {
-    this.content.updateOptions({ diskQuotaBytes: next.diskQuotaBytes });
+    const leaseChanged = next.chunkLeaseMs !== this.content.options.chunkLeaseMs;
+    this.content.updateOptions({ diskQuotaBytes: next.diskQuotaBytes, chunkLeaseMs: next.chunkLeaseMs });
+    if (leaseChanged && this.#sweeper) this.#scheduleSweep();
     this.#files?.updateOptions({ writeQuorum: next.writeQuorum, maxFileBytes: next.maxFileBytes, rpcTimeoutMs: next.rpcTimeoutMs });
   }
 
   async stop(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await this.#sweeping;
     await this.#files?.idle();
     this.chunks.close();
   }

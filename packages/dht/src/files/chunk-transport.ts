@@ -7,6 +7,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallOptions, Contact, Transport } from "../types.js";
 import { chunkKey, chunkRecord, contentProblem } from "./content-keys.js";
+import type { CommitResult } from "./content-store.js";
 
 export interface ChunkStoreResult {
   /** False when the receiver already held the chunk (content is stored once). */
@@ -21,11 +22,20 @@ export interface ChunkStoreResult {
 export interface ChunkTransport {
   /** The chunk's bytes. Callers verify them against `hash` anyway: the network is not trusted. */
   fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array>;
-  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions): Promise<ChunkStoreResult>;
+  /** `pending`: part of an upload whose manifest is not stored yet (collected unless committed in time). */
+  storeChunk(to: Contact, hash: string, bytes: Uint8Array, opts: CallOptions, pending?: boolean): Promise<ChunkStoreResult>;
+  /** Commits chunks the remote holds pending (at most MAX_COMMIT_HASHES per call). */
+  commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult>;
 }
 
-/** Chunks as records over the unary Store/FindValue calls of any Transport (memory network, tests). */
-export function recordChunkTransport(transport: Transport): ChunkTransport {
+/** How the memory network delivers a commit (it has no such call): the receiver's ContentStore. */
+export type CommitDelivery = (to: Contact, hashes: string[], opts: CallOptions) => Promise<CommitResult>;
+
+/**
+ * Chunks as records over the unary Store/FindValue calls of any Transport (memory network,
+ * tests); the pending state travels as the record's version. `commit` delivers commits.
+ */
+export function recordChunkTransport(transport: Transport, commit: CommitDelivery): ChunkTransport {
   return {
     async fetchChunk(to, hash, opts) {
       const res = await transport.findValue(to, chunkKey(hash), opts);
@@ -34,9 +44,10 @@ export function recordChunkTransport(transport: Transport): ChunkTransport {
       if (problem) throw new ConnectError(`chunk from ${to.id.slice(0, 8)}: ${problem}`, Code.DataLoss);
       return res.record.value;
     },
-    async storeChunk(to, hash, bytes, opts) {
-      const res = await transport.store(to, chunkRecord(hash, bytes), opts);
+    async storeChunk(to, hash, bytes, opts, pending = false) {
+      const res = await transport.store(to, chunkRecord(hash, bytes, pending), opts);
       return { applied: res.applied };
     },
+    commitChunks: commit,
   };
 }

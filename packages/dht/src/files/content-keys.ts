@@ -43,9 +43,28 @@ export function isContentKey(key: string): boolean {
   return key.startsWith(CHUNK_PREFIX) || key.startsWith(MANIFEST_PREFIX);
 }
 
-/** A chunk record (deterministic: same bytes, same record). */
-export function chunkRecord(hash: string, bytes: Uint8Array): DhtRecord {
-  return { key: chunkKey(hash), value: bytes, version: { ...CONTENT_VERSION }, tombstone: false };
+/**
+ * Upload lease: a chunk arrives *pending* and becomes *committed* once the uploader has stored
+ * the manifest that references it; pending chunks past the lease are collected. The state is
+ * the record's version, committed above pending, so last-writer-wins carries it: anti-entropy
+ * and hand-off copy a pending chunk as pending, a commit reaching any replica spreads to the
+ * others as a newer version, and a pending write can never demote a committed chunk.
+ * (Chunks stored before the lease existed hold the pending version and are collected one
+ * lease after the first sweep sees them.)
+ */
+export const PENDING_CHUNK_VERSION: Readonly<Version> = CONTENT_VERSION;
+export const COMMITTED_CHUNK_VERSION: Readonly<Version> = Object.freeze({ wallMs: 0, logical: 1, writer: "0".repeat(64) });
+
+/** True when a chunk record's version is the pending one (anything newer counts as committed). */
+export function isPendingChunk(record: { version: Version }): boolean {
+  const v = record.version;
+  return v.wallMs === 0 && v.logical === 0 && v.writer === PENDING_CHUNK_VERSION.writer;
+}
+
+/** A chunk record (deterministic: same bytes and state, same record). */
+export function chunkRecord(hash: string, bytes: Uint8Array, pending = false): DhtRecord {
+  const version = pending ? PENDING_CHUNK_VERSION : COMMITTED_CHUNK_VERSION;
+  return { key: chunkKey(hash), value: bytes, version: { ...version }, tombstone: false };
 }
 
 /**

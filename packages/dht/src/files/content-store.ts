@@ -4,9 +4,21 @@
  * and chunk bytes are counted against the disk quota.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { DhtRecord, PeerRpcHandler, RecordStore, StoreResult } from "../types.js";
+import type { Clock, DhtRecord, PeerRpcHandler, RecordStore, StoreResult } from "../types.js";
+import { systemClock } from "../types.js";
 import { isNodeId, sha256Hex } from "../kademlia/node-id.js";
-import { CHUNK_PREFIX, CONTENT_VERSION, MANIFEST_PREFIX, chunkKey, chunkRecord, claimedHash, contentProblem, isContentKey } from "./content-keys.js";
+import {
+  CHUNK_PREFIX,
+  COMMITTED_CHUNK_VERSION,
+  CONTENT_VERSION,
+  MANIFEST_PREFIX,
+  chunkKey,
+  chunkRecord,
+  claimedHash,
+  contentProblem,
+  isContentKey,
+  isPendingChunk,
+} from "./content-keys.js";
 import { decodeManifest, type FileManifest } from "./manifest.js";
 
 export interface ContentStoreOptions {
@@ -14,26 +26,60 @@ export interface ContentStoreOptions {
   diskQuotaBytes: number;
   /** Largest chunk accepted, in bytes. Default 16 MiB (manifests declare at most that). */
   maxChunkBytes: number;
+  /**
+   * Upload lease, ms: a chunk still pending (no manifest committed it) this long after this
+   * peer first saw it pending is collected. Default 24 h: far above any upload (1 GiB at
+   * 100 KB/s is under 3 h), so only uploads that were cut lose their chunks.
+   */
+  chunkLeaseMs: number;
 }
 
 export const defaultContentStoreOptions: Readonly<ContentStoreOptions> = Object.freeze({
   diskQuotaBytes: 10 * 2 ** 30,
   maxChunkBytes: 16 << 20,
+  chunkLeaseMs: 24 * 3600_000,
 });
+
+/** What `commitChunks` did. */
+export interface CommitResult {
+  /** Chunks held here that are now committed (including ones that already were). */
+  committed: number;
+  /** Hashes not held here (never arrived, or already collected). */
+  missing: number;
+}
+
+/** Most hashes one commit may name: 1 GiB of 1 MiB chunks per call, ~70 KB of hex. */
+export const MAX_COMMIT_HASHES = 1024;
 
 /** What happened to a corrupt replica; feeds logs and the repair counters. */
 export type CorruptionListener = (key: string) => void;
 
 export class ContentStore {
-  readonly #store: RecordStore;
+  #store: RecordStore;
   #options: ContentStoreOptions;
   #usedBytes = 0;
   readonly #onCorrupt: CorruptionListener;
+  readonly #clock: Clock;
+  /**
+   * Pending chunk key → when this peer first saw it pending (or a new upload re-sent it). In
+   * memory on purpose: after a restart the first sweep starts every lease afresh, which
+   * delays collection but never collects early. Bounded by the chunks held (the quota).
+   */
+  readonly #leases = new Map<string, number>();
 
-  constructor(store: RecordStore, options: Partial<ContentStoreOptions> = {}, onCorrupt: CorruptionListener = () => {}) {
+  constructor(store: RecordStore, options: Partial<ContentStoreOptions> = {}, onCorrupt: CorruptionListener = () => {}, clock: Clock = systemClock) {
     this.#store = store;
     this.#options = { ...defaultContentStoreOptions, ...options };
     this.#onCorrupt = onCorrupt;
+    this.#clock = clock;
+  }
+
+  /**
+   * Writes through `store` from now on: the DHT node's indexed store, so that anti-entropy's
+   * index sees chunks stored, committed and collected here. Same records underneath.
+   */
+  useStore(store: RecordStore): void {
+    this.#store = store;
   }
 
   /** Counts the chunk bytes already held (call once at start, before serving). */
@@ -74,13 +120,13 @@ export class ContentStore {
    * Verifies and keeps a chunk. Already held intact: `applied: false`. Held but corrupt: the
    * copy is replaced (that is how a replica is repaired). Over quota: RESOURCE_EXHAUSTED.
    */
-  async putChunk(hash: string, bytes: Uint8Array): Promise<StoreResult> {
+  async putChunk(hash: string, bytes: Uint8Array, pending = false): Promise<StoreResult> {
     if (!isNodeId(hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
     if (bytes.byteLength > this.#options.maxChunkBytes) {
       throw new ConnectError(`chunk: ${bytes.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, Code.InvalidArgument);
     }
     if (sha256Hex(bytes) !== hash) throw new ConnectError(`chunk ${hash}: bytes do not match the hash`, Code.InvalidArgument);
-    return this.#putVerified(chunkRecord(hash, bytes));
+    return this.#putVerified(chunkRecord(hash, bytes, pending));
   }
 
   /** Verifies and keeps any content-addressed record (chunk or manifest) from another peer. */
@@ -91,6 +137,8 @@ export class ContentStore {
       if (record.value.byteLength > this.#options.maxChunkBytes) {
         throw new ConnectError(`${record.key}: ${record.value.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, Code.InvalidArgument);
       }
+      // Only the two chunk states exist; a hand-off or repair copy keeps its state.
+      return this.#putVerified(chunkRecord(claimedHash(record.key)!, record.value, isPendingChunk(record)));
     } else {
       try {
         decodeManifest(record.value); // a manifest must be one, not just any bytes under its hash
@@ -128,10 +176,84 @@ export class ContentStore {
     return out;
   }
 
+  /**
+   * Commits the chunks of a file whose manifest is stored: pending copies held here become
+   * committed (a newer version, which anti-entropy spreads to replicas the commit missed).
+   */
+  async commitChunks(hashes: readonly string[]): Promise<CommitResult> {
+    if (hashes.length > MAX_COMMIT_HASHES) throw new ConnectError(`hashes: at most ${MAX_COMMIT_HASHES} per commit, got ${hashes.length}`, Code.InvalidArgument);
+    hashes.forEach((h, i) => {
+      if (!isNodeId(h)) throw new ConnectError(`hashes[${i}]: must be 64 lowercase hex characters`, Code.InvalidArgument);
+    });
+    const result: CommitResult = { committed: 0, missing: 0 };
+    for (const hash of new Set(hashes)) {
+      const key = chunkKey(hash);
+      const held = await this.#store.get(key);
+      if (!held || held.tombstone) {
+        result.missing++;
+        continue;
+      }
+      if (isPendingChunk(held)) await this.#store.merge({ ...held, version: { ...COMMITTED_CHUNK_VERSION } });
+      this.#leases.delete(key);
+      result.committed++;
+    }
+    return result;
+  }
+
+  /** Chunks seen pending and not yet collected or committed (as of the last sweep or store). */
+  get pendingChunks(): number {
+    return this.#leases.size;
+  }
+
+  /**
+   * Collects pending chunks whose lease ran out; returns how many were removed. Pages through
+   * the chunk keys (their versions come with the listing, no values are read), so a sweep
+   * costs one pass over the chunk index.
+   */
+  async sweepPending(): Promise<number> {
+    const now = this.#clock.now();
+    const lease = this.#options.chunkLeaseMs;
+    const seen = new Set<string>();
+    let removed = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#store.list({ prefix: CHUNK_PREFIX, limit: 1000, ...(after ? { after } : {}) });
+      for (const info of page) {
+        if (info.tombstone || !isPendingChunk(info)) continue;
+        seen.add(info.key);
+        const since = this.#leases.get(info.key);
+        if (since === undefined) this.#leases.set(info.key, now);
+        else if (now - since >= lease && (await this.#removeIfPending(info.key))) removed++;
+      }
+      if (page.length < 1000) break;
+      after = page[page.length - 1]!.key;
+    }
+    // Committed (here or by anti-entropy) or dropped since: forget their leases.
+    for (const key of this.#leases.keys()) if (!seen.has(key)) this.#leases.delete(key);
+    return removed;
+  }
+
+  async #removeIfPending(key: string): Promise<boolean> {
+    const held = await this.#store.get(key);
+    this.#leases.delete(key);
+    if (!held || !isPendingChunk(held)) return false; // committed meanwhile: keep it
+    await this.#store.remove(key);
+    this.#usedBytes = Math.max(0, this.#usedBytes - held.value.byteLength);
+    return true;
+  }
+
   async #putVerified(record: DhtRecord): Promise<StoreResult> {
     const isChunk = record.key.startsWith(CHUNK_PREFIX);
     const held = await this.#store.get(record.key);
-    if (held && !held.tombstone && !contentProblem(held)) return { applied: false, current: held.version };
+    if (held && !held.tombstone && !contentProblem(held)) {
+      if (!isChunk || !isPendingChunk(held)) return { applied: false, current: held.version }; // committed is sticky
+      if (isPendingChunk(record)) {
+        this.#leases.set(record.key, this.#clock.now()); // a new upload of the same bytes renews the lease
+        return { applied: false, current: held.version };
+      }
+      this.#leases.delete(record.key);
+      return this.#store.merge(record); // pending → committed: same bytes, no quota change
+    }
     if (held) await this.#dropCorrupt(held);
     if (isChunk && this.#usedBytes + record.value.byteLength > this.#options.diskQuotaBytes) {
       throw new ConnectError(
@@ -140,7 +262,10 @@ export class ContentStore {
       );
     }
     const result = await this.#store.merge(record);
-    if (isChunk && result.applied) this.#usedBytes += record.value.byteLength;
+    if (isChunk && result.applied) {
+      this.#usedBytes += record.value.byteLength;
+      if (isPendingChunk(record)) this.#leases.set(record.key, this.#clock.now());
+    }
     return result;
   }
 
@@ -179,11 +304,25 @@ export function guardContentRecords(handler: PeerRpcHandler, content: ContentSto
     await content.getRecord(key); // drops the corrupt copy
     return { contacts: result.contacts };
   };
+  // Anti-entropy serves from the store directly: never hand out a content record that fails
+  // its hash (drop it instead, as a read would).
+  const onFetchRecords = handler.onFetchRecords
+    ? async (from: Parameters<NonNullable<PeerRpcHandler["onFetchRecords"]>>[0], keys: string[]) => {
+        const records = await handler.onFetchRecords!(from, keys);
+        const out: DhtRecord[] = [];
+        for (const r of records) {
+          if (isContentKey(r.key) && contentProblem(r)) await content.getRecord(r.key);
+          else out.push(r);
+        }
+        return out;
+      }
+    : undefined;
   // A proxy rather than a copy: methods the handler gains later (anti-entropy) pass through.
   return new Proxy(handler, {
     get(target, prop) {
       if (prop === "onStore") return onStore;
       if (prop === "onFindValue") return onFindValue;
+      if (prop === "onFetchRecords" && onFetchRecords) return onFetchRecords;
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

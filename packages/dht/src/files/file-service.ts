@@ -13,7 +13,7 @@ import { callWithDeadline } from "../replication/deadline.js";
 import type { ChunkTransport } from "./chunk-transport.js";
 import { chunkStream } from "./chunker.js";
 import { CONTENT_VERSION, chunkPosition, manifestKey } from "./content-keys.js";
-import type { ContentStore } from "./content-store.js";
+import { MAX_COMMIT_HASHES, type ContentStore } from "./content-store.js";
 import { resolveFileOptions, type FileOptions } from "./file-options.js";
 import {
   canonicalManifestBytes,
@@ -101,6 +101,7 @@ export class FileService {
     validateMediaType(mediaType, "mediaType");
     const { chunkSize, maxFileBytes, uploadWindow } = this.#options;
     const chunks: string[] = [];
+    const holders = new Map<string, Contact[]>(); // chunk hash → peers that took it (pending)
     const inflight = new Set<Promise<void>>();
     let failure: unknown;
     let size = 0;
@@ -111,7 +112,10 @@ export class FileService {
         chunks.push(hash);
         size += bytes.byteLength;
         const p: Promise<void> = this.#storeChunk(hash, bytes, chunks.length - 1).then(
-          () => void inflight.delete(p),
+          (stored) => {
+            inflight.delete(p);
+            holders.set(hash, stored);
+          },
           (err: unknown) => {
             inflight.delete(p);
             failure ??= err;
@@ -129,6 +133,7 @@ export class FileService {
     const manifest: FileManifest = { name: meta.name, size, mediaType, chunkSize, chunks };
     const id = fileIdOf(manifest);
     await this.#storeManifest(id, canonicalManifestBytes(manifest));
+    await this.#commitChunks(id, holders);
     this.#log.info({ file: id, name: manifest.name, size, chunks: chunks.length }, "file stored");
     return { id, manifest };
   }
@@ -215,19 +220,67 @@ export class FileService {
     while (this.#repairs.size > 0) await Promise.all(this.#repairs);
   }
 
-  async #storeChunk(hash: string, bytes: Uint8Array, index: number): Promise<void> {
+  /** Stores one chunk pending on its replicas; answers the peers that took it. */
+  async #storeChunk(hash: string, bytes: Uint8Array, index: number): Promise<Contact[]> {
     const { replicationFactor, writeQuorum, chunkTimeoutMs } = this.#options;
     // Extra candidates stand in for peers over quota or down.
     const candidates = await replicaCandidates(this.#router, chunkPosition(hash), 2 * replicationFactor);
-    await placeReplicas(candidates, replicationFactor, writeQuorum, (peer) => this.#storeChunkOn(peer, hash, bytes, chunkTimeoutMs), `chunk ${index} (${hash.slice(0, 12)})`);
+    const placed = await placeReplicas(candidates, replicationFactor, writeQuorum, (peer) => this.#storeChunkOn(peer, hash, bytes, chunkTimeoutMs, true), `chunk ${index} (${hash.slice(0, 12)})`);
+    return placed.stored;
   }
 
-  async #storeChunkOn(peer: Contact, hash: string, bytes: Uint8Array, timeoutMs: number): Promise<void> {
+  async #storeChunkOn(peer: Contact, hash: string, bytes: Uint8Array, timeoutMs: number, pending = false): Promise<void> {
     if (peer.id === this.#router.self.id) {
-      await this.#content.putChunk(hash, bytes);
+      await this.#content.putChunk(hash, bytes, pending);
       return;
     }
-    await this.#remote(peer, timeoutMs, (o) => this.#chunks.storeChunk(peer, hash, bytes, o));
+    await this.#remote(peer, timeoutMs, (o) => this.#chunks.storeChunk(peer, hash, bytes, o, pending));
+  }
+
+  /**
+   * The upload lease's second half: once the manifest is stored, every peer that took a chunk
+   * pending is told to commit it (one call per peer per 1024 chunks, `uploadWindow` calls at
+   * once). One committed copy is enough for a chunk to survive: anti-entropy spreads the
+   * commit to the other replicas as a newer version. A chunk committed nowhere fails the
+   * upload with UNAVAILABLE (its file would lose it when the lease runs out).
+   */
+  async #commitChunks(id: string, holders: Map<string, Contact[]>): Promise<void> {
+    const byPeer = new Map<string, { peer: Contact; hashes: string[] }>();
+    for (const [hash, peers] of holders) {
+      for (const peer of peers) {
+        const entry = byPeer.get(peer.id) ?? { peer, hashes: [] };
+        entry.hashes.push(hash);
+        byPeer.set(peer.id, entry);
+      }
+    }
+    const batches: { peer: Contact; hashes: string[] }[] = [];
+    for (const { peer, hashes } of byPeer.values()) {
+      for (let i = 0; i < hashes.length; i += MAX_COMMIT_HASHES) batches.push({ peer, hashes: hashes.slice(i, i + MAX_COMMIT_HASHES) });
+    }
+    const committed = new Set<string>();
+    const problems: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const { peer, hashes } = batches[next++]!;
+        try {
+          if (peer.id === this.#router.self.id) await this.#content.commitChunks(hashes);
+          else await this.#remote(peer, this.#options.rpcTimeoutMs, (o) => this.#chunks.commitChunks(peer, hashes, o));
+          for (const h of hashes) committed.add(h);
+        } catch (err) {
+          problems.push(`${peer.id.slice(0, 8)}: ${ConnectError.from(err).rawMessage}`);
+          this.#log.warn({ file: id, peer: peer.id, err: String(err) }, "chunk commit failed; anti-entropy spreads it from other replicas");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#options.uploadWindow, batches.length) }, worker));
+    const uncommitted = [...holders.keys()].filter((h) => !committed.has(h));
+    if (uncommitted.length > 0) {
+      throw new ConnectError(
+        `file ${id}: ${uncommitted.length} chunk(s) could not be committed on any holder (${problems.join("; ")}); upload again`,
+        Code.Unavailable,
+      );
+    }
   }
 
   async #storeManifest(id: string, bytes: Uint8Array): Promise<void> {

@@ -7,8 +7,9 @@ import { DhtNode } from "../dht-node.js";
 import { testContact } from "../kademlia/testnet.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { MemoryNetwork } from "../transport/memory.js";
-import type { PeerRpcHandler, Transport } from "../types.js";
-import { recordChunkTransport } from "./chunk-transport.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Clock, PeerRpcHandler, Transport } from "../types.js";
+import { recordChunkTransport, type CommitDelivery } from "./chunk-transport.js";
 import { ContentStore, guardContentRecords, type ContentStoreOptions } from "./content-store.js";
 import { FileService } from "./file-service.js";
 import type { FileOptions } from "./file-options.js";
@@ -31,11 +32,20 @@ export interface FileTestnet {
 /** n peers bootstrapped from peer 0; `contentFor(i)` sets per-peer quotas. */
 export async function createFileTestnet(
   n: number,
-  opts: { files?: Partial<FileOptions>; contentFor?: (i: number) => Partial<ContentStoreOptions> } = {},
+  opts: { files?: Partial<FileOptions>; contentFor?: (i: number) => Partial<ContentStoreOptions>; clock?: Clock } = {},
 ): Promise<FileTestnet> {
   const network = new MemoryNetwork();
   const peers: FilePeer[] = [];
   const transports: Transport[] = [];
+  const byId = new Map<string, ContentStore>();
+  // The memory network has no commit call: a ping checks reachability (fail/hang apply),
+  // then the receiver's ContentStore commits.
+  const commitVia = (transport: Transport): CommitDelivery => async (to, hashes, o) => {
+    await transport.ping(to, o);
+    const target = byId.get(to.id);
+    if (!target) throw new ConnectError(`peer ${to.id.slice(0, 8)}: not on this network`, Code.Unavailable);
+    return target.commitChunks(hashes);
+  };
   for (let i = 0; i < n; i++) {
     const self = testContact(i);
     let handler: PeerRpcHandler | undefined;
@@ -47,10 +57,12 @@ export async function createFileTestnet(
     });
     const store = new MemoryRecordStore();
     const node = new DhtNode({ self, transport, store }, { kademlia: { rpcTimeoutMs: 500, refreshIntervalMs: 600_000 } });
-    const content = new ContentStore(store, opts.contentFor?.(i) ?? {});
+    // Through the node's indexed store, as in a real peer, so anti-entropy sees every change.
+    const content = new ContentStore(node.store, opts.contentFor?.(i) ?? {}, undefined, opts.clock);
+    byId.set(self.id, content);
     await content.init();
     handler = guardContentRecords(node, content);
-    const files = new FileService({ router: node.kademlia, transport, chunks: recordChunkTransport(transport), content }, opts.files);
+    const files = new FileService({ router: node.kademlia, transport, chunks: recordChunkTransport(transport, commitVia(transport)), content }, opts.files);
     peers.push({ node, store, content, files });
     transports.push(transport);
   }

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DhtRecord, Version } from "../types.js";
+import { contentProblem } from "../files/content-keys.js";
 
 /** Largest key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -74,4 +75,8 @@ export function validateRecord(record: unknown, limits: RecordLimits, field = "r
     throw invalid(`${field}.value: a tombstone must have an empty value, got ${r.value.byteLength} bytes`);
   }
   validateValueSize(r.value.byteLength, limits.maxValueBytes, `${field}.value`);
+  // Content-addressed keys (chunk:/file:) must hold bytes matching their hash, and are never
+  // deleted: so no path (client put, Store, anti-entropy pull) keeps or spreads a forged one.
+  const problem = contentProblem(record as DhtRecord);
+  if (problem) throw invalid(`${field}: ${problem}`);
 }

@@ -356,6 +356,14 @@ export declare type StoreChunkRequest = Message<"p2p.v1.StoreChunkRequest"> & {
    * @generated from field: bytes data = 4;
    */
   data: Uint8Array;
+
+  /**
+   * Set on the first frame only: the chunk belongs to an upload whose manifest is not stored
+   * yet; it stays pending until CommitChunks (a chunk already committed stays committed).
+   *
+   * @generated from field: bool pending = 5;
+   */
+  pending: boolean;
 };
 
 /**
@@ -386,6 +394,59 @@ export declare type StoreChunkResponse = Message<"p2p.v1.StoreChunkResponse"> & 
  * Use `create(StoreChunkResponseSchema)` to create a new message.
  */
 export declare const StoreChunkResponseSchema: GenMessage<StoreChunkResponse>;
+
+/**
+ * @generated from message p2p.v1.CommitChunksRequest
+ */
+export declare type CommitChunksRequest = Message<"p2p.v1.CommitChunksRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * SHA-256 of each chunk, lowercase hex; at most 1024.
+   *
+   * @generated from field: repeated string hashes = 2;
+   */
+  hashes: string[];
+};
+
+/**
+ * Describes the message p2p.v1.CommitChunksRequest.
+ * Use `create(CommitChunksRequestSchema)` to create a new message.
+ */
+export declare const CommitChunksRequestSchema: GenMessage<CommitChunksRequest>;
+
+/**
+ * @generated from message p2p.v1.CommitChunksResponse
+ */
+export declare type CommitChunksResponse = Message<"p2p.v1.CommitChunksResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * Chunks held by the receiver that are now committed.
+   *
+   * @generated from field: uint32 committed = 2;
+   */
+  committed: number;
+
+  /**
+   * Hashes the receiver does not hold.
+   *
+   * @generated from field: uint32 missing = 3;
+   */
+  missing: number;
+};
+
+/**
+ * Describes the message p2p.v1.CommitChunksResponse.
+ * Use `create(CommitChunksResponseSchema)` to create a new message.
+ */
+export declare const CommitChunksResponseSchema: GenMessage<CommitChunksResponse>;
 
 /**
  * A record's key and version without its value (anti-entropy key exchange).
@@ -736,6 +797,18 @@ export declare const PeerService: GenService<{
     methodKind: "client_streaming";
     input: typeof StoreChunkRequestSchema;
     output: typeof StoreChunkResponseSchema;
+  },
+  /**
+   * Upload lease: commits chunks the receiver holds pending, once the uploader has stored
+   * the manifest that references them. Pending chunks left uncommitted past the receiver's
+   * lease (an upload that was cut) are collected.
+   *
+   * @generated from rpc p2p.v1.PeerService.CommitChunks
+   */
+  commitChunks: {
+    methodKind: "unary";
+    input: typeof CommitChunksRequestSchema;
+    output: typeof CommitChunksResponseSchema;
   },
 }>;
 

@@ -1,0 +1,181 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { sha256Hex } from "../kademlia/node-id.js";
+import { MemoryRecordStore } from "../store/memory-store.js";
+import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
+import { ContentStore } from "./content-store.js";
+import { createFileTestnet } from "./file-testnet.js";
+import { validateRecord } from "../replication/record-validation.js";
+
+const LEASE = 1000;
+const CHUNK = 4096;
+
+function manualClock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
+}
+
+async function* pieces(bytes: Uint8Array, size = 1000): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+describe("ContentStore upload lease", () => {
+  async function setup() {
+    const clock = manualClock();
+    const store = new MemoryRecordStore();
+    const content = new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
+    await content.init();
+    return { clock, store, content };
+  }
+  const chunk = () => {
+    const bytes = randomBytes(100);
+    return { bytes, hash: sha256Hex(bytes) };
+  };
+
+  test("a pending chunk is collected one lease after it was first seen; a committed one stays", async () => {
+    const { clock, store, content } = await setup();
+    const orphan = chunk();
+    const kept = chunk();
+    await content.putChunk(orphan.hash, orphan.bytes, true);
+    await content.putChunk(kept.hash, kept.bytes, true);
+    assert.deepEqual(await content.commitChunks([kept.hash, sha256Hex("never stored")]), { committed: 1, missing: 1 });
+    assert.equal(await content.sweepPending(), 0);
+    clock.advance(LEASE - 1);
+    assert.equal(await content.sweepPending(), 0, "not before the lease");
+    assert.ok(await store.get(chunkKey(orphan.hash)));
+    clock.advance(1);
+    assert.equal(await content.sweepPending(), 1);
+    assert.equal(await store.get(chunkKey(orphan.hash)), undefined);
+    assert.equal(content.usedBytes, 100, "the collected chunk's bytes leave the quota");
+    clock.advance(10 * LEASE);
+    await content.sweepPending();
+    assert.deepEqual(await content.getChunk(kept.hash), kept.bytes);
+  });
+
+  test("a pending write never demotes a committed chunk (a second upload of the same bytes that is cut)", async () => {
+    const { clock, content } = await setup();
+    const c = chunk();
+    await content.putChunk(c.hash, c.bytes); // committed (repair, earlier file)
+    const again = await content.putChunk(c.hash, c.bytes, true);
+    assert.equal(again.applied, false);
+    clock.advance(5 * LEASE);
+    await content.sweepPending();
+    clock.advance(5 * LEASE);
+    assert.equal(await content.sweepPending(), 0);
+    assert.deepEqual(await content.getChunk(c.hash), c.bytes);
+  });
+
+  test("a new upload re-sending a pending chunk renews its lease; a commit then keeps it", async () => {
+    const { clock, content } = await setup();
+    const c = chunk();
+    await content.putChunk(c.hash, c.bytes, true);
+    clock.advance(LEASE - 10);
+    await content.putChunk(c.hash, c.bytes, true); // the second upload starts
+    clock.advance(20);
+    assert.equal(await content.sweepPending(), 0, "renewed lease has not run out");
+    await content.commitChunks([c.hash]);
+    clock.advance(10 * LEASE);
+    assert.equal(await content.sweepPending(), 0);
+    assert.equal(content.pendingChunks, 0);
+  });
+
+  test("copies from other peers keep their state; a committed copy upgrades a pending one", async () => {
+    const { clock, store, content } = await setup();
+    const c = chunk();
+    await content.putRecord(chunkRecord(c.hash, c.bytes, true));
+    assert.ok(isPendingChunk((await store.get(chunkKey(c.hash)))!));
+    const up = await content.putRecord(chunkRecord(c.hash, c.bytes, false));
+    assert.equal(up.applied, true);
+    assert.deepEqual((await store.get(chunkKey(c.hash)))!.version, COMMITTED_CHUNK_VERSION);
+    clock.advance(10 * LEASE);
+    assert.equal(await content.sweepPending(), 0);
+  });
+
+  test("a restart forgets leases: the first sweep starts them, so collection is late, never early", async () => {
+    const clock = manualClock();
+    const store = new MemoryRecordStore();
+    const c = chunk();
+    await new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock).putChunk(c.hash, c.bytes, true);
+    clock.advance(10 * LEASE);
+    const restarted = new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
+    await restarted.init();
+    assert.equal(await restarted.sweepPending(), 0);
+    clock.advance(LEASE);
+    assert.equal(await restarted.sweepPending(), 1);
+  });
+
+  test("commit input is validated, naming the field", async () => {
+    const { content } = await setup();
+    await assert.rejects(content.commitChunks(["nope"]), (e: ConnectError) => e.code === Code.InvalidArgument && /hashes\[0\]/.test(e.message));
+    await assert.rejects(content.commitChunks(Array(2000).fill(sha256Hex("x"))), (e: ConnectError) => e.code === Code.InvalidArgument && /hashes: at most/.test(e.message));
+  });
+
+  test("record validation (client puts, Store, anti-entropy pulls) refuses forged content records", () => {
+    const c = chunk();
+    assert.doesNotThrow(() => validateRecord(chunkRecord(c.hash, c.bytes), { maxValueBytes: 1 << 20 }));
+    assert.throws(() => validateRecord(chunkRecord(c.hash, randomBytes(100)), { maxValueBytes: 1 << 20 }), /record: chunk:.*does not match its hash/);
+  });
+});
+
+describe("interrupted uploads on a file testnet", () => {
+  test("the cut upload's own chunks are collected on every peer; chunks shared with a stored file stay", async (t) => {
+    const clock = manualClock();
+    const net = await createFileTestnet(8, { files: { chunkSize: CHUNK }, contentFor: () => ({ chunkLeaseMs: LEASE }), clock });
+    t.after(() => net.stop());
+    const shared = randomBytes(3 * CHUNK);
+    const stored = Buffer.concat([shared, randomBytes(2 * CHUNK)]);
+    const a = await net.peers[1]!.files.upload(pieces(stored), { name: "a.bin" });
+
+    // Upload B: the same first 3 chunks, then 2 of its own, then the source fails.
+    const own = randomBytes(2 * CHUNK);
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield* pieces(Buffer.concat([shared, own]));
+      throw new Error("client went away");
+    }
+    await assert.rejects(net.peers[2]!.files.upload(cut(), { name: "b.bin" }), /client went away/);
+    const ownHashes = [0, 1].map((i) => sha256Hex(own.subarray(i * CHUNK, (i + 1) * CHUNK)));
+    const holdersOf = async (hash: string) => {
+      let n = 0;
+      for (const p of net.peers) if (await p.store.get(chunkKey(hash))) n++;
+      return n;
+    };
+    for (const h of ownHashes) assert.ok((await holdersOf(h)) >= 2, "the cut upload stored its chunks (pending)");
+
+    const sweepAll = () => Promise.all(net.peers.map((p) => p.content.sweepPending()));
+    await sweepAll();
+    clock.advance(LEASE);
+    await sweepAll();
+    for (const h of ownHashes) assert.equal(await holdersOf(h), 0, `orphan ${h.slice(0, 8)} collected everywhere`);
+    for (const h of a.manifest.chunks) assert.ok((await holdersOf(h)) >= 2, `chunk ${h.slice(0, 8)} of the stored file kept`);
+    let pendingLeft = 0;
+    for (const p of net.peers) for (const info of await p.store.list({ prefix: CHUNK_PREFIX, limit: 1000 })) if (isPendingChunk(info)) pendingLeft++;
+    assert.equal(pendingLeft, 0);
+    assert.deepEqual(await collect(net.peers[5]!.files.read(await net.peers[5]!.files.manifest(a.id))), stored);
+  });
+
+  test("the same content uploaded again after a cut adopts the orphans and keeps them", async (t) => {
+    const clock = manualClock();
+    const net = await createFileTestnet(6, { files: { chunkSize: CHUNK }, contentFor: () => ({ chunkLeaseMs: LEASE }), clock });
+    t.after(() => net.stop());
+    const data = randomBytes(4 * CHUNK);
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield* pieces(data.subarray(0, 3 * CHUNK));
+      throw new Error("cut");
+    }
+    await assert.rejects(net.peers[1]!.files.upload(cut(), { name: "c.bin" }), /cut/);
+    await Promise.all(net.peers.map((p) => p.content.sweepPending()));
+    clock.advance(LEASE / 2);
+    const f = await net.peers[3]!.files.upload(pieces(data), { name: "c.bin" });
+    clock.advance(2 * LEASE);
+    await Promise.all(net.peers.map((p) => p.content.sweepPending()));
+    assert.deepEqual(await collect(net.peers[0]!.files.read(f.manifest)), data);
+  });
+});
