@@ -18,6 +18,38 @@ export interface HttpServerOptions {
   fallback: (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
   /** Largest Connect request message, in bytes (larger → resource_exhausted). */
   readMaxBytes: number;
+  /**
+   * Requests whose body may take longer than `requestTimeoutMs` (file uploads): bounded by
+   * progress instead, `idleTimeoutMs` without a byte ends them. Default: `isFileUpload`.
+   */
+  isLongUpload?: (method: string, path: string) => boolean;
+  /** HTTP/1.1: a whole request body within this, ms, except long uploads. Default 60000. */
+  requestTimeoutMs?: number;
+  /** HTTP/1.1: a long upload sending nothing for this long is cut, ms. Default 30000. */
+  idleTimeoutMs?: number;
+}
+
+/** File uploads: REST `PUT /files/<name>`, `POST /files`, and NodeService.UploadFile. */
+export function isFileUpload(method: string, path: string): boolean {
+  if (method === "PUT" && path.startsWith("/files/")) return true;
+  if (method === "POST" && (path === "/files" || path === "/p2p.v1.NodeService/UploadFile")) return true;
+  return false;
+}
+
+/**
+ * Ends the request's connection unless its body arrives in time: within `totalMs` for
+ * ordinary requests (slowloris), or with no gap longer than `idleMs` for long uploads (a slow
+ * but moving 1 GiB upload must not be cut at a fixed total time).
+ */
+function boundRequestBody(req: http.IncomingMessage, long: boolean, totalMs: number, idleMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), long ? idleMs : totalMs);
+  timer.unref();
+  if (long) req.on("data", () => timer.refresh());
+  const stop = () => clearTimeout(timer);
+  req.once("end", stop);
+  req.once("close", stop);
+  req.once("error", stop);
 }
 
 export interface StartedHttpServer {
@@ -39,10 +71,19 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     // less to send than to compress. Only large answers (record pages) are worth it.
     compressMinBytes: 64 * 1024,
   });
-  const h1 = http.createServer(handler);
-  // Bound slow clients: headers within 10 s, a whole request within 60 s.
+  const isLong = opts.isLongUpload ?? isFileUpload;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
+  const h1 = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    boundRequestBody(req, isLong(req.method ?? "GET", path), requestTimeoutMs, idleTimeoutMs);
+    handler(req, res);
+  });
+  // Bound slow clients: headers within 10 s (node), then the body per boundRequestBody. Node's
+  // own requestTimeout is off: it counts total time for every request, which would cut a slow
+  // large upload that is still making progress.
   h1.headersTimeout = 10_000;
-  h1.requestTimeout = 60_000;
+  h1.requestTimeout = 0;
   h1.keepAliveTimeout = 5_000;
   const h2 = http2.createServer({ maxSessionMemory: 16 }, handler);
   const sockets = new Set<net.Socket>();
