@@ -32,6 +32,9 @@ import type { AntiEntropyOptions } from "./replication/anti-entropy-options.js";
 import { IndexedRecordStore } from "./replication/indexed-store.js";
 import { replicaStatus, type ReplicaStatus } from "./replication/replica-status.js";
 
+/** Goodbyes remembered at most. */
+const MAX_DEPARTED = 1024;
+
 export interface DhtNodeComponents {
   self: Contact;
   transport: Transport;
@@ -65,6 +68,8 @@ export class DhtNode implements PeerRpcHandler {
   private readonly transport: Transport;
   private readonly handlers: RecordHandlers;
   #leaving: Promise<LeaveResult> | undefined;
+  /** Peers that said goodbye (see #heard). */
+  readonly #departed = new Set<NodeId>();
 
   constructor(components: DhtNodeComponents, options: DhtNodeOptions = {}) {
     const clock = components.clock ?? systemClock;
@@ -103,8 +108,16 @@ export class DhtNode implements PeerRpcHandler {
     );
   }
 
-  /** Learns the sender; a contact we did not know changes replica sets, so repair runs soon. */
-  #heard(from: Contact): void {
+  /**
+   * Learns the sender; a contact we did not know changes replica sets, so repair runs soon.
+   * A peer that said goodbye is not learned back from the records it pushes while leaving;
+   * only a Ping or FindNode (what a rejoining peer sends) brings it back.
+   */
+  #heard(from: Contact, joining = false): void {
+    if (this.#departed.has(from.id)) {
+      if (!joining) return;
+      this.#departed.delete(from.id);
+    }
     const known = this.kademlia.routingTable.get(from.id) !== undefined;
     this.kademlia.learn(from);
     if (!known && this.kademlia.routingTable.get(from.id) !== undefined) this.antiEntropy.nudge();
@@ -113,11 +126,11 @@ export class DhtNode implements PeerRpcHandler {
   // --- incoming peer requests: every verified message teaches us its sender -------------
 
   onPing(from: Contact): void {
-    this.#heard(from);
+    this.#heard(from, true);
   }
 
   onFindNode(from: Contact, target: NodeId): Contact[] {
-    this.#heard(from);
+    this.#heard(from, true);
     return this.kademlia.handleFindNode(from, target);
   }
 
@@ -150,6 +163,10 @@ export class DhtNode implements PeerRpcHandler {
 
   /** The sender is leaving: forget it now rather than after failed calls, and repair promptly. */
   onGoodbye(from: Contact): void {
+    this.#departed.delete(from.id);
+    this.#departed.add(from.id);
+    // Bounded: the oldest goodbyes are forgotten first (Sets iterate in insertion order).
+    if (this.#departed.size > MAX_DEPARTED) this.#departed.delete(this.#departed.values().next().value!);
     if (this.kademlia.routingTable.remove(from.id).removed) this.antiEntropy.nudge();
   }
 
@@ -186,11 +203,8 @@ export class DhtNode implements PeerRpcHandler {
    * to every contact. Stops repair rounds; the caller then stops the node.
    */
   leave(): Promise<LeaveResult> {
-    this.#leaving ??= this.antiEntropy.leave().then(async (result) => {
-      // No more refresh lookups either: they would teach our neighbours about us again.
-      await this.kademlia.stop();
-      return result;
-    });
+    // No refresh lookups from now on: they would teach our neighbours about us again.
+    this.#leaving ??= this.kademlia.stop().then(() => this.antiEntropy.leave());
     return this.#leaving;
   }
 

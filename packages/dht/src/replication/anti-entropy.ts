@@ -200,6 +200,21 @@ export class AntiEntropy {
   async leave(): Promise<LeaveResult> {
     await this.stop();
     await this.#c.store.load();
+    // Goodbyes first: once our neighbours have dropped us, each record we push lands on a peer
+    // that counts itself a replica, instead of one that still sees us and hands it back.
+    let neighboursTold = 0;
+    const goodbye = this.#c.transport.goodbye;
+    const contacts = this.#c.contacts();
+    if (goodbye) {
+      await forEachBounded(contacts, 16, async (c) => {
+        try {
+          await this.#call((o) => goodbye.call(this.#c.transport, c, o));
+          neighboursTold++;
+        } catch {
+          // A neighbour that misses the goodbye evicts us after its next failed call.
+        }
+      });
+    }
     const r = this.#c.replication().replicationFactor;
     let handedOff = 0;
     let failed = 0;
@@ -211,18 +226,6 @@ export class AntiEntropy {
       if (confirmed === targets.length && targets.length > 0) handedOff++;
       else failed++;
     });
-    let neighboursTold = 0;
-    const goodbye = this.#c.transport.goodbye;
-    if (goodbye) {
-      await forEachBounded(this.#c.contacts(), 16, async (c) => {
-        try {
-          await this.#call((o) => goodbye.call(this.#c.transport, c, o));
-          neighboursTold++;
-        } catch {
-          // A neighbour that misses the goodbye evicts us after its next failed call.
-        }
-      });
-    }
     this.#log.info({ handedOff, failed, neighboursTold }, "left the network");
     return { handedOff, failed, neighboursTold };
   }
@@ -257,14 +260,16 @@ export class AntiEntropy {
   async #round(): Promise<void> {
     try {
       await this.#c.store.load();
-      const view = this.view();
       const budget = { left: this.#options.maxRecordsPerRound };
       const under = new Set<string>();
+      // Expired tombstones go first, so that no peer pushes one to a neighbour that has
+      // already collected it (they would bounce between peers forever).
+      await this.#collectTombstones(budget);
+      const view = this.view();
       await forEachBounded([...view.neighbours.values()], this.#options.maxConcurrentTransfers, (n) =>
         this.#syncWith(n, view, budget, under),
       );
-      await this.#handOff(view, budget, under);
-      await this.#collectTombstones(budget);
+      await this.#handOff(this.view(), budget, under);
       this.#under = under.size;
       this.#stats.repairRounds++;
       this.#stats.lastRepairAtMs = this.#clock.now();
@@ -308,11 +313,11 @@ export class AntiEntropy {
     for (const key of digest.keysOf(diff)) {
       const mine = this.#c.store.entry(key);
       const other = theirs.get(key);
-      if (mine && (!other || compareVersions(mine.version, other.version) > 0)) push.push(key);
+      if (mine && !this.#expired(mine) && (!other || compareVersions(mine.version, other.version) > 0)) push.push(key);
     }
     for (const [key, other] of theirs) {
       const mine = this.#c.store.entry(key);
-      if (mine && compareVersions(other.version, mine.version) <= 0) continue;
+      if (this.#expired(other) || (mine && compareVersions(other.version, mine.version) <= 0)) continue;
       // Pull only what we are a replica of by our own view: otherwise we would fetch it
       // now and hand it off again next round.
       const position = mine?.position ?? sha256Hex(key);
@@ -444,6 +449,11 @@ export class AntiEntropy {
       if (confirmed === r && (await this.#c.store.removeIfVersion(key, record.version))) this.#stats.recordsDropped++;
       else under.add(key);
     });
+  }
+
+  /** A tombstone past its grace period: collected, never pushed or pulled. */
+  #expired(e: { tombstone: boolean; version: { wallMs: number } }): boolean {
+    return e.tombstone && e.version.wallMs < this.#clock.now() - this.#options.tombstoneGraceMs;
   }
 
   async #collectTombstones(budget: { left: number }): Promise<void> {
