@@ -250,7 +250,7 @@ describe("durability under churn: 5 peers join a 5-peer network holding 2,000 ke
   });
   after(() => net?.stop());
 
-  test("afterwards every key is held exactly by its R closest peers", async (t) => {
+  test("afterwards every key is held exactly by its R closest peers; a Leave call then keeps them at R", async (t) => {
     const keys = Array.from({ length: 2000 }, (_, i) => `join/${i}`);
     const clients = net.peers.map((p) => nodeClient(p.httpAddress!));
     const expected = new Map<string, string>();
@@ -273,6 +273,13 @@ describe("durability under churn: 5 peers join a 5-peer network holding 2,000 ke
       return true;
     };
     await waitFor(exact, { timeoutMs: 60_000, intervalMs: 500, what: "every key held exactly by its R closest" });
+    // The Leave call hands everything over at once too (the process keeps running until stopped).
+    const leaver = net.peers[7]!;
+    const res = await nodeClient(leaver.httpAddress!, { timeoutMs: 30_000 }).leave({});
+    assert.equal(res.recordsFailed, 0n);
+    assert.ok(res.recordsHandedOff > 0n && res.neighboursTold > 0);
+    const rest = net.peers.filter((p) => p !== leaver);
+    assert.deepEqual(missing(await holdings(rest), expected, rest.map((p) => p.id!)), []);
     t.diagnostic(
       `2000 keys, 5 joins (${joined - start} ms to start them): every key exactly on its R closest ${Date.now() - joined} ms after the last join`,
     );
