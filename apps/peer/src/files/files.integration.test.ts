@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { openPeerDatabase } from "../storage/peer-database.js";
 
 const MiB = 1 << 20;
 const FILE_BYTES = 50 * MiB;
+const LEASE_MS = 60_000;
 
 interface Uploaded {
   id: string;
@@ -79,7 +80,9 @@ describe("file sharing across 5 real peers", { timeout: 600_000 }, () => {
     const data = randomBytes(FILE_BYTES);
     fileHash = createHash("sha256").update(data).digest("hex");
     await writeFile(filePath, data);
-    net = await startNetwork(5);
+    // A short upload lease, so the cut upload's orphans are collected within the test; long
+    // enough for the 50 MiB upload on a loaded machine to commit its chunks in time.
+    net = await startNetwork(5, { peer: { args: ["--chunk-lease-ms", String(LEASE_MS)] } });
   });
   after(async () => {
     for (const p of extraPeers) await p.stop().catch(() => {});
@@ -150,12 +153,16 @@ describe("file sharing across 5 real peers", { timeout: 600_000 }, () => {
     assert.equal(await chunkRecordCount(net), before);
   });
 
-  test("an upload cut half way leaves no visible file", async () => {
+  test("an upload cut half way leaves no visible file, and its orphan chunks are collected after the lease", async () => {
     const target = net.peers[1]!.httpAddress!;
+    // Its first chunk is also the stored file's first chunk: that one must survive the collection.
+    const shared = (await readFile(filePath)).subarray(0, MiB);
+    const own = randomBytes(2 * MiB);
+    const ownHashes = [0, 1].map((i) => createHash("sha256").update(own.subarray(i * MiB, (i + 1) * MiB)).digest("hex"));
     await new Promise<void>((resolve) => {
       const req = http.request(`http://${target}/files/cut.bin`, { method: "PUT", headers: { "content-length": String(10 * MiB) } });
       req.on("error", () => resolve());
-      req.write(randomBytes(3 * MiB), () => setImmediate(() => {
+      req.write(Buffer.concat([shared, own]), () => setImmediate(() => {
         req.destroy();
         resolve();
       }));
@@ -169,6 +176,28 @@ describe("file sharing across 5 real peers", { timeout: 600_000 }, () => {
       const { files } = (await (await fetch(`http://${p.httpAddress}/files`)).json()) as { files: Uploaded[] };
       assert.ok(!files.some((f) => f.manifest.name === "cut.bin"), `${p.httpAddress} lists the cut upload`);
     }
+    const held = async (hash: string) => {
+      let n = 0;
+      for (const p of net.peers) {
+        if (p.state !== "running") continue;
+        const res = await fetch(`http://${p.httpAddress}/p2p.v1.NodeService/LocalRecords`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prefix: `chunk:${hash}`, pageSize: 10 }),
+        });
+        n += ((await res.json()) as { records?: unknown[] }).records?.length ?? 0;
+      }
+      return n;
+    };
+    // The peer stores the chunks it cut before the client went away (pending); they go once
+    // the lease has run out (sweeps every quarter lease), on every peer.
+    await waitFor(async () => (await Promise.all(ownHashes.map(held))).every((n) => n === 0), {
+      timeoutMs: 3 * LEASE_MS,
+      what: "the cut upload's own chunks to be collected",
+    });
+    assert.ok((await held(file.manifest.chunks[0]!)) >= 2, "the stored file's chunk that the cut upload shared is kept");
+    const res = await fetch(`http://${net.peers[3]!.httpAddress}/files/${file.id}`);
+    assert.deepEqual(await sha256Of(res), { hash: fileHash, bytes: FILE_BYTES });
   });
 
   test("a holder killed in the middle of a download does not fail it", async () => {

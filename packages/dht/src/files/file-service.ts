@@ -264,8 +264,13 @@ export class FileService {
       while (next < batches.length) {
         const { peer, hashes } = batches[next++]!;
         try {
-          if (peer.id === this.#router.self.id) await this.#content.commitChunks(hashes);
-          else await this.#remote(peer, this.#options.rpcTimeoutMs, (o) => this.#chunks.commitChunks(peer, hashes, o));
+          const res =
+            peer.id === this.#router.self.id
+              ? await this.#content.commitChunks(hashes)
+              : await this.#remote(peer, this.#options.rpcTimeoutMs, (o) => this.#chunks.commitChunks(peer, hashes, o));
+          // A holder that lost some (lease ran out mid-upload, data loss) does not say which:
+          // count none of this batch as committed there.
+          if (res.missing > 0) throw new ConnectError(`${res.missing} of ${hashes.length} chunks no longer held`, Code.NotFound);
           for (const h of hashes) committed.add(h);
         } catch (err) {
           problems.push(`${peer.id.slice(0, 8)}: ${ConnectError.from(err).rawMessage}`);
