@@ -28,6 +28,8 @@ const fleetArgs = [
   ...(has("--peers") ? [] : ["--peers", "5"]),
   ...(has("--port") ? [] : ["--port", "7000"]),
   ...(has("--dir") ? [] : ["--dir", ".fleet"]),
+  // A local demo fleet heals within seconds of a kill (the peers' default is 30 s).
+  ...(has("--repair-interval-ms") ? [] : ["--repair-interval-ms", "3000"]),
   ...userArgs,
   "--parent-pid", String(process.pid),
 ];

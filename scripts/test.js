@@ -61,6 +61,8 @@ if (!unitOnly && !filters.length) {
   run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 }
 run("npx", ["tsc", "-b", "tsconfig.build.json"]);
+// Browser tests drive the dashboard's production build.
+if (files.some((f) => f.includes(".browser."))) run("npm", ["run", "build", "-w", "@p2p/dashboard"]);
 run(process.execPath, [
   "--conditions=source",
   "--import", "tsx",

@@ -18,7 +18,7 @@ export interface Fleet { url: string; token: string; dir: string; output: () => 
 /** Starts the controller with `peers` peers and waits for its "fleet ready" line. */
 export async function startFleet(peers: number, timeoutMs = 60_000): Promise<Fleet> {
   const dir = await mkdtemp(join(tmpdir(), "dashboard-fleet-"));
-  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid)], {
+  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid), "--repair-interval-ms", "1000"], {
     cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -43,7 +43,8 @@ export const fleetUsage = `Usage: npm run fleet -- [flags]
   --spawn-concurrency N  peers started at once (default 4)
   --fleet-log-level L    controller log level (default info)
   peer defaults: --replication-factor --write-quorum --read-quorum --max-value-bytes
-                 --log-level --rpc-timeout-ms --request-timeout-ms --refresh-interval-ms`;
+                 --log-level --rpc-timeout-ms --request-timeout-ms --refresh-interval-ms
+                 --repair-interval-ms`;
 
 /** A bad flag: the message names it. main() prints it with the usage and exits 2. */
 export class ConfigError extends Error {

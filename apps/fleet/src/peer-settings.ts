@@ -13,6 +13,7 @@ export interface PeerSettingsInput {
   rpcTimeoutMs?: number;
   requestTimeoutMs?: number;
   refreshIntervalMs?: number;
+  repairIntervalMs?: number;
 }
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -31,6 +32,7 @@ export const peerSettingsSchema = z
     rpcTimeoutMs: positiveInt(600_000).optional(),
     requestTimeoutMs: positiveInt(600_000).optional(),
     refreshIntervalMs: positiveInt(86_400_000).optional(),
+    repairIntervalMs: positiveInt(86_400_000).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -52,6 +54,7 @@ const flags: Record<keyof PeerSettingsInput, string> = {
   rpcTimeoutMs: "--rpc-timeout-ms",
   requestTimeoutMs: "--request-timeout-ms",
   refreshIntervalMs: "--refresh-interval-ms",
+  repairIntervalMs: "--repair-interval-ms",
 };
 
 /** Setting names in flag form, for the controller's own CLI. */
