@@ -164,14 +164,19 @@ class LookupRun {
 
   /**
    * The next contact to query: the closest unqueried one among the `wanted` closest that are
-   * not failed and not in flight (in-flight ones may still fail, so the window reaches past
-   * them and keeps the α slots busy). Healthy contacts go before suspect ones.
+   * not failed (in-flight ones count: they are expected to answer). Healthy contacts go
+   * before suspect ones.
+   *
+   * Reaching past in-flight requests to keep all α slots busy would save one round trip
+   * after a failure (which already cost a deadline), but costs every lookup extra requests
+   * that are cancelled when it converges: measured on a 20-peer network, 5.0 RPCs per get
+   * and 7.9 per put instead of 3 and 6, and ~10% of the coordinator's CPU in cancellations.
    */
   private pickNext(): Candidate | undefined {
     let seen = 0;
     let suspect: Candidate | undefined;
     for (const c of this.candidates) {
-      if (c.state === "failed" || c.state === "pending") continue;
+      if (c.state === "failed") continue;
       if (c.state === "new") {
         if (!c.suspect) return c;
         suspect ??= c;
