@@ -1,5 +1,6 @@
 /**
- * `node --conditions=source --import tsx bench/profile-peer.ts [--peers 20] [--calls 200] [--out dir]`:
+ * `node --conditions=source --import tsx bench/profile-peer.ts [--peers 20] [--calls 200] [--out dir]
+ * [--no-prof] [--node-flags "--optimize-for-size"]`:
  * CPU-profiles the peer that coordinates client calls, for finding hot paths on a noisy
  * machine where wall-clock figures alone mislead. Starts n-1 peers, then one more with
  * `--cpu-prof`, runs sequential puts and gets and a closed-loop get/put load through it,
@@ -12,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { nodeClient, startNetwork, waitFor } from "@p2p/launcher";
 import { sequentialLatency, throughput } from "./lib/load.js";
-import { cpuSeconds } from "./lib/proc.js";
+import { cpuSeconds, rssBytes } from "./lib/proc.js";
 import { scrape, sum } from "./lib/prom.js";
 import { latencyPercentiles } from "./lib/stats.js";
 
@@ -48,7 +49,7 @@ export function topSelfTime(profile: CpuProfile, top: number): { fn: string; ms:
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { "no-prof": { type: "boolean", default: false }, peers: { type: "string", default: "20" }, calls: { type: "string", default: "200" }, out: { type: "string" }, top: { type: "string", default: "40" } },
+    options: { "no-prof": { type: "boolean", default: false }, "node-flags": { type: "string", default: "" }, peers: { type: "string", default: "20" }, calls: { type: "string", default: "200" }, out: { type: "string" }, top: { type: "string", default: "40" } },
   });
   const n = Number(values.peers);
   const calls = Number(values.calls);
@@ -57,8 +58,9 @@ async function main(): Promise<void> {
   try {
     // NODE_OPTIONS refuses --cpu-prof: a wrapper script passes it (exec keeps the PID).
     const wrapper = join(profDir, "node-cpu-prof.sh");
-    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" --cpu-prof --cpu-prof-dir="${profDir}" "$@"\n`, { mode: 0o755 });
-    const target = await net.add(values["no-prof"] ? {} : { nodeBinary: wrapper });
+    const profFlags = values["no-prof"] ? "" : `--cpu-prof --cpu-prof-dir="${profDir}"`;
+    writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" ${profFlags} ${values["node-flags"]} "$@"\n`, { mode: 0o755 });
+    const target = await net.add({ nodeBinary: wrapper });
     const infos = net.peers.map((p) => nodeClient(p.httpAddress!, { binary: true }));
     await waitFor(async () => (await Promise.all(infos.map((c) => c.info({})))).every((i) => i.contacts >= Math.min(n - 1, 20)), {
       timeoutMs: 60_000,
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     console.log(`put p50 ${puts.p50.toFixed(2)} ms p99 ${puts.p99.toFixed(2)}; get p50 ${gets.p50.toFixed(2)} ms p99 ${gets.p99.toFixed(2)}`);
     console.log(`peer RPCs per put ${((r1 - r0) / calls).toFixed(2)}, per get ${((r2 - r1) / calls).toFixed(2)}`);
     console.log(`get ${tg.rps.toFixed(0)} req/s (${tg.errors} errors), put ${tp.rps.toFixed(0)} req/s (${tp.errors} errors) at 64 in flight`);
+    console.log(`coordinator RSS ${((rssBytes(target.pid) ?? 0) / 2 ** 20).toFixed(1)} MiB`);
     await target.stop();
     if (values["no-prof"]) return;
     const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
