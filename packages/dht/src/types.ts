@@ -196,6 +196,12 @@ export interface LookupOptions {
   wanted: number;
   /** When set, the lookup sends FindValue(key) instead of FindNode(target). */
   key?: string;
+  /**
+   * Count this node among the `wanted` closest, as already answered: a replica-set lookup
+   * then sends one request fewer when this node is itself a replica. `closest` never
+   * contains this node either way. Default false.
+   */
+  countSelf?: boolean;
 }
 
 /**

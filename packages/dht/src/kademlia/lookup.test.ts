@@ -113,6 +113,28 @@ describe("iterativeLookup over a 200-node memory network", () => {
     }
   });
 
+  test("a converging lookup asks only the wanted closest; countSelf lets this node stand for one of them", async () => {
+    // A target whose closest node is the origin itself, with complete seeds: nothing to discover.
+    const origin = net.nodes[42]!;
+    const target = origin.self.id.slice(0, 60) + "0000";
+    const others = all().filter((c) => c.id !== origin.self.id);
+    const truth = sortByDistance(target, others);
+    const run = async (countSelf: boolean) => {
+      const transport = counting(net.transports[42]!);
+      const result = await within(
+        iterativeLookup(target, { wanted: 3, countSelf }, { self: origin.self, transport, clock: systemClock, seeds: truth.slice(0, 20) }, config),
+        10_000,
+      );
+      return { result, calls: transport.calls };
+    };
+    const plain = await run(false);
+    assert.equal(plain.calls, 3, "no requests beyond the 3 closest (none is cancelled)");
+    assert.deepEqual(plain.result.closest.map((c) => c.id), truth.slice(0, 3).map((c) => c.id));
+    const counted = await run(true);
+    assert.equal(counted.calls, 2, "the origin is one of the 3 closest: 2 others suffice");
+    assert.deepEqual(counted.result.closest.map((c) => c.id), truth.slice(0, 2).map((c) => c.id), "self is never reported");
+  });
+
   test("FindValue collects the records of the wanted closest, not just the first", async () => {
     const key = "some-key";
     const target = sha256Hex(key);

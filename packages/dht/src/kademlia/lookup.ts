@@ -110,7 +110,16 @@ class LookupRun {
     this.startMs = ctx.clock.now();
   }
 
+  /** This node as an answered candidate, when `opts.countSelf`: it counts towards `wanted` but is never reported. */
+  private selfCandidate: Candidate | undefined;
+
   start(): void {
+    if (this.opts.countSelf) {
+      const self = this.ctx.self;
+      this.selfCandidate = { contact: self, distance: idToBigInt(self.id) ^ this.targetBig, depth: 0, state: "ok", suspect: false };
+      this.candidates.push(this.selfCandidate);
+      this.byId.set(self.id, this.selfCandidate);
+    }
     for (const c of this.ctx.seeds) this.addCandidate(c, undefined, 1);
     this.pump();
   }
@@ -308,7 +317,7 @@ class LookupRun {
 
   /** Distance of the closest candidate not known to have failed, before a reply is merged. */
   private closestDistance(): bigint | undefined {
-    for (const c of this.candidates) if (c.state !== "failed") return c.distance;
+    for (const c of this.candidates) if (c.state !== "failed" && c !== this.selfCandidate) return c.distance;
     return undefined;
   }
 
@@ -331,7 +340,7 @@ class LookupRun {
     if (this.outstanding > 0) {
       this.abort.abort(new ConnectError("lookup finished", Code.Canceled));
     }
-    const answered = this.candidates.filter((c) => c.state === "ok");
+    const answered = this.candidates.filter((c) => c.state === "ok" && c !== this.selfCandidate);
     const hops = answered.reduce((m, c) => Math.max(m, c.depth), 0);
     const totalMs = this.elapsed();
     const result: LookupResult = {

@@ -360,7 +360,9 @@ export class ReplicationCoordinator {
 
   async #lookup(position: NodeId, wanted: number, key?: string): Promise<LookupResult> {
     try {
-      return await this.#router.lookup(position, key === undefined ? { wanted } : { wanted, key });
+      // countSelf: when we are one of the R closest, R-1 others suffice (we read and write
+      // ourselves through the store); saves a request on R/n of operations.
+      return await this.#router.lookup(position, key === undefined ? { wanted, countSelf: true } : { wanted, key, countSelf: true });
     } catch (error) {
       // Fall back to what the routing table knows rather than failing the call outright.
       this.#log.warn({ position, err: String(error) }, "lookup failed; using the routing table");
