@@ -206,7 +206,11 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     if (bootstrap.length > 0 || restored > 0) await join.tryOnce();
 
     ready = true;
-    logger.info({ id: self.id, httpAddress: self.httpAddress, grpcAddress: self.address, contacts: dht.kademlia.routingTable.size, dataDir: config.dataDir }, "peer ready");
+    // The ready line is a contract with launchers (fleet controller, tests): printed at every
+    // log level, "silent" included.
+    logger
+      .child({}, { level: "info" })
+      .info({ id: self.id, httpAddress: self.httpAddress, grpcAddress: self.address, contacts: dht.kademlia.routingTable.size, dataDir: config.dataDir }, "peer ready");
 
     return {
       self,
