@@ -13,6 +13,7 @@ import { dashboardDir, launchBrowser, repoRoot, screenshot, startDashboard, wait
 import { fleetBuilt, startFleet, type Fleet } from "./fleet";
 import type { Snapshot } from "../lib/snapshot-types";
 import type { DataResult } from "../lib/data-types";
+import { nodeClient } from "@p2p/launcher";
 
 const PEERS = 5;
 const KEY = `browser-test-${process.pid}`;
@@ -57,7 +58,9 @@ describe("dashboard in a browser against a real fleet", { skip, timeout: 600_000
 
   before(async () => {
     ensureBuilt();
-    fleet = await startFleet(PEERS);
+    // Repair only when the test asks for it (NodeService.Repair), so the degraded state after a
+    // kill lasts until it has been seen.
+    fleet = await startFleet(PEERS, 60_000, 600_000);
     dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
     browser = await launchBrowser();
     page = browser.page;
@@ -155,8 +158,15 @@ describe("dashboard in a browser against a real fleet", { skip, timeout: 600_000
   });
 
   test("the record is healthy again after repair", async () => {
-    // The survivors notice the dead holder (failed digests, then pings) and restore R copies on
-    // the next closest peer; the fleet runs peers with a 1 s repair interval.
+    // A repair round on every live peer: the survivors find the dead holder (failed digest,
+    // then pings), evict it, and restore R copies on the next closest peer.
+    // A dead contact is evicted after a few failed calls, so it may take a few rounds.
+    const live = (await snapshot()).peers.filter((p) => p.status === "up" && p.httpAddress);
+    await waitFor("repair rounds to restore R copies", async () => {
+      await Promise.all(live.map((p) => nodeClient(p.httpAddress).repair({})));
+      const r = await fetch(`${dash!.url}/api/records?q=${encodeURIComponent(KEY)}`).then((x) => x.json()) as { records: { key: string; status: string }[] };
+      return r.records.find((x) => x.key === KEY)?.status === "healthy" ? true : undefined;
+    }, 60_000, 1000);
     await page.getByTestId("nav-data").click();
     await page.locator(`[data-testid="record-row"][data-key="${KEY}"][data-status="healthy"]`).waitFor({ timeout: 60_000 });
     await page.getByTestId("nav-overview").click();

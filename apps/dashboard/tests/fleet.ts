@@ -15,10 +15,14 @@ export const peerMain = join(repoRoot, "apps", "peer", "dist", "main.js");
 
 export interface Fleet { url: string; token: string; dir: string; output: () => string; stop(): Promise<void> }
 
-/** Starts the controller with `peers` peers and waits for its "fleet ready" line. */
-export async function startFleet(peers: number, timeoutMs = 60_000): Promise<Fleet> {
+/**
+ * Starts the controller with `peers` peers and waits for its "fleet ready" line. Peers repair
+ * every `repairIntervalMs` (default 1 s); a test that must observe the degraded state before
+ * repair sets it long and triggers repair itself (NodeService.Repair).
+ */
+export async function startFleet(peers: number, timeoutMs = 60_000, repairIntervalMs = 1000): Promise<Fleet> {
   const dir = await mkdtemp(join(tmpdir(), "dashboard-fleet-"));
-  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid), "--repair-interval-ms", "1000"], {
+  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid), "--repair-interval-ms", String(repairIntervalMs)], {
     cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

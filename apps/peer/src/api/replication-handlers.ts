@@ -32,29 +32,39 @@ export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
     },
 
     replicationHealth() {
-      const h = ctx.node.replicationHealth();
-      return {
-        recordsPrimary: BigInt(h.recordsPrimary),
-        recordsReplica: BigInt(h.recordsReplica),
-        recordsHandoff: BigInt(h.recordsHandoff),
-        underReplicated: BigInt(h.underReplicated),
-        lastRepairAtMs: BigInt(h.lastRepairAtMs),
-        repairRounds: BigInt(h.repairRounds),
-        recordsPushed: BigInt(h.recordsPushed),
-        recordsPulled: BigInt(h.recordsPulled),
-        recordsDropped: BigInt(h.recordsDropped),
-        tombstonesCollected: BigInt(h.tombstonesCollected),
-        bytesSent: BigInt(Math.round(h.bytesSent)),
-        bytesReceived: BigInt(Math.round(h.bytesReceived)),
-        neighbours: h.neighbours,
-        repairIntervalMs: BigInt(h.repairIntervalMs),
-      };
+      return healthFields(ctx);
+    },
+
+    async repair() {
+      await withDeadline(ctx.settings().requestTimeoutMs, ctx.node.antiEntropy.runRound());
+      return { health: healthFields(ctx) };
     },
 
     async leave() {
       const r = await ctx.node.leave();
       return { recordsHandedOff: BigInt(r.handedOff), recordsFailed: BigInt(r.failed), neighboursTold: r.neighboursTold };
     },
+  };
+}
+
+/** This peer's replication health as the ReplicationHealth message fields. */
+function healthFields(ctx: ApiContext) {
+  const h = ctx.node.replicationHealth();
+  return {
+    recordsPrimary: BigInt(h.recordsPrimary),
+    recordsReplica: BigInt(h.recordsReplica),
+    recordsHandoff: BigInt(h.recordsHandoff),
+    underReplicated: BigInt(h.underReplicated),
+    lastRepairAtMs: BigInt(h.lastRepairAtMs),
+    repairRounds: BigInt(h.repairRounds),
+    recordsPushed: BigInt(h.recordsPushed),
+    recordsPulled: BigInt(h.recordsPulled),
+    recordsDropped: BigInt(h.recordsDropped),
+    tombstonesCollected: BigInt(h.tombstonesCollected),
+    bytesSent: BigInt(Math.round(h.bytesSent)),
+    bytesReceived: BigInt(Math.round(h.bytesReceived)),
+    neighbours: h.neighbours,
+    repairIntervalMs: BigInt(h.repairIntervalMs),
   };
 }
 

@@ -1148,6 +1148,34 @@ export declare type LeaveResponse = Message<"p2p.v1.LeaveResponse"> & {
 export declare const LeaveResponseSchema: GenMessage<LeaveResponse>;
 
 /**
+ * @generated from message p2p.v1.RepairRequest
+ */
+export declare type RepairRequest = Message<"p2p.v1.RepairRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.RepairRequest.
+ * Use `create(RepairRequestSchema)` to create a new message.
+ */
+export declare const RepairRequestSchema: GenMessage<RepairRequest>;
+
+/**
+ * @generated from message p2p.v1.RepairResponse
+ */
+export declare type RepairResponse = Message<"p2p.v1.RepairResponse"> & {
+  /**
+   * @generated from field: p2p.v1.ReplicationHealthResponse health = 1;
+   */
+  health?: ReplicationHealthResponse | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.RepairResponse.
+ * Use `create(RepairResponseSchema)` to create a new message.
+ */
+export declare const RepairResponseSchema: GenMessage<RepairResponse>;
+
+/**
  * NodeService is the public API of a peer, served over Connect on the peer's HTTP
  * port: every method takes JSON from curl, and the side-effect-free ones also GET.
  *
@@ -1256,6 +1284,17 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof LeaveRequestSchema;
     output: typeof LeaveResponseSchema;
+  },
+  /**
+   * Runs an anti-entropy round now instead of waiting for the repair interval: detects dead
+   * neighbours, restores R copies and hands off records, then answers this peer's health.
+   *
+   * @generated from rpc p2p.v1.NodeService.Repair
+   */
+  repair: {
+    methodKind: "unary";
+    input: typeof RepairRequestSchema;
+    output: typeof RepairResponseSchema;
   },
   /**
    * Uploads a file: the first message carries name and media type, the following ones its
