@@ -8,31 +8,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { validateKey, validateValueSize, type ReadResult, type WriteResult } from "@p2p/dht";
 import type { ApiContext } from "./api-context.js";
 import type { ClientOperation } from "../observability/metrics.js";
+import { withDeadline } from "./deadline.js";
 
 const utf8 = new TextEncoder();
-
-/** Rejects with DeadlineExceeded after `ms`, or when `signal` aborts (client gone or its own deadline). */
-async function withDeadline<T>(op: string, ms: number, signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectError(`${op}: no answer within the request deadline of ${ms} ms`, Code.DeadlineExceeded)), ms);
-    if (signal) {
-      onAbort = () => reject(ConnectError.from(signal.reason ?? new Error("request aborted"), Code.Canceled));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
-    }
-  });
-  // The operation keeps running in the background after a deadline; make sure its eventual
-  // rejection is not reported as unhandled.
-  work.catch(() => {});
-  try {
-    return await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-    if (signal && onAbort) signal.removeEventListener("abort", onAbort);
-  }
-}
 
 async function measured<T>(ctx: ApiContext, op: ClientOperation, run: () => Promise<T>): Promise<T> {
   const start = performance.now();

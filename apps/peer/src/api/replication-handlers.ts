@@ -1,19 +1,20 @@
 /**
  * NodeService methods about durability: ReplicaStatus (who holds a key, at which version),
- * ReplicationHealth (this peer's records by role, under-replication, repair counters) and
- * Leave (hand everything off and say goodbye). Contributed to nodeServiceRoutes as `extra`.
+ * ReplicationHealth (this peer's records by role, under-replication, repair counters), Repair
+ * (an anti-entropy round now) and Leave (hand everything off and say goodbye). Contributed to nodeServiceRoutes as `extra`.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ApiContext } from "./api-context.js";
+import { withDeadline } from "./deadline.js";
 import type { NodeServiceHandlers } from "./node-service.js";
 import { peerRef, versionMsg } from "./proto-mapping.js";
 
-/** Deadline of a ReplicaStatus (a lookup plus direct asks): the client-operation deadline. */
+/** ReplicaStatus and Repair run under the client-operation deadline. */
 export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
   return {
-    async replicaStatus(req) {
+    async replicaStatus(req, hc) {
       if (req.key === "") throw new ConnectError("key: is required", Code.InvalidArgument);
-      const s = await withDeadline(ctx.settings().requestTimeoutMs, ctx.node.replicaStatus(req.key));
+      const s = await withDeadline("replica status", ctx.settings().requestTimeoutMs, hc.signal, ctx.node.replicaStatus(req.key));
       return {
         key: s.key,
         position: s.position,
@@ -35,8 +36,8 @@ export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
       return healthFields(ctx);
     },
 
-    async repair() {
-      await withDeadline(ctx.settings().requestTimeoutMs, ctx.node.antiEntropy.runRound());
+    async repair(_req, hc) {
+      await withDeadline("repair", ctx.settings().requestTimeoutMs, hc.signal, ctx.node.antiEntropy.runRound());
       return { health: healthFields(ctx) };
     },
 
@@ -66,12 +67,4 @@ function healthFields(ctx: ApiContext) {
     neighbours: h.neighbours,
     repairIntervalMs: BigInt(h.repairIntervalMs),
   };
-}
-
-function withDeadline<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectError(`no answer within ${ms} ms`, Code.DeadlineExceeded)), ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
