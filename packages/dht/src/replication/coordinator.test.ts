@@ -42,6 +42,8 @@ class FakeNetwork {
   readonly faults = new Map<NodeId, Fault>();
   /** Store calls currently hanging, so a test can see that a put did not wait for them. */
   readonly hanging = new Set<() => void>();
+  /** Every FindValue sent through a transport, by target, in order. */
+  readonly findValues: NodeId[] = [];
 
   constructor(size: number, options: Partial<ReplicationOptions> = {}) {
     for (let i = 0; i < size; i++) {
@@ -102,6 +104,7 @@ class FakeTransport implements Transport {
   }
 
   async findValue(to: Contact, key: string): Promise<FindValueResult> {
+    this.net.findValues.push(to.id);
     return this.#reachable(to).handlers.handleFindValue(this.self, key);
   }
 
@@ -136,6 +139,7 @@ class FakeTransport implements Transport {
 class FakeRouter implements Router {
   readonly failures: NodeId[] = [];
   readonly successes: NodeId[] = [];
+  lookups = 0;
 
   constructor(
     private readonly net: FakeNetwork,
@@ -143,6 +147,7 @@ class FakeRouter implements Router {
   ) {}
 
   async lookup(target: NodeId, opts: LookupOptions): Promise<LookupResult> {
+    this.lookups++;
     const closest = this.closestKnown(target, 20).filter((c) => this.net.faults.get(c.id) !== "down");
     const records = new Map<NodeId, DhtRecord | null>();
     if (opts.key !== undefined) {
@@ -286,6 +291,46 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     await assert.rejects(reader.coordinator.get(key), isConnectError(Code.Unavailable, /read quorum not reached: 1 of 2/));
   });
 
+  test("in a network smaller than K, a put goes straight to the R closest and a get asks only a read quorum", async () => {
+    const key = "fast-path";
+    const [a, b, c, d] = net.closestTo(key, 4);
+    const writer = net.outsider(key, 4);
+    const put = await writer.coordinator.put(key, text("v"));
+    await writer.coordinator.idle();
+    assert.equal(writer.router.lookups, 0, "the routing table is the whole network: no lookup");
+    assert.deepEqual(sorted(put.replicas.map((r) => r.id)), sorted([a!, b!, c!]));
+    assert.deepEqual(await net.holders(key), sorted([a!, b!, c!]));
+
+    net.findValues.length = 0;
+    const got = await writer.coordinator.get(key);
+    assert.equal(decode(got.record.value), "v");
+    assert.deepEqual(net.findValues, [a!, b!], "Rq = 2 of the R = 3 replicas, the closest first");
+    assert.equal(writer.router.lookups, 0);
+
+    // A down replica is replaced by the next of the set, then by the first spare.
+    net.faults.set(a!, "down");
+    net.findValues.length = 0;
+    const degraded = await writer.coordinator.get(key);
+    assert.deepEqual(net.findValues, [a!, b!, c!]);
+    assert.deepEqual(degraded.replicas.map((r) => [r.peer.id, r.answered]), [[a!, false], [b!, true], [c!, true]]);
+    net.faults.set(b!, "down");
+    net.findValues.length = 0;
+    const spare = await writer.coordinator.get(key);
+    // The set is now c, d and the writer itself (the 5th closest): its own answer counts.
+    assert.deepEqual(net.findValues, [a!, b!, c!]);
+    assert.equal(decode(spare.record.value), "v");
+    const self = spare.replicas.find((r) => r.peer.id === writer.contact.id);
+    assert.equal(self?.repaired, true, "the writer, a fallback holder without the key, repairs itself");
+    assert.equal(spare.replicas.some((r) => r.peer.id === d), false, "d was not needed");
+
+    // This node as a replica answers for itself: one remote read.
+    net.faults.clear();
+    const replica = net.node(c!);
+    net.findValues.length = 0;
+    await replica.coordinator.get(key);
+    assert.deepEqual(net.findValues, [a!]);
+  });
+
   test("get returns the newest of diverging replicas and repairs the stale ones", async () => {
     const key = "diverged";
     const writer = net.outsider(key, 3);
@@ -301,13 +346,20 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     };
     await ahead.store.merge(newer);
 
+    // A plain get is a quorum read: the Rq = 2 closest, a (stale) and b (newer).
     const got = await writer.coordinator.get(key);
     assert.equal(decode(got.record.value), "new");
+    assert.deepEqual(got.replicas.map((r) => r.peer.id), [a!, b!]);
     const report = new Map(got.replicas.map((r) => [r.peer.id, r]));
     assert.equal(report.get(b!)?.repaired, false);
     assert.deepEqual(report.get(a!)?.version, put.version);
     assert.equal(report.get(a!)?.repaired, true);
-    assert.equal(report.get(c!)?.repaired, true);
+    await writer.coordinator.idle();
+    assert.deepEqual((await net.node(c!).store.get(key))?.version, put.version, "c was not consulted");
+    // A traced get is a full read: every replica is asked, and c is repaired too.
+    const full = await writer.coordinator.get(key, { trace: true });
+    assert.deepEqual(sorted(full.replicas.map((r) => r.peer.id)), sorted([a!, b!, c!]));
+    assert.equal(new Map(full.replicas.map((r) => [r.peer.id, r])).get(c!)?.repaired, true);
     await writer.coordinator.idle();
     for (const id of [a!, b!, c!]) assert.equal(decode((await net.node(id).store.get(key))!.value), "new");
     // Our clock observed the newer version: the next write beats it.

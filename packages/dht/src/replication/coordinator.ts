@@ -72,16 +72,7 @@ export interface ReadResult {
 
 const INVALID = Symbol("invalid");
 
-/**
- * A routing table holding fewer contacts than this (Kademlia's K) has never had a full
- * bucket, so it never dropped a contact; and in a network that small every joining peer's
- * self-lookup (wanted K) reached every other peer, which learned it. Such a table is the
- * whole network, and a write can start storing on the R closest it knows before the lookup
- * confirms them. Beyond it the lookup's answer may differ and a speculative store would
- * leave an extra copy, so larger networks wait for the lookup. This saves one round trip
- * where round trips dominate (real networks); on a loaded 2-core host, where each message's
- * CPU dominates, the put p50 change was within the run-to-run noise.
- */
+/** Kademlia's K: a routing table with fewer contacts than this is the whole network (see #wholeNetworkNear). */
 const SMALL_TABLE = 20;
 
 /**
@@ -160,46 +151,47 @@ export class ReplicationCoordinator {
   }
 
   /**
-   * Reads `key` with one FindValue lookup. The newest version among all answers wins (peers
-   * outside the replica set count too: after churn they may hold the only copy); at least Rq
-   * of the R closest must answer. Stale replicas in the set are repaired in the background.
+   * Reads `key` from a read quorum: Rq of the R closest peers (this peer counts when it is
+   * one), asked in distance order, a failed one replaced by the next of the R. Rq + W > R,
+   * so the answers include every acknowledged write; the newest version wins, and the
+   * replicas that answered with an older one are repaired in the background.
+   *
+   * With `trace` the read is a full one instead: a FindValue lookup whose path is returned,
+   * and every one of the R replicas is asked (what the dashboard shows). Peers outside the
+   * replica set that answer the lookup count too: after churn they may hold the only copy.
+   *
    * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers), NOT_FOUND (no
    * record, or the newest is a tombstone).
    */
   get(key: string, opts: { trace?: boolean } = {}): Promise<ReadResult> {
     return this.#timed("get", async () => {
       validateKey(key);
-      const { replicationFactor, readQuorum, rpcTimeoutMs } = this.#options;
+      const { replicationFactor, readQuorum } = this.#options;
       const position = sha256Hex(key);
       const self = this.#router.self;
-      const lookup = await this.#lookup(position, replicationFactor, key);
-      const replicas = byDistance([self, ...lookup.closest], position).slice(0, replicationFactor);
-
       const answers = new Map<NodeId, DhtRecord | null>();
-      for (const [peer, record] of lookup.records) {
-        const accepted = this.#acceptRemote(peer, key, record);
-        if (accepted !== INVALID) answers.set(peer, accepted);
-      }
       // Our own copy counts even when we are outside the set (a former replica holder).
       answers.set(self.id, (await this.#store.get(key)) ?? null);
-      // Replicas the lookup did not ask for the value (it may stop early): ask them directly.
-      await Promise.all(
-        replicas
-          .filter((r) => !answers.has(r.id))
-          .map(async (r) => {
-            try {
-              const res = await callWithDeadline(rpcTimeoutMs, (o) => this.#transport.findValue(r, key, o));
-              this.#router.reportSuccess(r);
-              const accepted = this.#acceptRemote(r.id, key, res.record ?? null);
-              if (accepted !== INVALID) answers.set(r.id, accepted);
-            } catch (error) {
-              this.#router.reportFailure(r, error);
-              this.#log.debug({ peer: r.id, err: String(error) }, "replica did not answer a read");
-            }
-          }),
-      );
 
-      const answered = replicas.filter((r) => answers.has(r.id)).length;
+      const needed = opts.trace ? replicationFactor : readQuorum;
+      let candidates: Contact[];
+      let lookup: LookupResult | undefined;
+      const whole = opts.trace ? undefined : this.#wholeNetworkNear(position);
+      if (whole) {
+        // R replicas and as many spares (a write's fallbacks), closest first.
+        candidates = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
+      } else {
+        lookup = await this.#lookup(position, needed, key);
+        for (const [peer, record] of lookup.records) {
+          const accepted = this.#acceptRemote(peer, key, record);
+          if (accepted !== INVALID) answers.set(peer, accepted);
+        }
+        // The lookup already skipped peers that failed; what it found closest is the set.
+        candidates = byDistance([self, ...lookup.closest], position);
+      }
+      const { set, consulted } = await this.#readQuorum(key, candidates, needed, answers);
+
+      const answered = set.filter((r) => answers.has(r.id)).length;
       if (answered < readQuorum) {
         throw new ConnectError(
           `read quorum not reached: ${answered} of ${readQuorum} required replicas answered`,
@@ -211,7 +203,7 @@ export class ReplicationCoordinator {
         if (record && (!newest || compareVersions(record.version, newest.version) > 0)) newest = record;
       }
 
-      const reports = replicas.map((peer): ReplicaReport => {
+      const reports = consulted.map((peer): ReplicaReport => {
         const held = answers.get(peer.id);
         const report: ReplicaReport = {
           peer,
@@ -229,35 +221,75 @@ export class ReplicationCoordinator {
 
       if (!newest || newest.tombstone) throw new ConnectError(`key not found`, Code.NotFound);
       const result: ReadResult = { key, position, record: newest, replicas: reports };
-      if (opts.trace) result.trace = { steps: lookup.steps, hops: lookup.hops, totalMs: lookup.totalMs };
+      if (opts.trace && lookup) result.trace = { steps: lookup.steps, hops: lookup.hops, totalMs: lookup.totalMs };
       return result;
     });
+  }
+
+  /**
+   * Asks the replica set for `key` until `needed` of it have answered. The set is the first
+   * R of `candidates` (closest first, self included and already in `answers`) that have not
+   * failed: a replica that fails or answers nonsense is replaced by the next candidate, as a
+   * write falls back to the next closest. Each round asks as many as are still needed.
+   * Returns the final replica set and the peers consulted (the set's answered members and
+   * every peer asked), both closest first.
+   */
+  async #readQuorum(
+    key: string,
+    candidates: Contact[],
+    needed: number,
+    answers: Map<NodeId, DhtRecord | null>,
+  ): Promise<{ set: Contact[]; consulted: Contact[] }> {
+    const { rpcTimeoutMs, replicationFactor } = this.#options;
+    const asked = new Set<NodeId>();
+    const failed = new Set<NodeId>();
+    const replicaSet = () => candidates.filter((c) => !failed.has(c.id)).slice(0, replicationFactor);
+    const ask = async (peer: Contact): Promise<void> => {
+      asked.add(peer.id);
+      try {
+        const res = await callWithDeadline(rpcTimeoutMs, (o) => this.#transport.findValue(peer, key, o));
+        this.#router.reportSuccess(peer);
+        const accepted = this.#acceptRemote(peer.id, key, res.record ?? null);
+        if (accepted !== INVALID) answers.set(peer.id, accepted);
+        else failed.add(peer.id);
+      } catch (error) {
+        failed.add(peer.id);
+        this.#router.reportFailure(peer, error);
+        this.#log.debug({ peer: peer.id, err: String(error) }, "replica did not answer a read");
+      }
+    };
+    for (;;) {
+      const set = replicaSet();
+      const have = set.filter((c) => answers.has(c.id)).length;
+      const next = set.filter((c) => !answers.has(c.id) && !asked.has(c.id)).slice(0, Math.max(0, needed - have));
+      if (next.length === 0) break;
+      await Promise.all(next.map(ask));
+    }
+    const set = replicaSet();
+    const inSet = new Set(set.map((c) => c.id));
+    return { set, consulted: candidates.filter((c) => asked.has(c.id) || (inSet.has(c.id) && answers.has(c.id))) };
+  }
+
+  /**
+   * The contacts near `position` when the routing table is the whole network, else undefined.
+   * A table holding fewer contacts than Kademlia's K has never had a full bucket, so it never
+   * dropped a contact; and in a network that small every joining peer's self-lookup (wanted
+   * K) reached every other peer, which learned it. The R closest it knows are then the R
+   * closest there are, and a lookup would only confirm them: reads and writes go straight to
+   * them, one round trip instead of two. A stale entry (a peer that died) fails its call and
+   * is replaced by the next closest, as after a lookup. Beyond K contacts the lookup runs.
+   */
+  #wholeNetworkNear(position: NodeId): Contact[] | undefined {
+    const known = this.#router.closestKnown(position, SMALL_TABLE);
+    return known.length < SMALL_TABLE ? known : undefined;
   }
 
   async #write(record: DhtRecord): Promise<WriteResult> {
     const { replicationFactor, writeQuorum, rpcTimeoutMs } = this.#options;
     const position = sha256Hex(record.key);
     const self = this.#router.self;
-    // Each peer is written at most once per write, whoever asks first (speculation or quorum chain).
-    const stores = new Map<NodeId, Promise<void>>();
-    const storeOnce = (peer: Contact): Promise<void> => {
-      let p = stores.get(peer.id);
-      if (!p) {
-        p = this.#storeAt(peer, record, rpcTimeoutMs);
-        stores.set(peer.id, p);
-        this.#track(p);
-      }
-      return p;
-    };
-    // In a network of at most SMALL_TABLE peers (self included) the routing table is the whole network, so the
-    // stores start with the lookup instead of after it: one round trip instead of two. The
-    // lookup still runs and decides the replica set; acknowledgements count only from it.
-    const known = this.#router.closestKnown(position, SMALL_TABLE);
-    if (known.length < SMALL_TABLE) {
-      for (const peer of byDistance([self, ...known], position).slice(0, replicationFactor)) storeOnce(peer);
-    }
-    const lookup = await this.#lookup(position, replicationFactor);
-    const candidates = byDistance([self, ...lookup.closest], position);
+    const whole = this.#wholeNetworkNear(position);
+    const candidates = byDistance([self, ...(whole ?? (await this.#lookup(position, replicationFactor)).closest)], position);
     const replicas = candidates.slice(0, replicationFactor);
     // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at
     // most R replacements per write, so R copies usually exist even when one holder is down.
@@ -296,7 +328,7 @@ export class ReplicationCoordinator {
       const chain = async (first: Contact) => {
         for (let peer: Contact | undefined = first; peer; peer = spares.shift()) {
           try {
-            await storeOnce(peer);
+            await this.#storeAt(peer, record, rpcTimeoutMs);
             acked.push(peer.id);
             return;
           } catch (error) {
