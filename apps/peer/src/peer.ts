@@ -178,7 +178,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       ]).finally(() => clearTimeout(timer));
       if (outcome === "timeout") logger.warn({ budgetMs: budget }, "leave did not finish before the shutdown deadline");
     });
-    files.start(dht.kademlia, instrumentTransport(grpcTransport, metrics, rpcStats), dht.store);
+    files.start(dht.kademlia, instrumentTransport(grpcTransport, metrics, rpcStats), dht.store, dht.antiEntropy);
     const restored = dht.kademlia.routingTable.restore(db.loadRoutingTable());
     metrics.setSources({
       recordsHeld: () => db.records.count(),

@@ -29,6 +29,7 @@ export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOpti
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
 export { AntiEntropy, type AntiEntropyComponents, type ReplicationHealth, type LeaveResult } from "./replication/anti-entropy.js";
 export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyOptions } from "./replication/anti-entropy-options.js";
+export type { ValuelessUpgrades } from "./replication/valueless-upgrade.js";
 export { IndexedRecordStore, type IndexEntry } from "./replication/indexed-store.js";
 export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
 export { LEAF_COUNT, RangeDigest } from "./replication/range-digest.js";

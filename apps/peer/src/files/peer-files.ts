@@ -5,8 +5,8 @@
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ContentStore, FileService, guardContentRecords, MAX_CHUNK_SIZE } from "@p2p/dht";
-import type { Contact, PeerRpcHandler, RecordStore, Router, Transport } from "@p2p/dht";
+import { chunkCommitUpgrades, ContentStore, FileService, guardContentRecords, MAX_CHUNK_SIZE } from "@p2p/dht";
+import type { AntiEntropy, Contact, PeerRpcHandler, RecordStore, Router, Transport } from "@p2p/dht";
 import { fileServiceHandlers } from "../api/file-handlers.js";
 import type { NodeServiceHandlers } from "../api/node-service.js";
 import type { RestRoute } from "../api/rest-routes.js";
@@ -63,10 +63,13 @@ export class PeerFiles {
   /**
    * `store`: the DHT node's indexed record store (same records), so anti-entropy sees the
    * chunks stored, committed and collected here; without it writes go to the raw store.
+   * `antiEntropy`: the node's repair, which then spreads a chunk's commit to holders that
+   * already have its bytes as a CommitChunks instead of re-sending the whole chunk.
    */
-  start(router: Router, transport: Transport, store?: RecordStore): void {
+  start(router: Router, transport: Transport, store?: RecordStore, antiEntropy?: Pick<AntiEntropy, "useValuelessUpgrades">): void {
     const c = this.#opts.config;
     if (store) this.content.useStore(store);
+    antiEntropy?.useValuelessUpgrades(chunkCommitUpgrades(this.content, this.chunks));
     this.#scheduleSweep();
     this.#files = new FileService(
       { router, transport, chunks: this.chunks, content: this.content, logger: this.#opts.logger },

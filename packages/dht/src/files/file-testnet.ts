@@ -9,6 +9,7 @@ import { MemoryRecordStore } from "../store/memory-store.js";
 import { MemoryNetwork } from "../transport/memory.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Clock, PeerRpcHandler, Transport } from "../types.js";
+import { chunkCommitUpgrades } from "./chunk-commit-upgrades.js";
 import { recordChunkTransport, type CommitDelivery } from "./chunk-transport.js";
 import { ContentStore, guardContentRecords, type ContentStoreOptions } from "./content-store.js";
 import { FileService } from "./file-service.js";
@@ -54,6 +55,11 @@ export async function createFileTestnet(
       onFindNode: (from, target) => handler!.onFindNode(from, target),
       onFindValue: (from, key) => handler!.onFindValue(from, key),
       onStore: (from, record) => handler!.onStore(from, record),
+      // Anti-entropy and hand-off too, so repair runs as between real peers.
+      onSyncDigest: (from, req) => handler!.onSyncDigest!(from, req),
+      onSyncKeys: (from, req) => handler!.onSyncKeys!(from, req),
+      onFetchRecords: (from, keys) => handler!.onFetchRecords!(from, keys),
+      onGoodbye: (from) => handler!.onGoodbye!(from),
     });
     const store = new MemoryRecordStore();
     const node = new DhtNode({ self, transport, store }, { kademlia: { rpcTimeoutMs: 500, refreshIntervalMs: 600_000 } });
@@ -62,7 +68,9 @@ export async function createFileTestnet(
     byId.set(self.id, content);
     await content.init();
     handler = guardContentRecords(node, content);
-    const files = new FileService({ router: node.kademlia, transport, chunks: recordChunkTransport(transport, commitVia(transport)), content }, opts.files);
+    const chunks = recordChunkTransport(transport, commitVia(transport));
+    const files = new FileService({ router: node.kademlia, transport, chunks, content }, opts.files);
+    node.antiEntropy.useValuelessUpgrades(chunkCommitUpgrades(content, chunks));
     peers.push({ node, store, content, files });
     transports.push(transport);
   }

@@ -3,6 +3,7 @@ export { type FileManifest, MAX_CHUNK_SIZE, validateFileName, validateMediaType,
 export { chunkStream } from "./chunker.js";
 export { type ChunkTransport, type ChunkStoreResult, type CommitDelivery, recordChunkTransport } from "./chunk-transport.js";
 export { ContentStore, guardContentRecords, defaultContentStoreOptions, type ContentStoreOptions, type CorruptionListener, type CommitResult, MAX_COMMIT_HASHES } from "./content-store.js";
+export { chunkCommitUpgrades } from "./chunk-commit-upgrades.js";
 export { replicaCandidates, placeReplicas, type PlacementResult } from "./replica-placement.js";
 export { defaultFileOptions, resolveFileOptions, type FileOptions } from "./file-options.js";
 export { FileService, type FileServiceComponents, type UploadedFile, type ChunkLocation, type ByteRange } from "./file-service.js";

@@ -31,6 +31,7 @@ import { LEAF_COUNT, leafOf, validLeaves } from "./range-digest.js";
 import { validateKey, validateRecord, validateVersion } from "./record-validation.js";
 import { buildReplicaView, replicaSet, replicaSetWithoutSelf, type ReplicaView } from "./replica-view.js";
 import { SyncHandlers, MAX_SYNC_KEYS_PAGE } from "./sync-handlers.js";
+import type { ValuelessUpgrades } from "./valueless-upgrade.js";
 import { compareVersions } from "./version.js";
 
 export interface AntiEntropyComponents {
@@ -103,6 +104,7 @@ export class AntiEntropy {
   #again = false;
   #stopped = true;
   #under = 0;
+  #upgrades: ValuelessUpgrades | undefined;
   readonly #stats = {
     lastRepairAtMs: 0,
     repairRounds: 0,
@@ -125,6 +127,14 @@ export class AntiEntropy {
       view: () => this.view(),
       maxFetchBytes: () => this.#options.maxFetchBytes,
     });
+  }
+
+  /**
+   * From now on, raises a neighbour's (or our own) older copy of a record whose value is fixed
+   * by its key by sending only the version (see ValuelessUpgrades), instead of the whole record.
+   */
+  useValuelessUpgrades(upgrades: ValuelessUpgrades): void {
+    this.#upgrades = upgrades;
   }
 
   get options(): Readonly<AntiEntropyOptions> {
@@ -334,7 +344,8 @@ export class AntiEntropy {
     budget.left -= pushing.length;
     let applied = 0;
     const pushedBefore = this.#stats.recordsPushed;
-    await forEachBounded(pushing, this.#options.maxConcurrentTransfers, async (key) => {
+    const whole = await this.#pushVersionsOnly(n, pushing, theirs, under);
+    await forEachBounded(whole, this.#options.maxConcurrentTransfers, async (key) => {
       const record = await this.#c.store.get(key);
       if (!record) return;
       if ((await this.#pushTo([n], record)) === 1) under.delete(key);
@@ -342,8 +353,9 @@ export class AntiEntropy {
     applied = this.#stats.recordsPushed - pushedBefore;
     const pulling = pull.slice(0, Math.max(0, budget.left));
     budget.left -= pulling.length;
-    for (let i = 0; i < pulling.length; i += this.#options.fetchBatch) {
-      if (!(await this.#pull(n, pulling.slice(i, i + this.#options.fetchBatch)))) break;
+    const fetching = await this.#applyVersionsOnly(pulling, theirs);
+    for (let i = 0; i < fetching.length; i += this.#options.fetchBatch) {
+      if (!(await this.#pull(n, fetching.slice(i, i + this.#options.fetchBatch)))) break;
     }
     if (applied === 0 && pulling.length === 0 && pushing.length > 0) {
       // The neighbour already held everything we pushed but did not list it for us: it does
@@ -353,6 +365,66 @@ export class AntiEntropy {
       await this.#refreshAround(pushing.slice(0, 3));
       this.#disagree.set(n.id, { stamp: view.stamp, untilMs: this.#clock.now() + this.#options.maxBackoffRounds * this.#options.repairIntervalMs });
     }
+  }
+
+  /**
+   * Sends only the version for the keys `n` already holds at an older version whose value is
+   * fixed by the key; answers the keys that still need a whole record. A failed call leaves
+   * its keys under-replicated for the next round (a whole record would fail the same way).
+   */
+  async #pushVersionsOnly(n: Contact, keys: string[], theirs: Map<string, RecordSummary>, under: Set<string>): Promise<string[]> {
+    const upgrades = this.#upgrades;
+    if (!upgrades) return keys;
+    const whole: string[] = [];
+    const versionOnly: string[] = [];
+    for (const key of keys) {
+      const mine = this.#c.store.entry(key);
+      const other = theirs.get(key);
+      if (mine && other && !other.tombstone && !mine.tombstone && upgrades.covers(key, other.version, mine.version)) versionOnly.push(key);
+      else whole.push(key);
+    }
+    for (let i = 0; i < versionOnly.length; i += upgrades.maxBatch) {
+      const batch = versionOnly.slice(i, i + upgrades.maxBatch);
+      try {
+        this.#stats.bytesSent += 40 + batch.reduce((s, k) => s + k.length + 2, 0);
+        if (!(await this.#call((o) => upgrades.push(n, batch, o)))) {
+          whole.push(...batch); // it lost some meanwhile: those need the value after all
+          continue;
+        }
+        this.#succeeded(n);
+        this.#stats.recordsPushed += batch.length;
+        for (const k of batch) under.delete(k);
+      } catch (error) {
+        await this.#failed(n, error, false);
+        return whole;
+      }
+    }
+    return whole;
+  }
+
+  /** Raises our own copies that only lack a newer version (see #pushVersionsOnly); answers the keys to fetch whole. */
+  async #applyVersionsOnly(keys: string[], theirs: Map<string, RecordSummary>): Promise<string[]> {
+    const upgrades = this.#upgrades;
+    if (!upgrades) return keys;
+    const fetch: string[] = [];
+    const raise: RecordSummary[] = [];
+    for (const key of keys) {
+      const mine = this.#c.store.entry(key);
+      const other = theirs.get(key)!;
+      // Rounds sync with several neighbours at once: another one may have raised it meanwhile.
+      if (mine && compareVersions(mine.version, other.version) >= 0) continue;
+      if (mine && !mine.tombstone && !other.tombstone && upgrades.covers(key, mine.version, other.version)) raise.push(other);
+      else fetch.push(key);
+    }
+    if (raise.length > 0) {
+      try {
+        this.#stats.recordsPulled += await upgrades.apply(raise);
+      } catch (error) {
+        this.#log.warn({ err: String(error) }, "raising held versions failed; fetching the records instead");
+        fetch.push(...raise.map((e) => e.key));
+      }
+    }
+    return fetch;
   }
 
   /** Looks up the positions of `keys`, learning the live peers around them (the router learns every responder). */
