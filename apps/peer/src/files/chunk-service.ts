@@ -22,6 +22,7 @@ import { grpcStatusFromError } from "../grpc/status-mapping.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
+import { widenReceiveWindow } from "./receive-window.js";
 
 export interface ChunkServiceOptions {
   identity: PeerIdentity;
@@ -99,6 +100,7 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
           if (msg.size > max) throw new ConnectError(`size: ${msg.size} bytes exceeds the chunk limit of ${max} bytes`, Code.InvalidArgument);
           opts.onSender(from);
           release = admit();
+          widenReceiveWindow(call);
           hash = msg.hash;
           pending = msg.pending;
           assembler = new ChunkAssembler(msg.size);

@@ -20,6 +20,9 @@ import { ChunkAssembler, frames } from "./chunk-frames.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 
+/** HTTP/2 receive window of chunk channels (per stream and per connection): 8 chunks of 1 MiB. */
+const FLOW_CONTROL_WINDOW_BYTES = 8 << 20;
+
 export interface GrpcChunkTransportOptions {
   identity: PeerIdentity;
   self: () => Contact;
@@ -45,6 +48,11 @@ export class GrpcChunkTransport implements ChunkTransport {
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.use_local_subchannel_pool": 1,
+      // HTTP/2's default receive window (64 KiB per stream and per connection) lets a holder
+      // send one frame per window update: a download then waits on the event loop's turns,
+      // not the wire. A window of a whole download window of chunks lets every FetchChunk
+      // stream flow; memory stays bounded by the chunks we asked for (each is read in full).
+      "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     };
     this.#pool = new ChannelPool(opts.maxChannels ?? 64, channelOptions);
     this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
