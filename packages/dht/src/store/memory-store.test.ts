@@ -60,4 +60,15 @@ describe("MemoryRecordStore", () => {
     const [info] = await s.list({ limit: 1, prefix: "c" });
     assert.deepEqual(info, { key: "c", position: sha256Hex("c"), version: { wallMs: 1, logical: 0, writer: W }, tombstone: false, sizeBytes: 1 });
   });
+
+  test("raiseVersion moves only from the expected version to a newer one, keeping the value", async () => {
+    const s = new MemoryRecordStore();
+    const v = (logical: number) => ({ wallMs: 0, logical, writer: W });
+    await s.merge({ key: "c", value: new Uint8Array([7]), version: v(0), tombstone: false });
+    assert.deepEqual(await s.raiseVersion("c", v(0), v(1)), v(1));
+    assert.deepEqual(await s.raiseVersion("c", v(0), v(2)), v(1), "held is not `from`");
+    assert.deepEqual(await s.raiseVersion("c", v(1), v(0)), v(1), "never lowers");
+    assert.equal(await s.raiseVersion("x", v(0), v(1)), undefined);
+    assert.deepEqual(await s.get("c"), { key: "c", value: new Uint8Array([7]), version: v(1), tombstone: false });
+  });
 });

@@ -1,6 +1,6 @@
-import { isNewer } from "../replication/version.js";
+import { compareVersions, isNewer } from "../replication/version.js";
 import { sha256Hex } from "../replication/position.js";
-import type { DhtRecord, NodeId, RecordInfo, RecordStore, StoreResult } from "../types.js";
+import type { DhtRecord, NodeId, RecordInfo, RecordStore, StoreResult, Version } from "../types.js";
 
 interface Entry {
   record: DhtRecord;
@@ -30,6 +30,15 @@ export class MemoryRecordStore implements RecordStore {
     if (!held) this.#keys.splice(this.#lowerBound(record.key), 0, record.key);
     this.#entries.set(record.key, { record, position: held?.position ?? sha256Hex(record.key) });
     return { applied: true, current: record.version };
+  }
+
+  async raiseVersion(key: string, from: Version, to: Version): Promise<Version | undefined> {
+    const held = this.#entries.get(key);
+    if (!held) return undefined;
+    const v = held.record.version;
+    if (compareVersions(v, from) !== 0 || !isNewer(to, v)) return v;
+    held.record = { ...held.record, version: to };
+    return to;
   }
 
   async remove(key: string): Promise<void> {
