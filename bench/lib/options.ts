@@ -17,6 +17,8 @@ export interface BenchOptions {
   fleetSizes: number[];
   /** How long idle peers are watched, ms. */
   idleWatchMs: number;
+  /** Wait after the fleet is routable before watching: joins, first bucket refreshes and V8's post-start GCs settle. */
+  idleSettleMs: number;
   /** File size for the files section, bytes. */
   fileBytes: number;
 }
@@ -33,6 +35,7 @@ export function benchOptions(quick: boolean, sim100k = false): BenchOptions {
         simulationSizes: [1000],
         fleetSizes: [10],
         idleWatchMs: 10_000,
+        idleSettleMs: 10_000,
         fileBytes: 16 * 2 ** 20,
       }
     : {
@@ -47,6 +50,7 @@ export function benchOptions(quick: boolean, sim100k = false): BenchOptions {
         simulationSizes: [1000, 10_000],
         fleetSizes: [20, 50, 100],
         idleWatchMs: 30_000,
+        idleSettleMs: 30_000,
         fileBytes: 100 * 2 ** 20,
       };
   if (sim100k) o.simulationSizes = [...o.simulationSizes, 100_000];

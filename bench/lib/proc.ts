@@ -14,6 +14,20 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/**
+ * Proportional set size in bytes (shared pages divided among the processes sharing them), or
+ * undefined when the process is gone. RSS counts the node binary's ~40 MiB of shared text in
+ * full for every peer; PSS is what one more peer of a fleet really adds.
+ */
+export function pssBytes(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** User + system CPU seconds used so far, or undefined when the process is gone. */
 export function cpuSeconds(pid: number): number | undefined {
   try {

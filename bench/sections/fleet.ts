@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { nodeClient, startNetwork, waitFor, type Network } from "@p2p/launcher";
 import { figure, withTarget, type Figure, type SectionResult } from "../lib/figures.js";
 import type { BenchOptions } from "../lib/options.js";
-import { cpuSeconds, rssBytes } from "../lib/proc.js";
+import { cpuSeconds, pssBytes, rssBytes } from "../lib/proc.js";
 
 const S = "fleet";
 
@@ -27,8 +27,8 @@ export async function runFleet(o: BenchOptions): Promise<Omit<SectionResult, "se
       });
       figures.push(figure(S, `spawn ${n} peers until routable`, "s", [(Date.now() - t0) / 1000]));
       if (n !== largest) continue;
-      // Idle cost: let start-up work (joins, first refreshes) settle, then watch.
-      await sleep(3000);
+      // Idle cost: let start-up work (joins, first refreshes, V8's post-start GCs) settle, then watch.
+      await sleep(o.idleSettleMs);
       const pids = net.peers.map((p) => p.pid);
       const cpu0 = pids.map((p) => cpuSeconds(p) ?? 0);
       const t1 = Date.now();
@@ -36,11 +36,13 @@ export async function runFleet(o: BenchOptions): Promise<Omit<SectionResult, "se
       const secs = (Date.now() - t1) / 1000;
       const cpuPct = pids.map((p, i) => (((cpuSeconds(p) ?? cpu0[i]!) - cpu0[i]!) / secs) * 100);
       const rss = pids.map((p) => (rssBytes(p) ?? 0) / 2 ** 20);
+      const pss = pids.map((p) => (pssBytes(p) ?? 0) / 2 ** 20);
       figures.push(
         withTarget(figure(S, `idle peer CPU (${n} peers, ${Math.round(secs)} s, over peers)`, "%", cpuPct), "< 0.2% of a core", (f) => f.value.median < 0.2),
         withTarget(figure(S, `idle peer RSS (${n} peers, over peers)`, "MiB", rss), "< 80 MiB", (f) => f.value.median < 80),
+        figure(S, `idle peer PSS (${n} peers, over peers)`, "MiB", pss),
       );
-      notes.push(`Idle figures are the median, min and max over the ${n} peers (not over repetitions); /proc ticks are 10 ms, so CPU resolution is 10 ms / ${Math.round(secs)} s.`);
+      notes.push(`Idle figures are the median, min and max over the ${n} peers (not over repetitions); /proc ticks are 10 ms, so CPU resolution is 10 ms / ${Math.round(secs)} s. The watch starts ${o.idleSettleMs / 1000} s after the fleet is routable. PSS shares the node binary's pages among the peers: RSS counts its ~40 MiB of text in full for each.`);
     } finally {
       await net?.stop();
     }

@@ -59,6 +59,13 @@ export interface GrpcTransportOptions {
   keepaliveTimeMs?: number;
   /** How long a keepalive ping may go unanswered before the connection is dropped. Default 10 s. */
   keepaliveTimeoutMs?: number;
+  /**
+   * A channel with no call for this long closes its connection (grpc-js goes IDLE and
+   * reconnects on the next call). Default 60 s: a peer keeps connections to the neighbours it
+   * syncs with, not to every peer a lookup ever touched; each open HTTP/2 connection costs
+   * ~0.7 MiB of RSS (measured: 78 MiB idle with 10 peers, 103 MiB with 40 peers all connected).
+   */
+  idleTimeoutMs?: number;
   /** Open channels kept; the least recently used idle one is closed beyond this. Default 256. */
   maxChannels?: number;
   /** Contacts accepted from one reply; the rest are ignored. Default 40 (2×K with K=20). */
@@ -85,6 +92,7 @@ export class GrpcTransport implements Transport {
       "grpc.keepalive_time_ms": opts.keepaliveTimeMs ?? 30_000,
       "grpc.keepalive_timeout_ms": opts.keepaliveTimeoutMs ?? 10_000,
       "grpc.keepalive_permit_without_calls": 1,
+      "grpc.client_idle_timeout_ms": opts.idleTimeoutMs ?? 60_000,
       // Each pooled client gets its own connection: no hidden sharing outside the pool's bound.
       "grpc.use_local_subchannel_pool": 1,
     };
