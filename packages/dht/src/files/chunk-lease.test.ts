@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
-import { ContentStore } from "./content-store.js";
+import { ContentStore, hashChunk } from "./content-store.js";
 import { createFileTestnet } from "./file-testnet.js";
 import { validateRecord } from "../replication/record-validation.js";
 
@@ -177,5 +177,19 @@ describe("interrupted uploads on a file testnet", () => {
     clock.advance(2 * LEASE);
     await Promise.all(net.peers.map((p) => p.content.sweepPending()));
     assert.deepEqual(await collect(net.peers[0]!.files.read(f.manifest)), data);
+  });
+});
+
+describe("hashChunk", () => {
+  test("a chunk hashed here is stored without hashing again, but only under its own hash", async () => {
+    const content = new ContentStore(new MemoryRecordStore());
+    await content.init();
+    const bytes = randomBytes(100);
+    const hash = hashChunk(bytes);
+    assert.equal(hash, sha256Hex(bytes));
+    const other = sha256Hex(randomBytes(100));
+    await assert.rejects(content.putChunk(other, bytes), (e: ConnectError) => e.code === Code.InvalidArgument && /do not match/.test(e.message));
+    assert.equal((await content.putChunk(hash, bytes)).applied, true);
+    assert.deepEqual(await content.getChunk(hash), bytes);
   });
 });

@@ -13,7 +13,7 @@ import { callWithDeadline } from "../replication/deadline.js";
 import type { ChunkTransport } from "./chunk-transport.js";
 import { chunkStream } from "./chunker.js";
 import { CONTENT_VERSION, chunkPosition, manifestKey } from "./content-keys.js";
-import { MAX_COMMIT_HASHES, type ContentStore } from "./content-store.js";
+import { MAX_COMMIT_HASHES, hashChunk, type ContentStore } from "./content-store.js";
 import { resolveFileOptions, type FileOptions } from "./file-options.js";
 import {
   canonicalManifestBytes,
@@ -108,7 +108,7 @@ export class FileService {
     try {
       for await (const bytes of chunkStream(source, chunkSize, maxFileBytes)) {
         if (signal?.aborted) throw new ConnectError("upload canceled", Code.Canceled);
-        const hash = sha256Hex(bytes);
+        const hash = hashChunk(bytes); // remembered: our own copy is not hashed again
         chunks.push(hash);
         size += bytes.byteLength;
         const p: Promise<void> = this.#storeChunk(hash, bytes, chunks.length - 1).then(

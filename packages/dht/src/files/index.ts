@@ -2,7 +2,7 @@ export { CHUNK_PREFIX, MANIFEST_PREFIX, CONTENT_VERSION, chunkKey, manifestKey, 
 export { type FileManifest, MAX_CHUNK_SIZE, validateFileName, validateMediaType, validateFileId, validateManifest, canonicalManifestBytes, fileIdOf, decodeManifest, chunkRange } from "./manifest.js";
 export { chunkStream } from "./chunker.js";
 export { type ChunkTransport, type ChunkStoreResult, type CommitDelivery, recordChunkTransport } from "./chunk-transport.js";
-export { ContentStore, guardContentRecords, defaultContentStoreOptions, type ContentStoreOptions, type CorruptionListener, type CommitResult, MAX_COMMIT_HASHES } from "./content-store.js";
+export { ContentStore, hashChunk, guardContentRecords, defaultContentStoreOptions, type ContentStoreOptions, type CorruptionListener, type CommitResult, MAX_COMMIT_HASHES } from "./content-store.js";
 export { chunkCommitUpgrades } from "./chunk-commit-upgrades.js";
 export { replicaCandidates, placeReplicas, type PlacementResult } from "./replica-placement.js";
 export { defaultFileOptions, resolveFileOptions, type FileOptions } from "./file-options.js";
