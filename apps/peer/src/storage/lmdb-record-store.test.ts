@@ -16,12 +16,14 @@ function rec(key: string, value: string, wallMs: number, logical = 0, writer = W
 }
 const text = (r: DhtRecord | undefined) => (r === undefined ? undefined : new TextDecoder().decode(r.value));
 
-describe("LmdbRecordStore", () => {
+// process-crash commits synchronously on the calling thread, power-loss through lmdb-js's write thread.
+for (const durability of ["process-crash", "power-loss"] as const)
+describe(`LmdbRecordStore (durability ${durability})`, () => {
   let dir: string;
   let db: PeerDatabase;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "p2p-store-"));
-    db = openPeerDatabase(dir);
+    db = openPeerDatabase(dir, { durability });
   });
   after(async () => {
     await db?.close();

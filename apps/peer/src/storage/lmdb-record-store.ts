@@ -39,12 +39,32 @@ export function recordPosition(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
+export interface LmdbRecordStoreOptions {
+  /**
+   * Commit each write transaction synchronously on the calling thread instead of queueing it
+   * to lmdb-js's write thread. Right when commits are not fsynced (durability
+   * "process-crash"): such a commit is a few tens of µs, while the hand-off to the write
+   * thread and back cost ~0.1–0.3 ms of CPU and 0.1–0.9 ms of latency per write (measured,
+   * 2,000 sequential 200-byte writes: p50 0.12 → 0.017 ms, CPU 0.17–0.37 → 0.03–0.04 ms per
+   * write). With fsync on every commit it would block the event loop for the fsync, so the
+   * default (false) keeps lmdb-js's asynchronous, batched commits.
+   */
+  syncCommits?: boolean;
+}
+
 export class LmdbRecordStore implements RecordStore {
   readonly #db: RecordsDatabase;
+  readonly #syncCommits: boolean;
 
   /** How durable a resolved write is depends on how the environment was opened (see openPeerDatabase). */
-  constructor(db: RecordsDatabase) {
+  constructor(db: RecordsDatabase, opts: LmdbRecordStoreOptions = {}) {
     this.#db = db;
+    this.#syncCommits = opts.syncCommits ?? false;
+  }
+
+  /** Runs `body` in one write transaction; resolves once it has committed. */
+  async #write<T>(body: () => T): Promise<T> {
+    return this.#syncCommits ? this.#db.transactionSync(body) : this.#db.transaction(body);
   }
 
   async get(key: string): Promise<DhtRecord | undefined> {
@@ -60,7 +80,7 @@ export class LmdbRecordStore implements RecordStore {
   async merge(record: DhtRecord): Promise<StoreResult> {
     const k = keyBytes(record.key);
     const encoded = encodeRecordValue(record);
-    const result = await this.#db.transaction((): StoreResult => {
+    const result = await this.#write((): StoreResult => {
       // Only the header is read: getBinaryFast answers a view of LMDB's shared read buffer
       // instead of copying the held value (a 1 MiB chunk on every commit of an upload).
       const held = this.#db.getBinaryFast(k);
@@ -81,7 +101,7 @@ export class LmdbRecordStore implements RecordStore {
    */
   async raiseVersion(key: string, from: Version, to: Version): Promise<Version | undefined> {
     const k = keyBytes(key);
-    return this.#db.transaction((): Version | undefined => {
+    return this.#write((): Version | undefined => {
       const held = this.#db.getBinaryFast(k);
       if (held === undefined) return undefined;
       const header = decodeRecordHeader(held);
@@ -94,7 +114,8 @@ export class LmdbRecordStore implements RecordStore {
   }
 
   async remove(key: string): Promise<void> {
-    await this.#db.remove(keyBytes(key));
+    const k = keyBytes(key);
+    await this.#write(() => this.#db.removeSync(k));
   }
 
   async list(opts: { after?: string; limit: number; prefix?: string }): Promise<RecordInfo[]> {

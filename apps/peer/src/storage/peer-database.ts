@@ -113,7 +113,7 @@ export function openPeerDatabase(dataDir: string, opts: PeerDatabaseOptions = {}
     lock.release();
     throw new DataDirError(dir, `cannot open the database (${(err as Error).message})`, { cause: err });
   }
-  const store = new LmdbRecordStore(records);
+  const store = new LmdbRecordStore(records, { syncCommits: (opts.durability ?? "process-crash") === "process-crash" });
   let closing: Promise<void> | undefined;
 
   return {
