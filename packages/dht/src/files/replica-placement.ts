@@ -28,8 +28,10 @@ export interface PlacementResult {
 
 /**
  * Writes to `replicas` candidates in parallel, each failed one replaced by the next unused
- * candidate. Resolves once every slot has succeeded or run out of candidates (so the caller
- * may free the bytes), and throws UNAVAILABLE when fewer than `quorum` writes succeeded.
+ * candidate. `more`, when given, is asked once for further candidates when those run out
+ * (so the common case needs no lookup beyond the R closest). Resolves once every slot has
+ * succeeded or run out of candidates (so the caller may free the bytes), and throws
+ * UNAVAILABLE when fewer than `quorum` writes succeeded.
  */
 export async function placeReplicas(
   candidates: readonly Contact[],
@@ -37,12 +39,12 @@ export async function placeReplicas(
   quorum: number,
   write: (peer: Contact) => Promise<unknown>,
   what: string,
+  more?: () => Promise<readonly Contact[]>,
 ): Promise<PlacementResult> {
   const result: PlacementResult = { stored: [], failed: [] };
-  let next = 0;
+  const list = new SpareCandidates(candidates, more);
   const slot = async () => {
-    while (next < candidates.length) {
-      const peer = candidates[next++]!;
+    for (let peer = await list.next(); peer; peer = await list.next()) {
       try {
         await write(peer);
         result.stored.push(peer);
@@ -52,7 +54,7 @@ export async function placeReplicas(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(replicas, candidates.length) }, slot));
+  await Promise.all(Array.from({ length: replicas }, slot)); // a slot that finds no candidate ends at once
   if (result.stored.length < quorum) {
     const reasons = result.failed.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.rawMessage}`).join("; ");
     // Every candidate over quota is the network being full, not unreachable: say so.
@@ -63,4 +65,37 @@ export async function placeReplicas(
     );
   }
   return result;
+}
+
+/**
+ * Candidates in order, extended once by `more` when exhausted (peers already listed are
+ * skipped). Several workers may draw from it at once.
+ */
+export class SpareCandidates {
+  readonly #list: Contact[];
+  readonly #more: (() => Promise<readonly Contact[]>) | undefined;
+  #next = 0;
+  #extending: Promise<void> | undefined;
+
+  constructor(first: readonly Contact[], more?: () => Promise<readonly Contact[]>) {
+    this.#list = [...first];
+    this.#more = more;
+  }
+
+  /** The next untried candidate, or undefined when none is left (after asking `more` once). */
+  async next(): Promise<Contact | undefined> {
+    if (this.#next >= this.#list.length) await this.#extend();
+    return this.#list[this.#next++];
+  }
+
+  #extend(): Promise<void> {
+    if (!this.#more) return Promise.resolve();
+    this.#extending ??= this.#more().then(
+      (extra) => {
+        for (const c of extra) if (!this.#list.some((x) => x.id === c.id)) this.#list.push(c);
+      },
+      () => {}, // no spares: the candidates tried so far are all there is
+    );
+    return this.#extending;
+  }
 }
