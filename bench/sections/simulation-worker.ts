@@ -13,6 +13,8 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     lookups: { type: "string", default: "1000" },
     records: { type: "string", default: "1000" },
+    "replication-factor": { type: "string", default: "3" },
+    "write-quorum": { type: "string", default: "2" },
     "parent-pid": { type: "string" },
   },
 });
@@ -21,6 +23,14 @@ if (!Number.isInteger(nodes) || nodes < 2) {
   console.error(`--nodes: expected an integer ≥ 2, got ${values.nodes}`);
   process.exit(2);
 }
-const report = await runSimulation({ nodes, seed: values.seed!, lookups: Number(values.lookups), records: Number(values.records) });
+const replicationFactor = Number(values["replication-factor"]);
+const writeQuorum = Number(values["write-quorum"]);
+const report = await runSimulation({
+  nodes,
+  seed: values.seed!,
+  lookups: Number(values.lookups),
+  records: Number(values.records),
+  replication: { replicationFactor, writeQuorum, readQuorum: 2 },
+});
 console.log(JSON.stringify({ report, rssBytes: process.memoryUsage().rss }));
 process.exit(0);

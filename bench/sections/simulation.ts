@@ -12,11 +12,11 @@ const S = "simulation";
 const SEED = "bench-1";
 
 /** Runs one size; undefined (with a note) when it did not finish within `limitMs`. */
-async function runSize(nodes: number, limitMs: number, notes: string[]): Promise<SimulationReport | undefined> {
+async function runSize(nodes: number, limitMs: number, notes: string[], r = 3, w = 2): Promise<SimulationReport | undefined> {
   const ops = nodes >= 100_000 ? 500 : 1000;
   // ~40 KiB of heap per node measured at 1,000 and 10,000 nodes; leave room for the workload.
   const heapMiB = Math.max(1024, Math.ceil((nodes * 80 * 1024) / 2 ** 20));
-  const child = startBenchChild("sections/simulation-worker.ts", ["--nodes", String(nodes), "--seed", SEED, "--lookups", String(ops), "--records", String(ops)], [
+  const child = startBenchChild("sections/simulation-worker.ts", ["--nodes", String(nodes), "--seed", SEED, "--lookups", String(ops), "--records", String(ops), "--replication-factor", String(r), "--write-quorum", String(w)], [
     "--expose-gc",
     `--max-old-space-size=${heapMiB}`,
   ]);
@@ -38,6 +38,26 @@ async function runSize(nodes: number, limitMs: number, notes: string[]): Promise
     clearTimeout(timer);
     await child.stop();
   }
+}
+
+/**
+ * With R = 3 and no repair, a record is lost when its 3 holders are among the failed nodes:
+ * 0.3³ = 2.7% of records at 30% failed, so the ≥ 99% target cannot be met by R = 3 at all.
+ * The same 10,000-node network with R = 4 (W = 3, Rq = 2, so W + Rq > R still) shows what
+ * meeting it costs: a third more copies (0.3⁴ = 0.8% lost).
+ */
+async function whatIfFourReplicas(figures: Figure[], notes: string[]): Promise<void> {
+  const report = await runSize(10_000, 5 * 60_000, notes, 4, 3);
+  if (!report) return;
+  for (const g of report.gets) {
+    if (g.failedFraction === 0) continue;
+    const pct = Math.round(g.failedFraction * 100);
+    figures.push(
+      figure(S, `10,000 nodes, R=4 W=3 (what-if): get success, ${pct}% nodes failed`, "%", [g.successRate * 100]),
+      figure(S, `10,000 nodes, R=4 W=3 (what-if): messages per get, ${pct}% failed`, "msgs", [g.messagesPerGet]),
+    );
+  }
+  figures.push(figure(S, "10,000 nodes, R=4 W=3 (what-if): messages per put", "msgs", [report.puts.messagesPerPut]));
 }
 
 export async function runSimulationSection(o: BenchOptions): Promise<Omit<SectionResult, "seconds">> {
@@ -62,6 +82,7 @@ export async function runSimulationSection(o: BenchOptions): Promise<Omit<Sectio
       figures.push(f, one(`messages per get, ${Math.round(g.failedFraction * 100)}% failed`, "msgs", g.messagesPerGet));
     }
     if (report.heapBytesPerNode !== null) figures.push(one("heap per simulated node", "KiB", report.heapBytesPerNode / 1024));
+    if (nodes === 10_000) await whatIfFourReplicas(figures, notes);
     notes.push(
       `${at}: built in ${(report.buildMs / 1000).toFixed(1)} s (${report.contactsPerNode.toFixed(0)} contacts per node), ${report.lookups.count} lookups, ${report.puts.count} records, total ${(report.totalMs / 1000).toFixed(1)} s.`,
     );

@@ -23,7 +23,7 @@ import type {
 import { silentLogger, systemClock } from "./types.js";
 import { KademliaNode, type KademliaOptions } from "./kademlia/kademlia-node.js";
 import type { LookupListener } from "./kademlia/lookup-events.js";
-import { ReplicationCoordinator, type ReadResult, type WriteResult } from "./replication/coordinator.js";
+import { ReplicationCoordinator, type ReadOptions, type ReadResult, type WriteResult } from "./replication/coordinator.js";
 import { HybridLogicalClock } from "./replication/hlc.js";
 import { resolveReplicationOptions, type ReplicationOptions } from "./replication/options.js";
 import { RecordHandlers } from "./replication/record-handlers.js";
@@ -176,7 +176,7 @@ export class DhtNode implements PeerRpcHandler {
     return this.coordinator.put(key, value);
   }
 
-  get(key: string, opts: { trace?: boolean } = {}): Promise<ReadResult> {
+  get(key: string, opts: ReadOptions = {}): Promise<ReadResult> {
     return this.coordinator.get(key, opts);
   }
 

@@ -15,6 +15,7 @@ export {
   ReplicationCoordinator,
   type ReplicationComponents,
   type WriteResult,
+  type ReadOptions,
   type ReadResult,
   type ReplicaReport,
   type LookupTrace,

@@ -41,7 +41,7 @@ export function putValue(ctx: ApiContext, key: string, value: string, signal?: A
 export function getValue(ctx: ApiContext, key: string, opts: { trace?: boolean; signal?: AbortSignal } = {}): Promise<ReadResult> {
   return measured(ctx, "get", () => {
     validateKey(key);
-    return withDeadline("get", ctx.settings().requestTimeoutMs, opts.signal, ctx.node.get(key, { trace: opts.trace }));
+    return withDeadline("get", ctx.settings().requestTimeoutMs, opts.signal, ctx.node.get(key, { trace: opts.trace, allReplicas: opts.trace }));
   });
 }
 

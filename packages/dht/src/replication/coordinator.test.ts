@@ -210,7 +210,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     assert.deepEqual(await net.holders(key), sorted(net.closestTo(key, 3)));
 
     const reader = net.node(net.closestTo(key, 10)[9]!);
-    const got = await reader.coordinator.get(key, { trace: true });
+    const got = await reader.coordinator.get(key, { trace: true, allReplicas: true });
     assert.equal(decode(got.record.value), "hello");
     assert.deepEqual(got.record.version, put.version);
     assert.equal(got.replicas.length, 3);
@@ -356,8 +356,8 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     assert.equal(report.get(a!)?.repaired, true);
     await writer.coordinator.idle();
     assert.deepEqual((await net.node(c!).store.get(key))?.version, put.version, "c was not consulted");
-    // A traced get is a full read: every replica is asked, and c is repaired too.
-    const full = await writer.coordinator.get(key, { trace: true });
+    // A read of all replicas asks c too, and repairs it.
+    const full = await writer.coordinator.get(key, { allReplicas: true });
     assert.deepEqual(sorted(full.replicas.map((r) => r.peer.id)), sorted([a!, b!, c!]));
     assert.equal(new Map(full.replicas.map((r) => [r.peer.id, r])).get(c!)?.repaired, true);
     await writer.coordinator.idle();

@@ -54,6 +54,13 @@ export interface ReplicaReport {
   repaired: boolean;
 }
 
+export interface ReadOptions {
+  /** Return the lookup path (peers contacted, in order, with timings). Default false. */
+  trace?: boolean;
+  /** Ask all R replicas instead of a read quorum. Default false. */
+  allReplicas?: boolean;
+}
+
 export interface LookupTrace {
   steps: LookupStep[];
   hops: number;
@@ -156,14 +163,15 @@ export class ReplicationCoordinator {
    * so the answers include every acknowledged write; the newest version wins, and the
    * replicas that answered with an older one are repaired in the background.
    *
-   * With `trace` the read is a full one instead: a FindValue lookup whose path is returned,
-   * and every one of the R replicas is asked (what the dashboard shows). Peers outside the
-   * replica set that answer the lookup count too: after churn they may hold the only copy.
+   * `trace` returns the lookup's path (a lookup then runs even where the routing table is
+   * the whole network). `allReplicas` asks every one of the R instead of a quorum, to show
+   * each replica's version (what the dashboard does). Peers outside the replica set that
+   * answer the lookup count too: after churn they may hold the only copy.
    *
    * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers), NOT_FOUND (no
    * record, or the newest is a tombstone).
    */
-  get(key: string, opts: { trace?: boolean } = {}): Promise<ReadResult> {
+  get(key: string, opts: ReadOptions = {}): Promise<ReadResult> {
     return this.#timed("get", async () => {
       validateKey(key);
       const { replicationFactor, readQuorum } = this.#options;
@@ -173,7 +181,7 @@ export class ReplicationCoordinator {
       // Our own copy counts even when we are outside the set (a former replica holder).
       answers.set(self.id, (await this.#store.get(key)) ?? null);
 
-      const needed = opts.trace ? replicationFactor : readQuorum;
+      const needed = opts.allReplicas ? replicationFactor : readQuorum;
       let candidates: Contact[];
       let lookup: LookupResult | undefined;
       const whole = opts.trace ? undefined : this.#wholeNetworkNear(position);
