@@ -2,6 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Contact } from "../types.js";
+import { randomBytes } from "node:crypto";
+import { createFileTestnet } from "./file-testnet.js";
 import { placeReplicas } from "./replica-placement.js";
 
 const peer = (n: number): Contact => ({ id: String(n).repeat(64).slice(0, 64), address: `127.0.0.1:${n}`, httpAddress: "" });
@@ -45,5 +47,22 @@ describe("placeReplicas with spare candidates", () => {
       }, "chunk 7", async () => []),
       (e: ConnectError) => e.code === Code.Unavailable && /chunk 7: stored on 1 of the 2/.test(e.rawMessage),
     );
+  });
+});
+
+describe("replica candidates on a small network", () => {
+  test("while the routing table is the whole network, uploads and downloads send no FindNode", async (t) => {
+    const net = await createFileTestnet(6, { files: { chunkSize: 4096 } });
+    t.after(() => net.stop());
+    const data = randomBytes(10 * 4096);
+    const before = net.network.sent.findNode;
+    const source = async function* () {
+      yield data;
+    };
+    const { manifest } = await net.peers[1]!.files.upload(source(), { name: "s.bin" });
+    const parts: Uint8Array[] = [];
+    for await (const p of net.peers[4]!.files.read(manifest)) parts.push(p);
+    assert.ok(Buffer.concat(parts).equals(data));
+    assert.equal(net.network.sent.findNode - before, 0);
   });
 });
