@@ -219,6 +219,12 @@ export interface Router {
   lookup(target: NodeId, opts: LookupOptions): Promise<LookupResult>;
   /** The `n` contacts closest to target from the local routing table only (no network). */
   closestKnown(target: NodeId, n: number): Contact[];
+  /**
+   * `closestKnown(target, n)` when the routing table is the whole network, so the closest it
+   * knows are the closest there are and a lookup would only confirm them; undefined otherwise.
+   * A router without it is never trusted that way (callers look up).
+   */
+  wholeNetworkNear?(target: NodeId, n: number): Contact[] | undefined;
   /** A remote call to this contact failed: demote it (suspect), evict after repeated failures. */
   reportFailure(contact: Contact, error: unknown): void;
   /** A remote call to this contact succeeded. */

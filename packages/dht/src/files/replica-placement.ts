@@ -7,21 +7,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Contact, NodeId, Router } from "../types.js";
 import { byDistance } from "../replication/position.js";
 
-/** Kademlia's K (20): a routing table with fewer contacts than this is the whole network. */
-const WHOLE_NETWORK_BELOW = 20;
-
 /**
  * Self plus the closest peers, closest first: `wanted` of them when the network has that many.
  * From the routing table while it is the whole network, else from a FindNode lookup (falling
  * back to the routing table when the lookup fails).
  */
 export async function replicaCandidates(router: Router, position: NodeId, wanted: number): Promise<Contact[]> {
-  // While the routing table holds fewer than K contacts it is the whole network (Kademlia
-  // keeps every contact it hears of until a bucket is full), so the closest it knows are the
-  // closest there are: no lookup, as the coordinator does for records. A stale contact fails
-  // its write or fetch and the next closest stands in.
-  const known = router.closestKnown(position, WHOLE_NETWORK_BELOW);
-  if (known.length < WHOLE_NETWORK_BELOW) return byDistance([router.self, ...known], position).slice(0, wanted);
+  // No lookup while the routing table is the whole network, as for records. A stale contact
+  // fails its write or fetch and the next closest stands in.
+  const whole = router.wholeNetworkNear?.(position, wanted);
+  if (whole) return byDistance([router.self, ...whole], position).slice(0, wanted);
   let remote: Contact[];
   try {
     remote = (await router.lookup(position, { wanted })).closest;

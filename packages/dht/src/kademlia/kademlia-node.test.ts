@@ -120,6 +120,19 @@ describe("KademliaNode: joining and refreshing", () => {
     }
   });
 
+  test("wholeNetworkNear: the closest known while the table holds fewer than k contacts, undefined from k on", async (t) => {
+    const small = await createTestnet(12, { kademlia: { rpcTimeoutMs: 1000 } });
+    t.after(() => small.stop());
+    const target = sha256Hex("whole-network");
+    for (const node of small.nodes) {
+      const others = small.nodes.map((n) => n.self).filter((c) => c.id !== node.self.id);
+      assert.deepEqual(node.wholeNetworkNear(target, 3)?.map((c) => c.id), sortByDistance(target, others).slice(0, 3).map((c) => c.id));
+    }
+    const big = await createTestnet(30, { kademlia: { rpcTimeoutMs: 1000, k: 8 } });
+    t.after(() => big.stop());
+    for (const node of big.nodes) assert.equal(node.wholeNetworkNear(target, 3), undefined, "8 or more contacts with k = 8: a lookup is needed");
+  });
+
   test("bootstrap fails clearly when no seed answers", async () => {
     const { net, node, sameBucket: [b] } = setup({ rpcTimeoutMs: 100 });
     net.fail(b!.id);

@@ -169,6 +169,17 @@ export class KademliaNode implements Router {
     return isNodeId(target) ? this.table.closest(target, n) : [];
   }
 
+  /**
+   * A table holding fewer than K contacts has never had a full bucket, so it never dropped a
+   * contact; and in a network that small every joining peer's self-lookup (wanted K) reached
+   * every other peer, which learned it. Such a table is the whole network: reads and writes
+   * can go straight to the closest it knows, one round trip instead of two. A stale entry (a
+   * peer that died) fails its call and is replaced by the next closest, as after a lookup.
+   */
+  wholeNetworkNear(target: NodeId, n: number): Contact[] | undefined {
+    return this.table.size < this.table.k ? this.closestKnown(target, n) : undefined;
+  }
+
   reportFailure(contact: Contact, error: unknown): void {
     const outcome = this.table.markFailure(contact.id);
     if (typeof outcome === "object") {

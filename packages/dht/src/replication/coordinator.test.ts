@@ -164,6 +164,11 @@ class FakeRouter implements Router {
     return byDistance(others, target).slice(0, n);
   }
 
+  /** Ten nodes: the table is always the whole network (fewer than K = 20). */
+  wholeNetworkNear(target: NodeId, n: number): Contact[] {
+    return this.closestKnown(target, n);
+  }
+
   reportFailure(contact: Contact): void {
     this.failures.push(contact.id);
   }

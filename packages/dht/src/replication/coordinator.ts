@@ -79,9 +79,6 @@ export interface ReadResult {
 
 const INVALID = Symbol("invalid");
 
-/** Kademlia's K: a routing table with fewer contacts than this is the whole network (see #wholeNetworkNear). */
-const SMALL_TABLE = 20;
-
 /**
  * Coordinates client reads and writes Dynamo-style over Kademlia (ARCHITECTURE.md §3): a
  * record lives on the R peers closest to SHA-256(key); writes wait for W acknowledgements,
@@ -184,9 +181,9 @@ export class ReplicationCoordinator {
       const needed = opts.allReplicas ? replicationFactor : readQuorum;
       let candidates: Contact[];
       let lookup: LookupResult | undefined;
-      const whole = opts.trace ? undefined : this.#wholeNetworkNear(position);
+      // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network.
+      const whole = opts.trace ? undefined : this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);
       if (whole) {
-        // R replicas and as many spares (a write's fallbacks), closest first.
         candidates = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
       } else {
         lookup = await this.#lookup(position, needed, key);
@@ -278,25 +275,11 @@ export class ReplicationCoordinator {
     return { set, consulted: candidates.filter((c) => asked.has(c.id) || (inSet.has(c.id) && answers.has(c.id))) };
   }
 
-  /**
-   * The contacts near `position` when the routing table is the whole network, else undefined.
-   * A table holding fewer contacts than Kademlia's K has never had a full bucket, so it never
-   * dropped a contact; and in a network that small every joining peer's self-lookup (wanted
-   * K) reached every other peer, which learned it. The R closest it knows are then the R
-   * closest there are, and a lookup would only confirm them: reads and writes go straight to
-   * them, one round trip instead of two. A stale entry (a peer that died) fails its call and
-   * is replaced by the next closest, as after a lookup. Beyond K contacts the lookup runs.
-   */
-  #wholeNetworkNear(position: NodeId): Contact[] | undefined {
-    const known = this.#router.closestKnown(position, SMALL_TABLE);
-    return known.length < SMALL_TABLE ? known : undefined;
-  }
-
   async #write(record: DhtRecord): Promise<WriteResult> {
     const { replicationFactor, writeQuorum, rpcTimeoutMs } = this.#options;
     const position = sha256Hex(record.key);
     const self = this.#router.self;
-    const whole = this.#wholeNetworkNear(position);
+    const whole = this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);
     const candidates = byDistance([self, ...(whole ?? (await this.#lookup(position, replicationFactor)).closest)], position);
     const replicas = candidates.slice(0, replicationFactor);
     // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at
