@@ -32,7 +32,7 @@ async function runSize(nodes: number, limitMs: number, notes: string[], r = 3, w
       notes.push(`${nodes} nodes: worker failed (${first.message}; likely out of memory with a ${heapMiB} MiB heap).`);
       return undefined;
     }
-    notes.push(`${nodes} nodes: worker RSS ${Math.round(Number(first.rssBytes) / 2 ** 20)} MiB.`);
+    notes.push(`${nodes} nodes${r === 3 ? "" : `, R=${r}`}: worker RSS ${Math.round(Number(first.rssBytes) / 2 ** 20)} MiB.`);
     return first.report as SimulationReport;
   } finally {
     clearTimeout(timer);

@@ -52,14 +52,15 @@ async function chunkHolders(httpAddress: string, id: string): Promise<{ hash: st
   return ((await res.json()) as { chunks: { hash: string; holders: { id: string }[] }[] }).chunks;
 }
 
-async function chunkRecordCount(net: Network): Promise<number> {
+/** Chunk records held by the running peers (copies counted), all or those of one chunk hash. */
+async function chunkRecordCount(net: Network, hash = ""): Promise<number> {
   let n = 0;
   for (const p of net.peers) {
     if (p.state !== "running") continue;
     const res = await fetch(`http://${p.httpAddress}/p2p.v1.NodeService/LocalRecords`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ prefix: "chunk:", pageSize: 1000 }),
+      body: JSON.stringify({ prefix: `chunk:${hash}`, pageSize: 1000 }),
     });
     n += ((await res.json()) as { records?: unknown[] }).records?.length ?? 0;
   }
@@ -176,19 +177,7 @@ describe("file sharing across 5 real peers", { timeout: 600_000 }, () => {
       const { files } = (await (await fetch(`http://${p.httpAddress}/files`)).json()) as { files: Uploaded[] };
       assert.ok(!files.some((f) => f.manifest.name === "cut.bin"), `${p.httpAddress} lists the cut upload`);
     }
-    const held = async (hash: string) => {
-      let n = 0;
-      for (const p of net.peers) {
-        if (p.state !== "running") continue;
-        const res = await fetch(`http://${p.httpAddress}/p2p.v1.NodeService/LocalRecords`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ prefix: `chunk:${hash}`, pageSize: 10 }),
-        });
-        n += ((await res.json()) as { records?: unknown[] }).records?.length ?? 0;
-      }
-      return n;
-    };
+    const held = (hash: string) => chunkRecordCount(net, hash);
     // The peer stores the chunks it cut before the client went away (pending); they go once
     // the lease has run out (sweeps every quarter lease), on every peer.
     await waitFor(async () => (await Promise.all(ownHashes.map(held))).every((n) => n === 0), {

@@ -6,7 +6,7 @@ import { sha256Hex } from "../kademlia/node-id.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
 import { ContentStore, hashChunk } from "./content-store.js";
-import { createFileTestnet } from "./file-testnet.js";
+import { collect, createFileTestnet, pieces } from "./file-testnet.js";
 import { validateRecord } from "../replication/record-validation.js";
 
 const LEASE = 1000;
@@ -15,16 +15,6 @@ const CHUNK = 4096;
 function manualClock(start = 1_000_000) {
   let t = start;
   return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
-
-async function* pieces(bytes: Uint8Array, size = 1000): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
-}
-
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const p of it) parts.push(p);
-  return Buffer.concat(parts);
 }
 
 describe("ContentStore upload lease", () => {

@@ -2,14 +2,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
-import { createFileTestnet, type FileTestnet } from "./file-testnet.js";
+import { createFileTestnet, pieces, type FileTestnet } from "./file-testnet.js";
 
 const CHUNK = 256 * 1024;
 const FILE = 16 * CHUNK;
-
-async function* pieces(bytes: Uint8Array, size = 10_000): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
-}
 
 /** Bytes anti-entropy moved: what peers pushed plus what they pulled (digests and key lists count twice, a small overcount). */
 const repairBytes = (net: FileTestnet) =>
@@ -27,7 +23,7 @@ describe("anti-entropy after an upload", () => {
     const net = await createFileTestnet(6, { files: { chunkSize: CHUNK } });
     t.after(() => net.stop());
     const data = randomBytes(FILE);
-    const { manifest } = await net.peers[0]!.files.upload(pieces(data), { name: "f.bin" });
+    const { manifest } = await net.peers[0]!.files.upload(pieces(data, 10_000), { name: "f.bin" });
     // Settle first: a lookup during the upload may have missed a replica, whose copy repair
     // then sends whole (rightly); that is not what this test measures.
     await roundsOnEveryPeer(net, 2);
@@ -65,7 +61,7 @@ describe("anti-entropy after an upload", () => {
     const net = await createFileTestnet(6, { files: { chunkSize: CHUNK } });
     t.after(() => net.stop());
     const data = randomBytes(2 * CHUNK);
-    const { manifest } = await net.peers[0]!.files.upload(pieces(data), { name: "g.bin" });
+    const { manifest } = await net.peers[0]!.files.upload(pieces(data, 10_000), { name: "g.bin" });
     const hash = manifest.chunks[0]!;
     const holders = [];
     for (const p of net.peers) if (await p.store.get(chunkKey(hash))) holders.push(p);

@@ -88,3 +88,15 @@ export async function createFileTestnet(
     },
   };
 }
+
+/** `bytes` as an upload stream of `size`-byte pieces (how a client's body arrives). */
+export async function* pieces(bytes: Uint8Array, size = 1000): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
+}
+
+/** Everything a download stream yields, as one buffer. */
+export async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}

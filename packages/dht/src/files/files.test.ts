@@ -5,20 +5,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { sha256Hex, sortByDistance } from "../kademlia/node-id.js";
 import { chunkStream } from "./chunker.js";
 import { CHUNK_PREFIX, chunkKey, chunkPosition, manifestKey } from "./content-keys.js";
-import { createFileTestnet, type FileTestnet } from "./file-testnet.js";
+import { collect, createFileTestnet, pieces, type FileTestnet } from "./file-testnet.js";
 import { canonicalManifestBytes, decodeManifest, fileIdOf, type FileManifest } from "./manifest.js";
 
 const CHUNK = 4096;
-
-async function* pieces(bytes: Uint8Array, size = 1000): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
-}
-
-async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const p of it) parts.push(p);
-  return Buffer.concat(parts);
-}
 
 async function rejectsWith(p: Promise<unknown>, code: Code, match?: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {

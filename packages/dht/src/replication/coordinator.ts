@@ -284,11 +284,10 @@ export class ReplicationCoordinator {
     const replicas = candidates.slice(0, replicationFactor);
     // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at
     // most R replacements per write, so R copies usually exist even when one holder is down.
+    // From the whole network's 2R closest these are the rest; after a lookup, the table adds
+    // the ones the lookup did not need to ask.
     const inSet = new Set(replicas.map((r) => r.id));
-    const spares = byDistance(
-      [...candidates.slice(replicationFactor), ...this.#router.closestKnown(position, 2 * replicationFactor)],
-      position,
-    )
+    const spares = (whole ? candidates : byDistance([...candidates, ...this.#router.closestKnown(position, 2 * replicationFactor)], position))
       .filter((c) => !inSet.has(c.id))
       .slice(0, replicationFactor);
 
