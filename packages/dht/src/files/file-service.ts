@@ -310,6 +310,7 @@ export class FileService {
     const self = this.#router.self;
     const { replicationFactor, chunkTimeoutMs } = this.#options;
     const lacking: Contact[] = [];
+    const corrupt = new Set<string>();
     try {
       return await this.#content.getChunk(hash);
     } catch {
@@ -332,12 +333,15 @@ export class FileService {
           // A holder that serves bad bytes despite verifying them: treat as corrupt, repair it.
           throw new ConnectError(`bytes do not match the hash`, Code.DataLoss);
         }
-        this.#repair(hash, bytes, lacking.filter((c) => replicas.some((r) => r.id === c.id)));
+        // Among the R closest, whoever lacked it; beyond them (a spare standing in for a refusal),
+        // only a holder whose copy was corrupt, so repair never adds copies beyond R.
+        this.#repair(hash, bytes, lacking.filter((c) => corrupt.has(c.id) || replicas.some((r) => r.id === c.id)));
         return bytes;
       } catch (err) {
         const e = ConnectError.from(err);
         problems.push(`${peer.id.slice(0, 8)}: ${e.rawMessage}`);
         if (e.code === Code.NotFound || e.code === Code.DataLoss) lacking.push(peer);
+        if (e.code === Code.DataLoss) corrupt.add(peer.id);
         if (e.code === Code.DataLoss) this.#log.warn({ chunk: hash, peer: peer.id }, "corrupt chunk replica reported; repairing it");
       }
     }

@@ -8,9 +8,9 @@ import { testContact } from "../kademlia/testnet.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { MemoryNetwork } from "../transport/memory.js";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Clock, PeerRpcHandler, Transport } from "../types.js";
+import type { CallOptions, Clock, Contact, PeerRpcHandler, Transport } from "../types.js";
 import { chunkCommitUpgrades } from "./chunk-commit-upgrades.js";
-import { recordChunkTransport, type CommitDelivery } from "./chunk-transport.js";
+import { recordChunkTransport, type ChunkTransport, type CommitDelivery } from "./chunk-transport.js";
 import { ContentStore, guardContentRecords, type ContentStoreOptions } from "./content-store.js";
 import { FileService } from "./file-service.js";
 import type { FileOptions } from "./file-options.js";
@@ -39,14 +39,17 @@ export async function createFileTestnet(
   const peers: FilePeer[] = [];
   const transports: Transport[] = [];
   const byId = new Map<string, ContentStore>();
-  // The memory network has no commit call: a ping checks reachability (fail/hang apply),
-  // then the receiver's ContentStore commits.
-  const commitVia = (transport: Transport): CommitDelivery => async (to, hashes, o) => {
+  // The memory network has no chunk calls of its own: a ping checks reachability (fail/hang
+  // apply), then the receiver's ContentStore answers, as a real peer's FetchChunk and
+  // CommitChunks do (so a corrupt copy is DATA_LOSS, where a record read reports it absent).
+  const receiver = async (transport: Transport, to: Contact, o: CallOptions): Promise<ContentStore> => {
     await transport.ping(to, o);
     const target = byId.get(to.id);
     if (!target) throw new ConnectError(`peer ${to.id.slice(0, 8)}: not on this network`, Code.Unavailable);
-    return target.commitChunks(hashes);
+    return target;
   };
+  const commitVia = (transport: Transport): CommitDelivery => async (to, hashes, o) => (await receiver(transport, to, o)).commitChunks(hashes);
+  const fetchVia = (transport: Transport): ChunkTransport["fetchChunk"] => async (to, hash, o) => (await receiver(transport, to, o)).getChunk(hash);
   for (let i = 0; i < n; i++) {
     const self = testContact(i);
     let handler: PeerRpcHandler | undefined;
@@ -68,7 +71,7 @@ export async function createFileTestnet(
     byId.set(self.id, content);
     await content.init();
     handler = guardContentRecords(node, content);
-    const chunks = recordChunkTransport(transport, commitVia(transport));
+    const chunks = { ...recordChunkTransport(transport, commitVia(transport)), fetchChunk: fetchVia(transport) };
     const files = new FileService({ router: node.kademlia, transport, chunks, content }, opts.files);
     node.antiEntropy.useValuelessUpgrades(chunkCommitUpgrades(content, chunks));
     peers.push({ node, store, content, files });

@@ -2,10 +2,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { sha256Hex, sortByDistance } from "../kademlia/node-id.js";
+import { sha256Hex } from "../kademlia/node-id.js";
 import { chunkStream } from "./chunker.js";
 import { CHUNK_PREFIX, chunkKey, chunkPosition, manifestKey } from "./content-keys.js";
-import { collect, createFileTestnet, pieces, type FileTestnet } from "./file-testnet.js";
+import { collect, createFileTestnet, pieces, type FilePeer, type FileTestnet } from "./file-testnet.js";
+import { replicaCandidates } from "./replica-placement.js";
 import { canonicalManifestBytes, decodeManifest, fileIdOf, type FileManifest } from "./manifest.js";
 
 const CHUNK = 4096;
@@ -104,25 +105,69 @@ describe("files on a 12-peer memory network", () => {
   });
 
   test("a corrupt replica is never served, the download succeeds and the replica is repaired", async () => {
-    const data = randomBytes(4 * CHUNK);
+    const data = randomBytes(8 * CHUNK);
     const { id, manifest } = await net.peers[2]!.files.upload(pieces(data), { name: "c.bin" });
-    const hash = manifest.chunks[1]!;
-    const holders = await holdersOf(chunkKey(hash));
-    // A reader that holds no copy asks the holders closest first, rotated by the chunk's index
-    // (to spread load): corrupt the copy it asks first, so the corruption must be met.
-    const byDist = sortByDistance(chunkPosition(hash), holders.map((i) => net.peers[i]!.node.self));
-    const victim = net.peers.find((p) => p.node.self.id === byDist[1 % byDist.length]!.id)!;
+    // A reader that holds no copy asks its R closest first, rotated by the chunk's index (to
+    // spread load). Find a chunk whose first-asked peer, in the reader's own view, holds it,
+    // and corrupt that copy, so the corruption must be met (the R closest may include the
+    // peer over quota, which holds nothing).
+    let found: { reader: FilePeer; victim: FilePeer; hash: string } | undefined;
+    for (const [index, hash] of manifest.chunks.entries()) {
+      const holders = await holdersOf(chunkKey(hash));
+      const reader = net.peers.find((_, i) => !holders.includes(i) && i !== 5)!;
+      const remote = (await replicaCandidates(reader.node.kademlia, chunkPosition(hash), 3)).filter((c) => c.id !== reader.node.self.id);
+      const first = remote[index % remote.length]!;
+      const victim = net.peers.find((p, i) => p.node.self.id === first.id && holders.includes(i));
+      if (victim) {
+        found = { reader, victim, hash };
+        break;
+      }
+    }
+    assert.ok(found, "some chunk's first-asked peer holds it");
+    const { reader, victim, hash } = found;
     const held = (await victim.store.get(chunkKey(hash)))!;
     const bad = held.value.slice();
     bad[0]! ^= 0xff;
     await victim.store.remove(held.key);
     await victim.store.merge({ ...held, value: bad });
-    // Download through a peer that holds no copy, so it must fetch from the holders.
-    const reader = net.peers.find((p, i) => !holders.includes(i))!;
     assert.ok((await collect(reader.files.read(await reader.files.manifest(id)))).equals(data));
     await reader.files.idle();
     const repaired = await victim.store.get(chunkKey(hash));
     assert.ok(repaired && sha256Hex(repaired.value) === hash, "the corrupt replica was replaced by intact bytes");
+  });
+
+  test("a corrupt copy on a stand-in beyond the R closest is repaired too, and no copy is added beyond them", async () => {
+    const data = randomBytes(CHUNK);
+    const { id, manifest } = await net.peers[6]!.files.upload(pieces(data), { name: "e.bin" });
+    const hash = manifest.chunks[0]!;
+    const key = chunkKey(hash);
+    const holders = await holdersOf(key);
+    const intact = (await net.peers[holders[0]!]!.store.get(key))!;
+    const reader = net.peers.find((_, i) => !holders.includes(i) && i !== 5)!;
+    const self = reader.node.self.id;
+    const position = chunkPosition(hash);
+    const closest = (await replicaCandidates(reader.node.kademlia, position, 3)).map((c) => c.id);
+    const spares = (await replicaCandidates(reader.node.kademlia, position, 6))
+      .map((c) => c.id)
+      .filter((c) => c !== self && !closest.includes(c) && c !== net.peers[5]!.node.self.id);
+    const peerById = (peerId: string) => net.peers.find((p) => p.node.self.id === peerId)!;
+    // None of the R closest holds it; the first spare asked holds it corrupt, the next intact
+    // (as after refusals and a bad disk).
+    for (const i of holders) await net.peers[i]!.store.remove(key);
+    const bad = intact.value.slice();
+    bad[0]! ^= 0xff;
+    await peerById(spares[0]!).store.merge({ ...intact, value: bad });
+    await peerById(spares[1]!).store.merge(intact);
+    assert.ok((await collect(reader.files.read(await reader.files.manifest(id)))).equals(data));
+    await reader.files.idle();
+    const fixed = await peerById(spares[0]!).store.get(key);
+    assert.ok(fixed && sha256Hex(fixed.value) === hash, "the corrupt stand-in now holds intact bytes");
+    for (const peerId of closest) {
+      if (peerId === net.peers[5]!.node.self.id) continue; // over quota: refuses the repair
+      const copy = await peerById(peerId).store.get(key);
+      assert.ok(copy && sha256Hex(copy.value) === hash, `closest ${peerId.slice(0, 8)} was given the chunk`);
+    }
+    assert.equal((await holdersOf(key)).filter((i) => !closest.includes(net.peers[i]!.node.self.id)).length, 2, "beyond the R closest, only the two stand-ins hold it");
   });
 
   test("a holder that fails mid-download does not fail it", async () => {
