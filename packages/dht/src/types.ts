@@ -140,12 +140,12 @@ export interface RecordStore {
   /** Removes a key outright (hand-off, tombstone collection). */
   remove(key: string): Promise<void>;
   /**
-   * Optional. Atomically replaces the held version `from` of `key` by the newer `to`, keeping
+   * Atomically replaces the held version `from` of `key` by the newer `to`, keeping
    * the value, without handing the value to the caller (a chunk's commit: pending → committed
    * on a 1 MiB value). Answers the version held afterwards (`to`, or the held one when it was
    * not `from` or `to` is not newer); undefined when the key is not held.
    */
-  raiseVersion?(key: string, from: Version, to: Version): Promise<Version | undefined>;
+  raiseVersion(key: string, from: Version, to: Version): Promise<Version | undefined>;
   /** Records in key order, starting after `after`, at most `limit`, optionally filtered by prefix. */
   list(opts: { after?: string; limit: number; prefix?: string }): Promise<RecordInfo[]>;
   /** Number of records held (tombstones included). */

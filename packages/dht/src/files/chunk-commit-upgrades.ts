@@ -7,13 +7,10 @@
  */
 import type { Contact, RecordSummary, Version } from "../types.js";
 import type { ValuelessUpgrades } from "../replication/valueless-upgrade.js";
+import { compareVersions } from "../replication/version.js";
 import type { ChunkTransport } from "./chunk-transport.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, claimedHash, isPendingChunk } from "./content-keys.js";
 import { MAX_COMMIT_HASHES, type ContentStore } from "./content-store.js";
-
-function isCommittedVersion(v: Version): boolean {
-  return v.wallMs === COMMITTED_CHUNK_VERSION.wallMs && v.logical === COMMITTED_CHUNK_VERSION.logical && v.writer === COMMITTED_CHUNK_VERSION.writer;
-}
 
 /**
  * Upgrades for chunk records: pending → committed through `chunks.commitChunks` (remote) and
@@ -24,7 +21,7 @@ export function chunkCommitUpgrades(content: ContentStore, chunks: Pick<ChunkTra
   return {
     maxBatch: MAX_COMMIT_HASHES,
     covers(key: string, held: Version, next: Version): boolean {
-      return key.startsWith(CHUNK_PREFIX) && isPendingChunk({ version: held }) && isCommittedVersion(next);
+      return key.startsWith(CHUNK_PREFIX) && isPendingChunk({ version: held }) && compareVersions(next, COMMITTED_CHUNK_VERSION) === 0;
     },
     async push(to: Contact, keys: string[], opts): Promise<boolean> {
       const res = await chunks.commitChunks(to, hashesOf(keys), opts);

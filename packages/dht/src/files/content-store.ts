@@ -204,22 +204,12 @@ export class ContentStore {
       if (!isNodeId(h)) throw new ConnectError(`hashes[${i}]: must be 64 lowercase hex characters`, Code.InvalidArgument);
     });
     const result: CommitResult = { committed: 0, missing: 0 };
-    const raise = this.#store.raiseVersion?.bind(this.#store);
     for (const hash of new Set(hashes)) {
       const key = chunkKey(hash);
-      if (raise) {
-        // Version only: the 1 MiB value never passes through here (content records hold no tombstones).
-        if (!(await raise(key, PENDING_CHUNK_VERSION, COMMITTED_CHUNK_VERSION))) {
-          result.missing++;
-          continue;
-        }
-      } else {
-        const held = await this.#store.get(key);
-        if (!held || held.tombstone) {
-          result.missing++;
-          continue;
-        }
-        if (isPendingChunk(held)) await this.#store.merge({ ...held, version: { ...COMMITTED_CHUNK_VERSION } });
+      // Version only: the 1 MiB value never passes through here (content records hold no tombstones).
+      if (!(await this.#store.raiseVersion(key, PENDING_CHUNK_VERSION, COMMITTED_CHUNK_VERSION))) {
+        result.missing++;
+        continue;
       }
       this.#leases.delete(key);
       result.committed++;

@@ -341,8 +341,10 @@ export class FileService {
         const e = ConnectError.from(err);
         problems.push(`${peer.id.slice(0, 8)}: ${e.rawMessage}`);
         if (e.code === Code.NotFound || e.code === Code.DataLoss) lacking.push(peer);
-        if (e.code === Code.DataLoss) corrupt.add(peer.id);
-        if (e.code === Code.DataLoss) this.#log.warn({ chunk: hash, peer: peer.id }, "corrupt chunk replica reported; repairing it");
+        if (e.code === Code.DataLoss) {
+          corrupt.add(peer.id);
+          this.#log.warn({ chunk: hash, peer: peer.id }, "corrupt chunk replica reported; repairing it");
+        }
       }
     }
     throw new ConnectError(`chunk ${index} (${hash.slice(0, 12)}): no holder has intact bytes (${problems.join("; ") || "no holders"})`, Code.Unavailable);

@@ -87,6 +87,13 @@ interface Backoff {
   untilMs: number;
 }
 
+type HeldVersion = Pick<RecordSummary, "version" | "tombstone">;
+
+/** A copy held at `older` that `upgrades` can raise to `newer` without its value (both live, not tombstones). */
+function raisable(upgrades: ValuelessUpgrades, key: string, older: HeldVersion | undefined, newer: HeldVersion | undefined): boolean {
+  return !!older && !!newer && !older.tombstone && !newer.tombstone && upgrades.covers(key, older.version, newer.version);
+}
+
 export class AntiEntropy {
   readonly #c: AntiEntropyComponents;
   readonly #clock: Clock;
@@ -378,9 +385,7 @@ export class AntiEntropy {
     const whole: string[] = [];
     const versionOnly: string[] = [];
     for (const key of keys) {
-      const mine = this.#c.store.entry(key);
-      const other = theirs.get(key);
-      if (mine && other && !other.tombstone && !mine.tombstone && upgrades.covers(key, other.version, mine.version)) versionOnly.push(key);
+      if (raisable(upgrades, key, theirs.get(key), this.#c.store.entry(key))) versionOnly.push(key);
       else whole.push(key);
     }
     for (let i = 0; i < versionOnly.length; i += upgrades.maxBatch) {
@@ -413,7 +418,7 @@ export class AntiEntropy {
       const other = theirs.get(key)!;
       // Rounds sync with several neighbours at once: another one may have raised it meanwhile.
       if (mine && compareVersions(mine.version, other.version) >= 0) continue;
-      if (mine && !mine.tombstone && !other.tombstone && upgrades.covers(key, mine.version, other.version)) raise.push(other);
+      if (raisable(upgrades, key, mine, other)) raise.push(other);
       else fetch.push(key);
     }
     if (raise.length > 0) {

@@ -76,17 +76,8 @@ export class IndexedRecordStore implements RecordStore {
     return result;
   }
 
-  /** The inner store's raiseVersion when it has one; otherwise a read and a merge (same outcome). */
   async raiseVersion(key: string, from: Version, to: Version): Promise<Version | undefined> {
-    let now: Version | undefined;
-    if (this.#inner.raiseVersion) {
-      now = await this.#inner.raiseVersion(key, from, to);
-    } else {
-      const held = await this.#inner.get(key);
-      if (!held) return undefined;
-      if (compareVersions(held.version, from) !== 0) return held.version;
-      now = (await this.#inner.merge({ ...held, version: to })).current;
-    }
+    const now = await this.#inner.raiseVersion(key, from, to);
     if (now && compareVersions(now, to) === 0) this.#note(key, undefined, to, this.#index.get(key)?.tombstone ?? false);
     return now;
   }
