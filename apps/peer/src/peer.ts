@@ -22,6 +22,7 @@ import { createPeerMetrics } from "./observability/metrics.js";
 import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
 import { PeerFiles } from "./files/peer-files.js";
 import { SOFTWARE_VERSION } from "./version.js";
+import { errorMessage } from "./edge-errors.js";
 
 /** Extra bytes a request may carry beside its value (key, JSON framing, versions). */
 const MESSAGE_OVERHEAD = 64 * 1024;
@@ -222,7 +223,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
         try {
           dht.updateAntiEntropyOptions(antiEntropySettings(next));
         } catch (err) {
-          logger.warn({ error: ConnectError.from(err).rawMessage }, "repair settings not applied");
+          logger.warn({ error: errorMessage(err) }, "repair settings not applied");
         }
         settings = pickApiSettings(next);
         logger.info({ changed }, "settings reloaded");
@@ -270,7 +271,7 @@ class Joiner {
     const seeds = await probeSeeds(
       this.addresses,
       (a) => this.transport.probe(a, { timeoutMs: this.timeoutMs }),
-      (address, err) => this.logger.warn({ address, error: ConnectError.from(err).rawMessage }, "bootstrap peer did not answer"),
+      (address, err) => this.logger.warn({ address, error: errorMessage(err) }, "bootstrap peer did not answer"),
     );
     const known = this.dht.kademlia.routingTable.all();
     try {

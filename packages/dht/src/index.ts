@@ -1,4 +1,5 @@
 export * from "./types.js";
+export { DhtError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode } from "./errors.js";
 export { compareVersions, isNewer } from "./replication/version.js";
 export { DhtNode, type DhtNodeComponents, type DhtNodeOptions } from "./dht-node.js";
 export { KademliaNode, localKademliaOptions, type KademliaComponents, type KademliaOptions } from "./kademlia/kademlia-node.js";

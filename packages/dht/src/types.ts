@@ -54,7 +54,7 @@ export interface StoreResult {
 /**
  * The transport seam: how the core sends requests to other peers. Implementations attach
  * the local peer's identity to every request, check that the responder is the peer `to.id`
- * names, and fail with a ConnectError (code unavailable, deadline_exceeded, …) otherwise.
+ * names, and fail with a DhtError (code unavailable, deadline_exceeded, …) otherwise.
  */
 export interface Transport {
   ping(to: Contact, opts: CallOptions): Promise<void>;

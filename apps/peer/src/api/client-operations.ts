@@ -4,11 +4,12 @@
  * cannot drift apart.
  */
 import { performance } from "node:perf_hooks";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { validateKey, validateValueSize, type ReadResult, type WriteResult } from "@p2p/dht";
 import type { ApiContext } from "./api-context.js";
 import type { ClientOperation } from "../observability/metrics.js";
 import { withDeadline } from "./deadline.js";
+import { toConnectError } from "../edge-errors.js";
 
 const utf8 = new TextEncoder();
 
@@ -19,7 +20,7 @@ async function measured<T>(ctx: ApiContext, op: ClientOperation, run: () => Prom
     ctx.metrics.observeClientOperation(op, 0, (performance.now() - start) / 1000);
     return r;
   } catch (err) {
-    const e = ConnectError.from(err);
+    const e = toConnectError(err);
     // A get of a missing key is an answer, not a failure of the service.
     ctx.metrics.observeClientOperation(op, e.code === Code.NotFound ? 0 : e.code, (performance.now() - start) / 1000);
     throw e;

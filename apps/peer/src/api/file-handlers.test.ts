@@ -6,13 +6,14 @@ import { Code, ConnectError, createClient, createRouterTransport } from "@connec
 import { NodeService } from "@p2p/proto/node";
 import { createFileTestnet, type FileTestnet } from "@p2p/dht";
 import { fileServiceHandlers } from "./file-handlers.js";
+import { connectErrorInterceptor } from "../edge-errors.js";
 
 describe("NodeService file methods", () => {
   let net: FileTestnet;
   const clientOf = (i: number) => {
     const peer = net.peers[i]!;
     const handlers = fileServiceHandlers({ files: () => peer.files, content: () => peer.content });
-    return createClient(NodeService, createRouterTransport(({ service }) => service(NodeService, handlers)));
+    return createClient(NodeService, createRouterTransport(({ service }) => service(NodeService, handlers), { router: { interceptors: [connectErrorInterceptor] } }));
   };
   before(async () => {
     net = await createFileTestnet(6, { files: { chunkSize: 4096 } });

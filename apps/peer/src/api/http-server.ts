@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
+import { connectErrorInterceptor } from "../edge-errors.js";
 
 export interface HttpServerOptions {
   host: string;
@@ -62,6 +63,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     routes: opts.routes,
     fallback: opts.fallback as NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>,
     readMaxBytes: opts.readMaxBytes,
+    // The core raises DhtErrors: every handler's failure reaches the client with its code.
+    interceptors: [connectErrorInterceptor],
     // Connect ignores unknown JSON fields by default; for a curl-facing API that turns a typo
     // (`"valeu"`) into a silently empty field, so name the stray field in INVALID_ARGUMENT instead.
     jsonOptions: { ignoreUnknownFields: false },

@@ -11,27 +11,13 @@ import { VersionSchema } from "@p2p/proto/types";
 import type { ApiContext } from "./api-context.js";
 import { versionMsg } from "./proto-mapping.js";
 import { getValue, putValue } from "./client-operations.js";
+import { httpStatusOf } from "../edge-errors.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
 
 /** Extra routes mounted beside the built-in ones (file transfer lives in its own module). */
 export type RestRoute = (req: Req, res: Res, url: URL) => Promise<boolean> | boolean;
-
-const STATUS_BY_CODE: Partial<Record<Code, number>> = {
-  [Code.InvalidArgument]: 400,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.FailedPrecondition]: 412,
-  // Only size limits raise ResourceExhausted on these routes: 413 says which.
-  [Code.ResourceExhausted]: 413,
-  [Code.Unauthenticated]: 401,
-  [Code.PermissionDenied]: 403,
-  [Code.Unimplemented]: 404,
-  [Code.DeadlineExceeded]: 504,
-  [Code.Unavailable]: 503,
-  [Code.Canceled]: 499,
-};
 
 export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -41,10 +27,8 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
 
 /** Answers an error as `{"error": message, "code": "invalid_argument"}` with a matching status. */
 export function sendError(res: Res, err: unknown): void {
-  const e = ConnectError.from(err);
-  const status = STATUS_BY_CODE[e.code] ?? 500;
-  const codeName = Code[e.code].replace(/[A-Z]/g, (c, i: number) => (i > 0 ? "_" : "") + c.toLowerCase());
-  sendJson(res, status, { error: e.code === Code.Internal || status === 500 ? "internal error" : e.rawMessage, code: codeName });
+  const { status, error: e, code } = httpStatusOf(err);
+  sendJson(res, status, { error: e.code === Code.Internal || status === 500 ? "internal error" : e.rawMessage, code });
 }
 
 /**

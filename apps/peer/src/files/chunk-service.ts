@@ -4,7 +4,6 @@
  * progress (each one buffers up to a chunk).
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { CommitChunksResponseSchema, FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
 import type {
@@ -16,9 +15,9 @@ import type {
   StoreChunkRequest,
   StoreChunkResponse,
 } from "@p2p/proto/peer";
-import { isNodeId, systemClock } from "@p2p/dht";
+import { DhtError, isNodeId, systemClock } from "@p2p/dht";
 import type { Clock, Contact, ContentStore, Logger } from "@p2p/dht";
-import { grpcStatusFromError } from "../grpc/status-mapping.js";
+import { grpcStatusFromError } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
@@ -45,7 +44,7 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
   const maxConcurrent = opts.maxConcurrent ?? 32;
   let active = 0;
   const admit = () => {
-    if (active >= maxConcurrent) throw new ConnectError(`busy: ${maxConcurrent} chunk transfers in progress`, Code.Unavailable);
+    if (active >= maxConcurrent) throw DhtError.unavailable(`busy: ${maxConcurrent} chunk transfers in progress`);
     active++;
     let done = false;
     return () => {
@@ -62,7 +61,7 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
     };
     void (async () => {
       const from = opts.verifier.verify(call.request.sender, "sender");
-      if (!isNodeId(call.request.hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+      if (!isNodeId(call.request.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
       opts.onSender(from);
       release = admit();
       const bytes = await opts.content().getChunk(call.request.hash);
@@ -95,9 +94,9 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
       for await (const msg of call as AsyncIterable<StoreChunkRequest>) {
         if (!assembler) {
           const from = opts.verifier.verify(msg.sender, "sender");
-          if (!isNodeId(msg.hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+          if (!isNodeId(msg.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
           const max = opts.content().options.maxChunkBytes;
-          if (msg.size > max) throw new ConnectError(`size: ${msg.size} bytes exceeds the chunk limit of ${max} bytes`, Code.InvalidArgument);
+          if (msg.size > max) throw DhtError.invalidArgument(`size: ${msg.size} bytes exceeds the chunk limit of ${max} bytes`);
           opts.onSender(from);
           release = admit();
           widenReceiveWindow(call);
@@ -105,10 +104,10 @@ export function chunkServiceMethods(opts: ChunkServiceOptions): UntypedServiceIm
           pending = msg.pending;
           assembler = new ChunkAssembler(msg.size);
         }
-        if (!assembler.add(msg.data)) throw new ConnectError("data: more bytes than the declared size", Code.InvalidArgument);
+        if (!assembler.add(msg.data)) throw DhtError.invalidArgument("data: more bytes than the declared size");
       }
-      if (!assembler) throw new ConnectError("stream: empty, expected a first frame with sender, hash and size", Code.InvalidArgument);
-      if (!assembler.complete) throw new ConnectError("data: stream ended before the declared size", Code.InvalidArgument);
+      if (!assembler) throw DhtError.invalidArgument("stream: empty, expected a first frame with sender, hash and size");
+      if (!assembler.complete) throw DhtError.invalidArgument("data: stream ended before the declared size");
       const result = await opts.content().putChunk(hash, assembler.bytes, pending);
       return create(StoreChunkResponseSchema, { sender: sender(), applied: result.applied });
     })().then(

@@ -2,8 +2,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { ContentStore, MemoryRecordStore, chunkKey, sha256Hex, silentLogger } from "@p2p/dht";
+import { ContentStore, DhtError, MemoryRecordStore, chunkKey, sha256Hex, silentLogger } from "@p2p/dht";
 import type { Contact } from "@p2p/dht";
 import { RecordingHandler, startTestPeer, type TestPeer } from "../grpc/test-peers.js";
 import { PeerIdentity } from "../identity/peer-identity.js";
@@ -52,9 +51,9 @@ describe("chunk streams over gRPC", () => {
 
   test("bytes that do not match the hash are refused; a missing chunk is NOT_FOUND", async () => {
     const err = await client.storeChunk(peer.contact, sha256Hex("other"), randomBytes(1000), opts).catch((e: unknown) => e);
-    assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument && /do not match the hash/.test(err.message), String(err));
+    assert.ok(err instanceof DhtError && err.code === "invalid_argument" && /do not match the hash/.test(err.message), String(err));
     const missing = await client.fetchChunk(peer.contact, sha256Hex("none"), opts).catch((e: unknown) => e);
-    assert.ok(missing instanceof ConnectError && missing.code === Code.NotFound, String(missing));
+    assert.ok(missing instanceof DhtError && missing.code === "not_found", String(missing));
   });
 
   test("a corrupt copy on disk is never served: DATA_LOSS, and it is dropped", async () => {
@@ -67,7 +66,7 @@ describe("chunk streams over gRPC", () => {
     await store.remove(held.key);
     await store.merge({ ...held, value: bad });
     const err = await client.fetchChunk(peer.contact, hash, opts).catch((e: unknown) => e);
-    assert.ok(err instanceof ConnectError && err.code === Code.DataLoss, String(err));
+    assert.ok(err instanceof DhtError && err.code === "data_loss", String(err));
     assert.equal(await store.get(chunkKey(hash)), undefined);
     assert.deepEqual(await client.storeChunk(peer.contact, hash, bytes, opts), { applied: true }, "a writer can restore it");
   });
@@ -80,12 +79,12 @@ describe("chunk streams over gRPC", () => {
       b[0] = i;
       err = await client.storeChunk(peer.contact, sha256Hex(b), b, opts).then(() => undefined, (e: unknown) => e);
     }
-    assert.ok(err instanceof ConnectError && err.code === Code.ResourceExhausted && /disk quota/.test(err.message), String(err));
+    assert.ok(err instanceof DhtError && err.code === "resource_exhausted" && /disk quota/.test(err.message), String(err));
   });
 
   test("a chunk above the limit is refused before it is buffered", async () => {
     const huge = randomBytes((2 << 20) + 1);
     const err = await client.storeChunk(peer.contact, sha256Hex(huge), huge, opts).catch((e: unknown) => e);
-    assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument && /size/.test(err.message), String(err));
+    assert.ok(err instanceof DhtError && err.code === "invalid_argument" && /size/.test(err.message), String(err));
   });
 });

@@ -4,16 +4,15 @@
  * (and its flow-control window) with the small Kademlia calls that keep routing alive.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
 import type { ChannelOptions } from "@grpc/grpc-js";
 import { CommitChunksRequestSchema, FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
 import type { CommitChunksResponse, FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
-import { systemClock } from "@p2p/dht";
+import { DhtError, systemClock } from "@p2p/dht";
 import type { CallOptions, ChunkStoreResult, ChunkTransport, Clock, CommitResult, Contact } from "@p2p/dht";
 import { ChannelPool } from "../grpc/channel-pool.js";
 import { grpcServiceDefinition } from "../grpc/service-definition.js";
-import { connectErrorFromGrpc } from "../grpc/status-mapping.js";
+import { dhtErrorFromGrpc } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
@@ -84,16 +83,16 @@ export class GrpcChunkTransport implements ChunkTransport {
       for await (const msg of call as AsyncIterable<FetchChunkResponse>) {
         if (!assembler) {
           this.#checkResponder(to, msg.sender);
-          if (msg.size > this.#maxChunkBytes) throw new ConnectError(`${what}: chunk of ${msg.size} bytes exceeds ${this.#maxChunkBytes}`, Code.Internal);
+          if (msg.size > this.#maxChunkBytes) throw DhtError.internal(`${what}: chunk of ${msg.size} bytes exceeds ${this.#maxChunkBytes}`);
           assembler = new ChunkAssembler(msg.size);
         }
-        if (!assembler.add(msg.data)) throw new ConnectError(`${what}: more bytes than the declared size`, Code.Internal);
+        if (!assembler.add(msg.data)) throw DhtError.internal(`${what}: more bytes than the declared size`);
       }
-      if (!assembler || !assembler.complete) throw new ConnectError(`${what}: stream ended before the chunk was complete`, Code.Internal);
+      if (!assembler || !assembler.complete) throw DhtError.internal(`${what}: stream ended before the chunk was complete`);
       return assembler.bytes;
     } catch (err) {
       call.cancel();
-      throw connectErrorFromGrpc(err, what);
+      throw dhtErrorFromGrpc(err, what);
     } finally {
       opts.signal?.removeEventListener("abort", onAbort);
       lease.release();
@@ -119,7 +118,7 @@ export class GrpcChunkTransport implements ChunkTransport {
         (err, res?: CommitChunksResponse) => {
           opts.signal?.removeEventListener("abort", onAbort);
           lease.release();
-          if (err || !res) return reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
           try {
             this.#checkResponder(to, res.sender);
             resolve({ committed: res.committed, missing: res.missing });
@@ -151,7 +150,7 @@ export class GrpcChunkTransport implements ChunkTransport {
         (err, res?: StoreChunkResponse) => {
           opts.signal?.removeEventListener("abort", onAbort);
           lease.release();
-          if (err || !res) return reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
           try {
             this.#checkResponder(to, res.sender);
             resolve({ applied: res.applied });
@@ -188,7 +187,7 @@ export class GrpcChunkTransport implements ChunkTransport {
     try {
       return this.#pool.acquire(address);
     } catch (err) {
-      throw connectErrorFromGrpc(err, what);
+      throw dhtErrorFromGrpc(err, what);
     }
   }
 
@@ -201,9 +200,9 @@ export class GrpcChunkTransport implements ChunkTransport {
     try {
       responder = this.#verifier.verify(sender, "response.sender");
     } catch (err) {
-      const e = ConnectError.from(err);
-      throw new ConnectError(`peer at ${to.address}: ${e.rawMessage}`, e.code);
+      const e = DhtError.from(err);
+      throw new DhtError(`peer at ${to.address}: ${e.message}`, e.code, { cause: err });
     }
-    if (responder.id !== to.id) throw new ConnectError(`peer at ${to.address} is ${responder.id}, not ${to.id}`, Code.FailedPrecondition);
+    if (responder.id !== to.id) throw DhtError.failedPrecondition(`peer at ${to.address} is ${responder.id}, not ${to.id}`);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { Client, credentials } from "@grpc/grpc-js";
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "@p2p/dht";
 
 interface PooledChannel {
   client: Client;
@@ -33,7 +33,7 @@ export class ChannelPool {
 
   /** Borrows the channel to `address`, opening it if needed. Throws Unavailable after close(). */
   acquire(address: string): ChannelLease {
-    if (this.#closed) throw new ConnectError("grpc transport is closed", Code.Unavailable);
+    if (this.#closed) throw DhtError.unavailable("grpc transport is closed");
     let entry = this.#channels.get(address);
     if (entry) this.#channels.delete(address);
     else entry = { client: new Client(address, credentials.createInsecure(), this.channelOptions), inFlight: 0 };

@@ -5,7 +5,6 @@
  * port) is detected instead of silently poisoning the routing table.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { Metadata } from "@grpc/grpc-js";
 import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
 import {
@@ -21,7 +20,7 @@ import {
 } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
-import { silentLogger, systemClock } from "@p2p/dht";
+import { DhtError, silentLogger, systemClock } from "@p2p/dht";
 import type {
   CallOptions,
   Clock,
@@ -43,7 +42,7 @@ import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.j
 import { ChannelPool } from "./channel-pool.js";
 import { checkKey, checkTarget, peerRefToContact, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
 import { grpcServiceDefinition } from "./service-definition.js";
-import { connectErrorFromGrpc } from "./status-mapping.js";
+import { dhtErrorFromGrpc } from "../edge-errors.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 
@@ -125,8 +124,8 @@ export class GrpcTransport implements Transport {
     this.#checkResponder(to, res.sender);
     const contacts = this.#contacts(to, res.contacts);
     if (!res.record) return { contacts };
-    const record = recordFromProto(res.record, "response.record", Code.Internal);
-    if (record.key !== key) throw new ConnectError(`findValue ${to.address}: response.record.key is not the requested key`, Code.Internal);
+    const record = recordFromProto(res.record, "response.record", "internal");
+    if (record.key !== key) throw DhtError.internal(`findValue ${to.address}: response.record.key is not the requested key`);
     return { record, contacts };
   }
 
@@ -134,7 +133,7 @@ export class GrpcTransport implements Transport {
     const req = create(StoreRequestSchema, { sender: this.#sender(), record: recordToProto(record) });
     const res = await this.#unary(to.address, peerService.store, req, opts);
     this.#checkResponder(to, res.sender);
-    return { applied: res.applied, current: versionFromProto(res.current, "response.current", Code.Internal) };
+    return { applied: res.applied, current: versionFromProto(res.current, "response.current", "internal") };
   }
 
   // --- anti-entropy and hand-off: replies are checked here for shape (a responder that
@@ -152,8 +151,8 @@ export class GrpcTransport implements Transport {
     const res = await this.#unary(to.address, peerService.syncKeys, req, opts);
     this.#checkResponder(to, res.sender);
     const entries = res.entries.map((e, i) => {
-      checkKey(e.key, `response.entries[${i}].key`, Code.Internal);
-      return { key: e.key, version: versionFromProto(e.version, `response.entries[${i}].version`, Code.Internal), tombstone: e.tombstone };
+      checkKey(e.key, `response.entries[${i}].key`, "internal");
+      return { key: e.key, version: versionFromProto(e.version, `response.entries[${i}].version`, "internal"), tombstone: e.tombstone };
     });
     return { entries, truncated: res.truncated };
   }
@@ -162,7 +161,7 @@ export class GrpcTransport implements Transport {
     const req = create(FetchRecordsRequestSchema, { sender: this.#sender(), keys });
     const res = await this.#unary(to.address, peerService.fetchRecords, req, opts);
     this.#checkResponder(to, res.sender);
-    return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, Code.Internal));
+    return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, "internal"));
   }
 
   async goodbye(to: Contact, opts: CallOptions): Promise<void> {
@@ -177,7 +176,7 @@ export class GrpcTransport implements Transport {
    */
   async probe(address: string, opts: CallOptions): Promise<Contact> {
     const problem = hostPortProblem(address);
-    if (problem) throw new ConnectError(`address: ${problem}`, Code.InvalidArgument);
+    if (problem) throw DhtError.invalidArgument(`address: ${problem}`);
     const res = await this.#unary(address, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
     return this.#verifyResponder(address, res.sender);
   }
@@ -200,15 +199,15 @@ export class GrpcTransport implements Transport {
     try {
       return this.#verifier.verify(sender, "response.sender");
     } catch (err) {
-      const e = err as ConnectError;
-      throw new ConnectError(`peer at ${address}: ${e.rawMessage}`, e.code, undefined, undefined, err);
+      const e = DhtError.from(err);
+      throw new DhtError(`peer at ${address}: ${e.message}`, e.code, { cause: err });
     }
   }
 
   #checkResponder(to: Contact, sender: SignedContact | undefined): void {
     const responder = this.#verifyResponder(to.address, sender);
     if (responder.id !== to.id) {
-      throw new ConnectError(`peer at ${to.address} is ${responder.id}, not ${to.id}`, Code.FailedPrecondition);
+      throw DhtError.failedPrecondition(`peer at ${to.address} is ${responder.id}, not ${to.id}`);
     }
   }
 
@@ -228,14 +227,14 @@ export class GrpcTransport implements Transport {
   #unary<Req, Res>(address: string, method: MethodDefinition<Req, Res>, request: Req, opts: CallOptions): Promise<Res> {
     const what = `${method.originalName ?? method.path} ${address}`;
     if (!(opts.timeoutMs > 0) || !Number.isFinite(opts.timeoutMs)) {
-      return Promise.reject(new ConnectError(`${what}: timeoutMs must be a positive number`, Code.InvalidArgument));
+      return Promise.reject(DhtError.invalidArgument(`${what}: timeoutMs must be a positive number`));
     }
-    if (opts.signal?.aborted) return Promise.reject(new ConnectError(`${what}: aborted`, Code.Canceled));
+    if (opts.signal?.aborted) return Promise.reject(DhtError.canceled(`${what}: aborted`));
     let lease: ReturnType<ChannelPool["acquire"]>;
     try {
       lease = this.#pool.acquire(address);
     } catch (err) {
-      return Promise.reject(connectErrorFromGrpc(err, what));
+      return Promise.reject(dhtErrorFromGrpc(err, what));
     }
     return new Promise<Res>((resolve, reject) => {
       const signal = opts.signal;
@@ -249,7 +248,7 @@ export class GrpcTransport implements Transport {
         (err, res) => {
           signal?.removeEventListener("abort", onAbort);
           lease.release();
-          if (err || res === undefined) reject(connectErrorFromGrpc(err ?? new Error("empty response"), what));
+          if (err || res === undefined) reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
           else resolve(res);
         },
       );

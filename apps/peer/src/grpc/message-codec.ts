@@ -3,20 +3,20 @@
  * here comes from another peer, so each function validates and names the field at fault.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { RecordSchema } from "@p2p/proto/peer";
 import type { Record as RecordMessage } from "@p2p/proto/peer";
 import { PeerRefSchema, VersionSchema } from "@p2p/proto/types";
 import type { PeerRef, Version as VersionMessage } from "@p2p/proto/types";
-import type { Contact, DhtRecord, Version } from "@p2p/dht";
+import { DhtError } from "@p2p/dht";
+import type { Contact, DhtErrorCode, DhtRecord, Version } from "@p2p/dht";
 import { hostPortProblem, isNodeId } from "../identity/contact-format.js";
 
 /** Longest record key accepted, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
 /** A field that failed validation; `code` lets a client treat a bad reply differently from a bad request. */
-export function fieldError(field: string, problem: string, code: Code = Code.InvalidArgument): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, code);
+export function fieldError(field: string, problem: string, code: DhtErrorCode = "invalid_argument"): DhtError {
+  return new DhtError(`${field}: ${problem}`, code);
 }
 
 /** Throws InvalidArgument unless `target` is a 64-lowercase-hex ring position. */
@@ -25,7 +25,7 @@ export function checkTarget(target: string, field = "target"): void {
 }
 
 /** Throws InvalidArgument unless `key` is 1..MAX_KEY_BYTES bytes of UTF-8. */
-export function checkKey(key: string, field = "key", code?: Code): void {
+export function checkKey(key: string, field = "key", code?: DhtErrorCode): void {
   const bytes = Buffer.byteLength(key, "utf8");
   if (bytes === 0 || bytes > MAX_KEY_BYTES) throw fieldError(field, `must be 1..${MAX_KEY_BYTES} bytes, got ${bytes}`, code);
 }
@@ -34,7 +34,7 @@ export function versionToProto(v: Version): VersionMessage {
   return create(VersionSchema, { wallTimeMs: BigInt(v.wallMs), logical: v.logical, writer: v.writer });
 }
 
-export function versionFromProto(v: VersionMessage | undefined, field: string, code?: Code): Version {
+export function versionFromProto(v: VersionMessage | undefined, field: string, code?: DhtErrorCode): Version {
   if (!v) throw fieldError(field, "missing", code);
   if (v.wallTimeMs < 0n || v.wallTimeMs > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw fieldError(`${field}.wall_time_ms`, "out of range", code);
@@ -51,7 +51,7 @@ export function recordToProto(r: DhtRecord): RecordMessage {
  * A validated DhtRecord. `code` is InvalidArgument for requests (the caller's fault) and
  * Internal for replies (the responder broke the protocol).
  */
-export function recordFromProto(r: RecordMessage | undefined, field: string, code?: Code): DhtRecord {
+export function recordFromProto(r: RecordMessage | undefined, field: string, code?: DhtErrorCode): DhtRecord {
   if (!r) throw fieldError(field, "missing", code);
   checkKey(r.key, `${field}.key`, code);
   if (r.tombstone && r.value.length > 0) throw fieldError(`${field}.value`, "a tombstone carries no value", code);

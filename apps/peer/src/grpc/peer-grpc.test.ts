@@ -1,11 +1,11 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { Client, Metadata, credentials, status } from "@grpc/grpc-js";
 import type { ServiceError } from "@grpc/grpc-js";
 import { FindNodeRequestSchema, PeerService, PingRequestSchema, StoreRequestSchema } from "@p2p/proto/peer";
-import type { Contact, DhtRecord, PeerRpcHandler } from "@p2p/dht";
+import { DhtError } from "@p2p/dht";
+import type { Contact, DhtErrorCode, DhtRecord, PeerRpcHandler } from "@p2p/dht";
 import { PeerIdentity } from "../identity/peer-identity.js";
 import { signContact } from "../identity/signed-contact.js";
 import { grpcServiceDefinition } from "./service-definition.js";
@@ -18,16 +18,16 @@ function record(key: string, value = "v", writer = "a".repeat(64)): DhtRecord {
   return { key, value: new TextEncoder().encode(value), version: { wallMs: 1000, logical: 2, writer }, tombstone: false };
 }
 
-async function assertConnectError(p: Promise<unknown>, code: Code, message?: RegExp): Promise<ConnectError> {
+async function assertDhtError(p: Promise<unknown>, code: DhtErrorCode, message?: RegExp): Promise<DhtError> {
   try {
     await p;
   } catch (err) {
-    assert.ok(err instanceof ConnectError, `expected ConnectError, got ${String(err)}`);
-    assert.equal(err.code, code, `${Code[err.code]}: ${err.message}`);
+    assert.ok(err instanceof DhtError, `expected DhtError, got ${String(err)}`);
+    assert.equal(err.code, code, `${err.code}: ${err.message}`);
     if (message) assert.match(err.message, message);
     return err;
   }
-  assert.fail(`expected ${Code[code]}, call succeeded`);
+  assert.fail(`expected ${code}, call succeeded`);
 }
 
 /** A raw grpc-js call, bypassing the transport, so tests can send what a hostile peer would. */
@@ -91,12 +91,12 @@ describe("PeerService over gRPC", async () => {
 
   test("probe returns the verified contact of an address; bad addresses are refused", async () => {
     assert.deepEqual(await transport.probe(peer.contact.address, opts), peer.contact);
-    await assertConnectError(transport.probe("no-port", opts), Code.InvalidArgument, /address/);
+    await assertDhtError(transport.probe("no-port", opts), "invalid_argument", /address/);
   });
 
-  test("handler ConnectErrors keep their code; other errors become INTERNAL without details", async () => {
-    await assertConnectError(transport.store(peer.contact, record("forbidden"), opts), Code.PermissionDenied, /forbidden/);
-    const err = await assertConnectError(transport.store(peer.contact, record("crash"), opts), Code.Internal);
+  test("handler DhtErrors keep their code; other errors become INTERNAL without details", async () => {
+    await assertDhtError(transport.store(peer.contact, record("forbidden"), opts), "permission_denied", /forbidden/);
+    const err = await assertDhtError(transport.store(peer.contact, record("crash"), opts), "internal");
     assert.doesNotMatch(err.message, /secret|at /);
   });
 
@@ -128,17 +128,17 @@ describe("PeerService over gRPC", async () => {
     const addr = peer.contact.address;
     await assertGrpcStatus(rawCall(addr, peerService.findNode, create(FindNodeRequestSchema, { sender, target: "ABC" })), status.INVALID_ARGUMENT, /target/);
     await assertGrpcStatus(rawCall(addr, peerService.store, create(StoreRequestSchema, { sender })), status.INVALID_ARGUMENT, /record: missing/);
-    await assertConnectError(transport.store(peer.contact, record("k".repeat(1025)), opts), Code.InvalidArgument, /record\.key/);
-    await assertConnectError(transport.store(peer.contact, record("", "x"), opts), Code.InvalidArgument, /record\.key/);
-    await assertConnectError(transport.store(peer.contact, record("k", "x", "not-hex"), opts), Code.InvalidArgument, /record\.version\.writer/);
+    await assertDhtError(transport.store(peer.contact, record("k".repeat(1025)), opts), "invalid_argument", /record\.key/);
+    await assertDhtError(transport.store(peer.contact, record("", "x"), opts), "invalid_argument", /record\.key/);
+    await assertDhtError(transport.store(peer.contact, record("k", "x", "not-hex"), opts), "invalid_argument", /record\.version\.writer/);
     assert.equal(handler.calls.length, before);
   });
 
   test("a responder with another identity is detected", async () => {
     const expected = PeerIdentity.generate().id;
-    await assertConnectError(
+    await assertDhtError(
       transport.ping({ ...peer.contact, id: expected }, opts),
-      Code.FailedPrecondition,
+      "failed_precondition",
       new RegExp(`peer at ${peer.contact.address} is ${peer.contact.id}, not ${expected}`),
     );
   });
@@ -163,7 +163,7 @@ describe("PeerService over gRPC", async () => {
   test("an aborted call fails with Canceled", async () => {
     const ac = new AbortController();
     ac.abort();
-    await assertConnectError(transport.ping(peer.contact, { timeoutMs: 5000, signal: ac.signal }), Code.Canceled);
+    await assertDhtError(transport.ping(peer.contact, { timeoutMs: 5000, signal: ac.signal }), "canceled");
   });
 });
 
@@ -184,12 +184,12 @@ describe("limits and deadlines", async () => {
   });
 
   test("a handler that never answers yields DEADLINE_EXCEEDED", async () => {
-    await assertConnectError(transport.findValue(peer.contact, "k", { timeoutMs: 300 }), Code.DeadlineExceeded);
+    await assertDhtError(transport.findValue(peer.contact, "k", { timeoutMs: 300 }), "deadline_exceeded");
   });
 
   test("an oversized message is rejected with RESOURCE_EXHAUSTED", async () => {
     const big = { ...record("big"), value: new Uint8Array(100 * 1024) };
-    await assertConnectError(transport.store(peer.contact, big, opts), Code.ResourceExhausted);
+    await assertDhtError(transport.store(peer.contact, big, opts), "resource_exhausted");
     await transport.store(peer.contact, record("small"), opts);
   });
 
@@ -204,6 +204,6 @@ describe("limits and deadlines", async () => {
   test("calls after close fail with Unavailable", async () => {
     const { transport: t } = testTransport();
     t.close();
-    await assertConnectError(t.ping(other.contact, opts), Code.Unavailable);
+    await assertDhtError(t.ping(other.contact, opts), "unavailable");
   });
 });

@@ -39,15 +39,14 @@ import type {
   SyncKeysRequest,
   SyncKeysResponse,
 } from "@p2p/proto/peer";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { silentLogger, systemClock } from "@p2p/dht";
+import { DhtError, silentLogger, systemClock } from "@p2p/dht";
 import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { checkKey, checkTarget, contactToPeerRef, recordFromProto, recordToProto, versionToProto } from "./message-codec.js";
 import { asGrpcServiceDefinition, grpcServiceDefinition } from "./service-definition.js";
 import { createReflectionService } from "./server-reflection.js";
-import { grpcStatusFromError } from "./status-mapping.js";
+import { grpcStatusFromError } from "../edge-errors.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 const PEER_SERVICE_NAME = PeerService.typeName;
@@ -87,7 +86,7 @@ type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData
 
 /** An optional handler method: absent means this peer does not serve the RPC. */
 function implemented<F>(method: F | undefined, name: string): F {
-  if (!method) throw new ConnectError(`${name} is not served by this peer`, Code.Unimplemented);
+  if (!method) throw DhtError.unimplemented(`${name} is not served by this peer`);
   return method;
 }
 

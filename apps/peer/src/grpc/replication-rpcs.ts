@@ -4,7 +4,7 @@
  * from instrument.ts so the core decorators stay as they are.
  */
 import { performance } from "node:perf_hooks";
-import { ConnectError } from "@connectrpc/connect";
+import { toConnectError } from "../edge-errors.js";
 import type { Contact, DhtNode, PeerRpcHandler, Transport } from "@p2p/dht";
 import type { PeerMetrics, RpcSide } from "../observability/metrics.js";
 import type { GrpcTransport } from "./grpc-transport.js";
@@ -16,7 +16,7 @@ async function timed<T>(metrics: PeerMetrics, method: string, side: RpcSide, cal
     metrics.observePeerRpc(method, side, 0, (performance.now() - start) / 1000);
     return result;
   } catch (err) {
-    metrics.observePeerRpc(method, side, ConnectError.from(err).code, (performance.now() - start) / 1000);
+    metrics.observePeerRpc(method, side, toConnectError(err).code, (performance.now() - start) / 1000);
     throw err;
   }
 }

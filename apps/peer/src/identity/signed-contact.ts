@@ -4,10 +4,9 @@
  * the hash of the key) and whose addresses that owner claimed.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { SignedContactSchema } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
-import { systemClock } from "@p2p/dht";
+import { DhtError, systemClock } from "@p2p/dht";
 import type { Clock, Contact } from "@p2p/dht";
 import { ED25519_PUBLIC_KEY_BYTES, nodeIdOfPublicKey, verifyEd25519 } from "./peer-identity.js";
 import type { PeerIdentity } from "./peer-identity.js";
@@ -101,12 +100,12 @@ interface VerifiedEntry {
   signedAtMs: bigint;
 }
 
-function unauthenticated(field: string, problem: string): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, Code.Unauthenticated);
+function unauthenticated(field: string, problem: string): DhtError {
+  return DhtError.unauthenticated(`${field}: ${problem}`);
 }
 
-function invalid(field: string, problem: string): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, Code.InvalidArgument);
+function invalid(field: string, problem: string): DhtError {
+  return DhtError.invalidArgument(`${field}: ${problem}`);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -130,7 +129,7 @@ export class ContactVerifier {
   }
 
   /**
-   * The contact `msg` proves, or a ConnectError naming `field` and the problem:
+   * The contact `msg` proves, or a DhtError naming `field` and the problem:
    * Unauthenticated when missing, when id is not SHA-256 of public_key, or when the
    * signature does not match; InvalidArgument for malformed fields, addresses that are not
    * host:port, or signed_at_ms too far in the future.

@@ -3,7 +3,7 @@
  * Prometheus and the Stats API. Decorating the seam keeps the DHT core free of metrics code.
  */
 import { performance } from "node:perf_hooks";
-import { ConnectError } from "@connectrpc/connect";
+import { toConnectError } from "../edge-errors.js";
 import { OperationStats, type PeerRpcHandler, type Transport } from "@p2p/dht";
 import type { PeerMetrics, RpcSide } from "./metrics.js";
 
@@ -17,7 +17,7 @@ export class PeerRpcStats {
 }
 
 function codeOf(err: unknown): number {
-  return ConnectError.from(err).code;
+  return toConnectError(err).code;
 }
 
 async function timed<T>(

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
@@ -104,8 +104,8 @@ describe("ContentStore upload lease", () => {
 
   test("commit input is validated, naming the field", async () => {
     const { content } = await setup();
-    await assert.rejects(content.commitChunks(["nope"]), (e: ConnectError) => e.code === Code.InvalidArgument && /hashes\[0\]/.test(e.message));
-    await assert.rejects(content.commitChunks(Array(2000).fill(sha256Hex("x"))), (e: ConnectError) => e.code === Code.InvalidArgument && /hashes: at most/.test(e.message));
+    await assert.rejects(content.commitChunks(["nope"]), (e: DhtError) => e.code === "invalid_argument" && /hashes\[0\]/.test(e.message));
+    await assert.rejects(content.commitChunks(Array(2000).fill(sha256Hex("x"))), (e: DhtError) => e.code === "invalid_argument" && /hashes: at most/.test(e.message));
   });
 
   test("record validation (client puts, Store, anti-entropy pulls) refuses forged content records", () => {
@@ -178,7 +178,7 @@ describe("hashChunk", () => {
     const hash = hashChunk(bytes);
     assert.equal(hash, sha256Hex(bytes));
     const other = sha256Hex(randomBytes(100));
-    await assert.rejects(content.putChunk(other, bytes), (e: ConnectError) => e.code === Code.InvalidArgument && /do not match/.test(e.message));
+    await assert.rejects(content.putChunk(other, bytes), (e: DhtError) => e.code === "invalid_argument" && /do not match/.test(e.message));
     assert.equal((await content.putChunk(hash, bytes)).applied, true);
     assert.deepEqual(await content.getChunk(hash), bytes);
   });

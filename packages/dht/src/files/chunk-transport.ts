@@ -4,7 +4,7 @@
  * over any Transport, which is how tests and simulations on the memory network run the same
  * placement and download code.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { CallOptions, Contact, Transport } from "../types.js";
 import { chunkKey, chunkRecord, contentProblem } from "./content-keys.js";
 import type { CommitResult } from "./content-store.js";
@@ -15,7 +15,7 @@ export interface ChunkStoreResult {
 }
 
 /**
- * Chunk calls to one remote peer. Both fail with ConnectError: NOT_FOUND (not held),
+ * Chunk calls to one remote peer. Both fail with DhtError: NOT_FOUND (not held),
  * DATA_LOSS (held but corrupt: the holder dropped it), RESOURCE_EXHAUSTED (over quota),
  * UNAVAILABLE / DEADLINE_EXCEEDED (unreachable).
  */
@@ -39,9 +39,9 @@ export function recordChunkTransport(transport: Transport, commit: CommitDeliver
   return {
     async fetchChunk(to, hash, opts) {
       const res = await transport.findValue(to, chunkKey(hash), opts);
-      if (!res.record || res.record.tombstone) throw new ConnectError(`chunk ${hash}: not held by ${to.id.slice(0, 8)}`, Code.NotFound);
+      if (!res.record || res.record.tombstone) throw new DhtError(`chunk ${hash}: not held by ${to.id.slice(0, 8)}`, "not_found");
       const problem = contentProblem(res.record);
-      if (problem) throw new ConnectError(`chunk from ${to.id.slice(0, 8)}: ${problem}`, Code.DataLoss);
+      if (problem) throw new DhtError(`chunk from ${to.id.slice(0, 8)}: ${problem}`, "data_loss");
       return res.record.value;
     },
     async storeChunk(to, hash, bytes, opts, pending = false) {

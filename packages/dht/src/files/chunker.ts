@@ -4,7 +4,7 @@
  * sub-file dedup of shifted content (CDC) would cost a rolling hash per byte for a gain our
  * workloads (photos, archives, media) rarely see.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 
 /**
  * Yields chunks of exactly `chunkSize` bytes (the last one shorter, none for an empty
@@ -21,7 +21,7 @@ export async function* chunkStream(
   let total = 0;
   for await (const piece of source) {
     total += piece.byteLength;
-    if (total > maxBytes) throw new ConnectError(`file: more than the limit of ${maxBytes} bytes`, Code.ResourceExhausted);
+    if (total > maxBytes) throw new DhtError(`file: more than the limit of ${maxBytes} bytes`, "resource_exhausted");
     let offset = 0;
     while (offset < piece.byteLength) {
       const n = Math.min(chunkSize - filled, piece.byteLength - offset);

@@ -3,7 +3,7 @@
  * against their hash when stored and on every read (a mismatch is dropped, never served),
  * and chunk bytes are counted against the disk quota.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { Clock, DhtRecord, PeerRpcHandler, RecordStore, StoreResult } from "../types.js";
 import { systemClock } from "../types.js";
 import { isNodeId, sha256Hex } from "../kademlia/node-id.js";
@@ -124,12 +124,12 @@ export class ContentStore {
    * copy does not match its hash (the copy is removed first, so a writer can restore it).
    */
   async getChunk(hash: string): Promise<Uint8Array> {
-    if (!isNodeId(hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+    if (!isNodeId(hash)) throw new DhtError("hash: must be 64 lowercase hex characters", "invalid_argument");
     const record = await this.#store.get(chunkKey(hash));
-    if (!record || record.tombstone) throw new ConnectError(`chunk ${hash}: not held here`, Code.NotFound);
+    if (!record || record.tombstone) throw new DhtError(`chunk ${hash}: not held here`, "not_found");
     if (sha256Hex(record.value) !== hash) {
       await this.#dropCorrupt(record);
-      throw new ConnectError(`chunk ${hash}: the copy held here was corrupt and has been dropped`, Code.DataLoss);
+      throw new DhtError(`chunk ${hash}: the copy held here was corrupt and has been dropped`, "data_loss");
     }
     return record.value;
   }
@@ -139,21 +139,21 @@ export class ContentStore {
    * copy is replaced (that is how a replica is repaired). Over quota: RESOURCE_EXHAUSTED.
    */
   async putChunk(hash: string, bytes: Uint8Array, pending = false): Promise<StoreResult> {
-    if (!isNodeId(hash)) throw new ConnectError("hash: must be 64 lowercase hex characters", Code.InvalidArgument);
+    if (!isNodeId(hash)) throw new DhtError("hash: must be 64 lowercase hex characters", "invalid_argument");
     if (bytes.byteLength > this.#options.maxChunkBytes) {
-      throw new ConnectError(`chunk: ${bytes.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, Code.InvalidArgument);
+      throw new DhtError(`chunk: ${bytes.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, "invalid_argument");
     }
-    if (hashedHere.get(bytes) !== hash && sha256Hex(bytes) !== hash) throw new ConnectError(`chunk ${hash}: bytes do not match the hash`, Code.InvalidArgument);
+    if (hashedHere.get(bytes) !== hash && sha256Hex(bytes) !== hash) throw new DhtError(`chunk ${hash}: bytes do not match the hash`, "invalid_argument");
     return this.#putVerified(chunkRecord(hash, bytes, pending));
   }
 
   /** Verifies and keeps any content-addressed record (chunk or manifest) from another peer. */
   async putRecord(record: DhtRecord): Promise<StoreResult> {
     const problem = contentProblem(record);
-    if (problem) throw new ConnectError(problem, Code.InvalidArgument);
+    if (problem) throw new DhtError(problem, "invalid_argument");
     if (record.key.startsWith(CHUNK_PREFIX)) {
       if (record.value.byteLength > this.#options.maxChunkBytes) {
-        throw new ConnectError(`${record.key}: ${record.value.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, Code.InvalidArgument);
+        throw new DhtError(`${record.key}: ${record.value.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`, "invalid_argument");
       }
       // Only the two chunk states exist; a hand-off or repair copy keeps its state.
       return this.#putVerified(chunkRecord(claimedHash(record.key)!, record.value, isPendingChunk(record)));
@@ -161,7 +161,7 @@ export class ContentStore {
       try {
         decodeManifest(record.value); // a manifest must be one, not just any bytes under its hash
       } catch (err) {
-        throw new ConnectError(`${record.key}: ${(err as ConnectError).rawMessage}`, Code.InvalidArgument);
+        throw new DhtError(`${record.key}: ${(err as DhtError).message}`, "invalid_argument");
       }
     }
     return this.#putVerified({ ...record, version: { ...CONTENT_VERSION } });
@@ -199,9 +199,9 @@ export class ContentStore {
    * committed (a newer version, which anti-entropy spreads to replicas the commit missed).
    */
   async commitChunks(hashes: readonly string[]): Promise<CommitResult> {
-    if (hashes.length > MAX_COMMIT_HASHES) throw new ConnectError(`hashes: at most ${MAX_COMMIT_HASHES} per commit, got ${hashes.length}`, Code.InvalidArgument);
+    if (hashes.length > MAX_COMMIT_HASHES) throw new DhtError(`hashes: at most ${MAX_COMMIT_HASHES} per commit, got ${hashes.length}`, "invalid_argument");
     hashes.forEach((h, i) => {
-      if (!isNodeId(h)) throw new ConnectError(`hashes[${i}]: must be 64 lowercase hex characters`, Code.InvalidArgument);
+      if (!isNodeId(h)) throw new DhtError(`hashes[${i}]: must be 64 lowercase hex characters`, "invalid_argument");
     });
     const result: CommitResult = { committed: 0, missing: 0 };
     for (const hash of new Set(hashes)) {
@@ -273,9 +273,9 @@ export class ContentStore {
     }
     if (held) await this.#dropCorrupt(held);
     if (isChunk && this.#usedBytes + record.value.byteLength > this.#options.diskQuotaBytes) {
-      throw new ConnectError(
+      throw new DhtError(
         `disk quota: ${this.#usedBytes} of ${this.#options.diskQuotaBytes} bytes used, a ${record.value.byteLength}-byte chunk does not fit`,
-        Code.ResourceExhausted,
+        "resource_exhausted",
       );
     }
     const result = await this.#store.merge(record);

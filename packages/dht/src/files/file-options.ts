@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 
 /** File transfer settings. All can change live through `FileService.updateOptions`. */
 export interface FileOptions {
@@ -44,7 +44,7 @@ export function resolveFileOptions(partial: Partial<FileOptions>, base: Readonly
   const integer = (field: keyof FileOptions, min: number, max: number) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
-      throw new ConnectError(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`, Code.InvalidArgument);
+      throw new DhtError(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`, "invalid_argument");
     }
   };
   integer("chunkSize", 1024, 16 << 20);

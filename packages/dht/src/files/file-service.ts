@@ -5,7 +5,7 @@
  * fetch chunks with a bounded window from their holders, verify each against its hash, try
  * the next holder on failure or mismatch, and re-store the chunk on holders that lacked it.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { CallOptions, Contact, Logger, Router, Transport } from "../types.js";
 import { silentLogger } from "../types.js";
 import { sha256Hex } from "../kademlia/node-id.js";
@@ -107,7 +107,7 @@ export class FileService {
     let size = 0;
     try {
       for await (const bytes of chunkStream(source, chunkSize, maxFileBytes)) {
-        if (signal?.aborted) throw new ConnectError("upload canceled", Code.Canceled);
+        if (signal?.aborted) throw new DhtError("upload canceled", "canceled");
         const hash = hashChunk(bytes); // remembered: our own copy is not hashed again
         chunks.push(hash);
         size += bytes.byteLength;
@@ -129,7 +129,7 @@ export class FileService {
       await Promise.all(inflight); // never leave transfers running behind a failed upload
     }
     if (failure) throw failure;
-    if (signal?.aborted) throw new ConnectError("upload canceled", Code.Canceled);
+    if (signal?.aborted) throw new DhtError("upload canceled", "canceled");
     const manifest: FileManifest = { name: meta.name, size, mediaType, chunkSize, chunks };
     const id = fileIdOf(manifest);
     await this.#storeManifest(id, canonicalManifestBytes(manifest));
@@ -149,7 +149,7 @@ export class FileService {
     try {
       records = (await this.#router.lookup(sha256Hex(key), { wanted: replicationFactor, key })).records;
     } catch (err) {
-      throw new ConnectError(`file ${id}: manifest lookup failed`, Code.Unavailable, undefined, undefined, err);
+      throw new DhtError(`file ${id}: manifest lookup failed`, "unavailable", { cause: err });
     }
     for (const [, record] of records) {
       if (record && sha256Hex(record.value) === id) {
@@ -160,7 +160,7 @@ export class FileService {
         }
       }
     }
-    throw new ConnectError(`file ${id}: no such file`, Code.NotFound);
+    throw new DhtError(`file ${id}: no such file`, "not_found");
   }
 
   /**
@@ -184,7 +184,7 @@ export class FileService {
     };
     try {
       for (let i = first; i <= last; i++) {
-        if (signal?.aborted) throw new ConnectError("download canceled", Code.Canceled);
+        if (signal?.aborted) throw new DhtError("download canceled", "canceled");
         fill();
         const bytes = await window.get(i)!;
         window.delete(i);
@@ -274,10 +274,10 @@ export class FileService {
               : await this.#remote(peer, this.#options.rpcTimeoutMs, (o) => this.#chunks.commitChunks(peer, hashes, o));
           // A holder that lost some (lease ran out mid-upload, data loss) does not say which:
           // count none of this batch as committed there.
-          if (res.missing > 0) throw new ConnectError(`${res.missing} of ${hashes.length} chunks no longer held`, Code.NotFound);
+          if (res.missing > 0) throw new DhtError(`${res.missing} of ${hashes.length} chunks no longer held`, "not_found");
           for (const h of hashes) committed.add(h);
         } catch (err) {
-          problems.push(`${peer.id.slice(0, 8)}: ${ConnectError.from(err).rawMessage}`);
+          problems.push(`${peer.id.slice(0, 8)}: ${DhtError.from(err).message}`);
           this.#log.warn({ file: id, peer: peer.id, err: String(err) }, "chunk commit failed; anti-entropy spreads it from other replicas");
         }
       }
@@ -285,9 +285,9 @@ export class FileService {
     await Promise.all(Array.from({ length: Math.min(this.#options.uploadWindow, batches.length) }, worker));
     const uncommitted = [...holders.keys()].filter((h) => !committed.has(h));
     if (uncommitted.length > 0) {
-      throw new ConnectError(
+      throw new DhtError(
         `file ${id}: ${uncommitted.length} chunk(s) could not be committed on any holder (${problems.join("; ")}); upload again`,
-        Code.Unavailable,
+        "unavailable",
       );
     }
   }
@@ -331,23 +331,23 @@ export class FileService {
         const bytes = await this.#remote(peer, chunkTimeoutMs, (o) => this.#chunks.fetchChunk(peer, hash, o));
         if (sha256Hex(bytes) !== hash) {
           // A holder that serves bad bytes despite verifying them: treat as corrupt, repair it.
-          throw new ConnectError(`bytes do not match the hash`, Code.DataLoss);
+          throw new DhtError(`bytes do not match the hash`, "data_loss");
         }
         // Among the R closest, whoever lacked it; beyond them (a spare standing in for a refusal),
         // only a holder whose copy was corrupt, so repair never adds copies beyond R.
         this.#repair(hash, bytes, lacking.filter((c) => corrupt.has(c.id) || replicas.some((r) => r.id === c.id)));
         return bytes;
       } catch (err) {
-        const e = ConnectError.from(err);
-        problems.push(`${peer.id.slice(0, 8)}: ${e.rawMessage}`);
-        if (e.code === Code.NotFound || e.code === Code.DataLoss) lacking.push(peer);
-        if (e.code === Code.DataLoss) {
+        const e = DhtError.from(err);
+        problems.push(`${peer.id.slice(0, 8)}: ${e.message}`);
+        if (e.code === "not_found" || e.code === "data_loss") lacking.push(peer);
+        if (e.code === "data_loss") {
           corrupt.add(peer.id);
           this.#log.warn({ chunk: hash, peer: peer.id }, "corrupt chunk replica reported; repairing it");
         }
       }
     }
-    throw new ConnectError(`chunk ${index} (${hash.slice(0, 12)}): no holder has intact bytes (${problems.join("; ") || "no holders"})`, Code.Unavailable);
+    throw new DhtError(`chunk ${index} (${hash.slice(0, 12)}): no holder has intact bytes (${problems.join("; ") || "no holders"})`, "unavailable");
   }
 
   /** Re-stores a chunk on replicas that lacked it or held it corrupt, in the background. */
@@ -374,9 +374,9 @@ export class FileService {
       this.#router.reportSuccess(peer);
       return r;
     } catch (err) {
-      const e = ConnectError.from(err);
+      const e = DhtError.from(err);
       // Refusals (not held, over quota, corrupt) come from a live peer: not a routing failure.
-      if (e.code === Code.Unavailable || e.code === Code.DeadlineExceeded) this.#router.reportFailure(peer, e);
+      if (e.code === "unavailable" || e.code === "deadline_exceeded") this.#router.reportFailure(peer, e);
       else this.#router.reportSuccess(peer);
       throw e;
     }

@@ -7,7 +7,7 @@ import { DhtNode } from "../dht-node.js";
 import { testContact } from "../kademlia/testnet.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { MemoryNetwork } from "../transport/memory.js";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { CallOptions, Clock, Contact, PeerRpcHandler, Transport } from "../types.js";
 import { chunkCommitUpgrades } from "./chunk-commit-upgrades.js";
 import { recordChunkTransport, type ChunkTransport, type CommitDelivery } from "./chunk-transport.js";
@@ -45,7 +45,7 @@ export async function createFileTestnet(
   const receiver = async (transport: Transport, to: Contact, o: CallOptions): Promise<ContentStore> => {
     await transport.ping(to, o);
     const target = byId.get(to.id);
-    if (!target) throw new ConnectError(`peer ${to.id.slice(0, 8)}: not on this network`, Code.Unavailable);
+    if (!target) throw new DhtError(`peer ${to.id.slice(0, 8)}: not on this network`, "unavailable");
     return target;
   };
   const commitVia = (transport: Transport): CommitDelivery => async (to, hashes, o) => (await receiver(transport, to, o)).commitChunks(hashes);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError, type DhtErrorCode } from "../errors.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { chunkStream } from "./chunker.js";
 import { CHUNK_PREFIX, chunkKey, chunkPosition, manifestKey } from "./content-keys.js";
@@ -11,9 +11,9 @@ import { canonicalManifestBytes, decodeManifest, fileIdOf, type FileManifest } f
 
 const CHUNK = 4096;
 
-async function rejectsWith(p: Promise<unknown>, code: Code, match?: RegExp): Promise<void> {
+async function rejectsWith(p: Promise<unknown>, code: DhtErrorCode, match?: RegExp): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ConnectError, `expected ConnectError, got ${String(err)}`);
+    assert.ok(err instanceof DhtError, `expected DhtError, got ${String(err)}`);
     assert.equal(err.code, code, err.message);
     if (match) assert.match(err.message, match);
     return true;
@@ -30,7 +30,7 @@ describe("chunkStream", () => {
   });
 
   test("refuses past the limit with RESOURCE_EXHAUSTED", async () => {
-    await rejectsWith(collect(chunkStream(pieces(randomBytes(5000)), 1024, 4999)), Code.ResourceExhausted, /limit of 4999/);
+    await rejectsWith(collect(chunkStream(pieces(randomBytes(5000)), 1024, 4999)), "resource_exhausted", /limit of 4999/);
   });
 });
 
@@ -46,7 +46,7 @@ describe("manifest", () => {
     const bytes = (o: object) => new TextEncoder().encode(JSON.stringify(o));
     assert.throws(() => decodeManifest(bytes({ ...m, chunks: [m.chunks[0]] })), /manifest.chunks: must list 2 chunks/);
     assert.throws(() => decodeManifest(bytes({ ...m, name: "../x" })), /manifest.name/);
-    assert.throws(() => decodeManifest(new Uint8Array([0xff])), (e: ConnectError) => e.code === Code.DataLoss);
+    assert.throws(() => decodeManifest(new Uint8Array([0xff])), (e: DhtError) => e.code === "data_loss");
   });
 });
 
@@ -198,18 +198,18 @@ describe("files on a 12-peer memory network", () => {
 
   test("bad input: malformed and unknown IDs, bad names, forged content records", async () => {
     const p = net.peers[0]!;
-    await rejectsWith(p.files.manifest("xyz"), Code.InvalidArgument, /id: must be a file ID/);
-    await rejectsWith(p.files.manifest("0".repeat(64)), Code.NotFound, /no such file/);
-    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a/b" }), Code.InvalidArgument, /name: must not contain slashes/);
-    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a", mediaType: "nope" }), Code.InvalidArgument, /mediaType/);
+    await rejectsWith(p.files.manifest("xyz"), "invalid_argument", /id: must be a file ID/);
+    await rejectsWith(p.files.manifest("0".repeat(64)), "not_found", /no such file/);
+    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a/b" }), "invalid_argument", /name: must not contain slashes/);
+    await rejectsWith(p.files.upload(pieces(randomBytes(10)), { name: "a", mediaType: "nope" }), "invalid_argument", /mediaType/);
     // Records whose bytes do not match the hash in their key are refused by the receiver.
     const to = net.peers[1]!.node.self;
     const version = { wallMs: 0, logical: 0, writer: "0".repeat(64) };
     const forged = { key: chunkKey(sha256Hex("real")), value: new TextEncoder().encode("fake"), version, tombstone: false };
-    await rejectsWith(net.transports[0]!.store(to, forged, { timeoutMs: 1000 }), Code.InvalidArgument, /does not match its hash/);
+    await rejectsWith(net.transports[0]!.store(to, forged, { timeoutMs: 1000 }), "invalid_argument", /does not match its hash/);
     const notManifest = new TextEncoder().encode("not a manifest");
     const fakeFile = { key: manifestKey(sha256Hex(notManifest)), value: notManifest, version, tombstone: false };
-    await rejectsWith(net.transports[0]!.store(to, fakeFile, { timeoutMs: 1000 }), Code.InvalidArgument, /manifest: not valid JSON/);
+    await rejectsWith(net.transports[0]!.store(to, fakeFile, { timeoutMs: 1000 }), "invalid_argument", /manifest: not valid JSON/);
     assert.equal(await net.peers[1]!.store.get(forged.key), undefined);
   });
 });

@@ -3,7 +3,7 @@
  * ID is SHA-256 of the manifest's canonical bytes (JSON with a fixed field order), so the same
  * content under the same name and type is the same file everywhere.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError, type DhtErrorCode } from "../errors.js";
 import { isNodeId, sha256Hex } from "../kademlia/node-id.js";
 
 export interface FileManifest {
@@ -23,8 +23,8 @@ export interface FileManifest {
 export const MAX_CHUNK_SIZE = 16 << 20;
 const MEDIA_TYPE = /^[A-Za-z0-9][\w.+-]*\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"\\]*"|[\w.+-]+))*$/;
 
-function invalid(field: string, problem: string, code = Code.InvalidArgument): ConnectError {
-  return new ConnectError(`${field}: ${problem}`, code);
+function invalid(field: string, problem: string, code: DhtErrorCode = "invalid_argument"): DhtError {
+  return new DhtError(`${field}: ${problem}`, code);
 }
 
 /** Throws INVALID_ARGUMENT unless `name` is usable as a file name (and in Content-Disposition). */
@@ -51,14 +51,14 @@ export function validateFileId(id: unknown, field = "id"): asserts id is string 
 }
 
 /** Checks every field and their consistency (chunk count matches size and chunk size). */
-export function validateManifest(m: unknown, field = "manifest", code = Code.InvalidArgument): asserts m is FileManifest {
+export function validateManifest(m: unknown, field = "manifest", code: DhtErrorCode = "invalid_argument"): asserts m is FileManifest {
   if (typeof m !== "object" || m === null) throw invalid(field, "must be an object", code);
   const r = m as Record<string, unknown>;
   try {
     validateFileName(r.name, `${field}.name`);
     validateMediaType(r.mediaType, `${field}.mediaType`);
   } catch (err) {
-    throw new ConnectError((err as ConnectError).rawMessage, code);
+    throw new DhtError((err as DhtError).message, code);
   }
   if (typeof r.size !== "number" || !Number.isSafeInteger(r.size) || r.size < 0) throw invalid(`${field}.size`, "must be an integer ≥ 0", code);
   if (typeof r.chunkSize !== "number" || !Number.isSafeInteger(r.chunkSize) || r.chunkSize < 1 || r.chunkSize > MAX_CHUNK_SIZE) {
@@ -92,9 +92,9 @@ export function decodeManifest(bytes: Uint8Array): FileManifest {
   try {
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw new ConnectError("manifest: not valid JSON", Code.DataLoss);
+    throw new DhtError("manifest: not valid JSON", "data_loss");
   }
-  validateManifest(parsed, "manifest", Code.DataLoss);
+  validateManifest(parsed, "manifest", "data_loss");
   const { name, size, mediaType, chunkSize, chunks } = parsed;
   return { name, size, mediaType, chunkSize, chunks: [...chunks] };
 }

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { Contact } from "../types.js";
 import { randomBytes } from "node:crypto";
 import { createFileTestnet } from "./file-testnet.js";
@@ -21,7 +21,7 @@ describe("placeReplicas with spare candidates", () => {
 
   test("a refusal asks for the spares once and places the copy on the next closest not yet tried", async () => {
     let asked = 0;
-    const full = new ConnectError("full", Code.ResourceExhausted);
+    const full = new DhtError("full", "resource_exhausted");
     const res = await placeReplicas(
       [peer(1), peer(2), peer(3)],
       3,
@@ -43,9 +43,9 @@ describe("placeReplicas with spare candidates", () => {
   test("fewer than W copies with no spares left is UNAVAILABLE naming the failures", async () => {
     await assert.rejects(
       placeReplicas([peer(1), peer(2)], 3, 2, async (p) => {
-        if (p.address.endsWith(":2")) throw new ConnectError("down", Code.Unavailable);
+        if (p.address.endsWith(":2")) throw new DhtError("down", "unavailable");
       }, "chunk 7", async () => []),
-      (e: ConnectError) => e.code === Code.Unavailable && /chunk 7: stored on 1 of the 2/.test(e.rawMessage),
+      (e: DhtError) => e.code === "unavailable" && /chunk 7: stored on 1 of the 2/.test(e.message),
     );
   });
 });

@@ -3,7 +3,7 @@
  * it is one of them), with the next closest standing in for any that refuse (over quota) or
  * fail, as the coordinator's sloppy fallback does for ordinary records.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { Contact, NodeId, Router } from "../types.js";
 import { byDistance } from "../replication/position.js";
 
@@ -28,7 +28,7 @@ export async function replicaCandidates(router: Router, position: NodeId, wanted
 
 export interface PlacementResult {
   stored: Contact[];
-  failed: { peer: Contact; error: ConnectError }[];
+  failed: { peer: Contact; error: DhtError }[];
 }
 
 /**
@@ -55,18 +55,18 @@ export async function placeReplicas(
         result.stored.push(peer);
         return;
       } catch (err) {
-        result.failed.push({ peer, error: ConnectError.from(err) });
+        result.failed.push({ peer, error: DhtError.from(err) });
       }
     }
   };
   await Promise.all(Array.from({ length: replicas }, slot)); // a slot that finds no candidate ends at once
   if (result.stored.length < quorum) {
-    const reasons = result.failed.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.rawMessage}`).join("; ");
+    const reasons = result.failed.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.message}`).join("; ");
     // Every candidate over quota is the network being full, not unreachable: say so.
-    const full = result.failed.length > 0 && result.failed.every((f) => f.error.code === Code.ResourceExhausted);
-    throw new ConnectError(
+    const full = result.failed.length > 0 && result.failed.every((f) => f.error.code === "resource_exhausted");
+    throw new DhtError(
       `${what}: stored on ${result.stored.length} of the ${quorum} peers required (${reasons || "no candidates"})`,
-      full ? Code.ResourceExhausted : Code.Unavailable,
+      full ? "resource_exhausted" : "unavailable",
     );
   }
   return result;

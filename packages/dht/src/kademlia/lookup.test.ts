@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { systemClock, type Contact, type NodeId, type Transport } from "../types.js";
 import type { LookupEvent } from "./lookup-events.js";
 import { iterativeLookup, type LookupConfig } from "./lookup.js";
@@ -185,7 +185,7 @@ describe("iterativeLookup against a hostile or odd network (fake transport)", ()
       },
       findValue: async () => ({ contacts: [] }),
       store: async () => {
-        throw new ConnectError("no", Code.Unimplemented);
+        throw new DhtError("no", "unimplemented");
       },
     };
     return t;
@@ -239,7 +239,7 @@ describe("iterativeLookup against a hostile or odd network (fake transport)", ()
       ...endlessTransport(),
       findNode: async (to) => {
         order.push(to.id);
-        if (to.id === sorted[1]!.id) throw new ConnectError("down", Code.Unavailable);
+        if (to.id === sorted[1]!.id) throw new DhtError("down", "unavailable");
         return [];
       },
     };

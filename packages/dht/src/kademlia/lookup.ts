@@ -9,8 +9,7 @@
  * otherwise feed it fresh contacts forever).
  */
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { DhtError, errorCode } from "../errors.js";
 import type { Clock, Contact, DhtRecord, LookupOptions, LookupResult, LookupStep, NodeId, Transport } from "../types.js";
 import type { LookupEvent, LookupFinishedEvent, LookupListener } from "./lookup-events.js";
 import { idToBigInt, isNodeId } from "./node-id.js";
@@ -54,9 +53,9 @@ interface Candidate {
   suspect: boolean;
 }
 
-/** A ConnectError code as the snake_case string used in steps, logs and metrics. */
+/** An error's code as the snake_case string used in steps, logs and metrics. */
 export function errorCodeOf(error: unknown): string {
-  return codeToString(ConnectError.from(error).code);
+  return errorCode(error);
 }
 
 /**
@@ -72,10 +71,10 @@ export function iterativeLookup(
   config: LookupConfig,
 ): Promise<LookupResult> {
   if (!isNodeId(target)) {
-    return Promise.reject(new ConnectError("lookup: target must be 64 lowercase hex characters", Code.InvalidArgument));
+    return Promise.reject(new DhtError("lookup: target must be 64 lowercase hex characters", "invalid_argument"));
   }
   if (!Number.isInteger(opts.wanted) || opts.wanted < 1) {
-    return Promise.reject(new ConnectError("lookup: wanted must be a positive integer", Code.InvalidArgument));
+    return Promise.reject(new DhtError("lookup: wanted must be a positive integer", "invalid_argument"));
   }
   return new Promise((resolve) => new LookupRun(target, opts, ctx, config, resolve).start());
 }
@@ -223,7 +222,7 @@ class LookupRun {
     // Our own deadline as well as the transport's: a transport that never settles must not
     // hold a slot forever.
     const timer = setTimeout(() => {
-      this.onFailed(cand, new ConnectError(`lookup request to ${cand.contact.id.slice(0, 8)} timed out`, Code.DeadlineExceeded));
+      this.onFailed(cand, new DhtError(`lookup request to ${cand.contact.id.slice(0, 8)} timed out`, "deadline_exceeded"));
     }, this.config.rpcTimeoutMs);
     this.inFlight.set(cand, { step, timer });
     this.emit({
@@ -338,7 +337,7 @@ class LookupRun {
     }
     this.finished = true;
     if (this.outstanding > 0) {
-      this.abort.abort(new ConnectError("lookup finished", Code.Canceled));
+      this.abort.abort(new DhtError("lookup finished", "canceled"));
     }
     const answered = this.candidates.filter((c) => c.state === "ok" && c !== this.selfCandidate);
     const hops = answered.reduce((m, c) => Math.max(m, c.depth), 0);

@@ -3,7 +3,7 @@
  * examples and simulations. Routing only: FindValue answers with contacts, Store is refused;
  * replication tests pass `handlerFor` to add a record store.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { Contact, PeerRpcHandler, Transport } from "../types.js";
 import { MemoryNetwork, type MemoryNetworkOptions } from "../transport/memory.js";
 import { KademliaNode, type KademliaComponents, type KademliaOptions } from "./kademlia-node.js";
@@ -28,7 +28,7 @@ export function routingRpcHandler(node: KademliaNode): PeerRpcHandler {
       return { contacts: node.handleFindNode(from, sha256Hex(key)) };
     },
     async onStore() {
-      throw new ConnectError("store is not served by a routing-only node", Code.Unimplemented);
+      throw new DhtError("store is not served by a routing-only node", "unimplemented");
     },
   };
 }

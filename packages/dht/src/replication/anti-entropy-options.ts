@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 
 /** Settings of anti-entropy, hand-off and tombstone collection. */
 export interface AntiEntropyOptions {
@@ -45,7 +45,7 @@ export const defaultAntiEntropyOptions: Readonly<AntiEntropyOptions> = Object.fr
   maxBackoffRounds: 8,
 });
 
-/** Fills defaults and checks each field; throws ConnectError INVALID_ARGUMENT naming the field. */
+/** Fills defaults and checks each field; throws DhtError INVALID_ARGUMENT naming the field. */
 export function resolveAntiEntropyOptions(
   partial: Partial<AntiEntropyOptions>,
   base: Readonly<AntiEntropyOptions> = defaultAntiEntropyOptions,
@@ -70,13 +70,13 @@ export function resolveAntiEntropyOptions(
   for (const [field, [min, max]] of Object.entries(limits) as [keyof AntiEntropyOptions, [number, number]][]) {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
-      throw new ConnectError(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`, Code.InvalidArgument);
+      throw new DhtError(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`, "invalid_argument");
     }
   }
   if (o.tombstoneGraceMs < 2 * o.repairIntervalMs) {
-    throw new ConnectError(
+    throw new DhtError(
       `tombstoneGraceMs: must be at least 2 × repairIntervalMs (${2 * o.repairIntervalMs}), got ${o.tombstoneGraceMs}`,
-      Code.InvalidArgument,
+      "invalid_argument",
     );
   }
   return o;

@@ -17,7 +17,7 @@
  * per-peer exponential backoff.
  */
 import { createHash } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { silentLogger, systemClock } from "../types.js";
 import type { Clock, Contact, DhtRecord, Logger, NodeId, RecordSummary, Router, Transport } from "../types.js";
 import { forEachBounded } from "./bounded.js";
@@ -148,7 +148,7 @@ export class AntiEntropy {
     return this.#options;
   }
 
-  /** Changes settings live; all-or-nothing (throws ConnectError INVALID_ARGUMENT naming the field). */
+  /** Changes settings live; all-or-nothing (throws DhtError INVALID_ARGUMENT naming the field). */
   updateOptions(partial: Partial<AntiEntropyOptions>): void {
     const before = this.#options.repairIntervalMs;
     this.#options = resolveAntiEntropyOptions(partial, this.#options);
@@ -499,7 +499,7 @@ export class AntiEntropy {
       for (const record of records) this.#c.hlc.observe(record.version);
     } catch (error) {
       this.#stats.recordsRejected += records.length;
-      this.#reject(n, `FetchRecords answered an invalid record: ${error instanceof ConnectError ? error.rawMessage : String(error)}`);
+      this.#reject(n, `FetchRecords answered an invalid record: ${error instanceof DhtError ? error.message : String(error)}`);
       return false;
     }
     for (const record of records) {
@@ -587,7 +587,7 @@ export class AntiEntropy {
     // Only the first failure of a peer is confirmed by pings; later ones find it backed off.
     confirm &&= !this.#backedOff(c.id);
     this.#c.router.reportFailure(c, error);
-    const code = error instanceof ConnectError ? Code[error.code] : String(error);
+    const code = error instanceof DhtError ? error.code : String(error);
     this.#log.debug({ peer: c.id, error: code }, "anti-entropy call failed");
     if (confirm) {
       for (let i = 0; i < this.#options.failurePings; i++) {

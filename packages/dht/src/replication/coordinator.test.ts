@@ -1,6 +1,6 @@
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError, type DhtErrorCode } from "../errors.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import type {
   CallOptions,
@@ -111,13 +111,13 @@ class FakeTransport implements Transport {
   async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
     const node = this.#reachable(to);
     const fault = this.net.faults.get(to.id);
-    if (fault === "storeFails") throw new ConnectError("store refused", Code.Unavailable);
+    if (fault === "storeFails") throw new DhtError("store refused", "unavailable");
     if (fault === "storeHangs" || fault === "blackhole") await this.#hang(fault === "storeHangs" ? opts.timeoutMs : undefined);
     return node.handlers.handleStore(this.self, record);
   }
 
   #reachable(to: Contact): FakeNode {
-    if (this.net.faults.get(to.id) === "down") throw new ConnectError("connection refused", Code.Unavailable);
+    if (this.net.faults.get(to.id) === "down") throw new DhtError("connection refused", "unavailable");
     return this.net.node(to.id);
   }
 
@@ -127,7 +127,7 @@ class FakeTransport implements Transport {
       const end = () => {
         clearTimeout(timer);
         this.net.hanging.delete(end);
-        reject(new ConnectError("deadline exceeded", Code.DeadlineExceeded));
+        reject(new DhtError("deadline exceeded", "deadline_exceeded"));
       };
       const timer = timeoutMs === undefined ? undefined : setTimeout(end, timeoutMs);
       this.net.hanging.add(end);
@@ -182,11 +182,11 @@ const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 const sorted = (ids: NodeId[]) => [...ids].sort();
 
-function isConnectError(code: Code, message?: RegExp) {
+function isDhtError(code: DhtErrorCode, message?: RegExp) {
   return (e: unknown) => {
-    assert.ok(e instanceof ConnectError, `expected a ConnectError, got ${String(e)}`);
+    assert.ok(e instanceof DhtError, `expected a DhtError, got ${String(e)}`);
     assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.rawMessage, message);
+    if (message) assert.match(e.message, message);
     return true;
   };
 }
@@ -277,7 +277,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     for (const id of net.nodes.keys()) if (id !== writer.contact.id) net.faults.set(id, "storeFails");
     await assert.rejects(
       writer.coordinator.put(key, text("v")),
-      isConnectError(Code.Unavailable, /^write quorum not reached: 1 of 2 required replicas acknowledged \(/),
+      isDhtError("unavailable", /^write quorum not reached: 1 of 2 required replicas acknowledged \(/),
     );
     // The one ack is the coordinator itself, taken as the next closest fallback.
     assert.deepEqual(await net.holders(key), [writer.contact.id]);
@@ -285,7 +285,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     const selfReplica = net.node(net.closestTo(key, 1)[0]!);
     net.faults.clear();
     for (const id of net.nodes.keys()) if (id !== selfReplica.contact.id) net.faults.set(id, "storeFails");
-    await assert.rejects(selfReplica.coordinator.put(key, text("v")), isConnectError(Code.Unavailable, /: 1 of 2 /));
+    await assert.rejects(selfReplica.coordinator.put(key, text("v")), isDhtError("unavailable", /: 1 of 2 /));
     assert.equal(selfReplica.coordinator.stats().put.errors, 1);
   });
 
@@ -293,7 +293,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     const key = "read-quorum";
     const reader = net.outsider(key, 3);
     for (const id of net.nodes.keys()) if (id !== reader.contact.id) net.faults.set(id, "down");
-    await assert.rejects(reader.coordinator.get(key), isConnectError(Code.Unavailable, /read quorum not reached: 1 of 2/));
+    await assert.rejects(reader.coordinator.get(key), isDhtError("unavailable", /read quorum not reached: 1 of 2/));
   });
 
   test("in a network smaller than K, a put goes straight to the R closest and a get asks only a read quorum", async () => {
@@ -385,7 +385,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     net.faults.delete(a!);
     assert.equal(decode((await net.node(a!).store.get(key))!.value), "v1");
 
-    await assert.rejects(writer.coordinator.get(key), isConnectError(Code.NotFound));
+    await assert.rejects(writer.coordinator.get(key), isDhtError("not_found"));
     await writer.coordinator.idle();
     assert.equal((await net.node(a!).store.get(key))?.tombstone, true, "read repair spread the tombstone");
     // Re-sending the old value to a tombstone holder does nothing.
@@ -407,21 +407,21 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     await writer.coordinator.delete(key);
     await writer.coordinator.idle();
     assert.deepEqual(await net.holders(key), sorted(net.closestTo(key, 3)));
-    await assert.rejects(writer.coordinator.get(key), isConnectError(Code.NotFound));
+    await assert.rejects(writer.coordinator.get(key), isDhtError("not_found"));
   });
 
   test("bad input is refused before any write, naming the field", async () => {
     const writer = net.outsider("k", 3);
-    await assert.rejects(writer.coordinator.put("", text("v")), isConnectError(Code.InvalidArgument, /^key: /));
+    await assert.rejects(writer.coordinator.put("", text("v")), isDhtError("invalid_argument", /^key: /));
     writer.coordinator.updateOptions({ maxValueBytes: 4 });
-    await assert.rejects(writer.coordinator.put("k", text("12345")), isConnectError(Code.ResourceExhausted, /^value: 5 bytes/));
+    await assert.rejects(writer.coordinator.put("k", text("12345")), isDhtError("resource_exhausted", /^value: 5 bytes/));
     assert.equal((await net.holders("k")).length, 0);
   });
 
   test("updateOptions is all-or-nothing and applies live", async () => {
     const c = net.outsider("k", 3).coordinator;
-    assert.throws(() => c.updateOptions({ writeQuorum: 4 }), isConnectError(Code.InvalidArgument, /^writeQuorum: must be an integer from 1 to replicationFactor \(3\), got 4/));
-    assert.throws(() => c.updateOptions({ readQuorum: 2, rpcTimeoutMs: 0 }), isConnectError(Code.InvalidArgument, /^rpcTimeoutMs:/));
+    assert.throws(() => c.updateOptions({ writeQuorum: 4 }), isDhtError("invalid_argument", /^writeQuorum: must be an integer from 1 to replicationFactor \(3\), got 4/));
+    assert.throws(() => c.updateOptions({ readQuorum: 2, rpcTimeoutMs: 0 }), isDhtError("invalid_argument", /^rpcTimeoutMs:/));
     assert.equal(c.options.writeQuorum, 2);
     c.updateOptions({ writeQuorum: 3 });
     const key = "w3";
@@ -443,7 +443,7 @@ describe("RecordHandlers", () => {
       version: { wallMs: Date.now() + 2 * 3_600_000, logical: 0, writer: y!.contact.id },
       tombstone: false,
     };
-    await assert.rejects(x!.handlers.handleStore(y!.contact, record), isConnectError(Code.InvalidArgument, /version\.wallMs/));
+    await assert.rejects(x!.handlers.handleStore(y!.contact, record), isDhtError("invalid_argument", /version\.wallMs/));
     assert.equal(x!.store.count(), 0);
   });
 
@@ -456,6 +456,6 @@ describe("RecordHandlers", () => {
     assert.deepEqual(res.record, record);
     assert.equal(res.contacts.length, 3);
     assert.ok(!res.contacts.some((c) => c.id === y!.contact.id || c.id === x!.contact.id));
-    await assert.rejects(x!.handlers.handleFindValue(y!.contact, ""), isConnectError(Code.InvalidArgument, /^key:/));
+    await assert.rejects(x!.handlers.handleFindValue(y!.contact, ""), isDhtError("invalid_argument", /^key:/));
   });
 });

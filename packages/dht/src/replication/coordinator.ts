@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { silentLogger } from "../types.js";
 import type {
   Contact,
@@ -97,7 +97,7 @@ export class ReplicationCoordinator {
   #pendingRepairs = 0;
   #options: ReplicationOptions;
 
-  /** Throws ConnectError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
+  /** Throws DhtError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
     this.#router = components.router;
     this.#transport = components.transport;
@@ -113,7 +113,7 @@ export class ReplicationCoordinator {
 
   /**
    * Changes settings live (config hot reload). All-or-nothing: on an invalid combination it
-   * throws ConnectError INVALID_ARGUMENT naming the field and the old settings stay.
+   * throws DhtError INVALID_ARGUMENT naming the field and the old settings stay.
    * Operations already running keep the settings they started with.
    */
   updateOptions(partial: Partial<ReplicationOptions>): void {
@@ -198,9 +198,9 @@ export class ReplicationCoordinator {
 
       const answered = set.filter((r) => answers.has(r.id)).length;
       if (answered < readQuorum) {
-        throw new ConnectError(
+        throw new DhtError(
           `read quorum not reached: ${answered} of ${readQuorum} required replicas answered`,
-          Code.Unavailable,
+          "unavailable",
         );
       }
       let newest: DhtRecord | undefined;
@@ -224,7 +224,7 @@ export class ReplicationCoordinator {
         return report;
       });
 
-      if (!newest || newest.tombstone) throw new ConnectError(`key not found`, Code.NotFound);
+      if (!newest || newest.tombstone) throw new DhtError(`key not found`, "not_found");
       const result: ReadResult = { key, position, record: newest, replicas: reports };
       if (opts.trace && lookup) result.trace = { steps: lookup.steps, hops: lookup.hops, totalMs: lookup.totalMs };
       return result;
@@ -308,9 +308,9 @@ export class ReplicationCoordinator {
           const detail = failures.length ? ` (${failures.join("; ")})` : "";
           this.#log.warn({ key: record.key, acked: acked.length, writeQuorum, failures }, "write quorum not reached");
           reject(
-            new ConnectError(
+            new DhtError(
               `write quorum not reached: ${acked.length} of ${writeQuorum} required replicas acknowledged${detail}`,
-              Code.Unavailable,
+              "unavailable",
             ),
           );
         }
@@ -322,7 +322,7 @@ export class ReplicationCoordinator {
             acked.push(peer.id);
             return;
           } catch (error) {
-            failures.push(`${peer.id.slice(0, 8)}: ${error instanceof ConnectError ? Code[error.code] : String(error)}`);
+            failures.push(`${peer.id.slice(0, 8)}: ${error instanceof DhtError ? error.code : String(error)}`);
           }
         }
       };
@@ -371,7 +371,7 @@ export class ReplicationCoordinator {
     if (record === null) return null;
     try {
       validateRecord(record, this.#options);
-      if (record.key !== key) throw new ConnectError(`record.key: asked for another key`, Code.InvalidArgument);
+      if (record.key !== key) throw new DhtError(`record.key: asked for another key`, "invalid_argument");
       this.#clock.observe(record.version);
       return record;
     } catch (error) {
@@ -415,7 +415,7 @@ export class ReplicationCoordinator {
       this.#stats.record(op, performance.now() - start, true);
       return result;
     } catch (error) {
-      const notFound = error instanceof ConnectError && error.code === Code.NotFound;
+      const notFound = error instanceof DhtError && error.code === "not_found";
       this.#stats.record(op, performance.now() - start, notFound);
       throw error;
     }

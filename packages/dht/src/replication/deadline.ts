@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { CallOptions } from "../types.js";
 
 /**
@@ -15,7 +15,7 @@ export function callWithDeadline<T>(
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new ConnectError(`no answer within ${timeoutMs} ms`, Code.DeadlineExceeded));
+      reject(new DhtError(`no answer within ${timeoutMs} ms`, "deadline_exceeded"));
     }, timeoutMs);
   });
   return Promise.race([call({ timeoutMs, signal: controller.signal }), expired]).finally(() =>

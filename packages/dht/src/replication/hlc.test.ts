@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { HybridLogicalClock } from "./hlc.js";
 import { compareVersions } from "./version.js";
 
@@ -48,7 +48,7 @@ describe("HybridLogicalClock", () => {
     const hlc = new HybridLogicalClock({ self: A, clock: phys, maxDriftMs: 60_000 });
     assert.throws(
       () => hlc.observe({ wallMs: 1_000_000 + 60_001, logical: 0, writer: B }),
-      (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument && /version\.wallMs/.test(e.message),
+      (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && /version\.wallMs/.test(e.message),
     );
     assert.equal(hlc.now().wallMs, 1_000_000);
     hlc.observe({ wallMs: 1_000_000 + 60_000, logical: 0, writer: B }); // exactly at the limit: fine

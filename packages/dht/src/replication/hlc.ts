@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { systemClock } from "../types.js";
 import type { Clock, NodeId, Version } from "../types.js";
 
@@ -55,7 +55,7 @@ export class HybridLogicalClock {
   }
 
   /**
-   * Merges a remote version so that our next write is newer than it. Throws ConnectError
+   * Merges a remote version so that our next write is newer than it. Throws DhtError
    * INVALID_ARGUMENT (naming `version.wallMs`) when it is more than maxDriftMs ahead of our
    * physical time; the clock is then left unchanged.
    */
@@ -70,13 +70,13 @@ export class HybridLogicalClock {
     }
   }
 
-  /** Throws ConnectError INVALID_ARGUMENT when `version` is further ahead than maxDriftMs. */
+  /** Throws DhtError INVALID_ARGUMENT when `version` is further ahead than maxDriftMs. */
   checkDrift(version: Version): void {
     const ahead = version.wallMs - this.#clock.now();
     if (ahead > this.#maxDriftMs) {
-      throw new ConnectError(
+      throw new DhtError(
         `version.wallMs: ${version.wallMs} is ${Math.round(ahead)} ms ahead of this peer's clock (max drift ${this.#maxDriftMs} ms)`,
-        Code.InvalidArgument,
+        "invalid_argument",
       );
     }
   }

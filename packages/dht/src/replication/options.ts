@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 
 /** Replication settings. All can change live through `updateOptions` (config hot reload). */
 export interface ReplicationOptions {
@@ -26,7 +26,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
 });
 
 /**
- * Fills defaults and checks the combination; throws ConnectError INVALID_ARGUMENT naming
+ * Fills defaults and checks the combination; throws DhtError INVALID_ARGUMENT naming
  * the field (e.g. `writeQuorum: must be an integer from 1 to replicationFactor (3), got 4`).
  */
 export function resolveReplicationOptions(
@@ -37,7 +37,7 @@ export function resolveReplicationOptions(
   const integer = (field: keyof ReplicationOptions, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
-      throw new ConnectError(`${field}: must be an integer from ${min} to ${maxName}, got ${String(v)}`, Code.InvalidArgument);
+      throw new DhtError(`${field}: must be an integer from ${min} to ${maxName}, got ${String(v)}`, "invalid_argument");
     }
   };
   integer("replicationFactor", 1, 64);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { resolveAntiEntropyOptions } from "./anti-entropy-options.js";
 import { LEAF_COUNT, RangeDigest, leafOf, recordHash, validLeaves } from "./range-digest.js";
 import { sha256Hex } from "./position.js";
@@ -50,7 +50,7 @@ test("anti-entropy options: defaults, the grace follows a lowered interval, bad 
   assert.equal(fast.tombstoneGraceMs, 400_000);
   assert.throws(
     () => resolveAntiEntropyOptions({ repairIntervalMs: 1000, tombstoneGraceMs: 1500 }),
-    (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument && e.rawMessage.startsWith("tombstoneGraceMs:"),
+    (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && e.message.startsWith("tombstoneGraceMs:"),
   );
   assert.throws(() => resolveAntiEntropyOptions({ maxConcurrentTransfers: 0 }), /maxConcurrentTransfers/);
 });

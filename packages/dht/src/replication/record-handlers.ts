@@ -17,7 +17,7 @@ export interface RecordHandlerOptions extends RecordLimits {
 
 /**
  * The incoming side of replication: what a peer answers to FindValue and Store from other
- * peers. The composition class wires these into its PeerRpcHandler. Errors are ConnectErrors
+ * peers. The composition class wires these into its PeerRpcHandler. Errors are DhtErrors
  * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED naming the field) for the transport to return as is.
  */
 export class RecordHandlers {

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { DhtRecord, Version } from "../types.js";
 import { contentProblem } from "../files/content-keys.js";
 
@@ -14,13 +14,13 @@ export interface RecordLimits {
 const NODE_ID = /^[0-9a-f]{64}$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+function invalid(message: string): DhtError {
+  return new DhtError(message, "invalid_argument");
 }
 
 /**
  * Checks a record key: a string of 1 to 1024 bytes of UTF-8 with no lone surrogate (which
- * has no UTF-8 encoding and would silently hash as U+FFFD). Throws ConnectError INVALID_ARGUMENT.
+ * has no UTF-8 encoding and would silently hash as U+FFFD). Throws DhtError INVALID_ARGUMENT.
  */
 export function validateKey(key: unknown, field = "key"): asserts key is string {
   if (typeof key !== "string") throw invalid(`${field}: must be a string, got ${typeof key}`);
@@ -34,12 +34,12 @@ export function validateKey(key: unknown, field = "key"): asserts key is string 
   }
 }
 
-/** Throws ConnectError RESOURCE_EXHAUSTED when `bytes` exceeds `limit`. */
+/** Throws DhtError RESOURCE_EXHAUSTED when `bytes` exceeds `limit`. */
 export function validateValueSize(bytes: number, limit: number, field = "value"): void {
   if (bytes > limit) {
-    throw new ConnectError(
+    throw new DhtError(
       `${field}: ${bytes} bytes exceeds the limit of ${limit} bytes`,
-      Code.ResourceExhausted,
+      "resource_exhausted",
     );
   }
 }
@@ -61,7 +61,7 @@ export function validateVersion(version: unknown, field = "version"): asserts ve
 
 /**
  * Checks a record that arrived from another peer before it touches the clock or the store.
- * Throws ConnectError INVALID_ARGUMENT (malformed) or RESOURCE_EXHAUSTED (value too large),
+ * Throws DhtError INVALID_ARGUMENT (malformed) or RESOURCE_EXHAUSTED (value too large),
  * the message naming the field at fault (`record.version.writer: …`).
  */
 export function validateRecord(record: unknown, limits: RecordLimits, field = "record"): asserts record is DhtRecord {

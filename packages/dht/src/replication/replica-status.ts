@@ -36,7 +36,7 @@ export interface ReplicaStatusComponents {
   store: RecordStore;
 }
 
-/** Throws ConnectError INVALID_ARGUMENT for a bad key; unreachable peers show as answered: false. */
+/** Throws DhtError INVALID_ARGUMENT for a bad key; unreachable peers show as answered: false. */
 export async function replicaStatus(
   c: ReplicaStatusComponents,
   key: string,

@@ -2,7 +2,7 @@
 // the field, and bounds what it answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import type { Contact } from "../types.js";
 import { IndexedRecordStore } from "./indexed-store.js";
@@ -27,7 +27,7 @@ async function setup(maxFetchBytes = 1 << 20) {
   return { store, digest, handlers: new SyncHandlers({ store, view: () => view, maxFetchBytes: () => maxFetchBytes }) };
 }
 
-const invalid = (field: string) => (e: unknown) => e instanceof ConnectError && e.code === Code.InvalidArgument && e.rawMessage.startsWith(field);
+const invalid = (field: string) => (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && e.message.startsWith(field);
 
 test("SyncDigest: a matching root answers no leaves; a different one answers all leaves; a bad root is refused", async () => {
   const { digest, handlers } = await setup();

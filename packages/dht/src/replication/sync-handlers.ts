@@ -1,10 +1,10 @@
 /**
  * The incoming side of anti-entropy: what a peer answers to SyncDigest, SyncKeys and
  * FetchRecords. Everything is read from the cached replica view and the index, so answering
- * a digest at rest costs a hash comparison. Requests are validated (ConnectError
+ * a digest at rest costs a hash comparison. Requests are validated (DhtError
  * INVALID_ARGUMENT naming the field) and answers are bounded in entries and bytes.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, RecordSummary, SyncDigestRequest, SyncDigestResult, SyncKeysRequest, SyncKeysResult } from "../types.js";
 import type { IndexedRecordStore } from "./indexed-store.js";
 import { EMPTY_DIGEST, HASH_BYTES, LEAF_COUNT } from "./range-digest.js";
@@ -24,8 +24,8 @@ export interface SyncHandlerComponents {
   maxFetchBytes: () => number;
 }
 
-function invalid(message: string): ConnectError {
-  return new ConnectError(message, Code.InvalidArgument);
+function invalid(message: string): DhtError {
+  return new DhtError(message, "invalid_argument");
 }
 
 export class SyncHandlers {

@@ -13,7 +13,7 @@ export interface ValuelessUpgrades {
   /**
    * Raises `to`'s copies of `keys` (each one covered, at most `maxBatch`) to the versions this
    * peer holds. Resolves false when `to` no longer held some of them (the caller then sends
-   * whole records); fails with ConnectError when the call fails.
+   * whole records); fails with DhtError when the call fails.
    */
   push(to: Contact, keys: string[], opts: CallOptions): Promise<boolean>;
   /**

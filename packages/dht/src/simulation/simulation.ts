@@ -5,7 +5,7 @@
  * Deterministic given the seed, apart from the timing and memory figures.
  */
 import { performance } from "node:perf_hooks";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { errorCode } from "../errors.js";
 import { buildConvergedNetwork, type ConvergedNetworkOptions } from "./converged-network.js";
 
 export interface SimulationOptions {
@@ -99,8 +99,7 @@ function heapUsed(): number | null {
 }
 
 function codeName(err: unknown): string {
-  const name = Code[ConnectError.from(err).code] ?? "Unknown";
-  return name.replace(/[A-Z]/g, (c, i: number) => (i > 0 ? "_" : "") + c.toLowerCase());
+  return errorCode(err);
 }
 
 /** Builds a converged network of `options.nodes` nodes and measures it; see SimulationReport. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError, type DhtErrorCode } from "../errors.js";
 import type { Contact, DhtRecord, PeerRpcHandler } from "../types.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { MemoryNetwork } from "./memory.js";
@@ -19,8 +19,8 @@ function recordingHandler(log: string[], stored: DhtRecord[] = []): PeerRpcHandl
   };
 }
 
-async function rejectsWith(p: Promise<unknown>, code: Code): Promise<void> {
-  await assert.rejects(p, (err: unknown) => err instanceof ConnectError && err.code === code);
+async function rejectsWith(p: Promise<unknown>, code: DhtErrorCode): Promise<void> {
+  await assert.rejects(p, (err: unknown) => err instanceof DhtError && err.code === code);
 }
 
 describe("MemoryNetwork", () => {
@@ -58,14 +58,14 @@ describe("MemoryNetwork", () => {
     const a = net.attach(contact(1), recordingHandler([]));
     net.attach(contact(2), recordingHandler([]));
     net.fail(contact(2).id);
-    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000 }), Code.Unavailable);
+    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000 }), "unavailable");
     net.hang(contact(2).id);
-    await rejectsWith(a.ping(contact(2), { timeoutMs: 30 }), Code.DeadlineExceeded);
+    await rejectsWith(a.ping(contact(2), { timeoutMs: 30 }), "deadline_exceeded");
     net.recover(contact(2).id);
     await a.ping(contact(2), { timeoutMs: 1000 });
     net.detach(contact(2).id);
-    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000 }), Code.Unavailable);
-    await rejectsWith(a.ping(contact(9), { timeoutMs: 1000 }), Code.Unavailable);
+    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000 }), "unavailable");
+    await rejectsWith(a.ping(contact(9), { timeoutMs: 1000 }), "unavailable");
   });
 
   test("a responder whose ID does not match the contact is rejected", async () => {
@@ -74,11 +74,11 @@ describe("MemoryNetwork", () => {
     const a = net.attach(contact(1), recordingHandler([]));
     net.attach(contact(2), recordingHandler(log));
     const impostor = { ...contact(3), address: contact(2).address };
-    await rejectsWith(a.ping(impostor, { timeoutMs: 1000 }), Code.Unauthenticated);
+    await rejectsWith(a.ping(impostor, { timeoutMs: 1000 }), "unauthenticated");
     assert.deepEqual(log, [], "the wrong node's handler is not invoked");
   });
 
-  test("abort signal cancels; handler errors become ConnectErrors; latency applies", async () => {
+  test("abort signal cancels; handler errors become DhtErrors; latency applies", async () => {
     const net = new MemoryNetwork({ latencyMs: 20 });
     const a = net.attach(contact(1), recordingHandler([]));
     net.attach(contact(2), {
@@ -90,9 +90,9 @@ describe("MemoryNetwork", () => {
     const ac = new AbortController();
     const p = a.ping(contact(2), { timeoutMs: 1000, signal: ac.signal });
     ac.abort();
-    await rejectsWith(p, Code.Canceled);
-    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000, signal: AbortSignal.abort() }), Code.Canceled);
-    await rejectsWith(a.findNode(contact(2), contact(1).id, { timeoutMs: 1000 }), Code.Unknown);
-    await rejectsWith(a.ping(contact(2), { timeoutMs: 10 }), Code.DeadlineExceeded);
+    await rejectsWith(p, "canceled");
+    await rejectsWith(a.ping(contact(2), { timeoutMs: 1000, signal: AbortSignal.abort() }), "canceled");
+    await rejectsWith(a.findNode(contact(2), contact(1).id, { timeoutMs: 1000 }), "unknown");
+    await rejectsWith(a.ping(contact(2), { timeoutMs: 10 }), "deadline_exceeded");
   });
 });

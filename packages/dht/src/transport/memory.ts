@@ -5,9 +5,9 @@
  *
  * Like the gRPC transport it delivers asynchronously (a microtask, or a configurable latency),
  * copies everything that crosses the wire, enforces every call's deadline and signal, checks
- * that the node reached at `to.address` really is `to.id`, and fails only with ConnectError.
+ * that the node reached at `to.address` really is `to.id`, and fails only with DhtError.
  */
-import { Code, ConnectError } from "@connectrpc/connect";
+import { DhtError, type DhtErrorCode } from "../errors.js";
 import type {
   CallOptions,
   Contact,
@@ -48,7 +48,7 @@ function copyContact(c: Contact): Contact {
 
 /** A handler method the node may not implement: absent means Unimplemented, as over gRPC. */
 function optional<F>(method: F | undefined, name: string): F {
-  if (!method) throw new ConnectError(`${name} is not implemented by this peer`, Code.Unimplemented);
+  if (!method) throw new DhtError(`${name} is not implemented by this peer`, "unimplemented");
   return method;
 }
 
@@ -200,29 +200,29 @@ export class MemoryNetwork {
         opts.signal?.removeEventListener("abort", onAbort);
         fn();
       };
-      const fail = (message: string, code: Code, cause?: unknown) =>
-        done(() => reject(new ConnectError(message, code, undefined, undefined, cause)));
-      const onAbort = () => fail(`${method} to ${to.address} canceled`, Code.Canceled, opts.signal?.reason);
+      const fail = (message: string, code: DhtErrorCode, cause?: unknown) =>
+        done(() => reject(new DhtError(message, code, { cause })));
+      const onAbort = () => fail(`${method} to ${to.address} canceled`, "canceled", opts.signal?.reason);
       const timer = setTimeout(
-        () => fail(`${method} to ${to.address} exceeded its ${opts.timeoutMs} ms deadline`, Code.DeadlineExceeded),
+        () => fail(`${method} to ${to.address} exceeded its ${opts.timeoutMs} ms deadline`, "deadline_exceeded"),
         Math.max(0, opts.timeoutMs),
       );
       if (opts.signal?.aborted) return onAbort();
       opts.signal?.addEventListener("abort", onAbort, { once: true });
 
       const caller = this.byId.get(from.id);
-      if (!caller) return fail(`${from.id.slice(0, 8)} is not attached`, Code.Unavailable);
+      if (!caller) return fail(`${from.id.slice(0, 8)} is not attached`, "unavailable");
       if (caller.state === "hung") return; // a stopped process sends nothing; its own deadline fires
-      if (caller.state === "failed") return fail(`${from.id.slice(0, 8)} is failed`, Code.Unavailable);
+      if (caller.state === "failed") return fail(`${from.id.slice(0, 8)} is failed`, "unavailable");
 
       this.later(this.latency(from, to), () => {
         if (settled) return;
         const target = this.byAddress.get(to.address);
-        if (!target || target.state === "failed") return fail(`no peer answering at ${to.address}`, Code.Unavailable);
+        if (!target || target.state === "failed") return fail(`no peer answering at ${to.address}`, "unavailable");
         if (target.state === "hung") return;
         // Like the real transport's handshake check: the responder must be the peer we meant.
         if (target.contact.id !== to.id) {
-          return fail(`peer at ${to.address} is ${target.contact.id.slice(0, 8)}, not ${to.id.slice(0, 8)}`, Code.Unauthenticated);
+          return fail(`peer at ${to.address} is ${target.contact.id.slice(0, 8)}, not ${to.id.slice(0, 8)}`, "unauthenticated");
         }
         let reply: Promise<R>;
         try {
@@ -235,7 +235,7 @@ export class MemoryNetwork {
             const copied = copyReply(r);
             this.later(this.latency(to, from), () => done(() => resolve(copied)));
           },
-          (err: unknown) => this.later(this.latency(to, from), () => done(() => reject(ConnectError.from(err)))),
+          (err: unknown) => this.later(this.latency(to, from), () => done(() => reject(DhtError.from(err)))),
         );
       });
     });

@@ -1,0 +1,110 @@
+/**
+ * The DHT core's one error type. Its codes are a closed list that mirrors gRPC's status codes
+ * (in gRPC's order, so the edge maps them one to one: `apps/peer` turns them into Connect
+ * errors, gRPC statuses and HTTP statuses in one place), written as the snake_case strings
+ * that logs, metrics and lookup traces show. Callers match on `code`, never on messages.
+ */
+
+/** Every code, in gRPC's numbering from 1 (canceled) to 16 (unauthenticated). */
+export const DHT_ERROR_CODES = [
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+] as const;
+
+export type DhtErrorCode = (typeof DHT_ERROR_CODES)[number];
+
+const KNOWN = new Set<string>(DHT_ERROR_CODES);
+
+export class DhtError extends Error {
+  override readonly name = "DhtError";
+  readonly code: DhtErrorCode;
+
+  /** `message` names the field or peer at fault; it is safe to show to a client. */
+  constructor(message: string, code: DhtErrorCode = "unknown", options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /**
+   * Normalises anything thrown into a DhtError, keeping it as the cause: a DhtError as is; an
+   * abort whose reason is a DhtError as that reason; other aborts as canceled; anything else
+   * with `code` (default unknown).
+   */
+  static from(err: unknown, code: DhtErrorCode = "unknown"): DhtError {
+    if (err instanceof DhtError) return err;
+    if (err instanceof Error) {
+      if (err.name === "AbortError") return new DhtError(err.message || "operation canceled", "canceled", { cause: err });
+      if (err.name === "TimeoutError") return new DhtError(err.message || "operation timed out", "deadline_exceeded", { cause: err });
+      return new DhtError(err.message, code, { cause: err });
+    }
+    return new DhtError(String(err), code, { cause: err });
+  }
+
+  static invalidArgument(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "invalid_argument", { cause });
+  }
+  static notFound(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "not_found", { cause });
+  }
+  static unavailable(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "unavailable", { cause });
+  }
+  static deadlineExceeded(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "deadline_exceeded", { cause });
+  }
+  static canceled(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "canceled", { cause });
+  }
+  static resourceExhausted(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "resource_exhausted", { cause });
+  }
+  static dataLoss(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "data_loss", { cause });
+  }
+  static failedPrecondition(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "failed_precondition", { cause });
+  }
+  static unimplemented(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "unimplemented", { cause });
+  }
+  static unauthenticated(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "unauthenticated", { cause });
+  }
+  static internal(message: string, cause?: unknown): DhtError {
+    return new DhtError(message, "internal", { cause });
+  }
+}
+
+/** The code of anything thrown: a DhtError's own, otherwise what DhtError.from makes of it. */
+export function errorCode(err: unknown): DhtErrorCode {
+  return err instanceof DhtError ? err.code : DhtError.from(err).code;
+}
+
+/** True when `value` is one of the codes (for decoding codes that crossed a process boundary). */
+export function isDhtErrorCode(value: unknown): value is DhtErrorCode {
+  return typeof value === "string" && KNOWN.has(value);
+}
+
+/** gRPC's numeric status of a code (canceled = 1 … unauthenticated = 16). */
+export function grpcCodeOf(code: DhtErrorCode): number {
+  return DHT_ERROR_CODES.indexOf(code) + 1;
+}
+
+/** The code of a gRPC numeric status; 0 (OK) and numbers outside 1–16 are "unknown". */
+export function codeOfGrpc(status: number): DhtErrorCode {
+  return DHT_ERROR_CODES[status - 1] ?? "unknown";
+}
