@@ -1,7 +1,7 @@
 /**
  * The dashboard end to end: the production build against a real fleet controller running
- * real peers, driven through Debian's Chromium. Follows issue 5's "Done when" list; every
- * view is saved as a screenshot under apps/dashboard/test-results/.
+ * real peers, driven through Debian's Chromium: every view a user opens and every action they
+ * take (spawn, stop, kill, put, get, lookup trace). Every view is saved as a screenshot under apps/dashboard/test-results/.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";

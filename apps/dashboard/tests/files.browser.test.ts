@@ -1,5 +1,5 @@
 /**
- * The Files page end to end (issue 6): a file uploaded from the page through a real peer of a
+ * The Files page end to end: a file uploaded from the page through a real peer of a
  * real fleet appears in the network-wide list, and its download through the page's link is
  * byte-identical. Screenshots go to apps/dashboard/test-results/files-*.png.
  */

@@ -1,5 +1,5 @@
 /**
- * Every bad input of issue 2 against a real peer process: keys and values out of bounds,
+ * Bad input of every kind against a real peer process: keys and values out of bounds,
  * malformed JSON, wrong types, unknown methods and routes on the Connect API and the REST
  * routes; forged and malformed peer messages on the gRPC port; invalid flags and config files
  * at start. Each gets a clear error naming the field or limit, and the peer keeps serving

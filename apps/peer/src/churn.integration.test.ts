@@ -1,5 +1,5 @@
 /**
- * Durability under churn (issue 3), against real peer processes on loopback: kill -9 of one
+ * Durability under churn, against real peer processes on loopback: kill -9 of one
  * replica holder after another under continuous writes, R-1 holders at once, restarts with
  * old data, a graceful leave, and 5 peers joining a 5-peer network of 2,000 keys. Anti-entropy
  * runs every second here (--repair-interval-ms 1000); the times to restore R copies and the

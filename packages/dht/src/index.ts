@@ -1,20 +1,70 @@
+/**
+ * @p2p/dht: a complete DHT node (Kademlia routing, Dynamo-style replication, anti-entropy,
+ * content-addressed files) written against a transport and a record store, built by
+ * `createNode`. Nothing here knows gRPC, Connect or a disk.
+ */
 export * from "./types.js";
 export { DhtError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode } from "./errors.js";
-export { compareVersions, isNewer } from "./replication/version.js";
-export { DhtNode, type DhtNodeComponents, type DhtNodeOptions } from "./dht-node.js";
+
+// The node and its builder.
+export { createNode, type NodeComponents, type RecordTypeContext } from "./node/create-node.js";
+export { DhtNode } from "./node/dht-node.js";
+export { memoryNetworkOptions, type NodeOptions, type LiveNodeOptions } from "./node/node-options.js";
+
+// The peer-to-peer protocol and its interceptors.
+export {
+  PEER_METHODS,
+  PEER_METHOD_NAMES,
+  PEER_METHOD_NAME_LIST,
+  sendCall,
+  handleCall,
+  unimplementedHandler,
+  unimplementedTransport,
+  type PeerMethod,
+  type PeerMethodName,
+  type PeerRequests,
+  type PeerResponses,
+  type Transport,
+  type PeerRpcHandler,
+  type StoreChunkRequest,
+  type ChunkStoreResult,
+  type CommitResult,
+  type OutgoingCall,
+  type IncomingCall,
+} from "./rpc/peer-rpc.js";
+export { interceptTransport, interceptHandler, type ClientInterceptor, type ServerInterceptor, type SendFn, type HandleFn } from "./rpc/interceptor.js";
+export { withDeadline, deadlineInterceptor, OperationScope } from "./rpc/deadline.js";
+export { lateHandler } from "./rpc/late-handler.js";
+
+// Observability.
+export { OperationStats, type OperationStatsSnapshot, type OperationSnapshot, type Operation } from "./observability/op-stats.js";
+export { RpcStats } from "./observability/rpc-stats.js";
+export type { NodeMetricsHooks, RpcSide, Outcome } from "./observability/metrics-hooks.js";
+
+// Routing.
 export { KademliaNode, localKademliaOptions, type KademliaComponents, type KademliaOptions } from "./kademlia/kademlia-node.js";
 export { RoutingTable, type BucketInfo, type RoutingTableOptions, type FailureOutcome, type TableTouchResult } from "./kademlia/routing-table.js";
 export type { LookupEvent, LookupListener, QuerySentEvent, PeerRespondedEvent, PeerFailedEvent, LookupFinishedEvent } from "./kademlia/lookup-events.js";
 export { sha256Hex, isNodeId, xorDistance, compareDistance, bucketIndex, sortByDistance, randomIdInBucket, idToBigInt } from "./kademlia/node-id.js";
 export { iterativeLookup, errorCodeOf, type LookupConfig, type LookupContext } from "./kademlia/lookup.js";
 export { KBucket, type BucketEntry, type TouchResult } from "./kademlia/k-bucket.js";
-export { createTestnet, routingRpcHandler, testContact, type Testnet, type CreatedTestnet, type TestnetOptions } from "./kademlia/testnet.js";
-export { MemoryNetwork, type MemoryNetworkOptions, type MemoryMethod } from "./transport/memory.js";
+
+// Records.
+export { compareVersions, isNewer } from "./records/version.js";
+export { HybridLogicalClock, type HybridLogicalClockOptions } from "./records/hlc.js";
+export { validateKey, validateValueSize, validateVersion, validateRecord, MAX_KEY_BYTES, type RecordLimits } from "./records/record-validation.js";
+export type { RecordType, ValuelessUpgrade } from "./records/record-type.js";
+export { RecordTypeRegistry } from "./records/record-registry.js";
+export { plainRecords } from "./records/plain-records.js";
+export { LocalRecords } from "./records/local-records.js";
 export { MemoryRecordStore } from "./store/memory-store.js";
-export { HybridLogicalClock, type HybridLogicalClockOptions } from "./replication/hlc.js";
+export { IndexedRecordStore, type IndexEntry } from "./store/indexed-store.js";
+
+// Replication and repair.
 export {
   ReplicationCoordinator,
   type ReplicationComponents,
+  type OperationOptions,
   type WriteResult,
   type ReadOptions,
   type ReadResult,
@@ -22,17 +72,19 @@ export {
   type LookupTrace,
 } from "./replication/coordinator.js";
 export { defaultReplicationOptions, resolveReplicationOptions, type ReplicationOptions } from "./replication/options.js";
-export { RecordHandlers, type RecordHandlerOptions } from "./replication/record-handlers.js";
-export { validateKey, validateValueSize, validateVersion, validateRecord, MAX_KEY_BYTES, type RecordLimits } from "./replication/record-validation.js";
-export { OperationStats, type OperationStatsSnapshot, type Operation } from "./replication/op-stats.js";
+export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
+export { replicaCandidates, SpareCandidates } from "./replication/replica-candidates.js";
+export { startQuorumWrite, writeAndSettle, type QuorumWrite, type QuorumWriteOptions, type WriteReport, type WriteFailure } from "./replication/quorum-writer.js";
+export { AntiEntropy, type AntiEntropyComponents, type ReplicationHealth, type LeaveResult } from "./anti-entropy/anti-entropy.js";
+export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyOptions } from "./anti-entropy/anti-entropy-options.js";
+export { LEAF_COUNT, RangeDigest } from "./anti-entropy/range-digest.js";
+
+// Files.
 export * from "./files/index.js";
+
+// In-memory network, test networks and simulations.
+export { MemoryNetwork, type MemoryNetworkOptions, type MemoryMethod } from "./transport/memory.js";
+export { createTestnet, Testnet, testContact, mergeNodeOptions, pieces, collect, type TestnetOptions } from "./testing/testnet.js";
 export { runSimulation, type SimulationOptions, type SimulationReport, type GetRound, type Distribution } from "./simulation/simulation.js";
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
-export { AntiEntropy, type AntiEntropyComponents, type ReplicationHealth, type LeaveResult } from "./replication/anti-entropy.js";
-export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyOptions } from "./replication/anti-entropy-options.js";
-export type { ValuelessUpgrades } from "./replication/valueless-upgrade.js";
-export { IndexedRecordStore, type IndexEntry } from "./replication/indexed-store.js";
-export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
-export { LEAF_COUNT, RangeDigest } from "./replication/range-digest.js";
-export * from "./files/index.js";

@@ -1,7 +1,8 @@
 /**
- * Shared vocabulary of the DHT core. Nothing here knows about gRPC, Connect or disks:
- * real peers plug in a gRPC transport and an LMDB store, tests and simulations plug in
- * the in-memory ones from this package.
+ * Shared vocabulary of the DHT core: IDs, contacts, versions, records, and the seams a node is
+ * built from (record store, clock, logger, router). Nothing here knows about gRPC, Connect or
+ * disks: real peers plug in a gRPC transport and an LMDB store, tests and simulations the
+ * in-memory ones from this package. The peer-to-peer calls are in rpc/peer-rpc.ts.
  */
 
 /** A 256-bit ID or ring position as 64 lowercase hex characters (peer IDs, SHA-256 of record keys). */
@@ -51,28 +52,6 @@ export interface StoreResult {
   current: Version;
 }
 
-/**
- * The transport seam: how the core sends requests to other peers. Implementations attach
- * the local peer's identity to every request, check that the responder is the peer `to.id`
- * names, and fail with a DhtError (code unavailable, deadline_exceeded, …) otherwise.
- */
-export interface Transport {
-  ping(to: Contact, opts: CallOptions): Promise<void>;
-  findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]>;
-  findValue(to: Contact, key: string, opts: CallOptions): Promise<FindValueResult>;
-  store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult>;
-  // Anti-entropy and hand-off (replication/anti-entropy.ts). Optional so that routing-only
-  // transports and decorators keep compiling; a node without them never repairs.
-  /** Compares digest roots; the remote's leaves come back only when they differ. */
-  syncDigest?(to: Contact, request: SyncDigestRequest, opts: CallOptions): Promise<SyncDigestResult>;
-  /** The remote's (key, version) pairs of some digest leaves, paged. */
-  syncKeys?(to: Contact, request: SyncKeysRequest, opts: CallOptions): Promise<SyncKeysResult>;
-  /** The records the remote holds among `keys` (within its size budget). */
-  fetchRecords?(to: Contact, keys: string[], opts: CallOptions): Promise<DhtRecord[]>;
-  /** Tells the remote we are leaving, so it drops us from its routing table at once. */
-  goodbye?(to: Contact, opts: CallOptions): Promise<void>;
-}
-
 /** A record's key and version without its value. */
 export interface RecordSummary {
   key: string;
@@ -105,22 +84,6 @@ export interface SyncKeysResult {
   /** In key order. */
   entries: RecordSummary[];
   truncated: boolean;
-}
-
-/**
- * What a peer answers to incoming requests; the transport's server side calls it after it
- * has validated the message and verified the sender. `from` is the verified sender.
- */
-export interface PeerRpcHandler {
-  onPing(from: Contact): void;
-  onFindNode(from: Contact, target: NodeId): Contact[];
-  onFindValue(from: Contact, key: string): Promise<FindValueResult>;
-  onStore(from: Contact, record: DhtRecord): Promise<StoreResult>;
-  // Anti-entropy and hand-off; optional like the Transport methods (absent: Unimplemented).
-  onSyncDigest?(from: Contact, request: SyncDigestRequest): Promise<SyncDigestResult>;
-  onSyncKeys?(from: Contact, request: SyncKeysRequest): Promise<SyncKeysResult>;
-  onFetchRecords?(from: Contact, keys: string[]): Promise<DhtRecord[]>;
-  onGoodbye?(from: Contact): void;
 }
 
 /** Summary of a stored record, for listings (no value). */
@@ -209,6 +172,8 @@ export interface LookupOptions {
    * contains this node either way. Default false.
    */
   countSelf?: boolean;
+  /** The operation the lookup serves: when it aborts, the lookup ends at once with what it has. */
+  signal?: AbortSignal;
 }
 
 /**

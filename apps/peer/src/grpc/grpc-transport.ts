@@ -1,8 +1,9 @@
 /**
- * The Transport the DHT core uses in a real peer: PeerService calls over grpc-js. Every
- * request carries our signed contact; every reply must carry the signed contact of the peer
- * we meant to reach, so a stale address (a restarted peer with a new identity on the same
- * port) is detected instead of silently poisoning the routing table.
+ * The Transport the DHT core uses in a real peer: every PeerService call over grpc-js (the
+ * chunk streams through ChunkClient, on connections of their own). Every request carries our
+ * signed contact; every reply must carry the signed contact of the peer we meant to reach, so
+ * a stale address (a restarted peer with a new identity on the same port) is detected instead
+ * of silently poisoning the routing table. Failures are DhtErrors (edge-errors.ts).
  */
 import { create } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
@@ -20,15 +21,18 @@ import {
 } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
-import { DhtError, silentLogger, systemClock } from "@p2p/dht";
+import { DhtError, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
 import type {
   CallOptions,
+  ChunkStoreResult,
   Clock,
+  CommitResult,
   Contact,
   DhtRecord,
   FindValueResult,
   Logger,
   NodeId,
+  StoreChunkRequest,
   StoreResult,
   SyncDigestRequest,
   SyncDigestResult,
@@ -40,6 +44,7 @@ import type { PeerIdentity } from "../identity/peer-identity.js";
 import { hostPortProblem } from "../identity/contact-format.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { ChannelPool } from "./channel-pool.js";
+import { ChunkClient } from "./chunk-client.js";
 import { checkKey, checkTarget, peerRefToContact, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
@@ -69,6 +74,8 @@ export interface GrpcTransportOptions {
   maxChannels?: number;
   /** Contacts accepted from one reply; the rest are ignored. Default 40 (2×K with K=20). */
   maxContactsPerReply?: number;
+  /** Largest chunk accepted from a peer, bytes. Default MAX_CHUNK_SIZE (16 MiB). */
+  maxChunkBytes?: number;
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: silent. */
@@ -82,6 +89,7 @@ export class GrpcTransport implements Transport {
   readonly #self: () => Contact;
   readonly #maxContacts: number;
   readonly #log: Logger;
+  readonly #chunks: ChunkClient;
 
   constructor(opts: GrpcTransportOptions) {
     const maxMessageBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
@@ -102,6 +110,13 @@ export class GrpcTransport implements Transport {
     this.#self = typeof self === "function" ? self : () => self;
     this.#maxContacts = opts.maxContactsPerReply ?? 40;
     this.#log = opts.log ?? silentLogger;
+    this.#chunks = new ChunkClient({
+      identity: opts.identity,
+      self: this.#self,
+      verifier: this.#verifier,
+      maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
   }
 
   async ping(to: Contact, opts: CallOptions): Promise<void> {
@@ -169,6 +184,18 @@ export class GrpcTransport implements Transport {
     this.#checkResponder(to, res.sender);
   }
 
+  fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array> {
+    return this.#chunks.fetchChunk(to, hash, opts);
+  }
+
+  storeChunk(to: Contact, chunk: StoreChunkRequest, opts: CallOptions): Promise<ChunkStoreResult> {
+    return this.#chunks.storeChunk(to, chunk, opts);
+  }
+
+  commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult> {
+    return this.#chunks.commitChunks(to, hashes, opts);
+  }
+
   /**
    * Pings an address whose peer ID is not known yet (a `--bootstrap host:port`) and returns
    * the contact the responder proved. Throws InvalidArgument for an address that is not
@@ -184,6 +211,7 @@ export class GrpcTransport implements Transport {
   /** Closes every channel. Calls in flight fail; later calls fail with Unavailable. */
   close(): void {
     this.#pool.close();
+    this.#chunks.close();
   }
 
   /** Open channels (for metrics and tests). */

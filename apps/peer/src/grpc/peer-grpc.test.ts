@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { Client, Metadata, credentials, status } from "@grpc/grpc-js";
 import type { ServiceError } from "@grpc/grpc-js";
 import { FindNodeRequestSchema, PeerService, PingRequestSchema, StoreRequestSchema } from "@p2p/proto/peer";
-import { DhtError } from "@p2p/dht";
+import { DhtError, unimplementedHandler } from "@p2p/dht";
 import type { Contact, DhtErrorCode, DhtRecord, PeerRpcHandler } from "@p2p/dht";
 import { PeerIdentity } from "../identity/peer-identity.js";
 import { signContact } from "../identity/signed-contact.js";
@@ -169,9 +169,9 @@ describe("PeerService over gRPC", async () => {
 
 describe("limits and deadlines", async () => {
   const stuck: PeerRpcHandler = {
-    ...new RecordingHandler(),
-    onPing() {},
-    onFindNode: () => [],
+    ...unimplementedHandler(),
+    onPing: async () => {},
+    onFindNode: async () => [],
     onFindValue: () => new Promise(() => {}),
     onStore: async (_from, r) => ({ applied: true, current: r.version }),
   };

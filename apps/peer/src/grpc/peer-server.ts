@@ -1,7 +1,8 @@
 /**
  * The server side of PeerService: verifies the sender's signed contact and validates the
  * request before the handler sees it, so forged contacts never reach the routing table and
- * handlers only ever get well-formed input.
+ * handlers only ever get well-formed input. Every method, the chunk streams included
+ * (chunk-server.ts), ends in the node's handler.
  */
 import { create } from "@bufbuild/protobuf";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
@@ -39,10 +40,11 @@ import type {
   SyncKeysRequest,
   SyncKeysResponse,
 } from "@p2p/proto/peer";
-import { DhtError, silentLogger, systemClock } from "@p2p/dht";
+import { MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
 import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { chunkServerMethods } from "./chunk-server.js";
 import { checkKey, checkTarget, contactToPeerRef, recordFromProto, recordToProto, versionToProto } from "./message-codec.js";
 import { asGrpcServiceDefinition, grpcServiceDefinition } from "./service-definition.js";
 import { createReflectionService } from "./server-reflection.js";
@@ -64,8 +66,8 @@ export interface PeerGrpcServerOptions {
   maxMessageBytes?: number;
   /** Shared with the transport so each contact is verified once per process. Default: a new one. */
   verifier?: ContactVerifier;
-  /** More PeerService methods, implemented by feature modules (file chunk streams), keyed by local name. */
-  extraMethods?: UntypedServiceImplementation;
+  /** Largest chunk a StoreChunk may declare, bytes. Default MAX_CHUNK_SIZE (16 MiB). */
+  maxChunkBytes?: number;
   /** Default: silent. */
   log?: Logger;
   /** Default: the system clock. */
@@ -83,12 +85,6 @@ export interface PeerGrpcServer {
 }
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
-
-/** An optional handler method: absent means this peer does not serve the RPC. */
-function implemented<F>(method: F | undefined, name: string): F {
-  if (!method) throw DhtError.unimplemented(`${name} is not served by this peer`);
-  return method;
-}
 
 /** Starts a grpc-js server with PeerService, grpc.health.v1 and server reflection. */
 export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<PeerGrpcServer> {
@@ -115,13 +111,13 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     };
 
   const implementation = {
-    ping: unary<PingRequest, PingResponse>("Ping", (from) => {
-      handler.onPing(from);
+    ping: unary<PingRequest, PingResponse>("Ping", async (from) => {
+      await handler.onPing(from);
       return create(PingResponseSchema, { sender: sender() });
     }),
-    findNode: unary<FindNodeRequest, FindNodeResponse>("FindNode", (from, req) => {
+    findNode: unary<FindNodeRequest, FindNodeResponse>("FindNode", async (from, req) => {
       checkTarget(req.target);
-      const contacts = handler.onFindNode(from, req.target);
+      const contacts = await handler.onFindNode(from, req.target);
       return create(FindNodeResponseSchema, { sender: sender(), contacts: contacts.map(contactToPeerRef) });
     }),
     findValue: unary<FindValueRequest, FindValueResponse>("FindValue", async (from, req) => {
@@ -140,11 +136,11 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     }),
     // Anti-entropy and hand-off: the handler validates the contents (leaf indices, keys, sizes).
     syncDigest: unary<SyncDigestRequest, SyncDigestResponse>("SyncDigest", async (from, req) => {
-      const result = await implemented(handler.onSyncDigest, "SyncDigest").call(handler, from, { root: req.root, count: req.count });
+      const result = await handler.onSyncDigest(from, { root: req.root, count: req.count });
       return create(SyncDigestResponseSchema, { sender: sender(), match: result.match, leaves: result.leaves, count: result.count });
     }),
     syncKeys: unary<SyncKeysRequest, SyncKeysResponse>("SyncKeys", async (from, req) => {
-      const result = await implemented(handler.onSyncKeys, "SyncKeys").call(handler, from, { leaves: req.leaves, after: req.after, limit: req.limit });
+      const result = await handler.onSyncKeys(from, { leaves: req.leaves, after: req.after, limit: req.limit });
       return create(SyncKeysResponseSchema, {
         sender: sender(),
         entries: result.entries.map((e) => create(RecordSummarySchema, { key: e.key, version: versionToProto(e.version), tombstone: e.tombstone })),
@@ -153,7 +149,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     }),
     fetchRecords: unary<FetchRecordsRequest, FetchRecordsResponse>("FetchRecords", async (from, req) => {
       req.keys.forEach((k, i) => checkKey(k, `keys[${i}]`));
-      const records = await implemented(handler.onFetchRecords, "FetchRecords").call(handler, from, req.keys);
+      const records = await handler.onFetchRecords(from, req.keys);
       // Keep the answer under the message limit whatever the handler's budget.
       const out = [];
       let bytes = 0;
@@ -164,8 +160,8 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
       }
       return create(FetchRecordsResponseSchema, { sender: sender(), records: out });
     }),
-    goodbye: unary<GoodbyeRequest, GoodbyeResponse>("Goodbye", (from) => {
-      implemented(handler.onGoodbye, "Goodbye").call(handler, from);
+    goodbye: unary<GoodbyeRequest, GoodbyeResponse>("Goodbye", async (from) => {
+      await handler.onGoodbye(from);
       return create(GoodbyeResponseSchema, { sender: sender() });
     }),
   };
@@ -174,7 +170,8 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
   });
-  server.addService(asGrpcServiceDefinition(peerService), { ...(implementation as unknown as UntypedServiceImplementation), ...opts.extraMethods });
+  const chunks = chunkServerMethods({ identity: opts.identity, getSelf: opts.getSelf, verifier, handler, maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE, log, ...(opts.clock ? { clock: opts.clock } : {}) });
+  server.addService(asGrpcServiceDefinition(peerService), { ...(implementation as unknown as UntypedServiceImplementation), ...chunks });
   const health = new HealthImplementation({ "": "SERVING", [PEER_SERVICE_NAME]: "SERVING" });
   health.addToServer(server);
   createReflectionService([file_p2p_v1_peer]).addToServer(server);

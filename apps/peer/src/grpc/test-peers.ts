@@ -3,7 +3,19 @@
  * recording handler. Not used by production code.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Contact, DhtRecord, FindValueResult, NodeId, PeerRpcHandler, StoreResult } from "@p2p/dht";
+import { DhtError } from "@p2p/dht";
+import type {
+  ChunkStoreResult,
+  CommitResult,
+  Contact,
+  DhtRecord,
+  FindValueResult,
+  NodeId,
+  PeerRpcHandler,
+  StoreResult,
+  SyncDigestResult,
+  SyncKeysResult,
+} from "@p2p/dht";
 import { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier } from "../identity/signed-contact.js";
 import { GrpcTransport } from "./grpc-transport.js";
@@ -11,16 +23,16 @@ import type { GrpcTransportOptions } from "./grpc-transport.js";
 import { startPeerGrpcServer } from "./peer-server.js";
 import type { PeerGrpcServer, PeerGrpcServerOptions } from "./peer-server.js";
 
-/** A handler backed by a Map that records every call it gets. */
+/** A handler backed by a Map that records every call it gets; anti-entropy and chunk calls are not served. */
 export class RecordingHandler implements PeerRpcHandler {
   readonly calls: { method: string; from: Contact }[] = [];
   readonly records = new Map<string, DhtRecord>();
   contacts: Contact[] = [];
 
-  onPing(from: Contact): void {
+  async onPing(from: Contact): Promise<void> {
     this.calls.push({ method: "ping", from });
   }
-  onFindNode(from: Contact, _target: NodeId): Contact[] {
+  async onFindNode(from: Contact, _target: NodeId): Promise<Contact[]> {
     this.calls.push({ method: "findNode", from });
     return this.contacts;
   }
@@ -35,6 +47,31 @@ export class RecordingHandler implements PeerRpcHandler {
     this.records.set(record.key, record);
     return { applied: true, current: record.version };
   }
+  onSyncDigest(): Promise<SyncDigestResult> {
+    return notServed("SyncDigest");
+  }
+  onSyncKeys(): Promise<SyncKeysResult> {
+    return notServed("SyncKeys");
+  }
+  onFetchRecords(): Promise<DhtRecord[]> {
+    return notServed("FetchRecords");
+  }
+  onGoodbye(): Promise<void> {
+    return notServed("Goodbye");
+  }
+  onFetchChunk(): Promise<Uint8Array> {
+    return notServed("FetchChunk");
+  }
+  onStoreChunk(): Promise<ChunkStoreResult> {
+    return notServed("StoreChunk");
+  }
+  onCommitChunks(): Promise<CommitResult> {
+    return notServed("CommitChunks");
+  }
+}
+
+function notServed(method: string): Promise<never> {
+  return Promise.reject(DhtError.unimplemented(`${method} is not served by this test peer`));
 }
 
 export interface TestPeer {

@@ -76,3 +76,15 @@ export class PeerIdentity {
     return new Uint8Array(sign(null, data, this.#privateKey));
   }
 }
+
+/**
+ * The peer's identity from its data dir, created (and saved, fsynced) on first start, so a
+ * restarted peer keeps its ID.
+ */
+export async function loadIdentity(db: { loadIdentityKey(): Uint8Array | undefined; saveIdentityKey(bytes: Uint8Array): Promise<void> }): Promise<PeerIdentity> {
+  const saved = db.loadIdentityKey();
+  if (saved) return PeerIdentity.fromPrivateKey(saved);
+  const identity = PeerIdentity.generate();
+  await db.saveIdentityKey(identity.exportPrivateKey());
+  return identity;
+}

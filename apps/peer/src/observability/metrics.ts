@@ -5,7 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { Code } from "@connectrpc/connect";
-import type { ReplicationHealth } from "@p2p/dht";
+import { grpcCodeOf, PEER_METHOD_NAME_LIST } from "@p2p/dht";
+import type { NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -39,6 +40,22 @@ export interface PeerMetrics {
   observeLookup(hops: number): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** The numeric code of a node's outcome: 0 for "ok", else gRPC's number. */
+function codeOf(outcome: Outcome): number {
+  return outcome === "ok" ? 0 : grpcCodeOf(outcome);
+}
+
+/** What the node reports, into these metrics: every peer RPC (both sides), client operation and finished lookup. */
+export function nodeMetricsHooks(metrics: PeerMetrics): NodeMetricsHooks {
+  return {
+    peerRpc: (method, side, outcome, seconds) => metrics.observePeerRpc(method, side, codeOf(outcome), seconds),
+    operation: (op, outcome, seconds) => metrics.observeClientOperation(op, codeOf(outcome), seconds),
+    lookup: (e) => {
+      if (e.type === "lookup-finished") metrics.observeLookup(e.hops);
+    },
+  };
 }
 
 /** "ok" for 0, else the gRPC code name in snake case ("deadline_exceeded"). */
@@ -91,6 +108,14 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     buckets: RPC_BUCKETS,
     registers: [registry],
   });
+  // Every PeerService method shows from the start (at 0), so a dashboard or an alert sees a
+  // method that is never called rather than no series at all.
+  for (const method of PEER_METHOD_NAME_LIST) {
+    for (const side of ["client", "server"] as const) {
+      rpcTotal.inc({ method, side, code: "ok" }, 0);
+      rpcDuration.zero({ method, side });
+    }
+  }
   const opTotal = new Counter({
     name: "p2p_client_operations_total",
     help: "Public API operations by kind and result code",

@@ -3,11 +3,14 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { DhtError } from "../errors.js";
 import { sha256Hex } from "../kademlia/node-id.js";
+import { RecordTypeRegistry } from "../records/record-registry.js";
+import { plainRecords } from "../records/plain-records.js";
+import { unimplementedTransport } from "../rpc/peer-rpc.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
+import { collect, createTestnet, pieces } from "../testing/testnet.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
-import { ContentStore, hashChunk } from "./content-store.js";
-import { collect, createFileTestnet, pieces } from "./file-testnet.js";
-import { validateRecord } from "../replication/record-validation.js";
+import { ChunkStore, hashChunk } from "./chunk-store.js";
+import { chunkRecords, manifestRecords } from "./content-records.js";
 
 const LEASE = 1000;
 const CHUNK = 4096;
@@ -17,13 +20,12 @@ function manualClock(start = 1_000_000) {
   return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
-describe("ContentStore upload lease", () => {
+describe("ChunkStore upload lease", () => {
   async function setup() {
     const clock = manualClock();
     const store = new MemoryRecordStore();
-    const content = new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
-    await content.init();
-    return { clock, store, content };
+    const content = new ChunkStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
+        return { clock, store, content };
   }
   const chunk = () => {
     const bytes = randomBytes(100);
@@ -80,9 +82,9 @@ describe("ContentStore upload lease", () => {
   test("copies from other peers keep their state; a committed copy upgrades a pending one", async () => {
     const { clock, store, content } = await setup();
     const c = chunk();
-    await content.putRecord(chunkRecord(c.hash, c.bytes, true));
+    await content.keepRecord(chunkRecord(c.hash, c.bytes, true));
     assert.ok(isPendingChunk((await store.get(chunkKey(c.hash)))!));
-    const up = await content.putRecord(chunkRecord(c.hash, c.bytes, false));
+    const up = await content.keepRecord(chunkRecord(c.hash, c.bytes, false));
     assert.equal(up.applied, true);
     assert.deepEqual((await store.get(chunkKey(c.hash)))!.version, COMMITTED_CHUNK_VERSION);
     clock.advance(10 * LEASE);
@@ -93,11 +95,10 @@ describe("ContentStore upload lease", () => {
     const clock = manualClock();
     const store = new MemoryRecordStore();
     const c = chunk();
-    await new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock).putChunk(c.hash, c.bytes, true);
+    await new ChunkStore(store, { chunkLeaseMs: LEASE }, undefined, clock).putChunk(c.hash, c.bytes, true);
     clock.advance(10 * LEASE);
-    const restarted = new ContentStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
-    await restarted.init();
-    assert.equal(await restarted.sweepPending(), 0);
+    const restarted = new ChunkStore(store, { chunkLeaseMs: LEASE }, undefined, clock);
+        assert.equal(await restarted.sweepPending(), 0);
     clock.advance(LEASE);
     assert.equal(await restarted.sweepPending(), 1);
   });
@@ -110,19 +111,25 @@ describe("ContentStore upload lease", () => {
 
   test("record validation (client puts, Store, anti-entropy pulls) refuses forged content records", () => {
     const c = chunk();
-    assert.doesNotThrow(() => validateRecord(chunkRecord(c.hash, c.bytes), { maxValueBytes: 1 << 20 }));
-    assert.throws(() => validateRecord(chunkRecord(c.hash, randomBytes(100)), { maxValueBytes: 1 << 20 }), /record: chunk:.*does not match its hash/);
+    const store = new MemoryRecordStore();
+    const registry = new RecordTypeRegistry([
+      chunkRecords(new ChunkStore(store), unimplementedTransport()),
+      manifestRecords(store, () => 1 << 20, () => {}),
+      plainRecords(store, () => 1 << 20),
+    ]);
+    assert.doesNotThrow(() => registry.validate(chunkRecord(c.hash, c.bytes)));
+    assert.throws(() => registry.validate(chunkRecord(c.hash, randomBytes(100))), /record: chunk:.*does not match its hash/);
   });
 });
 
 describe("interrupted uploads on a file testnet", () => {
   test("the cut upload's own chunks are collected on every peer; chunks shared with a stored file stay", async (t) => {
     const clock = manualClock();
-    const net = await createFileTestnet(8, { files: { chunkSize: CHUNK }, contentFor: () => ({ chunkLeaseMs: LEASE }), clock });
+    const net = await createTestnet(8, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock });
     t.after(() => net.stop());
     const shared = randomBytes(3 * CHUNK);
     const stored = Buffer.concat([shared, randomBytes(2 * CHUNK)]);
-    const a = await net.peers[1]!.files.upload(pieces(stored), { name: "a.bin" });
+    const a = await net.nodes[1]!.files.upload(pieces(stored), { name: "a.bin" });
 
     // Upload B: the same first 3 chunks, then 2 of its own, then the source fails.
     const own = randomBytes(2 * CHUNK);
@@ -130,51 +137,89 @@ describe("interrupted uploads on a file testnet", () => {
       yield* pieces(Buffer.concat([shared, own]));
       throw new Error("client went away");
     }
-    await assert.rejects(net.peers[2]!.files.upload(cut(), { name: "b.bin" }), /client went away/);
+    await assert.rejects(net.nodes[2]!.files.upload(cut(), { name: "b.bin" }), /client went away/);
     const ownHashes = [0, 1].map((i) => sha256Hex(own.subarray(i * CHUNK, (i + 1) * CHUNK)));
     const holdersOf = async (hash: string) => {
       let n = 0;
-      for (const p of net.peers) if (await p.store.get(chunkKey(hash))) n++;
+      for (const p of net.nodes) if (await p.store.get(chunkKey(hash))) n++;
       return n;
     };
     for (const h of ownHashes) assert.ok((await holdersOf(h)) >= 2, "the cut upload stored its chunks (pending)");
 
-    const sweepAll = () => Promise.all(net.peers.map((p) => p.content.sweepPending()));
+    const sweepAll = () => Promise.all(net.nodes.map((p) => p.chunks.sweepPending()));
     await sweepAll();
     clock.advance(LEASE);
     await sweepAll();
     for (const h of ownHashes) assert.equal(await holdersOf(h), 0, `orphan ${h.slice(0, 8)} collected everywhere`);
     for (const h of a.manifest.chunks) assert.ok((await holdersOf(h)) >= 2, `chunk ${h.slice(0, 8)} of the stored file kept`);
     let pendingLeft = 0;
-    for (const p of net.peers) for (const info of await p.store.list({ prefix: CHUNK_PREFIX, limit: 1000 })) if (isPendingChunk(info)) pendingLeft++;
+    for (const p of net.nodes) for (const info of await p.store.list({ prefix: CHUNK_PREFIX, limit: 1000 })) if (isPendingChunk(info)) pendingLeft++;
     assert.equal(pendingLeft, 0);
-    assert.deepEqual(await collect(net.peers[5]!.files.read(await net.peers[5]!.files.manifest(a.id))), stored);
+    assert.deepEqual(await collect(net.nodes[5]!.files.read(await net.nodes[5]!.files.manifest(a.id))), stored);
   });
 
   test("the same content uploaded again after a cut adopts the orphans and keeps them", async (t) => {
     const clock = manualClock();
-    const net = await createFileTestnet(6, { files: { chunkSize: CHUNK }, contentFor: () => ({ chunkLeaseMs: LEASE }), clock });
+    const net = await createTestnet(6, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock });
     t.after(() => net.stop());
     const data = randomBytes(4 * CHUNK);
     async function* cut(): AsyncGenerator<Uint8Array> {
       yield* pieces(data.subarray(0, 3 * CHUNK));
       throw new Error("cut");
     }
-    await assert.rejects(net.peers[1]!.files.upload(cut(), { name: "c.bin" }), /cut/);
-    await Promise.all(net.peers.map((p) => p.content.sweepPending()));
+    await assert.rejects(net.nodes[1]!.files.upload(cut(), { name: "c.bin" }), /cut/);
+    await Promise.all(net.nodes.map((p) => p.chunks.sweepPending()));
     clock.advance(LEASE / 2);
-    const f = await net.peers[3]!.files.upload(pieces(data), { name: "c.bin" });
+    const f = await net.nodes[3]!.files.upload(pieces(data), { name: "c.bin" });
     clock.advance(2 * LEASE);
-    await Promise.all(net.peers.map((p) => p.content.sweepPending()));
-    assert.deepEqual(await collect(net.peers[0]!.files.read(f.manifest)), data);
+    await Promise.all(net.nodes.map((p) => p.chunks.sweepPending()));
+    assert.deepEqual(await collect(net.nodes[0]!.files.read(f.manifest)), data);
+  });
+});
+
+describe("orphan chunks and repair", () => {
+  test("an orphan whose holders started their leases at different times is collected, not handed back and forth", async (t) => {
+    const clock = manualClock();
+    const net = await createTestnet(6, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock });
+    t.after(() => net.stop());
+    const own = randomBytes(CHUNK);
+    const hash = sha256Hex(own);
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield own;
+      yield randomBytes(10); // a second chunk is cut, so the first was stored
+      throw new Error("client went away");
+    }
+    await assert.rejects(net.nodes[1]!.files.upload(cut(), { name: "cut.bin" }), /client went away/);
+    const holders = async () => {
+      const out = [];
+      for (const n of net.nodes) if (await n.store.get(chunkKey(hash))) out.push(n);
+      return out;
+    };
+    const first = await holders();
+    assert.ok(first.length >= 2, "the cut upload stored its chunk (pending)");
+    const sweepAndRepair = async () => {
+      await Promise.all(net.nodes.map((n) => n.chunks.sweepPending()));
+      for (const n of net.nodes) await n.antiEntropy.runRound();
+      await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
+    };
+    await sweepAndRepair();
+    clock.advance(LEASE / 2);
+    // Half a lease in, one holder loses its copy (a replaced disk): a copy that repair placed
+    // there would start its lease half a lease after the others'.
+    await first[0]!.store.remove(chunkKey(hash));
+    for (let i = 0; i < 8; i++) {
+      await sweepAndRepair();
+      clock.advance(LEASE / 2);
+    }
+    await sweepAndRepair();
+    assert.equal((await holders()).length, 0, "collected on every peer within a few leases");
   });
 });
 
 describe("hashChunk", () => {
   test("a chunk hashed here is stored without hashing again, but only under its own hash", async () => {
-    const content = new ContentStore(new MemoryRecordStore());
-    await content.init();
-    const bytes = randomBytes(100);
+    const content = new ChunkStore(new MemoryRecordStore());
+        const bytes = randomBytes(100);
     const hash = hashChunk(bytes);
     assert.equal(hash, sha256Hex(bytes));
     const other = sha256Hex(randomBytes(100));

@@ -1,6 +1,10 @@
 import { DhtError } from "../errors.js";
 
-/** File transfer settings. All can change live through `FileService.updateOptions`. */
+/**
+ * File transfer settings. All can change live through `FileService.updateOptions`. Copies,
+ * quorum and the deadline of small calls are the node's replication settings (R, W,
+ * rpcTimeoutMs): chunks and manifests are records like any other.
+ */
 export interface FileOptions {
   /**
    * Bytes per chunk. Default 1 MiB: a quarter of the records and lookups of 256 KiB chunks,
@@ -10,18 +14,12 @@ export interface FileOptions {
   chunkSize: number;
   /** Largest file accepted, in bytes. Default 1 GiB. */
   maxFileBytes: number;
-  /** R: copies of every chunk and manifest. Default 3 (as for records). */
-  replicationFactor: number;
-  /** W: copies that must succeed before a chunk counts as stored. Default 2. */
-  writeQuorum: number;
   /** Chunks being stored at once per upload. Default 8: memory per upload ≤ 8 chunks + one being cut (as many as a download keeps in flight). */
   uploadWindow: number;
   /** Chunks being fetched at once per download. Default 8: memory per download ≤ 8 chunks. */
   downloadWindow: number;
   /** Deadline of one chunk transfer with one peer, ms. Default 30000 (1 MiB at ≥ 35 KB/s). */
   chunkTimeoutMs: number;
-  /** Deadline of small calls (manifest store and fetch), ms. Default 3000. */
-  rpcTimeoutMs: number;
   /** Background re-stores of missing or corrupt replicas in flight at most; more are left to anti-entropy. Default 64. */
   maxPendingRepairs: number;
 }
@@ -29,12 +27,9 @@ export interface FileOptions {
 export const defaultFileOptions: Readonly<FileOptions> = Object.freeze({
   chunkSize: 1 << 20,
   maxFileBytes: 2 ** 30,
-  replicationFactor: 3,
-  writeQuorum: 2,
   uploadWindow: 8,
   downloadWindow: 8,
   chunkTimeoutMs: 30_000,
-  rpcTimeoutMs: 3000,
   maxPendingRepairs: 64,
 });
 
@@ -44,17 +39,14 @@ export function resolveFileOptions(partial: Partial<FileOptions>, base: Readonly
   const integer = (field: keyof FileOptions, min: number, max: number) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
-      throw new DhtError(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`, "invalid_argument");
+      throw DhtError.invalidArgument(`${field}: must be an integer from ${min} to ${max}, got ${String(v)}`);
     }
   };
   integer("chunkSize", 1024, 16 << 20);
   integer("maxFileBytes", 0, Number.MAX_SAFE_INTEGER);
-  integer("replicationFactor", 1, 64);
-  integer("writeQuorum", 1, o.replicationFactor);
   integer("uploadWindow", 1, 64);
   integer("downloadWindow", 1, 64);
   integer("chunkTimeoutMs", 1, 600_000);
-  integer("rpcTimeoutMs", 1, 600_000);
   integer("maxPendingRepairs", 0, 10_000);
   return o;
 }

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Clock, Contact, PeerRpcHandler } from "../types.js";
+import type { Clock, Contact } from "../types.js";
+import { unimplementedHandler, type PeerRpcHandler } from "../rpc/peer-rpc.js";
 import { MemoryNetwork } from "../transport/memory.js";
+import { createTestnet, testContact } from "../testing/testnet.js";
 import { KademliaNode, type KademliaOptions } from "./kademlia-node.js";
 import { bucketIndex, sha256Hex, sortByDistance } from "./node-id.js";
-import { createTestnet, routingRpcHandler, testContact } from "./testnet.js";
 
 /** Polls `cond` on every macrotask until it holds; fails after `ms` instead of hanging. */
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
@@ -17,25 +18,34 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 
 /** A peer that answers pings and knows nobody. */
 const silentPeer: PeerRpcHandler = {
-  onPing() {},
-  onFindNode: () => [],
+  ...unimplementedHandler(),
+  onPing: async () => {},
+  onFindNode: async () => [],
   onFindValue: async () => ({ contacts: [] }),
-  onStore: async () => {
-    throw new Error("not served");
-  },
 };
+
+/** The routing half of a node's answers, for a KademliaNode tested on its own: every message teaches its sender. */
+function routingOnly(node: () => KademliaNode): PeerRpcHandler {
+  return {
+    ...unimplementedHandler(),
+    onPing: async (from) => node().learn(from),
+    onFindNode: async (from, target) => {
+      node().learn(from);
+      return node().handleFindNode(from, target);
+    },
+    onFindValue: async (from, key) => {
+      node().learn(from);
+      return { contacts: node().handleFindNode(from, sha256Hex(key)) };
+    },
+  };
+}
 
 /** A node on `net` plus contacts attached to the same network that land in one of its buckets. */
 function setup(options: KademliaOptions, clock?: Clock) {
   const net = new MemoryNetwork();
   const self = testContact(0);
   let node!: KademliaNode;
-  const transport = net.attach(self, {
-    onPing: (f) => routingRpcHandler(node).onPing(f),
-    onFindNode: (f, t) => routingRpcHandler(node).onFindNode(f, t),
-    onFindValue: (f, k) => routingRpcHandler(node).onFindValue(f, k),
-    onStore: (f, r) => routingRpcHandler(node).onStore(f, r),
-  });
+  const transport = net.attach(self, routingOnly(() => node));
   node = new KademliaNode({ self, transport, ...(clock ? { clock } : {}) }, options);
   // Peers that all fall into the same bucket of node 0 (bucket 0: first bit differs).
   const sameBucket: Contact[] = [];
@@ -106,10 +116,10 @@ describe("KademliaNode: ping before evict", () => {
 
 describe("KademliaNode: joining and refreshing", () => {
   test("100 nodes bootstrapped from node 0 find each other's closest", async (t) => {
-    const net = await createTestnet(100, { kademlia: { rpcTimeoutMs: 1000 } });
+    const net = await createTestnet(100, { node: { kademlia: { rpcTimeoutMs: 1000 } } });
     t.after(() => net.stop());
     const ids = net.nodes.map((n) => n.self);
-    for (const node of net.nodes) {
+    for (const node of net.nodes.map((n) => n.kademlia)) {
       const truth = sortByDistance(node.self.id, ids.filter((c) => c.id !== node.self.id));
       assert.equal(node.closestKnown(node.self.id, 1)[0]?.id, truth[0]!.id, "knows its nearest neighbour");
       const r = await node.lookup(node.self.id, { wanted: 5 });
@@ -121,16 +131,16 @@ describe("KademliaNode: joining and refreshing", () => {
   });
 
   test("wholeNetworkNear: the closest known while the table holds fewer than k contacts, undefined from k on", async (t) => {
-    const small = await createTestnet(12, { kademlia: { rpcTimeoutMs: 1000 } });
+    const small = await createTestnet(12, { node: { kademlia: { rpcTimeoutMs: 1000 } } });
     t.after(() => small.stop());
     const target = sha256Hex("whole-network");
-    for (const node of small.nodes) {
+    for (const node of small.nodes.map((n) => n.kademlia)) {
       const others = small.nodes.map((n) => n.self).filter((c) => c.id !== node.self.id);
       assert.deepEqual(node.wholeNetworkNear(target, 3)?.map((c) => c.id), sortByDistance(target, others).slice(0, 3).map((c) => c.id));
     }
-    const big = await createTestnet(30, { kademlia: { rpcTimeoutMs: 1000, k: 8 } });
+    const big = await createTestnet(30, { node: { kademlia: { rpcTimeoutMs: 1000, k: 8 } } });
     t.after(() => big.stop());
-    for (const node of big.nodes) assert.equal(node.wholeNetworkNear(target, 3), undefined, "8 or more contacts with k = 8: a lookup is needed");
+    for (const node of big.nodes.map((n) => n.kademlia)) assert.equal(node.wholeNetworkNear(target, 3), undefined, "8 or more contacts with k = 8: a lookup is needed");
   });
 
   test("bootstrap fails clearly when no seed answers", async () => {
@@ -152,9 +162,9 @@ describe("KademliaNode: joining and refreshing", () => {
   test("stale buckets are refreshed with lookups; fresh ones are left alone", async (t) => {
     let now = 1_000_000;
     const clock = { now: () => now };
-    const net = await createTestnet(30, { kademlia: { rpcTimeoutMs: 1000, refreshIntervalMs: 60_000 }, components: { clock } });
+    const net = await createTestnet(30, { node: { kademlia: { rpcTimeoutMs: 1000, refreshIntervalMs: 60_000 } }, clock });
     t.after(() => net.stop());
-    const node = net.nodes[3]!;
+    const node = net.nodes[3]!.kademlia;
     net.network.resetCounters();
     await node.refreshStaleBuckets();
     assert.equal(net.network.sent.findNode, 0, "bootstrap just refreshed every bucket");
@@ -167,9 +177,9 @@ describe("KademliaNode: joining and refreshing", () => {
   });
 
   test("a restored routing table works without bootstrap", async (t) => {
-    const net = await createTestnet(40, { kademlia: { rpcTimeoutMs: 1000 } });
+    const net = await createTestnet(40, { node: { kademlia: { rpcTimeoutMs: 1000 } } });
     t.after(() => net.stop());
-    const saved = JSON.parse(JSON.stringify(net.nodes[7]!.routingTable.snapshot())) as Contact[];
+    const saved = JSON.parse(JSON.stringify(net.nodes[7]!.kademlia.routingTable.snapshot())) as Contact[];
     // The same identity restarted: a new process (here a new attachment) with the saved table.
     net.network.detach(net.nodes[7]!.self.id);
     const fresh = new KademliaNode({ self: net.nodes[7]!.self, transport: net.network.attach(net.nodes[7]!.self, silentPeer) });

@@ -3,7 +3,8 @@
  * refresh), iterative lookups, the join procedure, and the routing side of incoming requests.
  * It implements Router, which is all replication sees of routing.
  */
-import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router, type Transport } from "../types.js";
+import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router } from "../types.js";
+import type { Transport } from "../rpc/peer-rpc.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
 import { bucketIndex, isNodeId, randomIdInBucket } from "./node-id.js";

@@ -45,8 +45,8 @@ export interface LookupFinishedEvent extends LookupEventBase {
   failed: number;
   hops: number;
   closest: number;
-  /** Why it stopped: the wanted closest answered, no candidates left, or the request cap. */
-  reason: "converged" | "exhausted" | "request-cap";
+  /** Why it stopped: the wanted closest answered, no candidates left, the request cap, or the operation it served was canceled. */
+  reason: "converged" | "exhausted" | "request-cap" | "canceled";
 }
 
 export type LookupEvent = QuerySentEvent | PeerRespondedEvent | PeerFailedEvent | LookupFinishedEvent;

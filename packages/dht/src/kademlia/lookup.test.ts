@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DhtError } from "../errors.js";
-import { systemClock, type Contact, type NodeId, type Transport } from "../types.js";
+import { systemClock, type Contact, type NodeId } from "../types.js";
+import { unimplementedTransport, type Transport } from "../rpc/peer-rpc.js";
 import type { LookupEvent } from "./lookup-events.js";
 import { iterativeLookup, type LookupConfig } from "./lookup.js";
 import { sha256Hex, sortByDistance } from "./node-id.js";
-import { createTestnet, testContact, type CreatedTestnet } from "./testnet.js";
+import { createTestnet, testContact, type Testnet } from "../testing/testnet.js";
 
 const config: LookupConfig = { alpha: 3, rpcTimeoutMs: 1000, maxRequests: 500, maxContactsPerReply: 20 };
 const self: Contact = { id: sha256Hex("lookup-self"), address: "self", httpAddress: "" };
@@ -15,10 +16,9 @@ const fake = (seed: string): Contact => ({ id: sha256Hex(seed), address: seed, h
 function counting(inner: Transport): Transport & { maxInFlight: number; calls: number } {
   let inFlight = 0;
   const t = {
+    ...inner,
     maxInFlight: 0,
     calls: 0,
-    ping: inner.ping.bind(inner),
-    store: inner.store.bind(inner),
     findNode: (to: Contact, target: NodeId, opts: { timeoutMs: number; signal?: AbortSignal }) => track(inner.findNode(to, target, opts)),
     findValue: (to: Contact, key: string, opts: { timeoutMs: number; signal?: AbortSignal }) => track(inner.findValue(to, key, opts)),
   };
@@ -44,17 +44,17 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 describe("iterativeLookup over a 200-node memory network", () => {
-  let net: CreatedTestnet;
+  let net: Testnet;
   const all = () => net.nodes.map((n) => n.self);
 
   before(async () => {
-    net = await createTestnet(200, { kademlia: { rpcTimeoutMs: 1000 } });
+    net = await createTestnet(200, { node: { kademlia: { rpcTimeoutMs: 1000 } } });
   });
   after(() => net?.stop());
 
   test("finds the true closest, with at most alpha requests in flight", async () => {
     for (let q = 0; q < 10; q++) {
-      const origin = net.nodes[(q * 37) % 200]!;
+      const origin = net.nodes[(q * 37) % 200]!.kademlia;
       const originTransport = net.transports[(q * 37) % 200]!;
       const target = sha256Hex(`target-${q}`);
       const transport = counting(originTransport);
@@ -81,7 +81,7 @@ describe("iterativeLookup over a 200-node memory network", () => {
   });
 
   test("a hung peer costs one slot until its deadline; the lookup carries on meanwhile", async () => {
-    const origin = net.nodes[5]!;
+    const origin = net.nodes[5]!.kademlia;
     const target = sha256Hex("hang-target");
     const truth = sortByDistance(target, all().filter((c) => c.id !== origin.self.id));
     const hung = truth.slice(0, 2);
@@ -115,7 +115,7 @@ describe("iterativeLookup over a 200-node memory network", () => {
 
   test("a converging lookup asks only the wanted closest; countSelf lets this node stand for one of them", async () => {
     // A target whose closest node is the origin itself, with complete seeds: nothing to discover.
-    const origin = net.nodes[42]!;
+    const origin = net.nodes[42]!.kademlia;
     const target = origin.self.id.slice(0, 60) + "0000";
     const others = all().filter((c) => c.id !== origin.self.id);
     const truth = sortByDistance(target, others);
@@ -138,15 +138,12 @@ describe("iterativeLookup over a 200-node memory network", () => {
   test("FindValue collects the records of the wanted closest, not just the first", async () => {
     const key = "some-key";
     const target = sha256Hex(key);
-    const origin = net.nodes[9]!;
+    const origin = net.nodes[9]!.kademlia;
     const truth = sortByDistance(target, all().filter((c) => c.id !== origin.self.id)).slice(0, 5);
     const holders = new Set(truth.map((c) => c.id));
     const inner = net.transports[9]!;
     const transport: Transport = {
       ...inner,
-      ping: inner.ping,
-      store: inner.store,
-      findNode: inner.findNode,
       // Holders answer with a record, as a replica would.
       findValue: async (to, k, opts) => {
         const reply = await inner.findValue(to, k, opts);
@@ -177,6 +174,7 @@ describe("iterativeLookup against a hostile or odd network (fake transport)", ()
       return { id, address: `fresh-${n}`, httpAddress: "" };
     };
     const t = {
+      ...unimplementedTransport(),
       calls: 0,
       ping: async () => {},
       findNode: async () => {
@@ -184,9 +182,6 @@ describe("iterativeLookup against a hostile or odd network (fake transport)", ()
         return Array.from({ length: 25 }, closer);
       },
       findValue: async () => ({ contacts: [] }),
-      store: async () => {
-        throw new DhtError("no", "unimplemented");
-      },
     };
     return t;
   }

@@ -2,28 +2,25 @@ import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DhtError, type DhtErrorCode } from "../errors.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
-import type {
-  CallOptions,
-  Contact,
-  DhtRecord,
-  FindValueResult,
-  LookupOptions,
-  LookupResult,
-  NodeId,
-  Router,
-  StoreResult,
-  Transport,
-} from "../types.js";
+import type { CallOptions, Contact, DhtRecord, FindValueResult, LookupOptions, LookupResult, NodeId, Router, StoreResult } from "../types.js";
+import { interceptTransport } from "../rpc/interceptor.js";
+import { deadlineInterceptor } from "../rpc/deadline.js";
+import { unimplementedTransport, type Transport } from "../rpc/peer-rpc.js";
+import { HybridLogicalClock } from "../records/hlc.js";
+import { LocalRecords } from "../records/local-records.js";
+import { plainRecords } from "../records/plain-records.js";
+import { RecordTypeRegistry } from "../records/record-registry.js";
+import { validateKey } from "../records/record-validation.js";
+import { IndexedRecordStore } from "../store/indexed-store.js";
 import { ReplicationCoordinator } from "./coordinator.js";
 import type { ReplicationOptions } from "./options.js";
-import { HybridLogicalClock } from "./hlc.js";
 import { byDistance, sha256Hex } from "./position.js";
-import { RecordHandlers } from "./record-handlers.js";
 
 /**
  * How a fake peer misbehaves. down: answers nothing (and lookups skip it); storeFails: Store
  * is refused; storeHangs: Store never answers until its deadline (or the network closes);
- * blackhole: Store never answers at all, ignoring the deadline (the coordinator must enforce it).
+ * blackhole: Store never answers at all, ignoring the deadline (the deadline interceptor must
+ * enforce it, as it does in every node).
  */
 type Fault = "down" | "storeFails" | "storeHangs" | "blackhole";
 
@@ -31,12 +28,26 @@ interface FakeNode {
   contact: Contact;
   store: MemoryRecordStore;
   clock: HybridLogicalClock;
-  handlers: RecordHandlers;
+  /** The node's records through their types (plain values only here). */
+  records: LocalRecords;
   router: FakeRouter;
   coordinator: ReplicationCoordinator;
 }
 
-/** A map of node id → handlers, with injectable faults; every pending call ends on close(). */
+/** What a node answers to FindValue: its copy and the contacts it knows closest, never the requester. */
+async function serveFindValue(node: FakeNode, from: Contact, key: string): Promise<FindValueResult> {
+  validateKey(key);
+  const record = await node.records.read(key);
+  const contacts = node.router.closestKnown(sha256Hex(key), 21).filter((c) => c.id !== from.id).slice(0, 20);
+  return record ? { record, contacts } : { contacts };
+}
+
+/** What a node answers to Store: the record checked by its type and its version observed, then kept. */
+function serveStore(node: FakeNode, _from: Contact, record: DhtRecord): Promise<StoreResult> {
+  return node.records.accept(record);
+}
+
+/** A map of node id → fake node, with injectable faults; every pending call ends on close(). */
 class FakeNetwork {
   readonly nodes = new Map<NodeId, FakeNode>();
   readonly faults = new Map<NodeId, Fault>();
@@ -52,12 +63,13 @@ class FakeNetwork {
       const store = new MemoryRecordStore();
       const clock = new HybridLogicalClock({ self: id });
       const router = new FakeRouter(this, contact);
-      const handlers = new RecordHandlers({ router, store, clock });
-      const coordinator = new ReplicationCoordinator(
-        { router, transport: new FakeTransport(this, contact), store, clock },
-        options,
-      );
-      this.nodes.set(id, { contact, store, clock, handlers, router, coordinator });
+      const indexed = new IndexedRecordStore(store);
+      let coordinator: ReplicationCoordinator | undefined;
+      const records = new LocalRecords(indexed, new RecordTypeRegistry([plainRecords(indexed, () => coordinator!.options.maxValueBytes)]), clock);
+      // The deadline interceptor every node has: a transport that ignores its deadline cannot hang a quorum.
+      const transport = interceptTransport(fakeTransport(this, contact), [deadlineInterceptor]);
+      coordinator = new ReplicationCoordinator({ router, transport, records, clock }, options);
+      this.nodes.set(id, { contact, store, clock, records, router, coordinator });
     }
   }
 
@@ -89,50 +101,42 @@ class FakeNetwork {
   }
 }
 
-class FakeTransport implements Transport {
-  constructor(
-    private readonly net: FakeNetwork,
-    private readonly self: Contact,
-  ) {}
-
-  async ping(to: Contact): Promise<void> {
-    this.#reachable(to);
-  }
-
-  async findNode(to: Contact, target: NodeId): Promise<Contact[]> {
-    return this.#reachable(to).router.closestKnown(target, 20);
-  }
-
-  async findValue(to: Contact, key: string): Promise<FindValueResult> {
-    this.net.findValues.push(to.id);
-    return this.#reachable(to).handlers.handleFindValue(this.self, key);
-  }
-
-  async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
-    const node = this.#reachable(to);
-    const fault = this.net.faults.get(to.id);
-    if (fault === "storeFails") throw new DhtError("store refused", "unavailable");
-    if (fault === "storeHangs" || fault === "blackhole") await this.#hang(fault === "storeHangs" ? opts.timeoutMs : undefined);
-    return node.handlers.handleStore(this.self, record);
-  }
-
-  #reachable(to: Contact): FakeNode {
-    if (this.net.faults.get(to.id) === "down") throw new DhtError("connection refused", "unavailable");
-    return this.net.node(to.id);
-  }
-
+function fakeTransport(net: FakeNetwork, self: Contact): Transport {
+  const reachable = (to: Contact): FakeNode => {
+    if (net.faults.get(to.id) === "down") throw new DhtError("connection refused", "unavailable");
+    return net.node(to.id);
+  };
   /** Never resolves; rejects at the deadline (if given) or when the network closes. */
-  #hang(timeoutMs: number | undefined): Promise<never> {
-    return new Promise<never>((_, reject) => {
+  const hang = (timeoutMs: number | undefined): Promise<never> =>
+    new Promise<never>((_, reject) => {
       const end = () => {
         clearTimeout(timer);
-        this.net.hanging.delete(end);
+        net.hanging.delete(end);
         reject(new DhtError("deadline exceeded", "deadline_exceeded"));
       };
       const timer = timeoutMs === undefined ? undefined : setTimeout(end, timeoutMs);
-      this.net.hanging.add(end);
+      net.hanging.add(end);
     });
-  }
+  return {
+    ...unimplementedTransport(),
+    async ping(to) {
+      reachable(to);
+    },
+    async findNode(to, target) {
+      return reachable(to).router.closestKnown(target, 20);
+    },
+    async findValue(to, key) {
+      net.findValues.push(to.id);
+      return serveFindValue(reachable(to), self, key);
+    },
+    async store(to, record: DhtRecord, opts: CallOptions) {
+      const node = reachable(to);
+      const fault = net.faults.get(to.id);
+      if (fault === "storeFails") throw new DhtError("store refused", "unavailable");
+      if (fault === "storeHangs" || fault === "blackhole") await hang(fault === "storeHangs" ? opts.timeoutMs : undefined);
+      return serveStore(node, self, record);
+    },
+  };
 }
 
 /** A Router whose lookup returns the true closest live contacts and, for FindValue, their records. */
@@ -152,7 +156,7 @@ class FakeRouter implements Router {
     const records = new Map<NodeId, DhtRecord | null>();
     if (opts.key !== undefined) {
       for (const c of closest) {
-        const res = await this.net.node(c.id).handlers.handleFindValue(this.self, opts.key);
+        const res = await serveFindValue(this.net.node(c.id), this.self, opts.key);
         records.set(c.id, res.record ?? null);
       }
     }
@@ -258,7 +262,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     await net.close(); // ends the hung call; the fallback then writes the 4th closest
   });
 
-  test("a replica that ignores its deadline is cut off by the coordinator's own deadline", async () => {
+  test("a replica that ignores its deadline is cut off by the deadline interceptor", async () => {
     make({ rpcTimeoutMs: 20 });
     const key = "blackhole";
     const [a, b, c, fourth] = net.closestTo(key, 4);
@@ -389,7 +393,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     await writer.coordinator.idle();
     assert.equal((await net.node(a!).store.get(key))?.tombstone, true, "read repair spread the tombstone");
     // Re-sending the old value to a tombstone holder does nothing.
-    const stale = (await net.node(b!).handlers.handleStore(net.node(a!).contact, {
+    const stale = (await serveStore(net.node(b!), net.node(a!).contact, {
       key,
       value: text("v1"),
       version: put.version,
@@ -430,32 +434,5 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     // W = 3 now: two failed replicas are replaced by fallbacks, so all three still ack.
     const put = await c.put(key, text("v"));
     assert.equal(put.acknowledgedBy.length, 3);
-  });
-});
-
-describe("RecordHandlers", () => {
-  test("handleStore refuses a version from the far future and stores nothing", async () => {
-    const net = new FakeNetwork(3);
-    const [x, y] = [...net.nodes.values()];
-    const record: DhtRecord = {
-      key: "k",
-      value: text("v"),
-      version: { wallMs: Date.now() + 2 * 3_600_000, logical: 0, writer: y!.contact.id },
-      tombstone: false,
-    };
-    await assert.rejects(x!.handlers.handleStore(y!.contact, record), isDhtError("invalid_argument", /version\.wallMs/));
-    assert.equal(x!.store.count(), 0);
-  });
-
-  test("handleFindValue returns the record and the closest contacts except the requester", async () => {
-    const net = new FakeNetwork(5);
-    const [x, y] = [...net.nodes.values()];
-    const record: DhtRecord = { key: "k", value: text("v"), version: { wallMs: 1, logical: 0, writer: y!.contact.id }, tombstone: false };
-    await x!.handlers.handleStore(y!.contact, record);
-    const res = await x!.handlers.handleFindValue(y!.contact, "k");
-    assert.deepEqual(res.record, record);
-    assert.equal(res.contacts.length, 3);
-    assert.ok(!res.contacts.some((c) => c.id === y!.contact.id || c.id === x!.contact.id));
-    await assert.rejects(x!.handlers.handleFindValue(y!.contact, ""), isDhtError("invalid_argument", /^key:/));
   });
 });

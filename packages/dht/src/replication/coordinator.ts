@@ -1,35 +1,48 @@
+/**
+ * Coordinates client reads and writes Dynamo-style over Kademlia (ARCHITECTURE.md §3): a
+ * record lives on the R peers closest to SHA-256(key); writes wait for W acknowledgements,
+ * reads for Rq answers, the newest version wins and stale replicas are repaired.
+ *
+ * Each operation runs under one OperationScope: the caller's signal and the request deadline
+ * reach every lookup and peer call it makes. Background work (writes beyond the quorum, read
+ * repairs) outlives the answer, never rejects, and `idle()` waits for it.
+ */
 import { performance } from "node:perf_hooks";
-import { DhtError } from "../errors.js";
+import { DhtError, errorCode } from "../errors.js";
 import { silentLogger } from "../types.js";
-import type {
-  Contact,
-  DhtRecord,
-  Logger,
-  LookupResult,
-  LookupStep,
-  NodeId,
-  RecordStore,
-  Router,
-  Transport,
-  Version,
-} from "../types.js";
-import { callWithDeadline } from "./deadline.js";
-import type { HybridLogicalClock } from "./hlc.js";
-import { OperationStats } from "./op-stats.js";
-import type { Operation, OperationStatsSnapshot } from "./op-stats.js";
-import { resolveReplicationOptions } from "./options.js";
-import type { ReplicationOptions } from "./options.js";
+import type { Contact, DhtRecord, Logger, LookupResult, LookupStep, NodeId, Router, Version } from "../types.js";
+import type { Transport } from "../rpc/peer-rpc.js";
+import { OperationScope } from "../rpc/deadline.js";
+import type { HybridLogicalClock } from "../records/hlc.js";
+import type { LocalRecords } from "../records/local-records.js";
+import { validateKey, validateValueSize } from "../records/record-validation.js";
+import { compareVersions } from "../records/version.js";
+import { OperationStats, type Operation, type OperationStatsSnapshot } from "../observability/op-stats.js";
+import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
-import { validateKey, validateRecord, validateValueSize } from "./record-validation.js";
-import { compareVersions } from "./version.js";
+import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
+import { startQuorumWrite } from "./quorum-writer.js";
+import { SpareCandidates } from "./replica-candidates.js";
 
 export interface ReplicationComponents {
   router: Router;
   transport: Transport;
-  /** This peer's own records: self is written and read through it, never through the transport. */
-  store: RecordStore;
+  /** This peer's own records: self is written and read through them, never through the transport. */
+  records: LocalRecords;
   clock: HybridLogicalClock;
   logger?: Logger;
+  metrics?: NodeMetricsHooks;
+  /** Latencies kept per operation for the Stats percentiles (0: counts only). Default 1024. */
+  statsWindow?: number;
+}
+
+/** A client operation's cancellation and deadline. */
+export interface OperationOptions {
+  /** The client's signal: when it aborts (the request ended, its own deadline passed), so does the operation. */
+  signal?: AbortSignal;
+  /** The operation's deadline, ms. Default: ReplicationOptions.requestTimeoutMs. */
+  timeoutMs?: number;
 }
 
 /** Outcome of a put or delete, returned once W replicas have acknowledged. */
@@ -54,7 +67,7 @@ export interface ReplicaReport {
   repaired: boolean;
 }
 
-export interface ReadOptions {
+export interface ReadOptions extends OperationOptions {
   /** Return the lookup path (peers contacted, in order, with timings). Default false. */
   trace?: boolean;
   /** Ask all R replicas instead of a read quorum. Default false. */
@@ -77,22 +90,14 @@ export interface ReadResult {
   trace?: LookupTrace;
 }
 
-const INVALID = Symbol("invalid");
-
-/**
- * Coordinates client reads and writes Dynamo-style over Kademlia (ARCHITECTURE.md §3): a
- * record lives on the R peers closest to SHA-256(key); writes wait for W acknowledgements,
- * reads for Rq answers, the newest version wins and stale replicas are repaired.
- *
- * Background work (writes beyond the quorum, read repairs) never rejects; `idle()` waits for it.
- */
 export class ReplicationCoordinator {
   readonly #router: Router;
   readonly #transport: Transport;
-  readonly #store: RecordStore;
+  readonly #records: LocalRecords;
   readonly #clock: HybridLogicalClock;
   readonly #log: Logger;
-  readonly #stats = new OperationStats();
+  readonly #metrics: NodeMetricsHooks | undefined;
+  readonly #stats: OperationStats;
   readonly #background = new Set<Promise<void>>();
   #pendingRepairs = 0;
   #options: ReplicationOptions;
@@ -101,9 +106,11 @@ export class ReplicationCoordinator {
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
     this.#router = components.router;
     this.#transport = components.transport;
-    this.#store = components.store;
+    this.#records = components.records;
     this.#clock = components.clock;
     this.#log = components.logger ?? silentLogger;
+    this.#metrics = components.metrics;
+    this.#stats = new OperationStats(components.statsWindow ?? 1024);
     this.#options = resolveReplicationOptions(options);
   }
 
@@ -132,14 +139,17 @@ export class ReplicationCoordinator {
 
   /**
    * Stores `value` under `key` on the R closest peers. Resolves after W acknowledgements.
-   * Errors: INVALID_ARGUMENT (key), RESOURCE_EXHAUSTED (value too large), UNAVAILABLE
-   * (fewer than W acknowledgements; the message says how many).
+   * Errors: INVALID_ARGUMENT (key, or a value its key's record type refuses),
+   * RESOURCE_EXHAUSTED (value too large), UNAVAILABLE (fewer than W acknowledgements; the
+   * message says how many), DEADLINE_EXCEEDED / CANCELED (the operation's scope).
    */
-  put(key: string, value: Uint8Array): Promise<WriteResult> {
-    return this.#timed("put", async () => {
+  put(key: string, value: Uint8Array, opts: OperationOptions = {}): Promise<WriteResult> {
+    return this.#timed("put", opts, async (scope) => {
       validateKey(key);
-      validateValueSize(value.byteLength, this.#options.maxValueBytes);
-      return this.#write({ key, value, version: this.#clock.now(), tombstone: false });
+      validateValueSize(value.byteLength, this.#records.registry.typeOf(key).maxValueBytes());
+      const record: DhtRecord = { key, value, version: this.#clock.now(), tombstone: false };
+      this.#records.registry.checkRule(record);
+      return this.#write(record, scope);
     });
   }
 
@@ -147,10 +157,12 @@ export class ReplicationCoordinator {
    * Deletes `key` by writing a tombstone exactly like a put, even when no replica holds the
    * key, so that a replica that missed an earlier write cannot resurrect it later.
    */
-  delete(key: string): Promise<WriteResult> {
-    return this.#timed("delete", async () => {
+  delete(key: string, opts: OperationOptions = {}): Promise<WriteResult> {
+    return this.#timed("delete", opts, async (scope) => {
       validateKey(key);
-      return this.#write({ key, value: new Uint8Array(0), version: this.#clock.now(), tombstone: true });
+      const record: DhtRecord = { key, value: new Uint8Array(0), version: this.#clock.now(), tombstone: true };
+      this.#records.registry.checkRule(record);
+      return this.#write(record, scope);
     });
   }
 
@@ -166,19 +178,19 @@ export class ReplicationCoordinator {
    * answer the lookup count too: after churn they may hold the only copy.
    *
    * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers), NOT_FOUND (no
-   * record, or the newest is a tombstone).
+   * record, or the newest is a tombstone), DEADLINE_EXCEEDED / CANCELED (the operation's scope).
    */
   get(key: string, opts: ReadOptions = {}): Promise<ReadResult> {
-    return this.#timed("get", async () => {
+    return this.#timed("get", opts, async (scope) => {
       validateKey(key);
-      const { replicationFactor, readQuorum } = this.#options;
+      const { replicationFactor, readQuorum: quorum, rpcTimeoutMs } = this.#options;
       const position = sha256Hex(key);
       const self = this.#router.self;
-      const answers = new Map<NodeId, DhtRecord | null>();
+      const answers: Answers = new Map();
       // Our own copy counts even when we are outside the set (a former replica holder).
-      answers.set(self.id, (await this.#store.get(key)) ?? null);
+      answers.set(self.id, (await this.#records.read(key)) ?? null);
 
-      const needed = opts.allReplicas ? replicationFactor : readQuorum;
+      const needed = opts.allReplicas ? replicationFactor : quorum;
       let candidates: Contact[];
       let lookup: LookupResult | undefined;
       // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network.
@@ -186,22 +198,21 @@ export class ReplicationCoordinator {
       if (whole) {
         candidates = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
       } else {
-        lookup = await this.#lookup(position, needed, key);
+        lookup = await this.#lookup(position, needed, scope, key);
         for (const [peer, record] of lookup.records) {
-          const accepted = this.#acceptRemote(peer, key, record);
-          if (accepted !== INVALID) answers.set(peer, accepted);
+          const accepted = acceptRemote(this.#records, this.#log, peer, key, record);
+          if (accepted !== undefined) answers.set(peer, accepted);
         }
         // The lookup already skipped peers that failed; what it found closest is the set.
         candidates = byDistance([self, ...lookup.closest], position);
       }
-      const { set, consulted } = await this.#readQuorum(key, candidates, needed, answers);
+      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal };
+      const { set, consulted } = await readQuorum(read, key, candidates, needed, answers);
+      scope.throwIfAborted();
 
       const answered = set.filter((r) => answers.has(r.id)).length;
-      if (answered < readQuorum) {
-        throw new DhtError(
-          `read quorum not reached: ${answered} of ${readQuorum} required replicas answered`,
-          "unavailable",
-        );
+      if (answered < quorum) {
+        throw DhtError.unavailable(`read quorum not reached: ${answered} of ${quorum} required replicas answered`);
       }
       let newest: DhtRecord | undefined;
       for (const record of answers.values()) {
@@ -210,12 +221,7 @@ export class ReplicationCoordinator {
 
       const reports = consulted.map((peer): ReplicaReport => {
         const held = answers.get(peer.id);
-        const report: ReplicaReport = {
-          peer,
-          answered: held !== undefined,
-          tombstone: held?.tombstone ?? false,
-          repaired: false,
-        };
+        const report: ReplicaReport = { peer, answered: held !== undefined, tombstone: held?.tombstone ?? false, repaired: false };
         if (held) report.version = held.version;
         // Only replicas that answered: one that did not is likely down and costs a deadline.
         if (newest && held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0)) {
@@ -224,131 +230,57 @@ export class ReplicationCoordinator {
         return report;
       });
 
-      if (!newest || newest.tombstone) throw new DhtError(`key not found`, "not_found");
+      if (!newest || newest.tombstone) throw DhtError.notFound(`key not found`);
       const result: ReadResult = { key, position, record: newest, replicas: reports };
       if (opts.trace && lookup) result.trace = { steps: lookup.steps, hops: lookup.hops, totalMs: lookup.totalMs };
       return result;
     });
   }
 
-  /**
-   * Asks the replica set for `key` until `needed` of it have answered. The set is the first
-   * R of `candidates` (closest first, self included and already in `answers`) that have not
-   * failed: a replica that fails or answers nonsense is replaced by the next candidate, as a
-   * write falls back to the next closest. Each round asks as many as are still needed.
-   * Returns the final replica set and the peers consulted (the set's answered members and
-   * every peer asked), both closest first.
-   */
-  async #readQuorum(
-    key: string,
-    candidates: Contact[],
-    needed: number,
-    answers: Map<NodeId, DhtRecord | null>,
-  ): Promise<{ set: Contact[]; consulted: Contact[] }> {
-    const { rpcTimeoutMs, replicationFactor } = this.#options;
-    const asked = new Set<NodeId>();
-    const failed = new Set<NodeId>();
-    const replicaSet = () => candidates.filter((c) => !failed.has(c.id)).slice(0, replicationFactor);
-    const ask = async (peer: Contact): Promise<void> => {
-      asked.add(peer.id);
-      try {
-        const res = await callWithDeadline(rpcTimeoutMs, (o) => this.#transport.findValue(peer, key, o));
-        this.#router.reportSuccess(peer);
-        const accepted = this.#acceptRemote(peer.id, key, res.record ?? null);
-        if (accepted !== INVALID) answers.set(peer.id, accepted);
-        else failed.add(peer.id);
-      } catch (error) {
-        failed.add(peer.id);
-        this.#router.reportFailure(peer, error);
-        this.#log.debug({ peer: peer.id, err: String(error) }, "replica did not answer a read");
-      }
-    };
-    for (;;) {
-      const set = replicaSet();
-      const have = set.filter((c) => answers.has(c.id)).length;
-      const next = set.filter((c) => !answers.has(c.id) && !asked.has(c.id)).slice(0, Math.max(0, needed - have));
-      if (next.length === 0) break;
-      await Promise.all(next.map(ask));
-    }
-    const set = replicaSet();
-    const inSet = new Set(set.map((c) => c.id));
-    return { set, consulted: candidates.filter((c) => asked.has(c.id) || (inSet.has(c.id) && answers.has(c.id))) };
-  }
-
-  async #write(record: DhtRecord): Promise<WriteResult> {
-    const { replicationFactor, writeQuorum, rpcTimeoutMs } = this.#options;
+  async #write(record: DhtRecord, scope: OperationScope): Promise<WriteResult> {
+    const { replicationFactor: r, writeQuorum, rpcTimeoutMs } = this.#options;
     const position = sha256Hex(record.key);
     const self = this.#router.self;
-    const whole = this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);
-    const candidates = byDistance([self, ...(whole ?? (await this.#lookup(position, replicationFactor)).closest)], position);
-    const replicas = candidates.slice(0, replicationFactor);
-    // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at
-    // most R replacements per write, so R copies usually exist even when one holder is down.
-    // From the whole network's 2R closest these are the rest; after a lookup, the table adds
-    // the ones the lookup did not need to ask.
-    const inSet = new Set(replicas.map((r) => r.id));
-    const spares = (whole ? candidates : byDistance([...candidates, ...this.#router.closestKnown(position, 2 * replicationFactor)], position))
+    const whole = this.#router.wholeNetworkNear?.(position, 2 * r);
+    const found = whole ?? (await this.#lookup(position, r, scope)).closest;
+    scope.throwIfAborted();
+    const candidates = byDistance([self, ...found], position);
+    const replicas = candidates.slice(0, r);
+    // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at most
+    // R replacements per write, so R copies usually exist even when one holder is down. From
+    // the whole network's 2R closest these are the rest; after a lookup, the table adds the
+    // ones the lookup did not need to ask.
+    const inSet = new Set(replicas.map((x) => x.id));
+    const spares = (whole ? candidates : byDistance([...candidates, ...this.#router.closestKnown(position, 2 * r)], position))
       .filter((c) => !inSet.has(c.id))
-      .slice(0, replicationFactor);
-
-    const acked: NodeId[] = [];
-    const failures: string[] = [];
-    let running = replicas.length;
-
-    return new Promise<WriteResult>((resolve, reject) => {
-      let settled = false;
-      const check = () => {
-        if (settled) return;
-        if (acked.length >= writeQuorum) {
-          settled = true;
-          resolve({ key: record.key, position, version: record.version, replicas, acknowledgedBy: [...acked] });
-        } else if (acked.length + running < writeQuorum) {
-          // Each running chain can add at most one acknowledgement: the quorum is out of reach.
-          settled = true;
-          const detail = failures.length ? ` (${failures.join("; ")})` : "";
-          this.#log.warn({ key: record.key, acked: acked.length, writeQuorum, failures }, "write quorum not reached");
-          reject(
-            new DhtError(
-              `write quorum not reached: ${acked.length} of ${writeQuorum} required replicas acknowledged${detail}`,
-              "unavailable",
-            ),
-          );
-        }
-      };
-      const chain = async (first: Contact) => {
-        for (let peer: Contact | undefined = first; peer; peer = spares.shift()) {
-          try {
-            await this.#storeAt(peer, record, rpcTimeoutMs);
-            acked.push(peer.id);
-            return;
-          } catch (error) {
-            failures.push(`${peer.id.slice(0, 8)}: ${error instanceof DhtError ? error.code : String(error)}`);
-          }
-        }
-      };
-      for (const replica of replicas) {
-        this.#track(
-          chain(replica).finally(() => {
-            running--;
-            check();
-          }),
-        );
-      }
-      check(); // no replicas at all (impossible with self, but keep the promise total)
+      .slice(0, r);
+    const write = startQuorumWrite({
+      candidates: new SpareCandidates([...replicas, ...spares]),
+      replicas: replicas.length,
+      quorum: writeQuorum,
+      write: (peer) => this.#storeAt(peer, record, rpcTimeoutMs, scope.signal),
+      shortfall: (stored, failures) => {
+        const detail = failures.length ? ` (${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.code}`).join("; ")})` : "";
+        this.#log.warn({ key: record.key, acked: stored, writeQuorum, failures: failures.length }, "write quorum not reached");
+        return DhtError.unavailable(`write quorum not reached: ${stored} of ${writeQuorum} required replicas acknowledged${detail}`);
+      },
     });
+    this.#track(write.settled);
+    const acked = await write.reached;
+    return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
   }
 
-  /** Writes to self through the store, to others through the transport; reports to the router. */
-  async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number): Promise<void> {
+  /** Writes to self through its records, to others through the transport; reports to the router. */
+  async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (peer.id === this.#router.self.id) {
-      await this.#store.merge(record);
+      await this.#records.keep(record);
       return;
     }
     try {
-      await callWithDeadline(timeoutMs, (o) => this.#transport.store(peer, record, o));
+      await this.#transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
       this.#router.reportSuccess(peer);
     } catch (error) {
-      this.#router.reportFailure(peer, error);
+      if (errorCode(error) !== "canceled") this.#router.reportFailure(peer, error);
       this.#log.debug({ peer: peer.id, key: record.key, err: String(error) }, "replica store failed");
       throw error;
     }
@@ -366,36 +298,16 @@ export class ReplicationCoordinator {
     return true;
   }
 
-  /** A record another peer returned: checked like an incoming Store, or INVALID (logged). */
-  #acceptRemote(peer: NodeId, key: string, record: DhtRecord | null): DhtRecord | null | typeof INVALID {
-    if (record === null) return null;
-    try {
-      validateRecord(record, this.#options);
-      if (record.key !== key) throw new DhtError(`record.key: asked for another key`, "invalid_argument");
-      this.#clock.observe(record.version);
-      return record;
-    } catch (error) {
-      this.#log.warn({ peer, err: String(error) }, "ignoring an invalid record from a peer");
-      return INVALID;
-    }
-  }
-
-  async #lookup(position: NodeId, wanted: number, key?: string): Promise<LookupResult> {
+  async #lookup(position: NodeId, wanted: number, scope: OperationScope, key?: string): Promise<LookupResult> {
     try {
       // countSelf: when we are one of the R closest, R-1 others suffice (we read and write
       // ourselves through the store); saves a request on R/n of operations.
-      return await this.#router.lookup(position, key === undefined ? { wanted, countSelf: true } : { wanted, key, countSelf: true });
+      return await this.#router.lookup(position, { wanted, countSelf: true, signal: scope.signal, ...(key === undefined ? {} : { key }) });
     } catch (error) {
+      scope.throwIfAborted();
       // Fall back to what the routing table knows rather than failing the call outright.
       this.#log.warn({ position, err: String(error) }, "lookup failed; using the routing table");
-      return {
-        target: position,
-        closest: this.#router.closestKnown(position, wanted),
-        records: new Map(),
-        steps: [],
-        totalMs: 0,
-        hops: 0,
-      };
+      return { target: position, closest: this.#router.closestKnown(position, wanted), records: new Map(), steps: [], totalMs: 0, hops: 0 };
     }
   }
 
@@ -408,16 +320,25 @@ export class ReplicationCoordinator {
     void p.finally(() => this.#background.delete(p));
   }
 
-  async #timed<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+  /** Runs one operation in its scope, timed into the Stats and the metrics hooks. */
+  async #timed<T>(op: Operation, opts: OperationOptions, run: (scope: OperationScope) => Promise<T>): Promise<T> {
     const start = performance.now();
+    const scope = new OperationScope(op, opts.timeoutMs ?? this.#options.requestTimeoutMs, opts.signal);
     try {
-      const result = await run();
-      this.#stats.record(op, performance.now() - start, true);
+      const result = await scope.run(run(scope));
+      const ms = performance.now() - start;
+      this.#stats.record(op, ms, true);
+      observe(this.#metrics?.operation, op, "ok", ms / 1000);
       return result;
     } catch (error) {
-      const notFound = error instanceof DhtError && error.code === "not_found";
-      this.#stats.record(op, performance.now() - start, notFound);
+      const ms = performance.now() - start;
+      const code = errorCode(error);
+      // A get of a missing key is an answer, not a failure of the service.
+      this.#stats.record(op, ms, code === "not_found");
+      observe(this.#metrics?.operation, op, code === "not_found" ? "ok" : code, ms / 1000);
       throw error;
+    } finally {
+      scope.close();
     }
   }
 }

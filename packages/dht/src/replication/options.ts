@@ -14,6 +14,12 @@ export interface ReplicationOptions {
   maxValueBytes: number;
   /** Read repairs in flight at most; further stale replicas are left to anti-entropy. Default 256. */
   maxPendingRepairs: number;
+  /**
+   * Deadline of one whole client operation (lookup plus quorum round), ms, unless the caller
+   * gives its own. Default 5000: a few deadlines of a peer call, so a get can fail over from a
+   * dead replica to a live one and still answer.
+   */
+  requestTimeoutMs: number;
 }
 
 export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.freeze({
@@ -23,6 +29,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   rpcTimeoutMs: 3000,
   maxValueBytes: 1 << 20,
   maxPendingRepairs: 256,
+  requestTimeoutMs: 5000,
 });
 
 /**
@@ -47,5 +54,6 @@ export function resolveReplicationOptions(
   integer("rpcTimeoutMs", 1, 600_000);
   integer("maxValueBytes", 0);
   integer("maxPendingRepairs", 0, 100_000);
+  integer("requestTimeoutMs", 1, 3_600_000);
   return o;
 }

@@ -3,11 +3,12 @@
  * closest (found by a FindValue lookup, which also reports any other peer that answered with
  * the record) and reports every holder found, the R closest first.
  */
-import type { Contact, DhtRecord, NodeId, RecordStore, Router, Transport, Version } from "../types.js";
-import { callWithDeadline } from "./deadline.js";
+import type { Contact, DhtRecord, NodeId, Router, Version } from "../types.js";
+import type { Transport } from "../rpc/peer-rpc.js";
+import type { LocalRecords } from "../records/local-records.js";
+import { validateKey } from "../records/record-validation.js";
+import { compareVersions } from "../records/version.js";
 import { byDistance, sha256Hex } from "./position.js";
-import { validateKey } from "./record-validation.js";
-import { compareVersions } from "./version.js";
 
 export interface ReplicaHolderStatus {
   peer: Contact;
@@ -33,14 +34,14 @@ export interface ReplicaStatusComponents {
   self: Contact;
   router: Router;
   transport: Transport;
-  store: RecordStore;
+  records: LocalRecords;
 }
 
 /** Throws DhtError INVALID_ARGUMENT for a bad key; unreachable peers show as answered: false. */
 export async function replicaStatus(
   c: ReplicaStatusComponents,
   key: string,
-  opts: { replicationFactor: number; rpcTimeoutMs: number },
+  opts: { replicationFactor: number; rpcTimeoutMs: number; signal?: AbortSignal },
 ): Promise<ReplicaStatus> {
   validateKey(key);
   const r = opts.replicationFactor;
@@ -48,13 +49,13 @@ export async function replicaStatus(
   let closest: Contact[] = [];
   const answers = new Map<NodeId, DhtRecord | null>();
   try {
-    const lookup = await c.router.lookup(position, { wanted: r, key });
+    const lookup = await c.router.lookup(position, { wanted: r, key, ...(opts.signal ? { signal: opts.signal } : {}) });
     closest = lookup.closest;
     for (const [id, rec] of lookup.records) answers.set(id, rec?.key === key ? rec : null);
   } catch {
     closest = c.router.closestKnown(position, r);
   }
-  answers.set(c.self.id, (await c.store.get(key)) ?? null);
+  answers.set(c.self.id, (await c.records.read(key)) ?? null);
   const everyone = byDistance([c.self, ...closest, ...c.router.closestKnown(position, r)], position);
   const responsible = everyone.slice(0, r);
   await Promise.all(
@@ -62,7 +63,7 @@ export async function replicaStatus(
       .filter((p) => !answers.has(p.id))
       .map(async (p) => {
         try {
-          const res = await callWithDeadline(opts.rpcTimeoutMs, (o) => c.transport.findValue(p, key, o));
+          const res = await c.transport.findValue(p, key, opts.signal ? { timeoutMs: opts.rpcTimeoutMs, signal: opts.signal } : { timeoutMs: opts.rpcTimeoutMs });
           answers.set(p.id, res.record?.key === key ? res.record : null);
         } catch {
           // unreachable: reported as not answered

@@ -5,12 +5,14 @@
  * range, which is what a settled Kademlia table holds. Everything after the build (lookups,
  * puts, gets) runs the real KademliaNode, ReplicationCoordinator and MemoryNetwork code.
  */
-import { DhtNode } from "../dht-node.js";
 import type { KademliaOptions } from "../kademlia/kademlia-node.js";
+import { createNode } from "../node/create-node.js";
+import type { DhtNode } from "../node/dht-node.js";
 import type { ReplicationOptions } from "../replication/options.js";
+import { lateHandler } from "../rpc/late-handler.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { MemoryNetwork } from "../transport/memory.js";
-import type { Contact, PeerRpcHandler } from "../types.js";
+import type { Contact } from "../types.js";
 import { seededRandom, type SeededRandom } from "./seeded-random.js";
 
 export interface ConvergedNetworkOptions {
@@ -71,19 +73,14 @@ export function buildConvergedNetwork(options: ConvergedNetworkOptions): Converg
   const contacts: Contact[] = ids.map((id, i) => ({ id, address: `mem:${i}`, httpAddress: "" }));
 
   const nodes = contacts.map((self) => {
-    let node: DhtNode | undefined;
-    // The handler needs the node and the node needs the transport: late-bind.
-    const handler: PeerRpcHandler = {
-      onPing: (from) => node!.onPing(from),
-      onFindNode: (from, target) => node!.onFindNode(from, target),
-      onFindValue: (from, key) => node!.onFindValue(from, key),
-      onStore: (from, record) => node!.onStore(from, record),
-    };
-    const transport = network.attach(self, handler);
-    node = new DhtNode(
+    const late = lateHandler();
+    const transport = network.attach(self, late.handler);
+    // statsWindow 0: counts only; latency windows would dominate the memory per node.
+    const node = createNode(
       { self, transport, store: new MemoryRecordStore(), random },
-      { kademlia: { ...options.kademlia, k }, ...(options.replication ? { replication: options.replication } : {}) },
+      { kademlia: { ...options.kademlia, k }, statsWindow: 0, ...(options.replication ? { replication: options.replication } : {}) },
     );
+    late.set(node.handler);
     return node;
   });
 

@@ -1,5 +1,5 @@
-import { compareVersions, isNewer } from "../replication/version.js";
-import { sha256Hex } from "../replication/position.js";
+import { compareVersions, isNewer } from "../records/version.js";
+import { sha256Hex } from "../kademlia/node-id.js";
 import type { DhtRecord, NodeId, RecordInfo, RecordStore, StoreResult, Version } from "../types.js";
 
 interface Entry {

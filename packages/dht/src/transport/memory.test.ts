@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DhtError, type DhtErrorCode } from "../errors.js";
-import type { Contact, DhtRecord, PeerRpcHandler } from "../types.js";
+import type { Contact, DhtRecord } from "../types.js";
+import { unimplementedHandler, type PeerRpcHandler } from "../rpc/peer-rpc.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { MemoryNetwork } from "./memory.js";
 
@@ -9,8 +10,9 @@ const contact = (i: number): Contact => ({ id: sha256Hex(`m${i}`), address: `mem
 
 function recordingHandler(log: string[], stored: DhtRecord[] = []): PeerRpcHandler {
   return {
-    onPing: (from) => void log.push(`ping from ${from.address}`),
-    onFindNode: (from, target) => (log.push(`findNode ${target.slice(0, 4)}`), [contact(7)]),
+    ...unimplementedHandler(),
+    onPing: async (from) => void log.push(`ping from ${from.address}`),
+    onFindNode: async (from, target) => (log.push(`findNode ${target.slice(0, 4)}`), [contact(7)]),
     onFindValue: async () => ({ contacts: [], record: stored[0]! }),
     onStore: async (_from, record) => {
       stored.push(record);
@@ -35,7 +37,7 @@ describe("MemoryNetwork", () => {
     assert.deepEqual(log, ["ping from mem:1"]);
     const found = await a.findNode(contact(2), contact(3).id, { timeoutMs: 1000 });
     assert.deepEqual(found, [contact(7)]);
-    assert.deepEqual(net.sent, { ping: 1, findNode: 1, findValue: 0, store: 0, syncDigest: 0, syncKeys: 0, fetchRecords: 0, goodbye: 0 });
+    assert.deepEqual(net.sent, { ping: 1, findNode: 1, findValue: 0, store: 0, syncDigest: 0, syncKeys: 0, fetchRecords: 0, goodbye: 0, fetchChunk: 0, storeChunk: 0, commitChunks: 0 });
     assert.equal(net.sentTotal, 2);
   });
 

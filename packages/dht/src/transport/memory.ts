@@ -8,21 +8,11 @@
  * that the node reached at `to.address` really is `to.id`, and fails only with DhtError.
  */
 import { DhtError, type DhtErrorCode } from "../errors.js";
-import type {
-  CallOptions,
-  Contact,
-  DhtRecord,
-  FindValueResult,
-  NodeId,
-  PeerRpcHandler,
-  StoreResult,
-  SyncDigestResult,
-  SyncKeysResult,
-  Transport,
-} from "../types.js";
+import type { CallOptions, Contact, DhtRecord, FindValueResult, NodeId, StoreResult, SyncDigestResult, SyncKeysResult } from "../types.js";
+import { PEER_METHODS, type PeerMethod, type PeerRpcHandler, type Transport } from "../rpc/peer-rpc.js";
 
 /** The remote methods, as counted by `MemoryNetwork.sent`. */
-export type MemoryMethod = "ping" | "findNode" | "findValue" | "store" | "syncDigest" | "syncKeys" | "fetchRecords" | "goodbye";
+export type MemoryMethod = PeerMethod;
 
 export interface MemoryNetworkOptions {
   /**
@@ -46,12 +36,6 @@ function copyContact(c: Contact): Contact {
   return { id: c.id, address: c.address, httpAddress: c.httpAddress };
 }
 
-/** A handler method the node may not implement: absent means Unimplemented, as over gRPC. */
-function optional<F>(method: F | undefined, name: string): F {
-  if (!method) throw new DhtError(`${name} is not implemented by this peer`, "unimplemented");
-  return method;
-}
-
 function copyRecord(r: DhtRecord): DhtRecord {
   return { key: r.key, value: r.value.slice(), version: { ...r.version }, tombstone: r.tombstone };
 }
@@ -59,16 +43,7 @@ function copyRecord(r: DhtRecord): DhtRecord {
 export class MemoryNetwork {
   private readonly byAddress = new Map<string, Attached>();
   private readonly byId = new Map<NodeId, Attached>();
-  private readonly counts: Record<MemoryMethod, number> = {
-    ping: 0,
-    findNode: 0,
-    findValue: 0,
-    store: 0,
-    syncDigest: 0,
-    syncKeys: 0,
-    fetchRecords: 0,
-    goodbye: 0,
-  };
+  private readonly counts = Object.fromEntries(PEER_METHODS.map((m) => [m, 0])) as Record<MemoryMethod, number>;
 
   constructor(private readonly options: MemoryNetworkOptions = {}) {}
 
@@ -120,7 +95,7 @@ export class MemoryNetwork {
       },
       syncDigest: (to, req, opts) => {
         const sent = { root: req.root.slice(), count: req.count };
-        return this.call(self, to, "syncDigest", opts, (h, from) => optional(h.onSyncDigest, "SyncDigest").call(h, from, sent), (r: SyncDigestResult) => ({
+        return this.call(self, to, "syncDigest", opts, (h, from) => h.onSyncDigest(from, sent), (r: SyncDigestResult) => ({
           match: r.match,
           leaves: r.leaves.map((l) => l.slice()),
           count: r.count,
@@ -128,18 +103,25 @@ export class MemoryNetwork {
       },
       syncKeys: (to, req, opts) => {
         const sent = { leaves: [...req.leaves], after: req.after, limit: req.limit };
-        return this.call(self, to, "syncKeys", opts, (h, from) => optional(h.onSyncKeys, "SyncKeys").call(h, from, sent), (r: SyncKeysResult) => ({
+        return this.call(self, to, "syncKeys", opts, (h, from) => h.onSyncKeys(from, sent), (r: SyncKeysResult) => ({
           entries: r.entries.map((e) => ({ key: e.key, version: { ...e.version }, tombstone: e.tombstone })),
           truncated: r.truncated,
         }));
       },
       fetchRecords: (to, keys, opts) => {
         const sent = [...keys];
-        return this.call(self, to, "fetchRecords", opts, (h, from) => optional(h.onFetchRecords, "FetchRecords").call(h, from, sent), (rs: DhtRecord[]) =>
-          rs.map(copyRecord),
-        );
+        return this.call(self, to, "fetchRecords", opts, (h, from) => h.onFetchRecords(from, sent), (rs: DhtRecord[]) => rs.map(copyRecord));
       },
-      goodbye: (to, opts) => this.call(self, to, "goodbye", opts, (h, from) => optional(h.onGoodbye, "Goodbye").call(h, from)),
+      goodbye: (to, opts) => this.call(self, to, "goodbye", opts, (h, from) => h.onGoodbye(from)),
+      fetchChunk: (to, hash, opts) => this.call(self, to, "fetchChunk", opts, (h, from) => h.onFetchChunk(from, hash), (b: Uint8Array) => b.slice()),
+      storeChunk: (to, chunk, opts) => {
+        const sent = { hash: chunk.hash, bytes: chunk.bytes.slice(), pending: chunk.pending };
+        return this.call(self, to, "storeChunk", opts, (h, from) => h.onStoreChunk(from, sent), (r) => ({ applied: r.applied }));
+      },
+      commitChunks: (to, hashes, opts) => {
+        const sent = [...hashes];
+        return this.call(self, to, "commitChunks", opts, (h, from) => h.onCommitChunks(from, sent), (r) => ({ committed: r.committed, missing: r.missing }));
+      },
     };
   }
 

@@ -1,0 +1,33 @@
+/** A peer's configuration as the options of its DHT node: what createNode starts with and what a config reload changes live. */
+import { MAX_CHUNK_SIZE } from "@p2p/dht";
+import type { LiveNodeOptions, NodeOptions } from "@p2p/dht";
+import type { PeerConfig } from "./peer-config.js";
+
+/** The settings a reloaded config file changes while the node runs. */
+export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
+  return {
+    replication: {
+      writeQuorum: c.writeQuorum,
+      readQuorum: c.readQuorum,
+      maxValueBytes: c.maxValueBytes,
+      rpcTimeoutMs: c.rpcTimeoutMs,
+      requestTimeoutMs: c.requestTimeoutMs,
+    },
+    // The tombstone grace defaults to 10 × the repair interval.
+    antiEntropy: { repairIntervalMs: c.repairIntervalMs, tombstoneGraceMs: c.tombstoneGraceMs ?? 10 * c.repairIntervalMs },
+    files: { maxFileBytes: c.maxFileBytes },
+    chunks: { diskQuotaBytes: c.diskQuotaBytes, chunkLeaseMs: c.chunkLeaseMs },
+  };
+}
+
+/** Everything the node starts with. */
+export function nodeOptionsOf(c: PeerConfig): NodeOptions {
+  const live = liveNodeOptions(c);
+  return {
+    kademlia: { rpcTimeoutMs: c.rpcTimeoutMs, refreshIntervalMs: c.refreshIntervalMs },
+    replication: { ...live.replication, replicationFactor: c.replicationFactor },
+    antiEntropy: live.antiEntropy,
+    files: live.files,
+    chunks: { ...live.chunks, maxChunkBytes: MAX_CHUNK_SIZE },
+  };
+}

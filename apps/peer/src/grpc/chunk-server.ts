@@ -1,0 +1,139 @@
+/**
+ * The server side of FetchChunk, StoreChunk and CommitChunks: verifies the sender like every
+ * PeerService call, streams chunks in 64 KiB frames with backpressure, bounds the transfers in
+ * progress (each one buffers up to a chunk), and hands the assembled request to the node's
+ * handler, so the chunk calls are timed and counted like every other method.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { CommitChunksResponseSchema, FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
+import type {
+  CommitChunksRequest,
+  CommitChunksResponse,
+  FetchChunkRequest,
+  FetchChunkResponse,
+  SignedContact,
+  StoreChunkRequest,
+  StoreChunkResponse,
+} from "@p2p/proto/peer";
+import { DhtError, isNodeId, systemClock } from "@p2p/dht";
+import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
+import { grpcStatusFromError } from "../edge-errors.js";
+import type { PeerIdentity } from "../identity/peer-identity.js";
+import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { ChunkAssembler, frames } from "./chunk-frames.js";
+import { widenReceiveWindow } from "./receive-window.js";
+
+export interface ChunkServerOptions {
+  identity: PeerIdentity;
+  getSelf: () => Contact;
+  verifier: ContactVerifier;
+  /** The node's handler (it learns the sender and answers from its chunk store). */
+  handler: PeerRpcHandler;
+  /** Largest chunk a StoreChunk may declare, bytes. */
+  maxChunkBytes: number;
+  /** Chunk transfers served at once; more are refused with UNAVAILABLE (the caller tries another holder). Default 32. */
+  maxConcurrent?: number;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** grpc-js handlers for `fetchChunk`, `storeChunk` and `commitChunks`, to add to the PeerService implementation. */
+export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImplementation {
+  const signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
+  const sender = (): SignedContact => signer.sign(opts.getSelf());
+  const maxConcurrent = opts.maxConcurrent ?? 32;
+  const { handler } = opts;
+  let active = 0;
+  const admit = () => {
+    if (active >= maxConcurrent) throw DhtError.unavailable(`busy: ${maxConcurrent} chunk transfers in progress`);
+    active++;
+    let done = false;
+    return () => {
+      if (!done) active--;
+      done = true;
+    };
+  };
+
+  const fetchChunk = (call: ServerWritableStream<FetchChunkRequest, FetchChunkResponse>) => {
+    let release = () => {};
+    const fail = (err: unknown) => {
+      release();
+      call.emit("error", grpcStatusFromError(err, opts.log, "FetchChunk"));
+    };
+    void (async () => {
+      const from = opts.verifier.verify(call.request.sender, "sender");
+      if (!isNodeId(call.request.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
+      release = admit();
+      const bytes = await handler.onFetchChunk(from, call.request.hash);
+      let first = true;
+      for (const frame of frames(bytes)) {
+        if (call.cancelled) return release();
+        const msg = first ? create(FetchChunkResponseSchema, { sender: sender(), size: bytes.byteLength, data: frame }) : create(FetchChunkResponseSchema, { data: frame });
+        first = false;
+        if (!call.write(msg)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              call.off("drain", done);
+              call.off("close", done);
+              resolve();
+            };
+            call.on("drain", done);
+            call.on("close", done);
+          });
+        }
+      }
+      call.end();
+      release();
+    })().catch(fail);
+  };
+
+  const storeChunk = (call: ServerReadableStream<StoreChunkRequest, StoreChunkResponse>, callback: sendUnaryData<StoreChunkResponse>) => {
+    let release = () => {};
+    void (async () => {
+      let assembler: ChunkAssembler | undefined;
+      let from: Contact | undefined;
+      let hash = "";
+      let pending = false;
+      for await (const msg of call as AsyncIterable<StoreChunkRequest>) {
+        if (!assembler) {
+          from = opts.verifier.verify(msg.sender, "sender");
+          if (!isNodeId(msg.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
+          if (msg.size > opts.maxChunkBytes) throw DhtError.invalidArgument(`size: ${msg.size} bytes exceeds the chunk limit of ${opts.maxChunkBytes} bytes`);
+          release = admit();
+          widenReceiveWindow(call);
+          hash = msg.hash;
+          pending = msg.pending;
+          assembler = new ChunkAssembler(msg.size);
+        }
+        if (!assembler.add(msg.data)) throw DhtError.invalidArgument("data: more bytes than the declared size");
+      }
+      if (!assembler || !from) throw DhtError.invalidArgument("stream: empty, expected a first frame with sender, hash and size");
+      if (!assembler.complete) throw DhtError.invalidArgument("data: stream ended before the declared size");
+      const result = await handler.onStoreChunk(from, { hash, bytes: assembler.bytes, pending });
+      return create(StoreChunkResponseSchema, { sender: sender(), applied: result.applied });
+    })().then(
+      (res) => {
+        release();
+        callback(null, res);
+      },
+      (err: unknown) => {
+        release();
+        callback(grpcStatusFromError(err, opts.log, "StoreChunk"));
+      },
+    );
+  };
+
+  const commitChunks = (call: ServerUnaryCall<CommitChunksRequest, CommitChunksResponse>, callback: sendUnaryData<CommitChunksResponse>) => {
+    void (async () => {
+      const from = opts.verifier.verify(call.request.sender, "sender");
+      const result = await handler.onCommitChunks(from, call.request.hashes); // validates count and each hash
+      return create(CommitChunksResponseSchema, { sender: sender(), committed: result.committed, missing: result.missing });
+    })().then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(grpcStatusFromError(err, opts.log, "CommitChunks")),
+    );
+  };
+
+  return { fetchChunk, storeChunk, commitChunks } as unknown as UntypedServiceImplementation;
+}

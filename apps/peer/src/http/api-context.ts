@@ -1,0 +1,12 @@
+import type { Contact, DhtNode } from "@p2p/dht";
+import type { PeerMetrics } from "../observability/metrics.js";
+
+/** What the public API (Connect and REST) needs of the running peer. */
+export interface ApiContext {
+  /** The node; reading it before the peer has started throws UNAVAILABLE ("peer is starting"). */
+  node: DhtNode;
+  self: Contact;
+  startedAtMs: number;
+  softwareVersion: string;
+  metrics: PeerMetrics;
+}

@@ -1,0 +1,136 @@
+/**
+ * The original system's REST routes (POST /store_data, GET /get_data/<key>) so its users'
+ * commands keep working, plus /metrics and /healthz. Served as the Connect adapter's fallback,
+ * on the same port as NodeService.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { toJson } from "@bufbuild/protobuf";
+import { VersionSchema } from "@p2p/proto/types";
+import type { ApiContext } from "./api-context.js";
+import { versionMsg } from "./proto-mapping.js";
+import { DhtError } from "@p2p/dht";
+import { httpStatusOf } from "../edge-errors.js";
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+
+/** Extra routes mounted beside the built-in ones (file transfer lives in its own module). */
+export type RestRoute = (req: Req, res: Res, url: URL) => Promise<boolean> | boolean;
+
+export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  (res as ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Answers an error as `{"error": message, "code": "invalid_argument"}` with a matching status. */
+export function sendError(res: Res, err: unknown): void {
+  const { status, error: e, code } = httpStatusOf(err);
+  sendJson(res, status, { error: e.code === Code.Internal || status === 500 ? "internal error" : e.rawMessage, code });
+}
+
+/**
+ * Reads a request body up to `limit` bytes; larger bodies are refused with ResourceExhausted
+ * as soon as the limit is crossed, without buffering the rest.
+ */
+export function readBody(req: Req, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > limit) {
+      reject(new ConnectError(`request body: ${declared} bytes exceeds the limit of ${limit} bytes`, Code.ResourceExhausted));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ConnectError(`request body: more than the limit of ${limit} bytes`, Code.ResourceExhausted));
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseStoreBody(raw: Buffer): { key: string; value: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString("utf8"));
+  } catch (err) {
+    throw new ConnectError(`body: malformed JSON (${(err as Error).message})`, Code.InvalidArgument);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ConnectError("body: expected a JSON object with key and value", Code.InvalidArgument);
+  const { key, value } = body as Record<string, unknown>;
+  if (typeof key !== "string") throw new ConnectError(`key: expected a string, got ${key === undefined ? "nothing" : typeof key}`, Code.InvalidArgument);
+  if (typeof value !== "string") throw new ConnectError(`value: expected a string, got ${value === undefined ? "nothing" : typeof value}`, Code.InvalidArgument);
+  return { key, value };
+}
+
+/** Aborts when the client closes the request before its answer is sent: the operation stops with it. */
+export function requestSignal(res: Res): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(DhtError.canceled("the client closed the request"));
+  });
+  return controller.signal;
+}
+
+/** Creates the REST handler; `extra` routes are tried before the built-in 404. */
+export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
+  return async function handle(req: Req, res: Res): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://peer.invalid");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    try {
+      if (path === "/store_data") {
+        if (method !== "POST") return sendJson(res, 405, { error: "use POST /store_data", code: "invalid_argument" }, { allow: "POST" });
+        // JSON escapes can make a value up to 6x longer than its UTF-8 bytes; the value's own
+        // size is checked against the limit after parsing.
+        const raw = await readBody(req, ctx.node.coordinator.options.maxValueBytes * 6 + 64 * 1024);
+        const { key, value } = parseStoreBody(raw);
+        const w = await ctx.node.put(key, new TextEncoder().encode(value), { signal: requestSignal(res) });
+        return sendJson(res, 200, {
+          message: "stored",
+          key: w.key,
+          position: w.position,
+          version: toJson(VersionSchema, versionMsg(w.version)),
+          replicas: w.replicas.map((c) => c.id),
+          acknowledgedBy: w.acknowledgedBy,
+        });
+      }
+      if (path.startsWith("/get_data/")) {
+        if (method !== "GET" && method !== "HEAD") return sendJson(res, 405, { error: "use GET /get_data/<key>", code: "invalid_argument" }, { allow: "GET" });
+        let key: string;
+        try {
+          key = decodeURIComponent(path.slice("/get_data/".length));
+        } catch {
+          throw new ConnectError("key: malformed percent-encoding in the URL", Code.InvalidArgument);
+        }
+        const r = await ctx.node.get(key, { signal: requestSignal(res) });
+        return sendJson(res, 200, { key: r.key, value: new TextDecoder().decode(r.record.value), version: toJson(VersionSchema, versionMsg(r.record.version)) });
+      }
+      if (path === "/metrics" && method === "GET") {
+        const m = await ctx.metrics.render();
+        (res as ServerResponse).writeHead(200, { "content-type": m.contentType });
+        res.end(m.body);
+        return;
+      }
+      if (path === "/healthz" && method === "GET") {
+        return sendJson(res, 200, { status: "ok", id: ctx.self.id, contacts: ctx.node.kademlia.routingTable.size });
+      }
+      for (const route of extra) if (await route(req, res, url)) return;
+      sendJson(res, 404, { error: `no route for ${method} ${path}`, code: "not_found" });
+    } catch (err) {
+      if (!res.headersSent) sendError(res, err);
+      else res.destroy();
+    }
+  };
+}

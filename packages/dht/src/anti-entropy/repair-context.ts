@@ -1,0 +1,73 @@
+/**
+ * What every part of anti-entropy works with: the node's parts, its live settings, the
+ * counters that ReplicationHealth reports, and the per-neighbour backoff. One object, passed to
+ * each step (neighbour sync, hand-off, leave, tombstone collection) so each step is a module of
+ * its own.
+ */
+import type { Clock, Contact, Logger, Router } from "../types.js";
+import type { Transport } from "../rpc/peer-rpc.js";
+import type { LocalRecords } from "../records/local-records.js";
+import type { IndexedRecordStore } from "../store/indexed-store.js";
+import type { ReplicationOptions } from "../replication/options.js";
+import type { AntiEntropyOptions } from "./anti-entropy-options.js";
+import type { PeerBackoff } from "./peer-backoff.js";
+
+/** Monotonic counters of repair work, as ReplicationHealth shows them. */
+export interface RepairCounters {
+  /** End of the last round, Unix ms; 0 before the first. */
+  lastRepairAtMs: number;
+  repairRounds: number;
+  recordsPushed: number;
+  recordsPulled: number;
+  recordsDropped: number;
+  tombstonesCollected: number;
+  /** Records from other peers rejected as invalid during anti-entropy. */
+  recordsRejected: number;
+  /** Approximate payload bytes of anti-entropy messages (digests, key lists, records). */
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export function newRepairCounters(): RepairCounters {
+  return {
+    lastRepairAtMs: 0,
+    repairRounds: 0,
+    recordsPushed: 0,
+    recordsPulled: 0,
+    recordsDropped: 0,
+    tombstonesCollected: 0,
+    recordsRejected: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+}
+
+/** Rough sizes on the wire, for the byte counters. */
+export const SUMMARY_BYTES = 100;
+export const RECORD_OVERHEAD = 120;
+
+export interface RepairContext {
+  self: Contact;
+  router: Router;
+  transport: Transport;
+  /** Every write to the store (pulls, drops) goes through the record types. */
+  records: LocalRecords;
+  /** The index of held records (reads only). */
+  store: IndexedRecordStore;
+  /** Every live contact of the routing table (membership fingerprint, goodbyes). */
+  contacts: () => Contact[];
+  /** Replication settings in force (R, rpcTimeoutMs). */
+  replication: () => Readonly<ReplicationOptions>;
+  options: () => Readonly<AntiEntropyOptions>;
+  clock: Clock;
+  log: Logger;
+  counters: RepairCounters;
+  backoff: PeerBackoff;
+  /** Asks for a round soon (a membership change was seen). */
+  nudge: () => void;
+}
+
+/** The deadline of one anti-entropy call. */
+export function callOptions(c: RepairContext): { timeoutMs: number } {
+  return { timeoutMs: c.replication().rpcTimeoutMs };
+}

@@ -1,0 +1,127 @@
+/**
+ * The one place a node is assembled, from one components object (what the embedder provides:
+ * transport, store, clock, logger, metrics hooks, interceptors, extra record types) and its
+ * options. Real peers pass the gRPC transport and LMDB; createTestnet, the simulation and the
+ * benchmarks pass the in-memory ones; all get the same node.
+ */
+import { silentLogger, systemClock } from "../types.js";
+import type { Clock, Contact, Logger, RecordStore } from "../types.js";
+import { interceptHandler, interceptTransport, type ClientInterceptor, type ServerInterceptor } from "../rpc/interceptor.js";
+import { deadlineInterceptor } from "../rpc/deadline.js";
+import type { Transport } from "../rpc/peer-rpc.js";
+import { KademliaNode } from "../kademlia/kademlia-node.js";
+import { HybridLogicalClock } from "../records/hlc.js";
+import { LocalRecords } from "../records/local-records.js";
+import { plainRecords } from "../records/plain-records.js";
+import { RecordTypeRegistry } from "../records/record-registry.js";
+import type { RecordType } from "../records/record-type.js";
+import { IndexedRecordStore } from "../store/indexed-store.js";
+import { ReplicationCoordinator } from "../replication/coordinator.js";
+import { resolveReplicationOptions } from "../replication/options.js";
+import { AntiEntropy } from "../anti-entropy/anti-entropy.js";
+import { ChunkStore } from "../files/chunk-store.js";
+import { chunkRecords, manifestRecords } from "../files/content-records.js";
+import { FileService } from "../files/file-service.js";
+import { LeaseSweeper } from "../files/lease-sweeper.js";
+import type { NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import { clientTimingInterceptor, RpcStats, serverTimingInterceptor } from "../observability/rpc-stats.js";
+import { DhtNode } from "./dht-node.js";
+import type { NodeOptions } from "./node-options.js";
+import { NodePeerHandler } from "./peer-handler.js";
+
+/** What record types built into a node get to work with. */
+export interface RecordTypeContext {
+  /** The node's store, indexed for anti-entropy: keep records here so repair sees them. */
+  store: RecordStore;
+  transport: Transport;
+  /** The largest plain value (live setting), for types whose values are ordinary records. */
+  maxValueBytes: () => number;
+  logger: Logger;
+}
+
+export interface NodeComponents {
+  /** This node's contact (its ID and the addresses others reach it at). */
+  self: Contact;
+  /** How it calls other peers: gRPC in real peers, a MemoryNetwork attachment in tests. */
+  transport: Transport;
+  /** Durable record storage: LMDB in real peers, MemoryRecordStore in tests. */
+  store: RecordStore;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Floats in [0, 1) for refresh targets; seed it for reproducible simulations. */
+  random?: () => number;
+  /** What the node reports as it works (Prometheus in real peers). */
+  metrics?: NodeMetricsHooks;
+  /**
+   * More interceptors, inside the built-in ones (timing outermost, then the deadline): a
+   * client interceptor sees each call after its deadline is set, so one that never answers is
+   * still cut by it (fault injection, tracing).
+   */
+  interceptors?: { client?: readonly ClientInterceptor[]; server?: readonly ServerInterceptor[] };
+  /** Record types asked before the built-in ones (chunks, manifests, plain values). */
+  recordTypes?: (ctx: RecordTypeContext) => readonly RecordType[];
+}
+
+/** Builds a node; nothing runs until `node.start()` (tests and simulations drive it by hand). */
+export function createNode(components: NodeComponents, options: NodeOptions = {}): DhtNode {
+  const clock = components.clock ?? systemClock;
+  const logger = components.logger ?? silentLogger;
+  const self = components.self;
+  const rpcStats = new RpcStats(options.statsWindow ?? 1024);
+  const transport = interceptTransport(components.transport, [
+    clientTimingInterceptor(rpcStats, components.metrics),
+    deadlineInterceptor,
+    ...(components.interceptors?.client ?? []),
+  ]);
+  const store = new IndexedRecordStore(components.store);
+  const kademlia = new KademliaNode(
+    { self, transport, clock, logger, ...(components.random ? { random: components.random } : {}), ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}) },
+    options.kademlia,
+  );
+  const hlc = new HybridLogicalClock({ self: self.id, clock, ...(options.maxClockDriftMs === undefined ? {} : { maxDriftMs: options.maxClockDriftMs }) });
+
+  // Record types. Plain values read the coordinator's live limit; built before it exists.
+  let coordinator: ReplicationCoordinator | undefined;
+  const replicationAtStart = resolveReplicationOptions(options.replication ?? {});
+  const replication = () => coordinator?.options ?? replicationAtStart;
+  const maxValueBytes = () => replication().maxValueBytes;
+  const onCorrupt = (key: string) => logger.warn({ key }, "corrupt content record dropped");
+  const chunks = new ChunkStore(store, options.chunks, onCorrupt, clock);
+  const registry = new RecordTypeRegistry([
+    ...(components.recordTypes?.({ store, transport, maxValueBytes, logger }) ?? []),
+    chunkRecords(chunks, transport),
+    manifestRecords(store, maxValueBytes, onCorrupt),
+    plainRecords(store, maxValueBytes),
+  ]);
+  const records = new LocalRecords(store, registry, hlc);
+
+  coordinator = new ReplicationCoordinator(
+    { router: kademlia, transport, records, clock: hlc, logger, ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024 },
+    replicationAtStart,
+  );
+  const antiEntropy = new AntiEntropy(
+    { self, router: kademlia, transport, records, contacts: () => kademlia.routingTable.all(), replication, clock, logger },
+    options.antiEntropy,
+  );
+  const files = new FileService({ router: kademlia, transport, chunks, records, replication, logger }, options.files);
+  const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge() });
+  const handler = interceptHandler(peerHandler, [serverTimingInterceptor(rpcStats, components.metrics), ...(components.interceptors?.server ?? [])]);
+
+  return new DhtNode({
+    self,
+    transport,
+    handler,
+    kademlia,
+    hlc,
+    records,
+    coordinator,
+    antiEntropy,
+    chunks,
+    files,
+    sweeper: new LeaseSweeper(chunks, logger),
+    rpcStats,
+    logger,
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { DhtError, type DhtErrorCode } from "../errors.js";
+import { createTestnet } from "../testing/testnet.js";
+import type { DhtRecord } from "../types.js";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+function isDhtError(code: DhtErrorCode, message?: RegExp) {
+  return (e: unknown) => {
+    assert.ok(e instanceof DhtError, `expected a DhtError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  };
+}
+
+describe("what a node answers to Store and FindValue", () => {
+  test("Store refuses a version from the far future and stores nothing", async (t) => {
+    const net = await createTestnet(3);
+    t.after(() => net.stop());
+    const [x, y] = net.nodes;
+    const record: DhtRecord = {
+      key: "k",
+      value: text("v"),
+      version: { wallMs: Date.now() + 2 * 3_600_000, logical: 0, writer: y!.self.id },
+      tombstone: false,
+    };
+    await assert.rejects(x!.handler.onStore(y!.self, record), isDhtError("invalid_argument", /version\.wallMs/));
+    assert.equal(x!.store.count(), 0);
+  });
+
+  test("FindValue returns the record and the closest contacts except the requester", async (t) => {
+    const net = await createTestnet(5);
+    t.after(() => net.stop());
+    const [x, y] = net.nodes;
+    const record: DhtRecord = { key: "k", value: text("v"), version: { wallMs: 1, logical: 0, writer: y!.self.id }, tombstone: false };
+    await x!.handler.onStore(y!.self, record);
+    const res = await x!.handler.onFindValue(y!.self, "k");
+    assert.deepEqual(res.record, record);
+    assert.equal(res.contacts.length, 3);
+    assert.ok(!res.contacts.some((c) => c.id === y!.self.id || c.id === x!.self.id));
+    await assert.rejects(x!.handler.onFindValue(y!.self, ""), isDhtError("invalid_argument", /^key:/));
+  });
+});

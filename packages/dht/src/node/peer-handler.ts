@@ -1,0 +1,122 @@
+/**
+ * What a node answers to other peers, every PeerService method in one place (as kad-dht's
+ * rpc/handlers): routing from the Kademlia node, records through their record types, anti-
+ * entropy from its sync handlers, chunks from the chunk store. Every verified message teaches
+ * the node its sender; a contact it did not know changes replica sets, so repair runs soon.
+ */
+import type { Contact, DhtRecord, FindValueResult, NodeId, StoreResult, SyncDigestRequest, SyncDigestResult, SyncKeysRequest, SyncKeysResult } from "../types.js";
+import type { ChunkStoreResult, CommitResult, PeerRpcHandler, StoreChunkRequest } from "../rpc/peer-rpc.js";
+import type { KademliaNode } from "../kademlia/kademlia-node.js";
+import type { LocalRecords } from "../records/local-records.js";
+import { validateKey } from "../records/record-validation.js";
+import { sha256Hex } from "../kademlia/node-id.js";
+import type { SyncHandlers } from "../anti-entropy/sync-handlers.js";
+import type { ChunkStore } from "../files/chunk-store.js";
+
+/** Goodbyes remembered at most. */
+const MAX_DEPARTED = 1024;
+
+export interface PeerHandlerComponents {
+  kademlia: KademliaNode;
+  records: LocalRecords;
+  sync: SyncHandlers;
+  chunks: ChunkStore;
+  /** The membership changed: run a repair round soon. */
+  nudge: () => void;
+}
+
+export class NodePeerHandler implements PeerRpcHandler {
+  readonly #c: PeerHandlerComponents;
+  /** Peers that said goodbye (see #heard). */
+  readonly #departed = new Set<NodeId>();
+
+  constructor(components: PeerHandlerComponents) {
+    this.#c = components;
+  }
+
+  /**
+   * Learns the sender. A peer that said goodbye is not learned back from the records it pushes
+   * while leaving; only a Ping or FindNode (what a rejoining peer sends) brings it back.
+   */
+  #heard(from: Contact, joining = false): void {
+    if (this.#departed.has(from.id)) {
+      if (!joining) return;
+      this.#departed.delete(from.id);
+    }
+    const table = this.#c.kademlia.routingTable;
+    const known = table.get(from.id) !== undefined;
+    this.#c.kademlia.learn(from);
+    if (!known && table.get(from.id) !== undefined) this.#c.nudge();
+  }
+
+  async onPing(from: Contact): Promise<void> {
+    this.#heard(from, true);
+  }
+
+  async onFindNode(from: Contact, target: NodeId): Promise<Contact[]> {
+    this.#heard(from, true);
+    return this.#c.kademlia.handleFindNode(from, target);
+  }
+
+  /** Our copy of `key` (tombstones included; a corrupt content copy is dropped, not served) and the contacts we know closest to its position. */
+  async onFindValue(from: Contact, key: string): Promise<FindValueResult> {
+    this.#heard(from);
+    validateKey(key);
+    const record = await this.#c.records.read(key);
+    const k = this.#c.kademlia.k;
+    // One extra so that leaving out the requester (it knows itself) still fills the answer.
+    const contacts = this.#c.kademlia
+      .closestKnown(sha256Hex(key), k + 1)
+      .filter((c) => c.id !== from.id)
+      .slice(0, k);
+    return record ? { record, contacts } : { contacts };
+  }
+
+  /** Checks the record by its type (and its version against our clock), then keeps it under the type's rule. */
+  async onStore(from: Contact, record: DhtRecord): Promise<StoreResult> {
+    this.#heard(from);
+    return this.#c.records.accept(record);
+  }
+
+  async onSyncDigest(from: Contact, request: SyncDigestRequest): Promise<SyncDigestResult> {
+    this.#heard(from);
+    await this.#c.records.store.load();
+    return this.#c.sync.handleSyncDigest(from, request);
+  }
+
+  async onSyncKeys(from: Contact, request: SyncKeysRequest): Promise<SyncKeysResult> {
+    this.#heard(from);
+    await this.#c.records.store.load();
+    return this.#c.sync.handleSyncKeys(from, request);
+  }
+
+  async onFetchRecords(from: Contact, keys: string[]): Promise<DhtRecord[]> {
+    this.#heard(from);
+    return this.#c.sync.handleFetchRecords(from, keys);
+  }
+
+  /** The sender is leaving: forget it now rather than after failed calls, and repair promptly. */
+  async onGoodbye(from: Contact): Promise<void> {
+    this.#departed.delete(from.id);
+    this.#departed.add(from.id);
+    // Bounded: the oldest goodbyes are forgotten first (Sets iterate in insertion order).
+    if (this.#departed.size > MAX_DEPARTED) this.#departed.delete(this.#departed.values().next().value!);
+    if (this.#c.kademlia.routingTable.remove(from.id).removed) this.#c.nudge();
+  }
+
+  async onFetchChunk(from: Contact, hash: string): Promise<Uint8Array> {
+    this.#heard(from);
+    return this.#c.chunks.getChunk(hash);
+  }
+
+  async onStoreChunk(from: Contact, chunk: StoreChunkRequest): Promise<ChunkStoreResult> {
+    this.#heard(from);
+    const res = await this.#c.chunks.putChunk(chunk.hash, chunk.bytes, chunk.pending);
+    return { applied: res.applied };
+  }
+
+  async onCommitChunks(from: Contact, hashes: string[]): Promise<CommitResult> {
+    this.#heard(from);
+    return this.#c.chunks.commitChunks(hashes);
+  }
+}
