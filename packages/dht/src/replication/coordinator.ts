@@ -10,7 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { DhtError, errorCode } from "../errors.js";
 import { silentLogger } from "../types.js";
-import type { Contact, DhtRecord, Logger, LookupResult, LookupStep, NodeId, Router, Version } from "../types.js";
+import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import { OperationScope } from "../rpc/deadline.js";
 import type { HybridLogicalClock } from "../records/hlc.js";
@@ -24,6 +24,9 @@ import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
 import { startQuorumWrite } from "./quorum-writer.js";
 import { SpareCandidates } from "./replica-candidates.js";
+import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
+
+export type { LookupTrace, OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 
 export interface ReplicationComponents {
   router: Router;
@@ -35,59 +38,6 @@ export interface ReplicationComponents {
   metrics?: NodeMetricsHooks;
   /** Latencies kept per operation for the Stats percentiles (0: counts only). Default 1024. */
   statsWindow?: number;
-}
-
-/** A client operation's cancellation and deadline. */
-export interface OperationOptions {
-  /** The client's signal: when it aborts (the request ended, its own deadline passed), so does the operation. */
-  signal?: AbortSignal;
-  /** The operation's deadline, ms. Default: ReplicationOptions.requestTimeoutMs. */
-  timeoutMs?: number;
-}
-
-/** Outcome of a put or delete, returned once W replicas have acknowledged. */
-export interface WriteResult {
-  key: string;
-  position: NodeId;
-  version: Version;
-  /** The R peers closest to the position (self included when it is one of them). */
-  replicas: Contact[];
-  /** Peers that had acknowledged when the quorum was reached (may include a fallback peer). */
-  acknowledgedBy: NodeId[];
-}
-
-/** What one replica answered to a get. */
-export interface ReplicaReport {
-  peer: Contact;
-  answered: boolean;
-  /** The version it holds; absent when it answered without the key or did not answer. */
-  version?: Version;
-  tombstone: boolean;
-  /** A read repair (the newest record) was sent to it in the background. */
-  repaired: boolean;
-}
-
-export interface ReadOptions extends OperationOptions {
-  /** Return the lookup path (peers contacted, in order, with timings). Default false. */
-  trace?: boolean;
-  /** Ask all R replicas instead of a read quorum. Default false. */
-  allReplicas?: boolean;
-}
-
-export interface LookupTrace {
-  steps: LookupStep[];
-  hops: number;
-  totalMs: number;
-}
-
-export interface ReadResult {
-  key: string;
-  position: NodeId;
-  /** The newest live record among the answers. */
-  record: DhtRecord;
-  replicas: ReplicaReport[];
-  /** Present when the get asked for a trace. */
-  trace?: LookupTrace;
 }
 
 export class ReplicationCoordinator {
