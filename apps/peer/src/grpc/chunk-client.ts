@@ -6,7 +6,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
-import type { ChannelOptions } from "@grpc/grpc-js";
+import type { ChannelOptions, Client, ServiceError } from "@grpc/grpc-js";
 import { CommitChunksRequestSchema, FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
 import type { CommitChunksResponse, FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
 import { DhtError, systemClock } from "@p2p/dht";
@@ -101,68 +101,31 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
   }
 
   commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult> {
-    const what = `CommitChunks ${to.address}`;
-    let lease: ReturnType<ChannelPool["acquire"]>;
-    try {
-      lease = this.#acquire(to.address, what);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<CommitResult>((resolve, reject) => {
-      const call = lease.client.makeUnaryRequest(
+    return this.#answered(to, "CommitChunks", opts, (client, callback) =>
+      client.makeUnaryRequest(
         peerService.commitChunks.path,
         peerService.commitChunks.requestSerialize,
         peerService.commitChunks.responseDeserialize,
         create(CommitChunksRequestSchema, { sender: this.#sender(), hashes }),
         new Metadata(),
         { deadline: Date.now() + opts.timeoutMs },
-        (err, res?: CommitChunksResponse) => {
-          opts.signal?.removeEventListener("abort", onAbort);
-          lease.release();
-          if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
-          try {
-            this.#checkResponder(to, res.sender);
-            resolve({ committed: res.committed, missing: res.missing });
-          } catch (e) {
-            reject(e);
-          }
-        },
-      );
-      const onAbort = () => call.cancel();
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
-    });
+        callback,
+      ),
+      (res: CommitChunksResponse) => ({ committed: res.committed, missing: res.missing }),
+    );
   }
 
   storeChunk(to: Contact, chunk: StoreChunkRequest, opts: CallOptions): Promise<ChunkStoreResult> {
     const { hash, bytes, pending } = chunk;
-    const what = `StoreChunk ${to.address}`;
-    let lease: ReturnType<ChannelPool["acquire"]>;
-    try {
-      lease = this.#acquire(to.address, what);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<ChunkStoreResult>((resolve, reject) => {
-      const call = lease.client.makeClientStreamRequest(
+    return this.#answered(to, "StoreChunk", opts, (client, callback) => {
+      const call = client.makeClientStreamRequest(
         peerService.storeChunk.path,
         peerService.storeChunk.requestSerialize,
         peerService.storeChunk.responseDeserialize,
         new Metadata(),
         { deadline: Date.now() + opts.timeoutMs },
-        (err, res?: StoreChunkResponse) => {
-          opts.signal?.removeEventListener("abort", onAbort);
-          lease.release();
-          if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
-          try {
-            this.#checkResponder(to, res.sender);
-            resolve({ applied: res.applied });
-          } catch (e) {
-            reject(e);
-          }
-        },
+        callback,
       );
-      const onAbort = () => call.cancel();
-      opts.signal?.addEventListener("abort", onAbort, { once: true });
       // Write frame by frame, waiting for 'drain' whenever grpc-js's buffer is full: the
       // remote's HTTP/2 flow control then paces us instead of our memory.
       const it = frames(bytes)[Symbol.iterator]();
@@ -182,6 +145,42 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
       };
       call.on("error", () => {}); // the callback reports it
       pump();
+      return call;
+    }, (res: StoreChunkResponse) => ({ applied: res.applied }));
+  }
+
+  /**
+   * A call with one answer (unary or client stream) on a pooled channel: canceled when
+   * `opts.signal` aborts, the responder checked, the answer mapped by `answer`.
+   */
+  #answered<Res extends { sender?: SignedContact }, T>(
+    to: Contact,
+    method: string,
+    opts: CallOptions,
+    start: (client: Client, callback: (err: ServiceError | null, res?: Res) => void) => { cancel(): void },
+    answer: (res: Res) => T,
+  ): Promise<T> {
+    const what = `${method} ${to.address}`;
+    let lease: ReturnType<ChannelPool["acquire"]>;
+    try {
+      lease = this.#acquire(to.address, what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const call = start(lease.client, (err, res) => {
+        opts.signal?.removeEventListener("abort", onAbort);
+        lease.release();
+        if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
+        try {
+          this.#checkResponder(to, res.sender);
+          resolve(answer(res));
+        } catch (e) {
+          reject(e);
+        }
+      });
+      const onAbort = () => call.cancel();
+      opts.signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -1,19 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DhtError, type DhtErrorCode } from "../errors.js";
+import { DhtError } from "../errors.js";
+import { isDhtError } from "../testing/assertions.js";
 import { createTestnet } from "../testing/testnet.js";
 import type { DhtRecord } from "../types.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-function isDhtError(code: DhtErrorCode, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof DhtError, `expected a DhtError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 describe("what a node answers to Store and FindValue", () => {
   test("Store refuses a version from the far future and stores nothing", async (t) => {

@@ -24,44 +24,32 @@ export class RpcStats {
   }
 }
 
-function recorder(stats: OperationStats<PeerMethodName>, side: RpcSide, hooks: NodeMetricsHooks | undefined) {
-  return (name: PeerMethodName, started: number, outcome: Outcome) => {
-    const ms = performance.now() - started;
-    stats.record(name, ms, outcome === "ok");
-    observe(hooks?.peerRpc, name, side, outcome, ms / 1000);
-  };
+/** One timing interceptor: `next` runs the call; its duration and outcome go to `stats` and the hooks. */
+function timing(stats: OperationStats<PeerMethodName>, side: RpcSide, hooks: NodeMetricsHooks | undefined) {
+  return <C extends { method: keyof typeof PEER_METHOD_NAMES }>(next: (call: C) => Promise<unknown>) =>
+    async (call: C): Promise<unknown> => {
+      const name = PEER_METHOD_NAMES[call.method];
+      const started = performance.now();
+      let outcome: Outcome = "ok";
+      try {
+        return await next(call);
+      } catch (err) {
+        outcome = errorCode(err);
+        throw err;
+      } finally {
+        const ms = performance.now() - started;
+        stats.record(name, ms, outcome === "ok");
+        observe(hooks?.peerRpc, name, side, outcome, ms / 1000);
+      }
+    };
 }
 
 /** Times every outgoing call into `stats.client` and the hooks. */
 export function clientTimingInterceptor(stats: RpcStats, hooks?: NodeMetricsHooks): ClientInterceptor {
-  const record = recorder(stats.client, "client", hooks);
-  return (next) => async (call) => {
-    const name = PEER_METHOD_NAMES[call.method];
-    const started = performance.now();
-    try {
-      const answer = await next(call);
-      record(name, started, "ok");
-      return answer;
-    } catch (err) {
-      record(name, started, errorCode(err));
-      throw err;
-    }
-  };
+  return timing(stats.client, "client", hooks);
 }
 
 /** Times every incoming call (time spent answering it) into `stats.server` and the hooks. */
 export function serverTimingInterceptor(stats: RpcStats, hooks?: NodeMetricsHooks): ServerInterceptor {
-  const record = recorder(stats.server, "server", hooks);
-  return (next) => async (call) => {
-    const name = PEER_METHOD_NAMES[call.method];
-    const started = performance.now();
-    try {
-      const answer = await next(call);
-      record(name, started, "ok");
-      return answer;
-    } catch (err) {
-      record(name, started, errorCode(err));
-      throw err;
-    }
-  };
+  return timing(stats.server, "server", hooks);
 }

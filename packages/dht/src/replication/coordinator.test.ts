@@ -1,6 +1,7 @@
 import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DhtError, type DhtErrorCode } from "../errors.js";
+import { DhtError } from "../errors.js";
+import { isDhtError } from "../testing/assertions.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import type { CallOptions, Contact, DhtRecord, FindValueResult, LookupOptions, LookupResult, NodeId, Router, StoreResult } from "../types.js";
 import { interceptTransport } from "../rpc/interceptor.js";
@@ -186,14 +187,6 @@ const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 const sorted = (ids: NodeId[]) => [...ids].sort();
 
-function isDhtError(code: DhtErrorCode, message?: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof DhtError, `expected a DhtError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
   let net: FakeNetwork;

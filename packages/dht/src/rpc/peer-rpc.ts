@@ -101,7 +101,7 @@ export interface PeerRequests {
   commitChunks: string[];
 }
 
-/** Each method's answer. */
+/** Each method's answer (what interceptors pass back). */
 export interface PeerResponses {
   ping: void;
   findNode: Contact[];
@@ -151,61 +151,27 @@ export type IncomingCall = {
   [M in PeerMethod]: { method: M; from: Contact; request: PeerRequests[M] };
 }[PeerMethod];
 
+/** Methods whose request carries nothing beyond the sender (`ping(to, opts)`, `onPing(from)`). */
+const WITHOUT_REQUEST: ReadonlySet<PeerMethod> = new Set(["ping", "goodbye"]);
+
+/** The handler's name of a method: `onPing` for `ping`. */
+function handlerName(method: PeerMethod): keyof PeerRpcHandler {
+  return `on${PEER_METHOD_NAMES[method]}` as keyof PeerRpcHandler;
+}
+
+type AnyFn = (...args: unknown[]) => Promise<unknown>;
+
 /** Sends one call with `transport`. */
 export function sendCall(transport: Transport, call: OutgoingCall): Promise<unknown> {
   const opts: CallOptions = call.signal ? { timeoutMs: call.timeoutMs, signal: call.signal } : { timeoutMs: call.timeoutMs };
-  switch (call.method) {
-    case "ping":
-      return transport.ping(call.peer, opts);
-    case "findNode":
-      return transport.findNode(call.peer, call.request, opts);
-    case "findValue":
-      return transport.findValue(call.peer, call.request, opts);
-    case "store":
-      return transport.store(call.peer, call.request, opts);
-    case "syncDigest":
-      return transport.syncDigest(call.peer, call.request, opts);
-    case "syncKeys":
-      return transport.syncKeys(call.peer, call.request, opts);
-    case "fetchRecords":
-      return transport.fetchRecords(call.peer, call.request, opts);
-    case "goodbye":
-      return transport.goodbye(call.peer, opts);
-    case "fetchChunk":
-      return transport.fetchChunk(call.peer, call.request, opts);
-    case "storeChunk":
-      return transport.storeChunk(call.peer, call.request, opts);
-    case "commitChunks":
-      return transport.commitChunks(call.peer, call.request, opts);
-  }
+  const fn = transport[call.method] as AnyFn;
+  return WITHOUT_REQUEST.has(call.method) ? fn.call(transport, call.peer, opts) : fn.call(transport, call.peer, call.request, opts);
 }
 
 /** Hands one incoming call to `handler`. */
 export function handleCall(handler: PeerRpcHandler, call: IncomingCall): Promise<unknown> {
-  switch (call.method) {
-    case "ping":
-      return handler.onPing(call.from);
-    case "findNode":
-      return handler.onFindNode(call.from, call.request);
-    case "findValue":
-      return handler.onFindValue(call.from, call.request);
-    case "store":
-      return handler.onStore(call.from, call.request);
-    case "syncDigest":
-      return handler.onSyncDigest(call.from, call.request);
-    case "syncKeys":
-      return handler.onSyncKeys(call.from, call.request);
-    case "fetchRecords":
-      return handler.onFetchRecords(call.from, call.request);
-    case "goodbye":
-      return handler.onGoodbye(call.from);
-    case "fetchChunk":
-      return handler.onFetchChunk(call.from, call.request);
-    case "storeChunk":
-      return handler.onStoreChunk(call.from, call.request);
-    case "commitChunks":
-      return handler.onCommitChunks(call.from, call.request);
-  }
+  const fn = handler[handlerName(call.method)] as AnyFn;
+  return WITHOUT_REQUEST.has(call.method) ? fn.call(handler, call.from) : fn.call(handler, call.from, call.request);
 }
 
 /**
@@ -213,38 +179,24 @@ export function handleCall(handler: PeerRpcHandler, call: IncomingCall): Promise
  * The answers' types are those of the methods: `send` must answer what `sendCall` would.
  */
 export function transportOf(send: (call: OutgoingCall) => Promise<unknown>): Transport {
-  type R<M extends PeerMethod> = Promise<PeerResponses[M]>;
-  return {
-    ping: (peer, o) => send({ method: "ping", peer, request: undefined, ...o }) as R<"ping">,
-    findNode: (peer, request, o) => send({ method: "findNode", peer, request, ...o }) as R<"findNode">,
-    findValue: (peer, request, o) => send({ method: "findValue", peer, request, ...o }) as R<"findValue">,
-    store: (peer, request, o) => send({ method: "store", peer, request, ...o }) as R<"store">,
-    syncDigest: (peer, request, o) => send({ method: "syncDigest", peer, request, ...o }) as R<"syncDigest">,
-    syncKeys: (peer, request, o) => send({ method: "syncKeys", peer, request, ...o }) as R<"syncKeys">,
-    fetchRecords: (peer, request, o) => send({ method: "fetchRecords", peer, request, ...o }) as R<"fetchRecords">,
-    goodbye: (peer, o) => send({ method: "goodbye", peer, request: undefined, ...o }) as R<"goodbye">,
-    fetchChunk: (peer, request, o) => send({ method: "fetchChunk", peer, request, ...o }) as R<"fetchChunk">,
-    storeChunk: (peer, request, o) => send({ method: "storeChunk", peer, request, ...o }) as R<"storeChunk">,
-    commitChunks: (peer, request, o) => send({ method: "commitChunks", peer, request, ...o }) as R<"commitChunks">,
-  };
+  const transport: Record<string, unknown> = {};
+  for (const method of PEER_METHODS) {
+    transport[method] = WITHOUT_REQUEST.has(method)
+      ? (peer: Contact, o: CallOptions) => send({ method, peer, request: undefined, ...o } as OutgoingCall)
+      : (peer: Contact, request: unknown, o: CallOptions) => send({ method, peer, request, ...o } as OutgoingCall);
+  }
+  return transport as unknown as Transport;
 }
 
 /** A PeerRpcHandler whose every method goes through `handle` (the head of an interceptor chain). */
 export function handlerOf(handle: (call: IncomingCall) => Promise<unknown>): PeerRpcHandler {
-  type R<M extends PeerMethod> = Promise<PeerResponses[M]>;
-  return {
-    onPing: (from) => handle({ method: "ping", from, request: undefined }) as R<"ping">,
-    onFindNode: (from, request) => handle({ method: "findNode", from, request }) as R<"findNode">,
-    onFindValue: (from, request) => handle({ method: "findValue", from, request }) as R<"findValue">,
-    onStore: (from, request) => handle({ method: "store", from, request }) as R<"store">,
-    onSyncDigest: (from, request) => handle({ method: "syncDigest", from, request }) as R<"syncDigest">,
-    onSyncKeys: (from, request) => handle({ method: "syncKeys", from, request }) as R<"syncKeys">,
-    onFetchRecords: (from, request) => handle({ method: "fetchRecords", from, request }) as R<"fetchRecords">,
-    onGoodbye: (from) => handle({ method: "goodbye", from, request: undefined }) as R<"goodbye">,
-    onFetchChunk: (from, request) => handle({ method: "fetchChunk", from, request }) as R<"fetchChunk">,
-    onStoreChunk: (from, request) => handle({ method: "storeChunk", from, request }) as R<"storeChunk">,
-    onCommitChunks: (from, request) => handle({ method: "commitChunks", from, request }) as R<"commitChunks">,
-  };
+  const handler: Record<string, unknown> = {};
+  for (const method of PEER_METHODS) {
+    handler[handlerName(method)] = WITHOUT_REQUEST.has(method)
+      ? (from: Contact) => handle({ method, from, request: undefined } as IncomingCall)
+      : (from: Contact, request: unknown) => handle({ method, from, request } as IncomingCall);
+  }
+  return handler as unknown as PeerRpcHandler;
 }
 
 /**
