@@ -1,4 +1,4 @@
-// Issue 4's "done when" list against real peer processes: spawn 20 in one call, full routing
+// The fleet controller against real peer processes: spawn 20 in one call, full routing
 // tables, kill 3, restart them with the same IDs and data, stop the controller (no process
 // left), reopen it (the fleet is back), bad inputs, a peer that crashes at start, the token.
 // P2P_PEER_MAIN overrides the peer binary (default: the built apps/peer/dist/main.js).

@@ -4,7 +4,8 @@ import type { PeerProcess } from "@p2p/launcher";
 import { exitPhase, IllegalTransition, liveProcess, nextPhase, restoredPhase, visibleState, type PeerPhase } from "./peer-phase.js";
 
 /** A stand-in for a process: only `exit` and `pid` are read by the phase functions. */
-const proc = (exited = false) => ({ pid: 42, exit: exited ? { code: 0, signal: null } : undefined }) as unknown as PeerProcess;
+const proc = (exited = false) => ({ pid: 42, exit: exited ? { code: 0, signal: null } : undefined }) as unknown as PeerProcess & { exit: unknown };
+const exit = (p: PeerProcess) => void ((p as { exit: unknown }).exit = { code: 0, signal: null });
 
 test("a peer's life: stopped → starting → running → stopping (stop) → stopped", () => {
   let p: PeerPhase = restoredPhase("stopped", "");
@@ -15,6 +16,8 @@ test("a peer's life: stopped → starting → running → stopping (stop) → st
   p = nextPhase(p, { t: "running", process, startedAtMs: 1 });
   p = nextPhase(p, { t: "stopping", process, startedAtMs: 1, how: "stop" });
   assert.equal(visibleState(p), "stopping");
+  assert.throws(() => nextPhase(p, exitPhase(p, "code 0")), IllegalTransition, "no process-less phase before the exit");
+  exit(process);
   p = nextPhase(p, exitPhase(p, "code 0"));
   assert.deepEqual(p, { t: "stopped", lastExit: "code 0" });
   assert.equal(liveProcess(p), undefined);
@@ -37,6 +40,8 @@ test("illegal changes are refused: no running without starting, no start of a li
   assert.throws(() => nextPhase({ t: "running", process, startedAtMs: 1 }, { t: "starting", process, startedAtMs: 2 }), IllegalTransition);
   assert.throws(() => nextPhase({ t: "crashed", lastExit: "" }, { t: "stopping", process, startedAtMs: 1, how: "stop" }), IllegalTransition);
   assert.throws(() => nextPhase({ t: "stopping", process, startedAtMs: 1, how: "stop" }, { t: "running", process, startedAtMs: 1 }), IllegalTransition);
+  // A phase is about one process: another one cannot take over mid-life.
+  assert.throws(() => nextPhase({ t: "starting", process, startedAtMs: 1 }, { t: "running", process: proc(), startedAtMs: 1 }), IllegalTransition);
 });
 
 test("after a controller restart a peer shows crashed if it had crashed, else stopped; an exited process is not live", () => {

@@ -40,6 +40,10 @@ export class IllegalTransition extends Error {
 /** `to`, when it may follow `from`; throws IllegalTransition otherwise (a bug in the fleet, never user input). */
 export function nextPhase(from: PeerPhase, to: PeerPhase): PeerPhase {
   if (!LEGAL[from.t].includes(to.t)) throw new IllegalTransition(from.t, to.t);
+  // Only a start brings a new process; every later phase is about the same one, and a phase
+  // without a process follows only that process's exit.
+  if (to.t !== "starting" && "process" in from && "process" in to && from.process !== to.process) throw new IllegalTransition(from.t, to.t);
+  if (!("process" in to) && "process" in from && from.process.exit === undefined) throw new IllegalTransition(from.t, to.t);
   return to;
 }
 

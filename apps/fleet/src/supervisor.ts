@@ -55,7 +55,9 @@ export class Supervisor {
 
   /** The one place a peer's phase changes: checked, mirrored into its record, saved. */
   setPhase(slot: Slot, to: PeerPhase): void {
+    const from = slot.phase.t;
     slot.phase = nextPhase(slot.phase, to);
+    this.#o.logger?.debug({ peer: slot.record.name, from, to: to.t }, "peer phase");
     const r = slot.record;
     r.lastState = to.t;
     r.pid = liveProcess(to)?.pid ?? 0;
@@ -102,7 +104,8 @@ export class Supervisor {
         return;
       } catch (err) {
         await proc.exited;
-        const askedToGo = slot.phase.t === "stopping";
+        // A stop or kill sets the desired state before it acts; the phase is already past it here.
+        const askedToGo = slot.record.desired === "stopped" || this.#o.closing();
         if (attempt === 0 && (httpPort || grpcPort) && isAddressInUse(proc.logs(20)) && !askedToGo) {
           httpPort = 0;
           grpcPort = 0;
