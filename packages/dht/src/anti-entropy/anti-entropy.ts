@@ -73,7 +73,6 @@ export class AntiEntropy {
     this.#options = resolveAntiEntropyOptions(options);
     const clock = components.clock ?? systemClock;
     const log = components.logger ?? silentLogger;
-    const nudge = () => this.nudge();
     this.#ctx = {
       self: components.self,
       router: components.router,
@@ -82,36 +81,23 @@ export class AntiEntropy {
       store: components.records.store,
       contacts: components.contacts,
       replication: components.replication,
-      options: () => this.#options,
+      settings: this,
       clock,
       log,
       counters: newRepairCounters(),
-      backoff: new PeerBackoff({
-        router: components.router,
-        transport: components.transport,
-        clock,
-        log,
-        options: () => this.#options,
-        rpcTimeoutMs: () => components.replication().rpcTimeoutMs,
-        nudge,
-      }),
-      nudge,
+      backoff: new PeerBackoff({ router: components.router, transport: components.transport, clock, log, host: this }),
     };
-    this.#scheduler = new RoundScheduler({
-      clock,
-      intervalMs: () => this.#options.repairIntervalMs,
-      promptDelayMs: () => this.#options.promptDelayMs,
-      round: () => this.#round(),
-    });
-    this.handlers = new SyncHandlers({
-      records: components.records,
-      view: () => this.view(),
-      maxFetchBytes: () => this.#options.maxFetchBytes,
-    });
+    this.#scheduler = new RoundScheduler({ clock, settings: this, round: this.#round.bind(this) });
+    this.handlers = new SyncHandlers({ records: components.records, source: this });
   }
 
   get options(): Readonly<AntiEntropyOptions> {
     return this.#options;
+  }
+
+  /** The deadline of one anti-entropy call (the node's peer-call deadline). */
+  rpcTimeoutMs(): number {
+    return this.#c.replication().rpcTimeoutMs;
   }
 
   /** Changes settings live; all-or-nothing (throws DhtError INVALID_ARGUMENT naming the field). */

@@ -12,7 +12,7 @@ export async function handOff(c: RepairContext, view: ReplicaView, budget: { lef
   const r = c.replication().replicationFactor;
   const keys = view.handoff.slice(0, Math.max(0, budget.left));
   budget.left -= keys.length;
-  await forEachBounded(keys, c.options().maxConcurrentTransfers, async (key) => {
+  await forEachBounded(keys, c.settings.options.maxConcurrentTransfers, async (key) => {
     const e = c.store.entry(key);
     if (!e || !c.records.repairable({ key, ...e })) return;
     const targets = replicaSet(c.self, c.router, e.position, r);

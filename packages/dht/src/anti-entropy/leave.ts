@@ -33,7 +33,7 @@ export async function handEverythingOff(c: RepairContext): Promise<LeaveResult> 
   let handedOff = 0;
   let failed = 0;
   const movable = [...c.store.entries()].filter(([key, e]) => c.records.repairable({ key, ...e }));
-  await forEachBounded(movable, c.options().maxConcurrentTransfers, async ([key, e]) => {
+  await forEachBounded(movable, c.settings.options.maxConcurrentTransfers, async ([key, e]) => {
     const targets = replicaSetWithoutSelf(c.self, c.router, e.position, r);
     const record = await c.records.read(key);
     if (!record) return;

@@ -71,7 +71,7 @@ export async function syncWith(c: RepairContext, n: Contact, view: ReplicaView, 
   budget.left -= pushing.length;
   const pushedBefore = c.counters.recordsPushed;
   const whole = await pushVersionsOnly(c, n, pushing, theirs, under);
-  await forEachBounded(whole, c.options().maxConcurrentTransfers, async (key) => {
+  await forEachBounded(whole, c.settings.options.maxConcurrentTransfers, async (key) => {
     const record = await c.records.read(key);
     if (!record) return;
     if ((await pushTo(c, [n], record)) === 1) under.delete(key);
@@ -80,7 +80,7 @@ export async function syncWith(c: RepairContext, n: Contact, view: ReplicaView, 
   const pulling = pull.slice(0, Math.max(0, budget.left));
   budget.left -= pulling.length;
   const fetching = await applyVersionsOnly(c, pulling, theirs);
-  const batch = c.options().fetchBatch;
+  const batch = c.settings.options.fetchBatch;
   for (let i = 0; i < fetching.length; i += batch) {
     if (!(await pullRecords(c, n, fetching.slice(i, i + batch)))) break;
   }
@@ -134,7 +134,7 @@ async function listKeys(c: RepairContext, n: Contact, leaves: number[]): Promise
       after = e.key;
       out.set(e.key, { key: e.key, version: e.version, tombstone: e.tombstone === true });
     }
-    if (!page.truncated || page.entries.length === 0 || out.size >= c.options().maxKeysPerExchange) return out;
+    if (!page.truncated || page.entries.length === 0 || out.size >= c.settings.options.maxKeysPerExchange) return out;
   }
 }
 

@@ -15,15 +15,20 @@ interface Backoff {
   untilMs: number;
 }
 
+/** What backoff needs of anti-entropy: its live settings, and a prompt round after an eviction. */
+export interface BackoffHost {
+  readonly options: Readonly<AntiEntropyOptions>;
+  rpcTimeoutMs(): number;
+  /** An eviction changes replica sets: repair promptly. */
+  nudge(): void;
+}
+
 export interface PeerBackoffComponents {
   router: Router;
   transport: Transport;
   clock: Clock;
   log: Logger;
-  options: () => Readonly<AntiEntropyOptions>;
-  rpcTimeoutMs: () => number;
-  /** An eviction changes replica sets: repair promptly. */
-  nudge: () => void;
+  host: BackoffHost;
 }
 
 export class PeerBackoff {
@@ -50,7 +55,7 @@ export class PeerBackoff {
 
   /** Skip `id` until our view (`stamp`) changes, or for maxBackoffRounds intervals at most. */
   markDisagreement(id: NodeId, stamp: string): void {
-    const o = this.#c.options();
+    const o = this.#c.host.options;
     this.#disagree.set(id, { stamp, untilMs: this.#c.clock.now() + o.maxBackoffRounds * o.repairIntervalMs });
   }
 
@@ -66,9 +71,9 @@ export class PeerBackoff {
     this.#c.router.reportFailure(c, error);
     this.#c.log.debug({ peer: c.id, error: errorCode(error) }, "anti-entropy call failed");
     if (confirm) {
-      for (let i = 0; i < this.#c.options().failurePings; i++) {
+      for (let i = 0; i < this.#c.host.options.failurePings; i++) {
         try {
-          await this.#c.transport.ping(c, { timeoutMs: this.#c.rpcTimeoutMs() });
+          await this.#c.transport.ping(c, { timeoutMs: this.#c.host.rpcTimeoutMs() });
           this.#c.router.reportSuccess(c);
           break;
         } catch (err) {
@@ -77,7 +82,7 @@ export class PeerBackoff {
       }
     }
     this.#lengthen(c.id);
-    this.#c.nudge();
+    this.#c.host.nudge();
   }
 
   /** A neighbour answered nonsense: back off from it as from a failure (no pings: it is alive). */
@@ -98,7 +103,7 @@ export class PeerBackoff {
   }
 
   #lengthen(id: NodeId): void {
-    const o = this.#c.options();
+    const o = this.#c.host.options;
     const b = this.#backoff.get(id) ?? { failures: 0, untilMs: 0 };
     b.failures++;
     b.untilMs = this.#c.clock.now() + Math.min(2 ** (b.failures - 1), o.maxBackoffRounds) * o.repairIntervalMs;

@@ -58,13 +58,12 @@ export interface RepairContext {
   contacts: () => Contact[];
   /** Replication settings in force (R, rpcTimeoutMs). */
   replication: () => Readonly<ReplicationOptions>;
-  options: () => Readonly<AntiEntropyOptions>;
+  /** The live settings of anti-entropy (an object whose `options` are replaced on reload). */
+  settings: { readonly options: Readonly<AntiEntropyOptions> };
   clock: Clock;
   log: Logger;
   counters: RepairCounters;
   backoff: PeerBackoff;
-  /** Asks for a round soon (a membership change was seen). */
-  nudge: () => void;
 }
 
 /** The deadline of one anti-entropy call. */

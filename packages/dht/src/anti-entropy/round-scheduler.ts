@@ -9,8 +9,7 @@ import type { Clock } from "../types.js";
 export interface RoundSchedulerOptions {
   clock: Clock;
   /** The regular interval and the prompt delay, read when scheduling (they change live). */
-  intervalMs: () => number;
-  promptDelayMs: () => number;
+  settings: { readonly options: { readonly repairIntervalMs: number; readonly promptDelayMs: number } };
   /** One round; never rejects. */
   round: () => Promise<void>;
 }
@@ -35,7 +34,7 @@ export class RoundScheduler {
   start(ready: Promise<unknown>): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    void ready.then(() => this.schedule(this.#o.promptDelayMs()));
+    void ready.then(() => this.schedule(this.#o.settings.options.promptDelayMs));
   }
 
   /** Stops the timer and waits for a running round. */
@@ -48,7 +47,7 @@ export class RoundScheduler {
 
   /** A round soon: after the prompt delay, or right after the running one. */
   nudge(): void {
-    this.schedule(this.#o.promptDelayMs());
+    this.schedule(this.#o.settings.options.promptDelayMs);
   }
 
   /** The running round left work over: go again promptly after it. */
@@ -65,7 +64,7 @@ export class RoundScheduler {
 
   /** The interval changed: reschedule the next regular round from now (unless one runs). */
   intervalChanged(): void {
-    if (!this.#running) this.schedule(this.#o.intervalMs(), true);
+    if (!this.#running) this.schedule(this.#o.settings.options.repairIntervalMs, true);
   }
 
   /** Schedules a round in `delayMs` unless one is due sooner (`replace`: even then). */
@@ -73,7 +72,7 @@ export class RoundScheduler {
     if (this.#stopped) return;
     const due = this.#o.clock.now() + delayMs;
     if (this.#running) {
-      if (delayMs <= this.#o.promptDelayMs()) this.#again = true;
+      if (delayMs <= this.#o.settings.options.promptDelayMs) this.#again = true;
       return;
     }
     if (this.#timer && this.#dueAtMs <= due && !replace) return;
@@ -86,7 +85,7 @@ export class RoundScheduler {
         this.#running = undefined;
         const prompt = this.#again;
         this.#again = false;
-        this.schedule(prompt ? this.#o.promptDelayMs() : this.#o.intervalMs());
+        this.schedule(prompt ? this.#o.settings.options.promptDelayMs : this.#o.settings.options.repairIntervalMs);
       });
     }, delayMs);
     this.#timer.unref();

@@ -29,7 +29,7 @@ async function setup(maxFetchBytes = 1 << 20) {
   }
   const view: ReplicaView = { stamp: "s", digests: new Map([[from.id, digest]]), neighbours: new Map([[from.id, from]]), handoff: [], primary: 0, replica: 20, short: 0 };
   const records = new LocalRecords(store, new RecordTypeRegistry([plainRecords(store, () => 1 << 20)]), new HybridLogicalClock({ self: W }));
-  return { store, digest, handlers: new SyncHandlers({ records, view: () => view, maxFetchBytes: () => maxFetchBytes }) };
+  return { store, digest, handlers: new SyncHandlers({ records, source: { view: () => view, options: { maxFetchBytes } } }) };
 }
 
 const invalid = (field: string) => (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && e.message.startsWith(field);

@@ -19,10 +19,8 @@ export const MAX_FETCH_KEYS = 1000;
 export interface SyncHandlerComponents {
   /** Entries come from the index; values through the record types (a corrupt content copy is dropped, never sent). */
   records: LocalRecords;
-  /** The current replica view (cached by AntiEntropy). */
-  view: () => ReplicaView;
-  /** Value bytes answered to one FetchRecords at most. */
-  maxFetchBytes: () => number;
+  /** The current replica view (cached by AntiEntropy) and the live limit of bytes answered to one FetchRecords. */
+  source: { view(): ReplicaView; readonly options: { readonly maxFetchBytes: number } };
 }
 
 function invalid(message: string): DhtError {
@@ -41,7 +39,7 @@ export class SyncHandlers {
       throw invalid(`root: must be ${HASH_BYTES} bytes, got ${req.root?.byteLength ?? "none"}`);
     }
     if (!Number.isSafeInteger(req.count) || req.count < 0) throw invalid(`count: must be an integer ≥ 0`);
-    const digest = this.#c.view().digests.get(from.id) ?? EMPTY_DIGEST;
+    const digest = this.#c.source.view().digests.get(from.id) ?? EMPTY_DIGEST;
     if (digest.matches(req.root, req.count)) return { match: true, leaves: [], count: digest.count };
     return { match: false, leaves: digest.leaves.map((l) => new Uint8Array(l)), count: digest.count };
   }
@@ -54,7 +52,7 @@ export class SyncHandlers {
     if (typeof req.after !== "string" || Buffer.byteLength(req.after) > MAX_KEY_BYTES) throw invalid(`after: must be a key or empty`);
     if (!Number.isInteger(req.limit) || req.limit < 0) throw invalid(`limit: must be an integer ≥ 0`);
     const limit = Math.min(req.limit || MAX_SYNC_KEYS_PAGE, MAX_SYNC_KEYS_PAGE);
-    const digest = this.#c.view().digests.get(from.id) ?? EMPTY_DIGEST;
+    const digest = this.#c.source.view().digests.get(from.id) ?? EMPTY_DIGEST;
     const keys = digest.keysOf(new Set(req.leaves)).filter((k) => k > req.after);
     const entries: RecordSummary[] = [];
     for (const key of keys) {
@@ -70,7 +68,7 @@ export class SyncHandlers {
     keys.forEach((k, i) => validateKey(k, `keys[${i}]`));
     const out: DhtRecord[] = [];
     let bytes = 0;
-    const budget = this.#c.maxFetchBytes();
+    const budget = this.#c.source.options.maxFetchBytes;
     for (const key of new Set(keys)) {
       const record = await this.#c.records.read(key);
       if (!record) continue;

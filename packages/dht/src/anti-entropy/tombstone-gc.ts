@@ -8,12 +8,12 @@ import type { RepairContext } from "./repair-context.js";
 
 /** A tombstone past its grace period: collected, never pushed or pulled. */
 export function expired(c: RepairContext, e: { tombstone: boolean; version: { wallMs: number } }): boolean {
-  return e.tombstone && e.version.wallMs < c.clock.now() - c.options().tombstoneGraceMs;
+  return e.tombstone && e.version.wallMs < c.clock.now() - c.settings.options.tombstoneGraceMs;
 }
 
 /** Removes expired tombstones, at most `budget.left` of them. */
 export async function collectTombstones(c: RepairContext, budget: { left: number }): Promise<void> {
-  const cutoff = c.clock.now() - c.options().tombstoneGraceMs;
+  const cutoff = c.clock.now() - c.settings.options.tombstoneGraceMs;
   const due: [string, DhtRecord["version"]][] = [];
   for (const key of c.store.tombstoneKeys()) {
     const e = c.store.entry(key);

@@ -77,7 +77,11 @@ export class ChunkStore {
    * memory on purpose: after a restart the first sweep starts every lease afresh, which
    * delays collection but never collects early. Bounded by the chunks held (the quota).
    */
-  readonly #leases = new Map<string, number>();
+  #leasesLazy: Map<string, number> | undefined;
+  /** Created on first use: most nodes of a simulation never need one. */
+  get #leases(): Map<string, number> {
+    return (this.#leasesLazy ??= new Map<string, number>());
+  }
 
   /** `store`: the node's (indexed) record store, so anti-entropy sees every chunk stored, committed or collected here. */
   constructor(store: RecordStore, options: Partial<ChunkStoreOptions> = {}, onCorrupt: CorruptionListener = () => {}, clock: Clock = systemClock) {

@@ -5,7 +5,7 @@
  * never deleted (it is collected locally: the upload lease, hand-off). Their versions are fixed
  * (content-keys.ts), so they never touch the hybrid logical clock.
  */
-import type { DhtRecord, RecordStore } from "../types.js";
+import type { CallOptions, Contact, DhtRecord, RecordStore, RecordSummary, StoreResult, Version } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { RecordType, ValuelessUpgrade } from "../records/record-type.js";
 import { compareVersions } from "../records/version.js";
@@ -14,20 +14,43 @@ import { MAX_COMMIT_HASHES, type ChunkStore, type CorruptionListener } from "./c
 import { decodeManifest } from "./manifest.js";
 
 /** Chunks: kept by the ChunkStore (quota, upload lease), raised from pending to committed without their bytes. */
+class ChunkRecords implements RecordType {
+  readonly name = "chunk";
+  readonly clocked = false;
+  readonly upgrade: ValuelessUpgrade;
+  readonly #chunks: ChunkStore;
+
+  constructor(chunks: ChunkStore, transport: Pick<Transport, "commitChunks">) {
+    this.#chunks = chunks;
+    this.upgrade = new ChunkCommitUpgrade(chunks, transport);
+  }
+
+  owns(key: string): boolean {
+    return key.startsWith(CHUNK_PREFIX);
+  }
+  maxValueBytes(): number {
+    return this.#chunks.options.maxChunkBytes;
+  }
+  problem(record: DhtRecord): string | undefined {
+    return contentProblem(record);
+  }
+  keep(record: DhtRecord): Promise<StoreResult> {
+    return this.#chunks.keepRecord(record);
+  }
+  read(key: string): Promise<DhtRecord | undefined> {
+    return this.#chunks.readRecord(key);
+  }
+  /** Pending chunks stay where their upload put them: committed ones are repaired like any record. */
+  repairable(entry: { version: Version }): boolean {
+    return !isPendingChunk(entry);
+  }
+  removed(record: DhtRecord): void {
+    this.#chunks.forget(record);
+  }
+}
+
 export function chunkRecords(chunks: ChunkStore, transport: Pick<Transport, "commitChunks">): RecordType {
-  return {
-    name: "chunk",
-    owns: (key) => key.startsWith(CHUNK_PREFIX),
-    maxValueBytes: () => chunks.options.maxChunkBytes,
-    problem: contentProblem,
-    clocked: false,
-    keep: (record) => chunks.keepRecord(record),
-    read: (key) => chunks.readRecord(key),
-    // Pending chunks stay where their upload put them: committed ones are repaired like any record.
-    repairable: (entry) => !isPendingChunk(entry),
-    removed: (record) => chunks.forget(record),
-    upgrade: chunkCommitUpgrade(chunks, transport),
-  };
+  return new ChunkRecords(chunks, transport);
 }
 
 /**
@@ -37,23 +60,36 @@ export function chunkRecords(chunks: ChunkStore, transport: Pick<Transport, "com
  * and we raise our own pending copy when a neighbour lists it committed. Same outcome as
  * merging the committed record: committed stays sticky, pending never demotes it.
  */
-function chunkCommitUpgrade(chunks: ChunkStore, transport: Pick<Transport, "commitChunks">): ValuelessUpgrade {
-  const hashesOf = (keys: readonly string[]) => keys.map((k) => claimedHash(k)!);
-  return {
-    maxBatch: MAX_COMMIT_HASHES,
-    covers: (key, held, next) => key.startsWith(CHUNK_PREFIX) && isPendingChunk({ version: held }) && compareVersions(next, COMMITTED_CHUNK_VERSION) === 0,
-    async push(to, keys, opts) {
-      const res = await transport.commitChunks(to, hashesOf(keys), opts);
-      return res.missing === 0;
-    },
-    async apply(entries) {
-      let raised = 0;
-      for (let i = 0; i < entries.length; i += MAX_COMMIT_HASHES) {
-        raised += (await chunks.commitChunks(hashesOf(entries.slice(i, i + MAX_COMMIT_HASHES).map((e) => e.key)))).committed;
-      }
-      return raised;
-    },
-  };
+class ChunkCommitUpgrade implements ValuelessUpgrade {
+  readonly maxBatch = MAX_COMMIT_HASHES;
+  readonly #chunks: ChunkStore;
+  readonly #transport: Pick<Transport, "commitChunks">;
+
+  constructor(chunks: ChunkStore, transport: Pick<Transport, "commitChunks">) {
+    this.#chunks = chunks;
+    this.#transport = transport;
+  }
+
+  covers(key: string, held: Version, next: Version): boolean {
+    return key.startsWith(CHUNK_PREFIX) && isPendingChunk({ version: held }) && compareVersions(next, COMMITTED_CHUNK_VERSION) === 0;
+  }
+
+  async push(to: Contact, keys: string[], opts: CallOptions): Promise<boolean> {
+    const res = await this.#transport.commitChunks(to, hashesOf(keys), opts);
+    return res.missing === 0;
+  }
+
+  async apply(entries: readonly RecordSummary[]): Promise<number> {
+    let raised = 0;
+    for (let i = 0; i < entries.length; i += MAX_COMMIT_HASHES) {
+      raised += (await this.#chunks.commitChunks(hashesOf(entries.slice(i, i + MAX_COMMIT_HASHES).map((e) => e.key)))).committed;
+    }
+    return raised;
+  }
+}
+
+function hashesOf(keys: readonly string[]): string[] {
+  return keys.map((k) => claimedHash(k)!);
 }
 
 /** Why a record under `file:` is no manifest: its hash, or bytes that are not a valid manifest. */
@@ -69,28 +105,45 @@ function manifestProblem(record: DhtRecord): string | undefined {
 }
 
 /** File manifests: verified, stored once under the fixed content version, never deleted. */
-export function manifestRecords(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener): RecordType {
-  const read = async (key: string): Promise<DhtRecord | undefined> => {
-    const record = await store.get(key);
+class ManifestRecords implements RecordType {
+  readonly name = "manifest";
+  readonly clocked = false;
+  readonly #store: RecordStore;
+  readonly #maxValueBytes: () => number;
+  readonly #onCorrupt: CorruptionListener;
+
+  constructor(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener) {
+    this.#store = store;
+    this.#maxValueBytes = maxValueBytes;
+    this.#onCorrupt = onCorrupt;
+  }
+
+  owns(key: string): boolean {
+    return key.startsWith(MANIFEST_PREFIX);
+  }
+  maxValueBytes(): number {
+    return this.#maxValueBytes();
+  }
+  problem(record: DhtRecord): string | undefined {
+    return manifestProblem(record);
+  }
+  async keep(record: DhtRecord): Promise<StoreResult> {
+    const held = await this.read(record.key); // a corrupt copy is dropped: this one replaces it
+    if (held) return { applied: false, current: held.version };
+    return this.#store.merge({ ...record, version: { ...CONTENT_VERSION } });
+  }
+  async read(key: string): Promise<DhtRecord | undefined> {
+    const record = await this.#store.get(key);
     if (!record) return undefined;
     if (contentProblem(record)) {
-      await store.remove(key);
-      onCorrupt(key);
+      await this.#store.remove(key);
+      this.#onCorrupt(key);
       return undefined;
     }
     return record;
-  };
-  return {
-    name: "manifest",
-    owns: (key) => key.startsWith(MANIFEST_PREFIX),
-    maxValueBytes,
-    problem: manifestProblem,
-    clocked: false,
-    async keep(record) {
-      const held = await read(record.key); // a corrupt copy is dropped: this one replaces it
-      if (held) return { applied: false, current: held.version };
-      return store.merge({ ...record, version: { ...CONTENT_VERSION } });
-    },
-    read,
-  };
+  }
+}
+
+export function manifestRecords(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener): RecordType {
+  return new ManifestRecords(store, maxValueBytes, onCorrupt);
 }

@@ -21,7 +21,11 @@ export interface ByteRange {
 /** Re-stores of missing or corrupt replicas that downloads start, bounded and counted. */
 export class ChunkRepairs {
   readonly #c: FileContext;
-  readonly #running = new Set<Promise<void>>();
+  #runningLazy: Set<Promise<void>> | undefined;
+  /** Created on first use: most nodes of a simulation never need one. */
+  get #running(): Set<Promise<void>> {
+    return (this.#runningLazy ??= new Set<Promise<void>>());
+  }
   #repaired = 0;
 
   constructor(c: FileContext) {

@@ -28,7 +28,11 @@ export interface PeerHandlerComponents {
 export class NodePeerHandler implements PeerRpcHandler {
   readonly #c: PeerHandlerComponents;
   /** Peers that said goodbye (see #heard). */
-  readonly #departed = new Set<NodeId>();
+  #departedLazy: Set<NodeId> | undefined;
+  /** Created on first use: most nodes of a simulation never need one. */
+  get #departed(): Set<NodeId> {
+    return (this.#departedLazy ??= new Set<NodeId>());
+  }
 
   constructor(components: PeerHandlerComponents) {
     this.#c = components;

@@ -18,9 +18,12 @@ export type OperationStatsSnapshot<N extends string = Operation> = Record<N, Ope
  * grows by doubling up to N as samples arrive, so a method never called costs nothing (a
  * simulation of 10,000 nodes tracks 25 series per node) and N = 0 keeps counts only.
  */
+/** Shared by every window before its first sample: an empty typed array still costs an ArrayBuffer. */
+const NO_SAMPLES = new Float64Array(0);
+
 class LatencyWindow {
   readonly #size: number;
-  #samples = new Float64Array(0);
+  #samples = NO_SAMPLES;
   #next = 0;
   #filled = 0;
 
@@ -49,38 +52,62 @@ class LatencyWindow {
   }
 }
 
+/** Each name list's positions, computed once per list (a node keeps several stats over the same lists). */
+const positions = new WeakMap<readonly string[], Map<string, number>>();
+
+function positionsOf(names: readonly string[]): Map<string, number> {
+  let p = positions.get(names);
+  if (!p) positions.set(names, (p = new Map(names.map((n, i) => [n, i]))));
+  return p;
+}
+
+const DEFAULT_OPERATIONS: readonly Operation[] = ["put", "get", "delete"];
+
 /**
  * Per-operation counts, errors and latency percentiles for the Stats API. The set of names is
- * fixed at construction, so memory stays bounded whatever callers pass.
+ * fixed at construction, so memory stays bounded whatever callers pass; counts live in plain
+ * arrays by position (a simulation keeps tens of thousands of these).
  */
 export class OperationStats<N extends string = Operation> {
-  readonly #ops = new Map<N, { count: number; errors: number; latency: LatencyWindow }>();
+  readonly #names: readonly N[];
+  readonly #at: Map<string, number>;
+  readonly #window: number;
+  /** Allocated on the first call recorded: a node that is never called keeps none. */
+  #counts: number[] | undefined;
+  #errors: number[] | undefined;
+  #latency: LatencyWindow[] | undefined;
 
   /**
    * @param window how many recent latencies to keep per operation (default 1024; 0: counts only).
-   * @param names the operations tracked (default put, get, delete).
+   * @param names the operations tracked (default put, get, delete); pass the same array to
+   *   every instance over the same names.
    */
-  constructor(window = 1024, names: readonly N[] = ["put", "get", "delete"] as unknown as N[]) {
-    for (const op of names) {
-      this.#ops.set(op, { count: 0, errors: 0, latency: new LatencyWindow(window) });
-    }
+  constructor(window = 1024, names: readonly N[] = DEFAULT_OPERATIONS as unknown as N[]) {
+    this.#names = names;
+    this.#at = positionsOf(names);
+    this.#window = window;
   }
 
   /** Records one call; names outside the constructor's list are ignored. */
   record(op: N, durationMs: number, ok: boolean): void {
-    const s = this.#ops.get(op);
-    if (!s) return;
-    s.count++;
-    if (!ok) s.errors++;
-    s.latency.add(durationMs);
+    const i = this.#at.get(op);
+    if (i === undefined) return;
+    if (!this.#counts) {
+      this.#counts = this.#names.map(() => 0);
+      this.#errors = this.#names.map(() => 0);
+      if (this.#window > 0) this.#latency = this.#names.map(() => new LatencyWindow(this.#window));
+    }
+    this.#counts[i]!++;
+    if (!ok) this.#errors![i]!++;
+    this.#latency?.[i]!.add(durationMs);
   }
 
   snapshot(): OperationStatsSnapshot<N> {
     const out = {} as OperationStatsSnapshot<N>;
-    for (const [op, s] of this.#ops) {
-      const [p50Ms, p99Ms] = s.latency.percentiles([0.5, 0.99]);
-      out[op] = { count: s.count, errors: s.errors, p50Ms: p50Ms!, p99Ms: p99Ms! };
-    }
+    this.#names.forEach((op, i) => {
+      const [p50Ms, p99Ms] = this.#latency ? this.#latency[i]!.percentiles([0.5, 0.99]) : [0, 0];
+      out[op] = { count: this.#counts?.[i] ?? 0, errors: this.#errors?.[i] ?? 0, p50Ms: p50Ms!, p99Ms: p99Ms! };
+    });
     return out;
   }
 }

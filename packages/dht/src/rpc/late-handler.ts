@@ -4,17 +4,22 @@
  * comes first. Until `set`, every call fails with UNAVAILABLE ("peer is starting").
  */
 import { DhtError } from "../errors.js";
-import { handleCall, handlerOf, type PeerRpcHandler } from "./peer-rpc.js";
+import { handleCall, handlerOf, type IncomingCall, type PeerRpcHandler } from "./peer-rpc.js";
 
 export function lateHandler(): { handler: PeerRpcHandler; set(handler: PeerRpcHandler): void } {
-  let target: PeerRpcHandler | undefined;
-  return {
-    handler: handlerOf(async (call) => {
-      if (!target) throw DhtError.unavailable("peer is starting");
-      return handleCall(target, call);
-    }),
-    set(handler) {
-      target = handler;
-    },
-  };
+  return new LateHandler();
+}
+
+class LateHandler {
+  readonly handler: PeerRpcHandler = handlerOf(this.#handle.bind(this));
+  #target: PeerRpcHandler | undefined;
+
+  set(handler: PeerRpcHandler): void {
+    this.#target = handler;
+  }
+
+  async #handle(call: IncomingCall): Promise<unknown> {
+    if (!this.#target) throw DhtError.unavailable("peer is starting");
+    return handleCall(this.#target, call);
+  }
 }
