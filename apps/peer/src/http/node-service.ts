@@ -11,7 +11,8 @@ import { lookupTraceMsg, peerRef, replicaState, versionMsg, writeFields } from "
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
-const utf8 = new TextDecoder();
+// ignoreBOM: a value that begins with U+FEFF is returned with it, as it was stored.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const toUtf8 = new TextEncoder();
 
 /** Page tokens are the last key of the previous page, base64url so any key survives a URL. */

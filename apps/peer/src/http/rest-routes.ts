@@ -74,6 +74,9 @@ function parseStoreBody(raw: Buffer): { key: string; value: string } {
   return { key, value };
 }
 
+/** Values back to text exactly as stored: ignoreBOM keeps a leading U+FEFF. */
+const valueText = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** Aborts when the client closes the request before its answer is sent: the operation stops with it. */
 export function requestSignal(res: Res): AbortSignal {
   const controller = new AbortController();
@@ -115,7 +118,7 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
           throw new ConnectError("key: malformed percent-encoding in the URL", Code.InvalidArgument);
         }
         const r = await ctx.node.get(key, { signal: requestSignal(res) });
-        return sendJson(res, 200, { key: r.key, value: new TextDecoder().decode(r.record.value), version: toJson(VersionSchema, versionMsg(r.record.version)) });
+        return sendJson(res, 200, { key: r.key, value: valueText.decode(r.record.value), version: toJson(VersionSchema, versionMsg(r.record.version)) });
       }
       if (path === "/metrics" && method === "GET") {
         const m = await ctx.metrics.render();

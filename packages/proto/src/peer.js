@@ -1,0 +1,2 @@
+import "./text-encoding.js";
+export * from "../gen/p2p/v1/peer_pb.js";
