@@ -22,6 +22,8 @@ export interface PeerData {
   replicationFactor: number;
   writeQuorum: number;
   readQuorum: number;
+  /** "strong" or "weak" (W + Rq ≤ R, chosen on purpose); "" from a peer that does not say. */
+  consistency: string;
   buckets: BucketView[];
   operations: OpStatView[];
   peerRpcs: OpStatView[];
@@ -130,6 +132,7 @@ export async function fetchPeerData(client: NodeClient, opts: FetchOptions): Pro
     replicationFactor: info.replicationFactor,
     writeQuorum: info.writeQuorum,
     readQuorum: info.readQuorum,
+    consistency: info.consistency,
     buckets,
     operations: opStats(stats.operations),
     peerRpcs: opStats(stats.peerRpcs),

@@ -67,6 +67,7 @@ export interface PeerView {
   replicationFactor?: number;
   writeQuorum?: number;
   readQuorum?: number;
+  consistency?: string;
   contacts: number;
   /** Records the peer says it holds (its own count). */
   records: number;

@@ -28,6 +28,9 @@ describe("parseFleetArgs", () => {
     assert.throws(() => parseFleetArgs(["--port", "70000"]), /--port/);
     assert.throws(() => parseFleetArgs(["--peers", "50", "--max-peers", "10"]), /--peers: 50 exceeds --max-peers/);
     assert.throws(() => parseFleetArgs(["--replication-factor", "2", "--write-quorum", "3"]), /--write-quorum: must not exceed/);
+    assert.throws(() => parseFleetArgs(["--write-quorum", "1", "--read-quorum", "1"]), /--write-quorum: writeQuorum \+ readQuorum must exceed replicationFactor \(3\)/);
+    assert.deepEqual(parseFleetArgs(["--write-quorum", "1", "--read-quorum", "1", "--consistency", "weak"]).peerDefaults, { writeQuorum: 1, readQuorum: 1, consistency: "weak" });
+    assert.throws(() => parseFleetArgs(["--consistency", "eventual"]), /--consistency: /);
     assert.throws(() => parseFleetArgs(["--log-level", "loud"]), /--log-level/);
     assert.throws(() => parseFleetArgs(["--nope"]), /--nope/);
     assert.throws(() => parseFleetArgs(["--dir", " "]), /--dir: must not be empty/);

@@ -42,8 +42,8 @@ export const fleetUsage = `Usage: npm run fleet -- [flags]
   --stop-grace-ms N      SIGTERM grace before SIGKILL (default 10000)
   --spawn-concurrency N  peers started at once (default 4)
   --fleet-log-level L    controller log level (default info)
-  peer defaults: --replication-factor --write-quorum --read-quorum --max-value-bytes
-                 --log-level --rpc-timeout-ms --request-timeout-ms --refresh-interval-ms
+  peer defaults: --replication-factor --write-quorum --read-quorum --consistency
+                 --max-value-bytes --log-level --rpc-timeout-ms --request-timeout-ms --refresh-interval-ms
                  --repair-interval-ms`;
 
 /** A bad flag: the message names it. main() prints it with the usage and exits 2. */
@@ -97,7 +97,9 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
   for (const [key, flag] of peerSettingFlags) {
     const raw = s(kebab(flag));
     if (raw === undefined) continue;
+    // The two text settings are checked by the schema in mergePeerSettings.
     if (key === "logLevel") peerDefaults.logLevel = raw;
+    else if (key === "consistency") peerDefaults.consistency = raw as PeerSettingsInput["consistency"];
     else peerDefaults[key] = int(kebab(flag), raw, 0, 1, Number.MAX_SAFE_INTEGER);
   }
   let merged: PeerSettings;

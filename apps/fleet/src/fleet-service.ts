@@ -41,6 +41,8 @@ function toSettings(o: PeerOptions | undefined): PeerSettingsInput {
     s.maxValueBytes = Number(o.maxValueBytes);
   }
   if (o.logLevel !== undefined) s.logLevel = o.logLevel;
+  // Checked against "strong" | "weak" by the schema in Fleet.spawn (options.consistency: ...).
+  if (o.consistency !== undefined) s.consistency = o.consistency as PeerSettingsInput["consistency"];
   return s;
 }
 

@@ -117,6 +117,8 @@ describe("fleet controller with 20 real peers", { timeout: 300_000 }, () => {
     await rejectsWith(client().spawnPeers({ count: 201 }), Code.InvalidArgument, /count: must be from 1 to 200/);
     await rejectsWith(client().spawnPeers({ count: 6 }), Code.InvalidArgument, /max-peers=25, so at most 5 more/);
     await rejectsWith(client().spawnPeers({ count: 1, options: { replicationFactor: 2, writeQuorum: 3 } }), Code.InvalidArgument, /options\.writeQuorum/);
+    await rejectsWith(client().spawnPeers({ count: 1, options: { writeQuorum: 1, readQuorum: 1 } }), Code.InvalidArgument, /options\.writeQuorum: .*must exceed replicationFactor/);
+    await rejectsWith(client().spawnPeers({ count: 1, options: { consistency: "eventual" } }), Code.InvalidArgument, /options\.consistency/);
     await rejectsWith(client().spawnPeers({ count: 1, options: { logLevel: "loud" } }), Code.InvalidArgument, /options\.logLevel/);
     for (const call of ["stopPeer", "killPeer", "restartPeer", "removePeer", "peerLogs"] as const) {
       await rejectsWith(client()[call]({ peer: "peer-99" }), Code.NotFound, /peer-99/);

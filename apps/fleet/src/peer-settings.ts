@@ -8,6 +8,8 @@ export interface PeerSettingsInput {
   replicationFactor?: number;
   writeQuorum?: number;
   readQuorum?: number;
+  /** "weak" lets W + Rq ≤ R through (stale reads accepted on purpose); the peer's default is strong. */
+  consistency?: "strong" | "weak";
   maxValueBytes?: number;
   logLevel?: string;
   rpcTimeoutMs?: number;
@@ -27,6 +29,7 @@ export const peerSettingsSchema = z
     replicationFactor: positiveInt(64).optional(),
     writeQuorum: positiveInt(64).optional(),
     readQuorum: positiveInt(64).optional(),
+    consistency: z.enum(["strong", "weak"]).optional(),
     maxValueBytes: positiveInt(64 * 1024 * 1024).optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
     rpcTimeoutMs: positiveInt(600_000).optional(),
@@ -36,11 +39,17 @@ export const peerSettingsSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    for (const q of ["writeQuorum", "readQuorum"] as const) {
-      const v = s[q];
-      if (v !== undefined && s.replicationFactor !== undefined && v > s.replicationFactor) {
-        ctx.addIssue({ code: "custom", path: [q], message: `must not exceed replicationFactor (${s.replicationFactor})` });
-      }
+    // Unset fields are the peer's defaults (R=3, W=2, Rq=2): the peer would refuse these
+    // combinations and exit, so say so here, before a peer is spawned with them.
+    const r = s.replicationFactor ?? 3;
+    const w = s.writeQuorum ?? 2;
+    const rq = s.readQuorum ?? 2;
+    for (const [q, v] of [["writeQuorum", w], ["readQuorum", rq]] as const) {
+      if (v > r) ctx.addIssue({ code: "custom", path: [q], message: `must not exceed replicationFactor (${r}), got ${v}` });
+    }
+    // Quorums that do not overlap let a read miss an acknowledged write; only on purpose.
+    if (s.consistency !== "weak" && w <= r && rq <= r && w + rq <= r) {
+      ctx.addIssue({ code: "custom", path: ["writeQuorum"], message: `writeQuorum + readQuorum must exceed replicationFactor (${r}) so that reads see every acknowledged write, got ${w} + ${rq}; or set consistency weak` });
     }
   });
 
@@ -49,6 +58,7 @@ const flags: Record<keyof PeerSettingsInput, string> = {
   replicationFactor: "--replication-factor",
   writeQuorum: "--write-quorum",
   readQuorum: "--read-quorum",
+  consistency: "--consistency",
   maxValueBytes: "--max-value-bytes",
   logLevel: "--log-level",
   rpcTimeoutMs: "--rpc-timeout-ms",

@@ -76,7 +76,7 @@ describe("bad input to a running peer", () => {
 
   before(async () => {
     // Two peers, so that the first has a contact whose table must not change.
-    net = await startNetwork(2, { peer: { args: ["--max-value-bytes", String(VALUE_LIMIT), "--replication-factor", "2", "--write-quorum", "1", "--read-quorum", "1"] } });
+    net = await startNetwork(2, { peer: { args: ["--max-value-bytes", String(VALUE_LIMIT), "--replication-factor", "2", "--write-quorum", "1", "--read-quorum", "1", "--consistency", "weak"] } });
     peer = net.peers[0]!;
     client = nodeClient(peer.httpAddress!);
   });

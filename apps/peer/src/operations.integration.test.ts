@@ -53,8 +53,11 @@ describe("config hot reload", () => {
       return true;
     });
 
-    await writeFile(configPath, JSON.stringify({ replicationFactor: 2, writeQuorum: 1, readQuorum: 1, requestTimeoutMs: 3000, rpcTimeoutMs: 500, logLevel: "debug" }));
+    // W = 1 with Rq = 1 and R = 2: quorums that do not overlap, so weak consistency on purpose.
+    await writeFile(configPath, JSON.stringify({ replicationFactor: 2, writeQuorum: 1, readQuorum: 1, consistency: "weak", requestTimeoutMs: 3000, rpcTimeoutMs: 500, logLevel: "debug" }));
     await waitFor(async () => (await client.info({})).writeQuorum === 1, { timeoutMs: 10_000, what: "writeQuorum 1 in Info" });
+    assert.equal((await client.info({})).consistency, "weak");
+    assert.ok(peer.logs().some((l) => l.includes("consistency is weak")), "the logs say so");
     const put = await client.put({ key: "k", value: "v" });
     assert.deepEqual(put.acknowledgedBy, [peer.id]);
     assert.equal((await client.get({ key: "k" })).value, "v");
@@ -65,9 +68,12 @@ describe("config hot reload", () => {
     await writeFile(configPath, JSON.stringify({ replicationFactor: 2, writeQuorum: "one", readQuorum: 1 }));
     const rejected = await waitFor(() => peer.logs().find((l) => l.includes("config file rejected")), { timeoutMs: 10_000, what: "the rejection log line" });
     assert.match(rejected, /writeQuorum/);
+    // The same quorums without weak consistency chosen are refused, naming the rule.
+    await writeFile(configPath, JSON.stringify({ replicationFactor: 2, writeQuorum: 1, readQuorum: 1, requestTimeoutMs: 3000, rpcTimeoutMs: 500 }));
+    await waitFor(() => peer.logs().some((l) => l.includes("config file rejected") && l.includes("W + Rq must exceed R (2)")), { timeoutMs: 10_000, what: "the W + Rq rejection" });
     // A setting that needs a restart is reported, not applied.
     // (Not a port: the launcher's flags override the file, so a port in it changes nothing.)
-    await writeFile(configPath, JSON.stringify({ replicationFactor: 3, writeQuorum: 1, readQuorum: 1, requestTimeoutMs: 3000, rpcTimeoutMs: 500 }));
+    await writeFile(configPath, JSON.stringify({ replicationFactor: 3, writeQuorum: 1, readQuorum: 1, consistency: "weak", requestTimeoutMs: 3000, rpcTimeoutMs: 500 }));
     await waitFor(() => peer.logs().some((l) => l.includes("only after a restart") && l.includes("replicationFactor")), { timeoutMs: 10_000, what: "the restart-only warning" });
     const info = await client.info({});
     assert.equal(info.writeQuorum, 1);

@@ -105,6 +105,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       routingTableContacts: () => dht.kademlia.routingTable.size,
       replicationHealth: () => dht.replicationHealth(),
     });
+    warnIfWeak(config, logger);
     handler.set(dht.handler);
     node = dht;
     dht.start();
@@ -137,6 +138,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
         } catch (err) {
           logger.warn({ error: errorMessage(err) }, "repair settings not applied");
         }
+        if (changed.includes("consistency") || changed.includes("writeQuorum") || changed.includes("readQuorum")) warnIfWeak(next, logger);
         logger.info({ changed }, "settings reloaded");
       },
       stop: cleanup,
@@ -145,4 +147,13 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     await cleanup();
     throw err;
   }
+}
+
+/** Weak consistency is a choice the logs must show: reads may then miss an acknowledged write. */
+function warnIfWeak(c: PeerConfig, logger: Logger): void {
+  if (c.consistency !== "weak") return;
+  logger.warn(
+    { replicationFactor: c.replicationFactor, writeQuorum: c.writeQuorum, readQuorum: c.readQuorum },
+    "consistency is weak: W + Rq need not exceed R, so a read may miss an acknowledged write",
+  );
 }

@@ -17,7 +17,7 @@ test("live reload applies live settings, reports restart-only ones, keeps settin
   const path = join(dir, "peer.json");
   writeFileSync(path, JSON.stringify({ writeQuorum: 2, logLevel: "info" }));
   // The flag keeps overriding the file on every reload.
-  const argv = ["--config", path, "--read-quorum", "1"];
+  const argv = ["--config", path, "--read-quorum", "1", "--consistency", "weak"];
   const loaded = loadPeerConfig(argv, {}, { cwd: dir });
   assert.ok("config" in loaded);
   let current = loaded.config;

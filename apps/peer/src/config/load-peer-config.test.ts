@@ -54,7 +54,7 @@ describe("loadPeerConfig", () => {
   });
 
   test("precedence: defaults < file < env < flags", (t) => {
-    const path = tempConfig(t, { port: 8100, grpcPort: 9100, logLevel: "warn", writeQuorum: 1, dataDir: "peer-data" });
+    const path = tempConfig(t, { port: 8100, grpcPort: 9100, logLevel: "warn", writeQuorum: 1, consistency: "weak", dataDir: "peer-data" });
     const env = { P2P_CONFIG: path, P2P_GRPC_PORT: "9200", P2P_LOG_LEVEL: "debug" };
     const r = loadPeerConfig(["--log-level", "error"], env, { cwd: CWD });
     assert.ok("config" in r);
@@ -105,6 +105,12 @@ describe("loadPeerConfig", () => {
     rejects(["--replication-factor", "0"], {}, "--replication-factor: must be ≥ 1, got 0");
     rejects(["--write-quorum", "4"], {}, "--write-quorum: must be ≤ replication factor (3), got 4");
     rejects(["--read-quorum", "0"], {}, "--read-quorum: must be ≥ 1, got 0");
+    // Quorums that do not overlap are refused unless weak consistency is chosen on purpose.
+    rejects(["--write-quorum", "1", "--read-quorum", "1"], {}, /^--write-quorum: W \+ Rq must exceed R \(3\) so that reads see every acknowledged write, got 1 \+ 1; or set --consistency weak$/);
+    rejects(["--read-quorum", "1"], {}, /^--read-quorum: W \+ Rq must exceed R \(3\) .*got 2 \+ 1/);
+    rejects(["--consistency", "eventual"], {}, /^--consistency: /);
+    assert.equal(load(["--write-quorum", "1", "--read-quorum", "1", "--consistency", "weak"]).consistency, "weak");
+    assert.equal(load([]).consistency, "strong");
     rejects([], { P2P_READ_QUORUM: "5", P2P_REPLICATION_FACTOR: "4" }, "P2P_READ_QUORUM: must be ≤ replication factor (4), got 5");
     // A default is never blamed: lowering R below the default W names R.
     rejects(["--replication-factor", "1"], {}, "--replication-factor: must be ≥ write quorum (2), got 1");

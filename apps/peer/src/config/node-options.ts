@@ -9,6 +9,7 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
     replication: {
       writeQuorum: c.writeQuorum,
       readQuorum: c.readQuorum,
+      consistency: c.consistency,
       maxValueBytes: c.maxValueBytes,
       rpcTimeoutMs: c.rpcTimeoutMs,
       requestTimeoutMs: c.requestTimeoutMs,

@@ -74,6 +74,12 @@ export const peerSettingsSchema = z
     writeQuorum: z.number().int().min(1).max(20).default(2),
     /** Rq: replica answers a read waits for. 2 of 3 overlaps every write quorum of 2. Changeable live. */
     readQuorum: z.number().int().min(1).max(20).default(2),
+    /**
+     * "strong": W + Rq must exceed R, so every read sees the latest acknowledged write; quorums
+     * that do not overlap are refused at start and on reload. "weak": any W and Rq, accepting
+     * stale reads on purpose; Info and the logs say so. Changeable live.
+     */
+    consistency: z.enum(["strong", "weak"]).default("strong"),
     /** Largest record value. 1 MiB keeps one record well under gRPC's 4 MiB message limit; files are chunked below it. Changeable live. */
     maxValueBytes: z.number().int().min(1).max(16 * MiB).default(MiB),
     /** Largest record key in UTF-8 bytes. 1024 is generous for names and stays under LMDB's 1978-byte key limit. */
@@ -120,6 +126,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "logLevel",
   "writeQuorum",
   "readQuorum",
+  "consistency",
   "maxValueBytes",
   "rpcTimeoutMs",
   "requestTimeoutMs",
@@ -152,6 +159,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   replicationFactor: { flag: "replication-factor", env: "P2P_REPLICATION_FACTOR", kind: "integer", help: "R, copies per record" },
   writeQuorum: { flag: "write-quorum", env: "P2P_WRITE_QUORUM", kind: "integer", help: "W, acks per write (1..R)" },
   readQuorum: { flag: "read-quorum", env: "P2P_READ_QUORUM", kind: "integer", help: "Rq, answers per read (1..R)" },
+  consistency: { flag: "consistency", env: "P2P_CONSISTENCY", kind: "string", help: "strong (W + Rq > R required) | weak (stale reads accepted)" },
   maxValueBytes: { flag: "max-value-bytes", env: "P2P_MAX_VALUE_BYTES", kind: "integer", help: "largest value" },
   maxKeyBytes: { flag: "max-key-bytes", env: "P2P_MAX_KEY_BYTES", kind: "integer", help: "largest key" },
   rpcTimeoutMs: { flag: "rpc-timeout-ms", env: "P2P_RPC_TIMEOUT_MS", kind: "integer", help: "deadline of one peer call" },
@@ -176,6 +184,7 @@ export function crossFieldProblems(s: {
   requestTimeoutMs: number;
   repairIntervalMs?: number;
   tombstoneGraceMs?: number | undefined;
+  consistency?: "strong" | "weak";
 }): { key: SettingKey; other: SettingKey; message: string; otherMessage: string }[] {
   const out = [];
   if (s.tombstoneGraceMs !== undefined && s.repairIntervalMs !== undefined && s.tombstoneGraceMs < 2 * s.repairIntervalMs) {
@@ -201,6 +210,15 @@ export function crossFieldProblems(s: {
       other: "replicationFactor" as const,
       message: `must be ≤ replication factor (${R}), got ${s.readQuorum}`,
       otherMessage: `must be ≥ read quorum (${s.readQuorum}), got ${R}`,
+    });
+  }
+  if ((s.consistency ?? "strong") === "strong" && s.writeQuorum <= R && s.readQuorum <= R && s.writeQuorum + s.readQuorum <= R) {
+    const need = `W + Rq must exceed R (${R}) so that reads see every acknowledged write, got ${s.writeQuorum} + ${s.readQuorum}; or set --consistency weak`;
+    out.push({
+      key: "writeQuorum" as const,
+      other: "readQuorum" as const,
+      message: need,
+      otherMessage: need,
     });
   }
   if (s.rpcTimeoutMs > s.requestTimeoutMs) {

@@ -72,6 +72,7 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
         replicationFactor: s.replicationFactor,
         writeQuorum: s.writeQuorum,
         readQuorum: s.readQuorum,
+        consistency: s.consistency,
         valueLimitBytes: BigInt(s.maxValueBytes),
       };
     },

@@ -415,6 +415,20 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     assert.equal((await net.holders("k")).length, 0);
   });
 
+  test("W + Rq must exceed R unless consistency is weak on purpose", () => {
+    const c = net.outsider("k", 3).coordinator;
+    assert.throws(
+      () => c.updateOptions({ writeQuorum: 1, readQuorum: 1 }),
+      isDhtError("invalid_argument", /^writeQuorum \+ readQuorum: must exceed replicationFactor \(3\) .* got 1 \+ 1; set consistency "weak"/),
+    );
+    assert.throws(() => c.updateOptions({ readQuorum: 1 }), isDhtError("invalid_argument", /got 2 \+ 1/), "2 + 1 = R is not enough");
+    assert.deepEqual([c.options.writeQuorum, c.options.readQuorum, c.options.consistency], [2, 2, "strong"]);
+    c.updateOptions({ writeQuorum: 1, readQuorum: 1, consistency: "weak" });
+    assert.deepEqual([c.options.writeQuorum, c.options.readQuorum, c.options.consistency], [1, 1, "weak"]);
+    assert.throws(() => c.updateOptions({ consistency: "strong" }), /must exceed/, "back to strong needs quorums that overlap");
+    assert.throws(() => c.updateOptions({ consistency: "eventual" as "weak" }), /consistency: must be "strong" or "weak"/);
+  });
+
   test("updateOptions is all-or-nothing and applies live", async () => {
     const c = net.outsider("k", 3).coordinator;
     assert.throws(() => c.updateOptions({ writeQuorum: 4 }), isDhtError("invalid_argument", /^writeQuorum: must be an integer from 1 to replicationFactor \(3\), got 4/));

@@ -8,6 +8,12 @@ export interface ReplicationOptions {
   writeQuorum: number;
   /** Rq: replicas that must answer a get. Default 2; W + Rq > R means a read sees the latest acknowledged write. */
   readQuorum: number;
+  /**
+   * "strong" (default): W + Rq must exceed R, so every read quorum overlaps every write quorum
+   * and sees the latest acknowledged write; weaker settings are refused. "weak": any W and Rq,
+   * accepting that a read may miss an acknowledged write — chosen on purpose, and shown as such.
+   */
+  consistency: "strong" | "weak";
   /** Deadline of every remote call, in ms. Default 3000: far above a loopback/LAN round trip (~0.2 ms), short enough to fail over quickly. */
   rpcTimeoutMs: number;
   /** Largest value accepted, in bytes. Default 1 MiB (files are chunked well below it). */
@@ -26,6 +32,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   replicationFactor: 3,
   writeQuorum: 2,
   readQuorum: 2,
+  consistency: "strong",
   rpcTimeoutMs: 3000,
   maxValueBytes: 1 << 20,
   maxPendingRepairs: 256,
@@ -41,7 +48,7 @@ export function resolveReplicationOptions(
   base: Readonly<ReplicationOptions> = defaultReplicationOptions,
 ): ReplicationOptions {
   const o: ReplicationOptions = { ...base, ...partial };
-  const integer = (field: keyof ReplicationOptions, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
+  const integer = (field: Exclude<keyof ReplicationOptions, "consistency">, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
       throw new DhtError(`${field}: must be an integer from ${min} to ${maxName}, got ${String(v)}`, "invalid_argument");
@@ -51,6 +58,14 @@ export function resolveReplicationOptions(
   const r = o.replicationFactor;
   integer("writeQuorum", 1, r, `replicationFactor (${r})`);
   integer("readQuorum", 1, r, `replicationFactor (${r})`);
+  if (o.consistency !== "strong" && o.consistency !== "weak") {
+    throw DhtError.invalidArgument(`consistency: must be "strong" or "weak", got ${JSON.stringify(o.consistency)}`);
+  }
+  if (o.consistency === "strong" && o.writeQuorum + o.readQuorum <= r) {
+    throw DhtError.invalidArgument(
+      `writeQuorum + readQuorum: must exceed replicationFactor (${r}) so that reads see every acknowledged write, got ${o.writeQuorum} + ${o.readQuorum}; set consistency "weak" to accept stale reads`,
+    );
+  }
   integer("rpcTimeoutMs", 1, 600_000);
   integer("maxValueBytes", 0);
   integer("maxPendingRepairs", 0, 100_000);

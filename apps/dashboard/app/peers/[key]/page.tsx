@@ -49,7 +49,7 @@ export default function PeerPage() {
           ["HTTP", peer.httpAddress || "—"], ["gRPC", peer.grpcAddress || "—"], ["Uptime", peer.status === "up" ? fmtDuration(peer.uptimeMs) : "—"],
           ["Started", peer.startedAtMs ? new Date(peer.startedAtMs).toLocaleTimeString() : "—"], ["Owns", fmtPercent(peer.ownedFraction)],
           ["Records", `${peer.records}${peer.recordsCapped ? " (capped)" : ""}`], ["Contacts", String(peer.contacts)],
-          ["R / W / Rq", peer.replicationFactor ? `${peer.replicationFactor} / ${peer.writeQuorum} / ${peer.readQuorum}` : "—"],
+          ["R / W / Rq", peer.replicationFactor ? `${peer.replicationFactor} / ${peer.writeQuorum} / ${peer.readQuorum}${peer.consistency === "weak" ? " · weak: reads may be stale" : ""}` : "—"],
         ].map(([label, value]) => (
           <div key={label} className="rounded-xl border border-slate-800 bg-slate-900/70 px-3 py-2">
             <div className="text-[11px] uppercase tracking-wider text-slate-500">{label}</div>

@@ -147,6 +147,14 @@ export declare type PeerOptions = Message<"p2p.v1.PeerOptions"> & {
    * @generated from field: optional string log_level = 5;
    */
   logLevel?: string | undefined;
+
+  /**
+   * "strong" (default) or "weak": weak lets write_quorum + read_quorum <= replication_factor,
+   * accepting reads that miss an acknowledged write.
+   *
+   * @generated from field: optional string consistency = 6;
+   */
+  consistency?: string | undefined;
 };
 
 /**

@@ -315,6 +315,14 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
    * @generated from field: uint64 value_limit_bytes = 12;
    */
   valueLimitBytes: bigint;
+
+  /**
+   * "strong": write_quorum + read_quorum > replication_factor, so reads see every acknowledged
+   * write. "weak": chosen on purpose, reads may miss an acknowledged write.
+   *
+   * @generated from field: string consistency = 13;
+   */
+  consistency: string;
 };
 
 /**
