@@ -56,6 +56,19 @@ describe("peer restarts", () => {
     return new Set(page.records.map((r) => r.key));
   }
 
+  test("the first peer, killed seconds after the others joined, comes back knowing them", async () => {
+    // It was started without --bootstrap: its saved table is all it has to find the network
+    // again. Saved only every 30 s, it came back alone, and a peer joining through it then
+    // formed an island with it.
+    const first = net.peers[0]!;
+    const exit = await first.kill();
+    assert.equal(exit.signal, "SIGKILL");
+    const again = await restart(first);
+    assert.equal(again.id, first.id);
+    const info = await nodeClient(again.httpAddress!).info({});
+    assert.equal(info.contacts, net.peers.length - 1, "the contacts it had when it was killed");
+  });
+
   test("a peer restarted on its data dir keeps its ID and its records", async () => {
     const client = nodeClient(net.peers[0]!.httpAddress!);
     for (let i = 0; i < 20; i += 4) {

@@ -130,16 +130,20 @@ describe("KademliaNode: joining and refreshing", () => {
     }
   });
 
-  test("wholeNetworkNear: the closest known while the table holds fewer than k contacts, undefined from k on", async (t) => {
+  test("wholeNetworkNear: the closest known while a confirmed table holds fewer than k contacts, undefined from k on", async (t) => {
     const small = await createTestnet(12, { node: { kademlia: { rpcTimeoutMs: 1000 } } });
     t.after(() => small.stop());
     const target = sha256Hex("whole-network");
+    // Node 0 never joined, and node 1 met later joiners after its own join: neither view is confirmed yet.
+    for (const node of small.nodes.slice(0, 2).map((n) => n.kademlia)) assert.equal(node.wholeNetworkNear(target, 3), undefined);
+    for (const node of small.nodes.map((n) => n.kademlia)) await node.confirmView();
     for (const node of small.nodes.map((n) => n.kademlia)) {
       const others = small.nodes.map((n) => n.self).filter((c) => c.id !== node.self.id);
       assert.deepEqual(node.wholeNetworkNear(target, 3)?.map((c) => c.id), sortByDistance(target, others).slice(0, 3).map((c) => c.id));
     }
     const big = await createTestnet(30, { node: { kademlia: { rpcTimeoutMs: 1000, k: 8 } } });
     t.after(() => big.stop());
+    for (const node of big.nodes.map((n) => n.kademlia)) await node.confirmView();
     for (const node of big.nodes.map((n) => n.kademlia)) assert.equal(node.wholeNetworkNear(target, 3), undefined, "8 or more contacts with k = 8: a lookup is needed");
   });
 

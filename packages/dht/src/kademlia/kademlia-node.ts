@@ -43,6 +43,12 @@ export interface KademliaOptions {
   pingFreshnessMs?: number;
   /** Cap on requests per lookup. Default 8·k (160): a 10,000-node lookup needs about 30-50. */
   maxLookupRequests?: number;
+  /**
+   * How long a confirmed view of a small network (fewer than K contacts) is trusted as the
+   * whole network before it is looked up again. Default 30 s: a peer that joined through a
+   * peer with a partial view (an island) meets the rest of the network within this long.
+   */
+  viewTtlMs?: number;
 }
 
 /** A local preset with short timeouts for tests and a fleet on loopback. */
@@ -68,6 +74,15 @@ export class KademliaNode implements Router {
   private refreshing: Promise<void> | undefined;
   private stopped = false;
   private lookupCounter = 0;
+  private readonly viewTtlMs: number;
+  /**
+   * When a lookup of our own neighbourhood last confirmed that the table holds every peer
+   * there is (undefined: not since start, or a contact we did not know has appeared since).
+   */
+  private viewConfirmedAt: number | undefined;
+  private confirming: Promise<void> | undefined;
+  /** When the last background confirmation started: one a second at most while nobody answers. */
+  private confirmStartedAt = Number.NEGATIVE_INFINITY;
 
   constructor(components: KademliaComponents, options: KademliaOptions = {}) {
     if (!isNodeId(components.self.id)) throw new TypeError("KademliaNode: self.id must be 64 lowercase hex characters");
@@ -83,7 +98,8 @@ export class KademliaNode implements Router {
     this.refreshIntervalMs = options.refreshIntervalMs ?? 15 * 60_000;
     this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
     this.pingFreshnessMs = options.pingFreshnessMs ?? 60_000;
-    for (const [name, v] of Object.entries({ alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests })) {
+    this.viewTtlMs = options.viewTtlMs ?? 30_000;
+    for (const [name, v] of Object.entries({ alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests, viewTtlMs: this.viewTtlMs })) {
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);
     }
     this.table = new RoutingTable(this.self.id, {
@@ -115,6 +131,8 @@ export class KademliaNode implements Router {
     // Store our own copy: callers' objects (and any extra fields) stay theirs.
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
+    // A peer we did not know: whatever we took for the whole network was not.
+    if (r === "added") this.viewConfirmedAt = undefined;
     if (typeof r !== "object") return;
     this.table.addReplacement(contact);
     const index = bucketIndex(this.self.id, contact.id);
@@ -172,13 +190,64 @@ export class KademliaNode implements Router {
 
   /**
    * A table holding fewer than K contacts has never had a full bucket, so it never dropped a
-   * contact; and in a network that small every joining peer's self-lookup (wanted K) reached
-   * every other peer, which learned it. Such a table is the whole network: reads and writes
-   * can go straight to the closest it knows, one round trip instead of two. A stale entry (a
-   * peer that died) fails its call and is replaced by the next closest, as after a lookup.
+   * contact for lack of room; and in a network that small a lookup of our own ID reaches every
+   * peer (each answers with all it knows), which learns us. So once such a lookup has finished
+   * with no stranger turning up since, the table is the whole network: reads and writes can go
+   * straight to the closest it knows, one round trip instead of two. A stale entry (a peer that
+   * died) fails its call and is replaced by the next closest, as after a lookup.
+   *
+   * Never on the table alone: a restarted peer's saved table may be stale or nearly empty, and
+   * taking it for the whole network would answer "not found" from the wrong replicas. Until a
+   * neighbourhood lookup confirms it (at join, then every viewTtlMs) this answers undefined and
+   * starts that lookup in the background; callers look up meanwhile.
    */
   wholeNetworkNear(target: NodeId, n: number): Contact[] | undefined {
-    return this.table.size < this.table.k ? this.closestKnown(target, n) : undefined;
+    if (this.table.size >= this.table.k) return undefined;
+    if (!this.viewConfirmed()) {
+      if (!this.confirming && !this.stopped && this.clock.now() - this.confirmStartedAt >= 1000) {
+        this.confirmStartedAt = this.clock.now();
+        void this.confirmView();
+      }
+      return undefined;
+    }
+    return this.closestKnown(target, n);
+  }
+
+  /** True while a neighbourhood lookup has confirmed the table, within viewTtlMs, with no stranger since. */
+  viewConfirmed(): boolean {
+    return this.viewConfirmedAt !== undefined && this.clock.now() - this.viewConfirmedAt < this.viewTtlMs;
+  }
+
+  /**
+   * Looks up our own ID through every contact we have, learning the neighbourhood, and marks
+   * the view confirmed when the lookup ends with no stranger appearing after it started
+   * answering. Concurrent calls share one lookup; never rejects.
+   */
+  confirmView(): Promise<void> {
+    this.confirming ??= this.runConfirm().finally(() => (this.confirming = undefined));
+    return this.confirming;
+  }
+
+  private async runConfirm(): Promise<void> {
+    try {
+      await this.lookupNeighbourhood();
+    } catch (err) {
+      this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed");
+    }
+  }
+
+  /**
+   * The self-lookup behind join and view confirmation. The view counts as confirmed when the
+   * lookup was answered by someone, or when there was nobody to ask (the first peer of a new
+   * network: alone, its view is complete).
+   */
+  private async lookupNeighbourhood(): Promise<LookupResult> {
+    const asked = this.table.size;
+    const result = await this.lookup(this.self.id, { wanted: this.k });
+    // Everyone the lookup learned it also asked (in a network smaller than K it asks all it
+    // meets), so what it learned does not unsettle the view it establishes.
+    if (result.closest.length > 0 || asked === 0) this.viewConfirmedAt = this.clock.now();
+    return result;
   }
 
   reportFailure(contact: Contact, error: unknown): void {
@@ -200,7 +269,7 @@ export class KademliaNode implements Router {
    */
   async bootstrap(seeds: readonly Contact[]): Promise<LookupResult> {
     for (const s of seeds) this.learn(s);
-    const result = await this.lookup(this.self.id, { wanted: this.k });
+    const result = await this.lookupNeighbourhood();
     if (seeds.length > 0 && result.closest.length === 0) {
       throw new Error(`bootstrap: none of ${seeds.length} seed(s) answered`);
     }
@@ -256,6 +325,7 @@ export class KademliaNode implements Router {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
     await this.refreshing;
+    await this.confirming;
   }
 
   /** Incoming Ping: nothing to answer beyond liveness (the caller learns `from` separately). */

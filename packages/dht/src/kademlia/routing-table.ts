@@ -47,6 +47,7 @@ export class RoutingTable {
   private readonly table: (KBucket | undefined)[] = new Array(ID_BITS);
   private readonly refreshedAt: number[] = new Array<number>(ID_BITS).fill(0);
   private count = 0;
+  private changeCount = 0;
 
   constructor(
     readonly selfId: NodeId,
@@ -61,6 +62,11 @@ export class RoutingTable {
     if (!Number.isInteger(this.maxFailures) || this.maxFailures < 1) {
       throw new RangeError("RoutingTable: maxFailures must be a positive integer");
     }
+  }
+
+  /** Counts changes to the set of live contacts (adds, removals, promotions): a saver compares it to save only after a change. */
+  get changes(): number {
+    return this.changeCount;
   }
 
   /** Number of live contacts (replacements excluded). */
@@ -85,7 +91,10 @@ export class RoutingTable {
     let bucket = this.table[i];
     if (!bucket) bucket = this.table[i] = new KBucket(this.k, this.replacementCacheSize);
     const r = bucket.touch(contact, this.clock.now());
-    if (r === "added") this.count++;
+    if (r === "added") {
+      this.count++;
+      this.changeCount++;
+    }
     return r;
   }
 
@@ -117,6 +126,7 @@ export class RoutingTable {
     const { removed, promoted } = bucket.remove(id);
     if (!removed) return { removed: false };
     if (!promoted) this.count--;
+    this.changeCount++;
     return promoted ? { removed: true, promoted } : { removed: true };
   }
 

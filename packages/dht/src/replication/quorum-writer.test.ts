@@ -93,6 +93,7 @@ describe("replica candidates on a small network", () => {
   test("while the routing table is the whole network, uploads and downloads send no FindNode", async (t) => {
     const net = await createTestnet(6, { node: { files: { chunkSize: 4096 } } });
     t.after(() => net.stop());
+    for (const node of net.nodes) await node.kademlia.confirmView();
     const data = randomBytes(10 * 4096);
     const before = net.network.sent.findNode;
     const source = async function* () {

@@ -73,35 +73,13 @@ export class Testnet {
     this.network = new MemoryNetwork(options.network);
   }
 
-  /** Creates `n` nodes and (unless `bootstrap: false`) bootstraps each from the first live node. */
+  /** Creates `n` nodes and (unless `bootstrap: false`) bootstraps each from the first live one. */
   async add(n: number): Promise<DhtNode[]> {
-    const o = this.#options;
     const added: DhtNode[] = [];
     for (let k = 0; k < n; k++) {
       const index = this.nodes.length;
-      const self = testContact(index);
-      const late = lateHandler();
-      const transport = this.network.attach(self, late.handler);
-      const store = new MemoryRecordStore();
-      const interceptors = o.interceptorsFor?.(self, index);
-      const metrics = o.metricsFor?.(self, index);
-      const node = createNode(
-        {
-          self,
-          transport,
-          store,
-          ...(o.clock ? { clock: o.clock } : {}),
-          ...(o.logger ? { logger: o.logger } : {}),
-          ...(o.random ? { random: o.random } : {}),
-          ...(interceptors ? { interceptors } : {}),
-          ...(metrics ? { metrics } : {}),
-        },
-        mergeNodeOptions(memoryNetworkOptions, o.node, o.nodeFor?.(index)),
-      );
-      late.set(node.handler);
+      const node = this.#build(index, new MemoryRecordStore());
       this.nodes.push(node);
-      this.transports.push(transport);
-      this.#byId.set(self.id, { node, store, index });
       added.push(node);
     }
     if (this.#options.bootstrap ?? true) {
@@ -110,6 +88,54 @@ export class Testnet {
     }
     if (this.#options.start) for (const node of added) node.start();
     return added;
+  }
+
+  /**
+   * Restarts a node as a real peer restarts from its data dir: the old node stops and a new one
+   * is built on the same store and identity, with `contacts` as the routing table it saved
+   * (default: every contact the old one had). Nothing bootstraps it: call `bootstrap` (or not)
+   * to test what a peer does before its join has finished.
+   */
+  async restart(id: NodeId, options: { contacts?: readonly Contact[] } = {}): Promise<DhtNode> {
+    const entry = this.#byId.get(id);
+    if (!entry) throw new Error(`testnet: no node ${id}`);
+    const saved = options.contacts ?? entry.node.kademlia.routingTable.snapshot();
+    await entry.node.stop();
+    this.network.detach(id);
+    this.down.delete(id);
+    this.#removed.delete(id);
+    const node = this.#build(entry.index, entry.store);
+    node.kademlia.routingTable.restore(saved);
+    this.nodes[entry.index] = node;
+    if (this.#options.start) node.start();
+    return node;
+  }
+
+  /** Builds node `index` on `store`, attached to the network (replacing any earlier entry). */
+  #build(index: number, store: MemoryRecordStore): DhtNode {
+    const o = this.#options;
+    const self = testContact(index);
+    const late = lateHandler();
+    const transport = this.network.attach(self, late.handler);
+    const interceptors = o.interceptorsFor?.(self, index);
+    const metrics = o.metricsFor?.(self, index);
+    const node = createNode(
+      {
+        self,
+        transport,
+        store,
+        ...(o.clock ? { clock: o.clock } : {}),
+        ...(o.logger ? { logger: o.logger } : {}),
+        ...(o.random ? { random: o.random } : {}),
+        ...(interceptors ? { interceptors } : {}),
+        ...(metrics ? { metrics } : {}),
+      },
+      mergeNodeOptions(memoryNetworkOptions, o.node, o.nodeFor?.(index)),
+    );
+    late.set(node.handler);
+    this.transports[index] = transport;
+    this.#byId.set(self.id, { node, store, index });
+    return node;
   }
 
   /** The node with this ID (removed ones included). */
