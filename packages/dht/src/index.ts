@@ -39,7 +39,8 @@ export { lateHandler } from "./rpc/late-handler.js";
 // Observability.
 export { OperationStats, type OperationStatsSnapshot, type OperationSnapshot, type Operation } from "./observability/op-stats.js";
 export { RpcStats } from "./observability/rpc-stats.js";
-export type { NodeMetricsHooks, RpcSide, Outcome } from "./observability/metrics-hooks.js";
+export type { NodeMetricsHooks, RpcSide, Outcome, NodeEvent } from "./observability/metrics-hooks.js";
+export { NODE_EVENTS } from "./observability/metrics-hooks.js";
 
 // Routing.
 export { KademliaNode, localKademliaOptions, type KademliaComponents, type KademliaOptions } from "./kademlia/kademlia-node.js";

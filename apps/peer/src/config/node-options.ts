@@ -18,6 +18,7 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
     antiEntropy: { repairIntervalMs: c.repairIntervalMs, tombstoneGraceMs: c.tombstoneGraceMs ?? 10 * c.repairIntervalMs },
     files: { maxFileBytes: c.maxFileBytes },
     chunks: { diskQuotaBytes: c.diskQuotaBytes, chunkLeaseMs: c.chunkLeaseMs },
+    maxClockOffsetMs: c.maxClockOffsetMs,
   };
 }
 
@@ -30,5 +31,6 @@ export function nodeOptionsOf(c: PeerConfig): NodeOptions {
     antiEntropy: live.antiEntropy,
     files: live.files,
     chunks: { ...live.chunks, maxChunkBytes: MAX_CHUNK_SIZE },
+    maxClockOffsetMs: live.maxClockOffsetMs,
   };
 }

@@ -94,6 +94,8 @@ export const peerSettingsSchema = z
     repairIntervalMs: ms(100, 86_400_000).default(30_000),
     /** Tombstones older than this are collected. Default (unset): 10 × repairIntervalMs, so every replica has had many rounds to receive a delete before its tombstone goes and the key cannot come back. At least 2 × repairIntervalMs. Changeable live. */
     tombstoneGraceMs: ms(200, 365 * 86_400_000).optional(),
+    /** Max clock offset between peers: a record version further ahead of this peer's clock is refused, which fences a peer whose clock is fast (its writes fail until its clock agrees). 1000 ms: NTP keeps peers within milliseconds; CockroachDB's default is 500. Changeable live. */
+    maxClockOffsetMs: ms(1, 3_600_000).default(1000),
     /** Exit when this process is no longer our parent (set by the fleet controller, so a killed controller leaves no orphans). */
     parentPid: z.number().int().min(1).optional(),
     /** How long a SIGTERM shutdown may drain in-flight requests before forcing exit. 5 s: above requestTimeoutMs's default. */
@@ -133,6 +135,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "refreshIntervalMs",
   "repairIntervalMs",
   "tombstoneGraceMs",
+  "maxClockOffsetMs",
   "maxFileBytes",
   "diskQuotaBytes",
   "chunkLeaseMs",
@@ -167,6 +170,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   refreshIntervalMs: { flag: "refresh-interval-ms", env: "P2P_REFRESH_INTERVAL_MS", kind: "integer", help: "bucket refresh period" },
   repairIntervalMs: { flag: "repair-interval-ms", env: "P2P_REPAIR_INTERVAL_MS", kind: "integer", help: "anti-entropy round period" },
   tombstoneGraceMs: { flag: "tombstone-grace-ms", env: "P2P_TOMBSTONE_GRACE_MS", kind: "integer", help: "tombstone lifetime (default 10 × repair interval)" },
+  maxClockOffsetMs: { flag: "max-clock-offset-ms", env: "P2P_MAX_CLOCK_OFFSET_MS", kind: "integer", help: "versions further ahead of this peer's clock are refused (default 1000)" },
   parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
   durability: { flag: "durability", env: "P2P_DURABILITY", kind: "string", help: "process-crash|power-loss: fsync every write or not" },

@@ -5,8 +5,8 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { Code } from "@connectrpc/connect";
-import { grpcCodeOf, PEER_METHOD_NAME_LIST } from "@p2p/dht";
-import type { NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
+import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
+import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -38,6 +38,8 @@ export interface PeerMetrics {
   observeClientOperation(op: ClientOperation, code: number, seconds: number): void;
   /** Hops of one iterative lookup (LookupResult.hops). */
   observeLookup(hops: number): void;
+  /** One node event (a safety rule or limit hit; see NODE_EVENTS). */
+  countEvent(event: NodeEvent): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -55,6 +57,7 @@ export function nodeMetricsHooks(metrics: PeerMetrics): NodeMetricsHooks {
     lookup: (e) => {
       if (e.type === "lookup-finished") metrics.observeLookup(e.hops);
     },
+    event: (event) => metrics.countEvent(event),
   };
 }
 
@@ -136,6 +139,14 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     registers: [registry],
   });
 
+  const events = new Counter({
+    name: "p2p_node_events_total",
+    help: "Safety rules and limits hit by the node (write conflicts, clock offset refusals, ...)",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
+  for (const event of NODE_EVENTS) events.inc({ event }, 0);
+
   return {
     registry,
     setSources(next) {
@@ -151,6 +162,9 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
     observeLookup(hops) {
       lookupHops.observe(hops);
+    },
+    countEvent(event) {
+      events.inc({ event });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -80,7 +80,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     { self, transport, clock, logger, ...(components.random ? { random: components.random } : {}), ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}) },
     options.kademlia,
   );
-  const hlc = new HybridLogicalClock({ self: self.id, clock, ...(options.maxClockDriftMs === undefined ? {} : { maxDriftMs: options.maxClockDriftMs }) });
+  const hlc = new HybridLogicalClock({ self: self.id, clock, ...(options.maxClockOffsetMs === undefined ? {} : { maxOffsetMs: options.maxClockOffsetMs }) });
 
   // Record types. Plain values read the coordinator's live limit; built before it exists.
   let coordinator: ReplicationCoordinator | undefined;

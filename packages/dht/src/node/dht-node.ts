@@ -9,7 +9,7 @@
 import type { Contact, Logger } from "../types.js";
 import type { PeerRpcHandler, Transport } from "../rpc/peer-rpc.js";
 import type { KademliaNode } from "../kademlia/kademlia-node.js";
-import type { HybridLogicalClock } from "../records/hlc.js";
+import { validateMaxClockOffset, type HybridLogicalClock } from "../records/hlc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import type { IndexedRecordStore } from "../store/indexed-store.js";
 import type { ReplicationCoordinator, OperationOptions, ReadOptions, ReadResult, WriteResult } from "../replication/coordinator.js";
@@ -143,6 +143,8 @@ export class DhtNode {
     if (live.antiEntropy) resolveAntiEntropyOptions(live.antiEntropy, this.antiEntropy.options);
     if (live.files) resolveFileOptions(live.files, this.files.options);
     if (live.chunks) resolveChunkStoreOptions(live.chunks, this.chunks.options);
+    if (live.maxClockOffsetMs !== undefined) validateMaxClockOffset(live.maxClockOffsetMs);
+    if (live.maxClockOffsetMs !== undefined) this.hlc.setMaxOffsetMs(live.maxClockOffsetMs);
     if (live.replication) this.coordinator.updateOptions(live.replication);
     if (live.antiEntropy) this.antiEntropy.updateOptions(live.antiEntropy);
     if (live.files) this.files.updateOptions(live.files);

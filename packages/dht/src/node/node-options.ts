@@ -14,14 +14,17 @@ export interface LiveNodeOptions {
   antiEntropy?: Partial<AntiEntropyOptions>;
   files?: Partial<FileOptions>;
   chunks?: Partial<Pick<ChunkStoreOptions, "diskQuotaBytes" | "chunkLeaseMs">>;
+  /**
+   * How far ahead of our clock a remote record's version may be, ms: the max clock offset
+   * between peers. Default 1000 (DEFAULT_MAX_CLOCK_OFFSET_MS).
+   */
+  maxClockOffsetMs?: number;
 }
 
 export interface NodeOptions extends LiveNodeOptions {
   kademlia?: KademliaOptions;
   /** Largest chunk accepted, and the disk quota and upload lease to start with. */
   chunks?: Partial<ChunkStoreOptions>;
-  /** How far ahead of our clock a remote record's version may be, ms. Default 1 hour. */
-  maxClockDriftMs?: number;
   /**
    * Latencies kept per client operation and per peer RPC method and side, for the Stats
    * percentiles. Default 1024. 0 keeps counts only: a simulation of 10,000 nodes would

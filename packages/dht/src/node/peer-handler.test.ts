@@ -19,7 +19,7 @@ describe("what a node answers to Store and FindValue", () => {
       version: { wallMs: Date.now() + 2 * 3_600_000, logical: 0, writer: y!.self.id },
       tombstone: false,
     };
-    await assert.rejects(x!.handler.onStore(y!.self, record), isDhtError("invalid_argument", /version\.wallMs/));
+    await assert.rejects(x!.handler.onStore(y!.self, record), isDhtError("failed_precondition", /version\.wallMs: .* ms ahead of this peer.s clock \(max clock offset 1000 ms\)/));
     assert.equal(x!.store.count(), 0);
   });
 

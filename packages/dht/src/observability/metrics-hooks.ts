@@ -14,7 +14,24 @@ export type RpcSide = "client" | "server";
 /** "ok", or the error code the call or operation ended with. */
 export type Outcome = "ok" | DhtErrorCode;
 
+/**
+ * Things a node counts because a limit or a safety rule was hit; each is one label value of
+ * one counter (p2p_node_events_total{event}) in the peer.
+ */
+export const NODE_EVENTS = [
+  /** A write met a replica holding a newer version and was retried with a later one. */
+  "write_conflict_retried",
+  /** A write still met newer versions after its retries and was answered ABORTED. */
+  "write_conflict_aborted",
+  /** A replica refused a version for being further ahead of its clock than the max clock offset. */
+  "clock_offset_refused",
+] as const;
+
+export type NodeEvent = (typeof NODE_EVENTS)[number];
+
 export interface NodeMetricsHooks {
+  /** Something worth counting happened once (see NODE_EVENTS). */
+  event?(event: NodeEvent): void;
   /** One peer-to-peer call ended, on our side of it (client: we called; server: we answered). */
   peerRpc?(method: PeerMethodName, side: RpcSide, outcome: Outcome, seconds: number): void;
   /** One client operation ended; a get that found nothing is "ok" (not found is an answer). */

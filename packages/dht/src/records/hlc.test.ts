@@ -45,10 +45,10 @@ describe("HybridLogicalClock", () => {
 
   test("refuses a version too far ahead and keeps its clock", () => {
     const phys = manualClock(1_000_000);
-    const hlc = new HybridLogicalClock({ self: A, clock: phys, maxDriftMs: 60_000 });
+    const hlc = new HybridLogicalClock({ self: A, clock: phys, maxOffsetMs: 60_000 });
     assert.throws(
       () => hlc.observe({ wallMs: 1_000_000 + 60_001, logical: 0, writer: B }),
-      (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && /version\.wallMs/.test(e.message),
+      (e: unknown) => e instanceof DhtError && e.code === "failed_precondition" && /^version\.wallMs: .* 60001 ms ahead .*max clock offset 60000 ms/.test(e.message),
     );
     assert.equal(hlc.now().wallMs, 1_000_000);
     hlc.observe({ wallMs: 1_000_000 + 60_000, logical: 0, writer: B }); // exactly at the limit: fine

@@ -2,6 +2,20 @@ import { DhtError } from "../errors.js";
 import { systemClock } from "../types.js";
 import type { Clock, NodeId, Version } from "../types.js";
 
+/** Default max clock offset between peers, ms (see HybridLogicalClockOptions.maxOffsetMs). */
+export const DEFAULT_MAX_CLOCK_OFFSET_MS = 1000;
+
+/** How a refusal for clock offset ends, so a coordinator can tell it from other refusals. */
+export const CLOCK_OFFSET_HINT = "the writer's clock is fast or this peer's is slow";
+
+/** Checks a max clock offset setting; throws DhtError INVALID_ARGUMENT naming `field`. */
+export function validateMaxClockOffset(ms: unknown, field = "maxClockOffsetMs"): number {
+  if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < 1 || ms > 3_600_000) {
+    throw new DhtError(`${field}: must be an integer from 1 to 3600000 ms, got ${String(ms)}`, "invalid_argument");
+  }
+  return ms;
+}
+
 /** Largest value of the logical counter (a uint32 on the wire). */
 const MAX_LOGICAL = 0xffff_ffff;
 
@@ -11,12 +25,13 @@ export interface HybridLogicalClockOptions {
   /** Physical time source. Default: Date.now. */
   clock?: Clock;
   /**
-   * How far ahead of our physical time a remote version may be before we refuse it, in ms.
-   * Default 1 hour: honest peers with NTP are within seconds; a clock (or a forged version)
-   * further ahead would otherwise drag every later write of ours into the future and make
-   * its records unbeatable under last-writer-wins.
+   * The max clock offset: how far ahead of our physical time a remote version may be before we
+   * refuse it, in ms (CockroachDB's --max-offset). Default 1000: peers running NTP agree within
+   * milliseconds. A clock (or a forged version) further ahead would drag every later write of
+   * ours into the future and make its records unbeatable under last-writer-wins; a peer whose
+   * clock is that far off is fenced instead: its writes are refused until its clock agrees.
    */
-  maxDriftMs?: number;
+  maxOffsetMs?: number;
 }
 
 /**
@@ -27,19 +42,24 @@ export interface HybridLogicalClockOptions {
 export class HybridLogicalClock {
   readonly self: NodeId;
   readonly #clock: Clock;
-  #maxDriftMs: number;
+  #maxOffsetMs: number;
   #wallMs = 0;
   #logical = 0;
 
   constructor(options: HybridLogicalClockOptions) {
     this.self = options.self;
     this.#clock = options.clock ?? systemClock;
-    this.#maxDriftMs = options.maxDriftMs ?? 3_600_000;
+    this.#maxOffsetMs = validateMaxClockOffset(options.maxOffsetMs ?? DEFAULT_MAX_CLOCK_OFFSET_MS);
   }
 
-  /** Changes the accepted drift live (config reload). */
-  setMaxDriftMs(ms: number): void {
-    this.#maxDriftMs = ms;
+  /** The max clock offset in force, ms. */
+  get maxOffsetMs(): number {
+    return this.#maxOffsetMs;
+  }
+
+  /** Changes the max clock offset live (config reload). */
+  setMaxOffsetMs(ms: number): void {
+    this.#maxOffsetMs = validateMaxClockOffset(ms);
   }
 
   /** A version for a local write: strictly greater than every version returned or observed before. */
@@ -56,11 +76,11 @@ export class HybridLogicalClock {
 
   /**
    * Merges a remote version so that our next write is newer than it. Throws DhtError
-   * INVALID_ARGUMENT (naming `version.wallMs`) when it is more than maxDriftMs ahead of our
-   * physical time; the clock is then left unchanged.
+   * FAILED_PRECONDITION (naming `version.wallMs`) when it is more than the max clock offset
+   * ahead of our physical time; the clock is then left unchanged.
    */
   observe(version: Version): void {
-    this.checkDrift(version);
+    this.checkOffset(version);
     if (
       version.wallMs > this.#wallMs ||
       (version.wallMs === this.#wallMs && version.logical > this.#logical)
@@ -70,13 +90,13 @@ export class HybridLogicalClock {
     }
   }
 
-  /** Throws DhtError INVALID_ARGUMENT when `version` is further ahead than maxDriftMs. */
-  checkDrift(version: Version): void {
+  /** Throws DhtError FAILED_PRECONDITION when `version` is further ahead than the max clock offset. */
+  checkOffset(version: Version): void {
     const ahead = version.wallMs - this.#clock.now();
-    if (ahead > this.#maxDriftMs) {
+    if (ahead > this.#maxOffsetMs) {
       throw new DhtError(
-        `version.wallMs: ${version.wallMs} is ${Math.round(ahead)} ms ahead of this peer's clock (max drift ${this.#maxDriftMs} ms)`,
-        "invalid_argument",
+        `version.wallMs: ${version.wallMs} is ${Math.round(ahead)} ms ahead of this peer's clock (max clock offset ${this.#maxOffsetMs} ms): ${CLOCK_OFFSET_HINT}`,
+        "failed_precondition",
       );
     }
   }

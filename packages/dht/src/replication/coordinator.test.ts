@@ -369,6 +369,23 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     assert.ok(next.version.wallMs >= newer.version.wallMs);
   });
 
+  test("a lookup responder outside the replica set cannot answer a read or have its copy repaired onto the replicas", async () => {
+    const key = "outside";
+    const writer = net.outsider(key, 5);
+    await writer.coordinator.put(key, text("true"));
+    await writer.coordinator.idle();
+    // The 4th closest is no replica; its (forged, or stale from another era) copy is newer.
+    const outside = net.node(net.closestTo(key, 4)[3]!);
+    const forged: DhtRecord = { key, value: text("forged"), version: { wallMs: Date.now() + 500, logical: 0, writer: outside.contact.id }, tombstone: false };
+    await outside.store.merge(forged);
+    // trace: the read runs a FindValue lookup, which the outsider answers.
+    const got = await writer.coordinator.get(key, { trace: true });
+    assert.equal(decode(got.record.value), "true");
+    assert.ok(!got.replicas.some((r) => r.peer.id === outside.contact.id), "not reported as a replica");
+    await writer.coordinator.idle();
+    for (const id of net.closestTo(key, 3)) assert.equal(decode((await net.node(id).store.get(key))!.value), "true", `replica ${id.slice(0, 8)} was overwritten`);
+  });
+
   test("delete then get → NOT_FOUND; a stale replica cannot resurrect the value", async () => {
     const key = "doomed";
     const writer = net.outsider(key, 4);

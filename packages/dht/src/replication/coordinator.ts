@@ -10,10 +10,10 @@
 import { performance } from "node:perf_hooks";
 import { DhtError, errorCode } from "../errors.js";
 import { silentLogger } from "../types.js";
-import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
+import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router, StoreResult, Version } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import { OperationScope } from "../rpc/deadline.js";
-import type { HybridLogicalClock } from "../records/hlc.js";
+import { CLOCK_OFFSET_HINT, type HybridLogicalClock } from "../records/hlc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey, validateValueSize } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
@@ -22,11 +22,25 @@ import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.j
 import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
-import { startQuorumWrite } from "./quorum-writer.js";
+import { startQuorumWrite, type WriteFailure } from "./quorum-writer.js";
 import { SpareCandidates } from "./replica-candidates.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 
 export type { LookupTrace, OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
+
+/** Attempts of one put or delete when replicas hold newer versions (the first and two retries). */
+const MAX_WRITE_ATTEMPTS = 3;
+
+/** The newest version a replica refused a write for, and which replica. */
+interface Conflict {
+  newest?: Version;
+  holder?: Contact;
+}
+
+/** "1732790000123.4 by ab12cd34": a version for messages. */
+function formatVersion(v: Version): string {
+  return `${v.wallMs}.${v.logical} by ${v.writer.slice(0, 8)}`;
+}
 
 export interface ReplicationComponents {
   router: Router;
@@ -91,7 +105,10 @@ export class ReplicationCoordinator {
    * Stores `value` under `key` on the R closest peers. Resolves after W acknowledgements.
    * Errors: INVALID_ARGUMENT (key, or a value its key's record type refuses),
    * RESOURCE_EXHAUSTED (value too large), UNAVAILABLE (fewer than W acknowledgements; the
-   * message says how many), DEADLINE_EXCEEDED / CANCELED (the operation's scope).
+   * message says how many), ABORTED (replicas kept holding newer versions through every
+   * retry: a concurrent write), FAILED_PRECONDITION (replicas refused our version as too far
+   * ahead of their clocks: this peer's clock is fast), DEADLINE_EXCEEDED / CANCELED (the
+   * operation's scope).
    */
   put(key: string, value: Uint8Array, opts: OperationOptions = {}): Promise<WriteResult> {
     return this.#timed("put", opts, async (scope) => {
@@ -124,8 +141,8 @@ export class ReplicationCoordinator {
    *
    * `trace` returns the lookup's path (a lookup then runs even where the routing table is
    * the whole network). `allReplicas` asks every one of the R instead of a quorum, to show
-   * each replica's version (what the dashboard does). Peers outside the replica set that
-   * answer the lookup count too: after churn they may hold the only copy.
+   * each replica's version (what the dashboard does). Answers of lookup responders outside
+   * the replica set do not count (this peer's own copy does).
    *
    * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers), NOT_FOUND (no
    * record, or the newest is a tombstone), DEADLINE_EXCEEDED / CANCELED (the operation's scope).
@@ -160,6 +177,12 @@ export class ReplicationCoordinator {
       const { set, consulted } = await readQuorum(read, key, candidates, needed, answers);
       scope.throwIfAborted();
 
+      // Only the replica set (and our own store) speaks for the key: a lookup responder outside
+      // it may hold a forged or long-superseded copy, and the newest answer is written back to
+      // the replicas by read repair. A copy that outlived churn outside the set reaches the
+      // replicas through hand-off instead.
+      const inSet = new Set(set.map((r) => r.id));
+      for (const id of answers.keys()) if (id !== self.id && !inSet.has(id)) answers.delete(id);
       const answered = set.filter((r) => answers.has(r.id)).length;
       if (answered < quorum) {
         throw DhtError.unavailable(`read quorum not reached: ${answered} of ${quorum} required replicas answered`);
@@ -187,7 +210,41 @@ export class ReplicationCoordinator {
     });
   }
 
-  async #write(record: DhtRecord, scope: OperationScope): Promise<WriteResult> {
+  /**
+   * Writes `first`; when a replica holds a newer version of the key (a concurrent write, or a
+   * writer whose clock runs ahead of ours) the write is retried with a version above it, as a
+   * hybrid logical clock allows (read-your-clock-forward), up to MAX_WRITE_ATTEMPTS in all,
+   * then answered ABORTED naming the conflict. A refusal is never counted as an ack.
+   */
+  async #write(first: DhtRecord, scope: OperationScope): Promise<WriteResult> {
+    let record = first;
+    for (let attempt = 1; ; attempt++) {
+      const conflict: Conflict = {};
+      try {
+        return await this.#writeOnce(record, scope, conflict);
+      } catch (error) {
+        if (!conflict.newest || errorCode(error) !== "aborted") throw error;
+        scope.throwIfAborted();
+        const { newest, holder } = conflict;
+        const held = `${holder!.id.slice(0, 8)} holds version ${formatVersion(newest)}, newer than ${formatVersion(record.version)}`;
+        if (attempt >= MAX_WRITE_ATTEMPTS) {
+          observe(this.#metrics?.event, "write_conflict_aborted");
+          throw new DhtError(`write conflict: replica ${held} after ${attempt} attempts; the key is being written concurrently, try again`, "aborted");
+        }
+        try {
+          this.#clock.observe(newest);
+        } catch (clockError) {
+          observe(this.#metrics?.event, "write_conflict_aborted");
+          throw new DhtError(`write conflict: replica ${held}, too far ahead of this peer's clock to write past (${DhtError.from(clockError).message})`, "aborted");
+        }
+        observe(this.#metrics?.event, "write_conflict_retried");
+        this.#log.debug({ key: record.key, attempt, holder: holder!.id }, "write conflict: retrying with a newer version");
+        record = { ...record, version: this.#clock.now() };
+      }
+    }
+  }
+
+  async #writeOnce(record: DhtRecord, scope: OperationScope, conflict: Conflict): Promise<WriteResult> {
     const { replicationFactor: r, writeQuorum, rpcTimeoutMs } = this.#options;
     const position = sha256Hex(record.key);
     const self = this.#router.self;
@@ -204,31 +261,68 @@ export class ReplicationCoordinator {
     const spares = (whole ? candidates : byDistance([...candidates, ...this.#router.closestKnown(position, 2 * r)], position))
       .filter((c) => !inSet.has(c.id))
       .slice(0, r);
+    // A replica holding a newer version ends the write at once (see QuorumWriteOptions.fatal).
+    const conflicts = new Set<DhtError>();
+    const clockRefusals: WriteFailure[] = [];
     const write = startQuorumWrite({
       candidates: new SpareCandidates([...replicas, ...spares]),
       replicas: replicas.length,
       quorum: writeQuorum,
-      write: (peer) => this.#storeAt(peer, record, rpcTimeoutMs, scope.signal),
+      write: async (peer) => {
+        const res = await this.#storeAt(peer, record, rpcTimeoutMs, scope.signal);
+        // An ack is a replica that applied this version or already held exactly it.
+        if (res.applied) return;
+        const order = compareVersions(res.current, record.version);
+        if (order === 0) return;
+        if (order > 0) {
+          if (!conflict.newest || compareVersions(res.current, conflict.newest) > 0) Object.assign(conflict, { newest: res.current, holder: peer });
+          const error = new DhtError(`replica ${peer.id.slice(0, 8)} holds a newer version`, "aborted");
+          conflicts.add(error);
+          throw error;
+        }
+        throw new DhtError(`replica ${peer.id.slice(0, 8)} did not keep the record`, "failed_precondition");
+      },
+      fatal: (error) => conflicts.has(error),
       shortfall: (stored, failures) => {
-        const detail = failures.length ? ` (${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.code}`).join("; ")})` : "";
         this.#log.warn({ key: record.key, acked: stored, writeQuorum, failures: failures.length }, "write quorum not reached");
+        clockRefusals.push(...failures.filter((f) => f.error.code === "failed_precondition" && f.error.message.includes(CLOCK_OFFSET_HINT)));
+        const first = clockRefusals[0];
+        if (first) {
+          // One replica with a slow clock refuses honest writers too, but they reach the quorum
+          // through the others; a write that fails on such refusals comes from a fast clock.
+          return new DhtError(
+            `write refused: ${clockRefusals.length} replica(s) say this peer's clock is ahead of theirs by more than the max clock offset, e.g. ${first.peer.id.slice(0, 8)}: ${first.error.message}; ${stored} of ${writeQuorum} required replicas acknowledged`,
+            "failed_precondition",
+          );
+        }
+        const detail = failures.length ? ` (${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.code}`).join("; ")})` : "";
         return DhtError.unavailable(`write quorum not reached: ${stored} of ${writeQuorum} required replicas acknowledged${detail}`);
       },
     });
     this.#track(write.settled);
-    const acked = await write.reached;
-    return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
+    try {
+      const acked = await write.reached;
+      return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
+    } catch (error) {
+      if (clockRefusals.length > 0) {
+        observe(this.#metrics?.event, "clock_offset_refused");
+        this.#log.warn({ key: record.key, err: String(error) }, "write refused: this peer's clock is ahead of other peers' beyond the max clock offset");
+        // A version from our future must not stay anywhere we can take it back: it would beat
+        // later writes once time caught up with it. Ours goes once no writer can add it again.
+        await write.settled;
+        await this.#records.removeIfVersion(record.key, record.version).catch(() => false);
+      }
+      throw error;
+    }
   }
 
   /** Writes to self through its records, to others through the transport; reports to the router. */
-  async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (peer.id === this.#router.self.id) {
-      await this.#records.keep(record);
-      return;
-    }
+  async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoreResult> {
+    if (peer.id === this.#router.self.id) return this.#records.keep(record);
     try {
-      await this.#transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
+      const res = await this.#transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
       this.#router.reportSuccess(peer);
+      return res;
     } catch (error) {
       if (errorCode(error) !== "canceled") this.#router.reportFailure(peer, error);
       this.#log.debug({ peer: peer.id, key: record.key, err: String(error) }, "replica store failed");

@@ -19,6 +19,12 @@ export interface QuorumWriteOptions {
   write(peer: Contact): Promise<void>;
   /** The error when fewer than `quorum` copies can be stored, given how many were and why the others failed. */
   shortfall(stored: number, failures: readonly WriteFailure[]): DhtError;
+  /**
+   * True for a failure that ends the whole write at once instead of moving on to the next
+   * candidate: a replica holding a newer version must not be replaced by a spare that would
+   * accept the older one and count as an acknowledgement. `reached` then rejects with it.
+   */
+  fatal?(error: DhtError): boolean;
 }
 
 export interface WriteFailure {
@@ -63,14 +69,24 @@ export function startQuorumWrite(o: QuorumWriteOptions): QuorumWrite {
       rejectReached(o.shortfall(report.stored.length, report.failed));
     }
   };
+  let fatal = false;
   const writer = async () => {
-    for (let peer = await o.candidates.next(); peer; peer = await o.candidates.next()) {
+    for (let peer = await o.candidates.next(); peer && !fatal; peer = await o.candidates.next()) {
       try {
         await o.write(peer);
         report.stored.push(peer);
         return;
       } catch (err) {
-        report.failed.push({ peer, error: DhtError.from(err) });
+        const error = DhtError.from(err);
+        report.failed.push({ peer, error });
+        if (o.fatal?.(error)) {
+          fatal = true;
+          if (!done) {
+            done = true;
+            rejectReached(error);
+          }
+          return;
+        }
       }
     }
   };

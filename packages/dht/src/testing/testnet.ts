@@ -24,6 +24,8 @@ export interface TestnetOptions {
   /** Per-node options (e.g. one peer with no disk quota), over `node`. */
   nodeFor?: (index: number) => NodeOptions;
   clock?: Clock;
+  /** The clock of node `index` (a fast or slow one), over `clock`. */
+  clockFor?: (index: number) => Clock | undefined;
   logger?: Logger;
   /** Metrics hooks of node `index`. */
   metricsFor?: (self: Contact, index: number) => NodeMetricsHooks;
@@ -119,12 +121,13 @@ export class Testnet {
     const transport = this.network.attach(self, late.handler);
     const interceptors = o.interceptorsFor?.(self, index);
     const metrics = o.metricsFor?.(self, index);
+    const clock = o.clockFor?.(index) ?? o.clock;
     const node = createNode(
       {
         self,
         transport,
         store,
-        ...(o.clock ? { clock: o.clock } : {}),
+        ...(clock ? { clock } : {}),
         ...(o.logger ? { logger: o.logger } : {}),
         ...(o.random ? { random: o.random } : {}),
         ...(interceptors ? { interceptors } : {}),
