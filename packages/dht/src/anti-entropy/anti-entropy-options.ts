@@ -30,6 +30,12 @@ export interface AntiEntropyOptions {
   failurePings: number;
   /** Longest backoff of a failing neighbour, in rounds. Default 8. */
   maxBackoffRounds: number;
+  /** First retry delay of a hinted hand-off (a record stored here while this peer is not among
+   * its R closest, handed back to them without waiting for a round); it doubles per failed
+   * attempt up to the repair interval. Default 1 s. */
+  hintRetryMs: number;
+  /** Hinted keys queued at most; beyond it a hint is counted and left to the regular round. Default 10,000. */
+  maxHints: number;
 }
 
 export const defaultAntiEntropyOptions: Readonly<AntiEntropyOptions> = Object.freeze({
@@ -43,6 +49,8 @@ export const defaultAntiEntropyOptions: Readonly<AntiEntropyOptions> = Object.fr
   promptDelayMs: 250,
   failurePings: 2,
   maxBackoffRounds: 8,
+  hintRetryMs: 1000,
+  maxHints: 10_000,
 });
 
 /** Fills defaults and checks each field; throws DhtError INVALID_ARGUMENT naming the field. */
@@ -66,6 +74,8 @@ export function resolveAntiEntropyOptions(
     promptDelayMs: [0, 60_000],
     failurePings: [0, 10],
     maxBackoffRounds: [1, 1000],
+    hintRetryMs: [10, 3_600_000],
+    maxHints: [0, 10_000_000],
   };
   for (const [field, [min, max]] of Object.entries(limits) as [keyof AntiEntropyOptions, [number, number]][]) {
     const v = o[field];

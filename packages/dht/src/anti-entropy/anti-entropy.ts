@@ -9,6 +9,8 @@
  *     (neighbour-sync.ts): one small digest RPC each at rest, key lists and transfers only
  *     where the digests differ;
  *  3. hands each held record it is no longer a replica of to its R closest (hand-off.ts).
+ * Between rounds, a record stored here while this peer is not among its R closest (it stood in
+ * for a replica that did not answer) is handed back within seconds (hinted-handoff.ts).
  * A neighbour whose digest call fails is pinged at once (peer-backoff.ts), so a crashed peer
  * is evicted within a round and the survivors' next round restores R copies. Everything is
  * bounded: transfers in flight, records per round, entries per exchange, per-peer backoff.
@@ -22,6 +24,7 @@ import type { ReplicationOptions } from "../replication/options.js";
 import { resolveAntiEntropyOptions, type AntiEntropyOptions } from "./anti-entropy-options.js";
 import { forEachBounded } from "./bounded.js";
 import { handOff } from "./hand-off.js";
+import { HintedHandoff } from "./hinted-handoff.js";
 import { handEverythingOff, type LeaveResult } from "./leave.js";
 import { syncWith } from "./neighbour-sync.js";
 import { PeerBackoff } from "./peer-backoff.js";
@@ -62,6 +65,7 @@ export class AntiEntropy {
   readonly #c: AntiEntropyComponents;
   readonly #ctx: RepairContext;
   readonly #scheduler: RoundScheduler;
+  readonly #hints: HintedHandoff;
   /** The incoming side: what this peer answers to SyncDigest, SyncKeys and FetchRecords. */
   readonly handlers: SyncHandlers;
   #options: AntiEntropyOptions;
@@ -87,6 +91,7 @@ export class AntiEntropy {
       counters: newRepairCounters(),
       backoff: new PeerBackoff({ router: components.router, transport: components.transport, clock, log, host: this }),
     };
+    this.#hints = new HintedHandoff(this.#ctx);
     this.#scheduler = new RoundScheduler({ clock, settings: this, round: this.#round.bind(this) });
     this.handlers = new SyncHandlers({ records: components.records, source: this });
   }
@@ -110,11 +115,17 @@ export class AntiEntropy {
   /** Loads the index of held records, then runs rounds every repairIntervalMs. */
   start(): void {
     this.#scheduler.start(this.#ctx.store.load());
+    this.#hints.start();
   }
 
-  /** Stops the timer and waits for a running round. */
-  stop(): Promise<void> {
-    return this.#scheduler.stop();
+  /** Stops the timers and waits for a running round and hand-back. */
+  async stop(): Promise<void> {
+    await Promise.all([this.#scheduler.stop(), this.#hints.stop()]);
+  }
+
+  /** A record of `key` was just stored here (by a writer, a read repair or a hand-off): hand it back soon if this peer is not one of its replicas. */
+  stored(key: string): void {
+    this.#hints.stored(key);
   }
 
   /** The membership changed (a new contact, a goodbye, an eviction): run a round soon. */

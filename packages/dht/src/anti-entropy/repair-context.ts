@@ -26,6 +26,14 @@ export interface RepairCounters {
   /** Approximate payload bytes of anti-entropy messages (digests, key lists, records). */
   bytesSent: number;
   bytesReceived: number;
+  /** Hand-offs whose target acknowledged the Store but did not return the record when read back. */
+  handOffUnproven: number;
+  /** Keys queued for hinted hand-off (stored here while not among their R closest). */
+  hintsQueued: number;
+  /** Hinted keys handed back to their replicas and dropped here. */
+  hintsHandedBack: number;
+  /** Hints not queued because the queue was full (left to the regular round's hand-off). */
+  hintsOverflowed: number;
 }
 
 export function newRepairCounters(): RepairCounters {
@@ -39,6 +47,10 @@ export function newRepairCounters(): RepairCounters {
     recordsRejected: 0,
     bytesSent: 0,
     bytesReceived: 0,
+    handOffUnproven: 0,
+    hintsQueued: 0,
+    hintsHandedBack: 0,
+    hintsOverflowed: 0,
   };
 }
 

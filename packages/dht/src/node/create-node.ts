@@ -98,7 +98,8 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const records = new LocalRecords(store, registry, hlc);
 
   coordinator = new ReplicationCoordinator(
-    { router: kademlia, transport, records, clock: hlc, logger, ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024 },
+    // `stored` is called only once the node runs, after antiEntropy below exists.
+    { router: kademlia, transport, records, clock: hlc, logger, stored: (key) => antiEntropy.stored(key), ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024 },
     replicationAtStart,
   );
   const antiEntropy = new AntiEntropy(
@@ -106,7 +107,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     options.antiEntropy,
   );
   const files = new FileService({ router: kademlia, transport, chunks, records, replication, logger }, options.files);
-  const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge() });
+  const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge(), stored: (key) => antiEntropy.stored(key) });
   const handler = interceptHandler(peerHandler, [serverTimingInterceptor(rpcStats, components.metrics), ...(components.interceptors?.server ?? [])]);
 
   return new DhtNode({

@@ -23,6 +23,8 @@ export interface PeerHandlerComponents {
   chunks: ChunkStore;
   /** The membership changed: run a repair round soon. */
   nudge: () => void;
+  /** A Store was applied (hinted hand-off checks whether this peer is one of the key's replicas). */
+  stored: (key: string) => void;
 }
 
 export class NodePeerHandler implements PeerRpcHandler {
@@ -79,7 +81,9 @@ export class NodePeerHandler implements PeerRpcHandler {
   /** Checks the record by its type (and its version against our clock), then keeps it under the type's rule. */
   async onStore(from: Contact, record: DhtRecord): Promise<StoreResult> {
     this.#heard(from);
-    return this.#c.records.accept(record);
+    const res = await this.#c.records.accept(record);
+    if (res.applied) this.#c.stored(record.key);
+    return res;
   }
 
   async onSyncDigest(from: Contact, request: SyncDigestRequest): Promise<SyncDigestResult> {

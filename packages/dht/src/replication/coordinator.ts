@@ -50,6 +50,8 @@ export interface ReplicationComponents {
   clock: HybridLogicalClock;
   logger?: Logger;
   metrics?: NodeMetricsHooks;
+  /** This peer applied a write to its own store (it may have stood in for a replica: hinted hand-off). */
+  stored?: (key: string) => void;
   /** Latencies kept per operation for the Stats percentiles (0: counts only). Default 1024. */
   statsWindow?: number;
 }
@@ -59,6 +61,7 @@ export class ReplicationCoordinator {
   readonly #transport: Transport;
   readonly #records: LocalRecords;
   readonly #clock: HybridLogicalClock;
+  readonly #stored: (key: string) => void;
   readonly #log: Logger;
   readonly #metrics: NodeMetricsHooks | undefined;
   readonly #stats: OperationStats;
@@ -72,6 +75,7 @@ export class ReplicationCoordinator {
     this.#transport = components.transport;
     this.#records = components.records;
     this.#clock = components.clock;
+    this.#stored = components.stored ?? (() => {});
     this.#log = components.logger ?? silentLogger;
     this.#metrics = components.metrics;
     this.#stats = new OperationStats(components.statsWindow ?? 1024);
@@ -318,7 +322,11 @@ export class ReplicationCoordinator {
 
   /** Writes to self through its records, to others through the transport; reports to the router. */
   async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoreResult> {
-    if (peer.id === this.#router.self.id) return this.#records.keep(record);
+    if (peer.id === this.#router.self.id) {
+      const res = await this.#records.keep(record);
+      if (res.applied) this.#stored(record.key);
+      return res;
+    }
     try {
       const res = await this.#transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
       this.#router.reportSuccess(peer);
