@@ -30,11 +30,16 @@ export class RoundScheduler {
     return this.#running !== undefined;
   }
 
-  /** Starts scheduling (first round after the prompt delay, once `ready` resolves). */
+  /**
+   * Starts scheduling (first round after the prompt delay, once `ready` settles). A `ready`
+   * that rejects (the index load failed) still schedules rounds: each round loads again and
+   * logs its failure, and the rejection must never go unhandled (it would end the process).
+   */
   start(ready: Promise<unknown>): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    void ready.then(() => this.schedule(this.#o.settings.options.promptDelayMs));
+    const first = () => this.schedule(this.#o.settings.options.promptDelayMs);
+    ready.then(first, first);
   }
 
   /** Stops the timer and waits for a running round. */
