@@ -43,3 +43,11 @@ test("two peers in one process keep separate registries", async () => {
   assert.match((await b.render()).body, /^p2p_lookup_hops_count 0$/m);
   assert.doesNotMatch((await b.render()).body, /process_cpu/);
 });
+
+test("quarantined records are counted from 0", async () => {
+  const m = createPeerMetrics({ defaultMetrics: false });
+  assert.match((await m.render()).body, /^p2p_records_quarantined_total 0$/m);
+  m.countQuarantined();
+  m.countQuarantined();
+  assert.match((await m.render()).body, /^p2p_records_quarantined_total 2$/m);
+});

@@ -40,6 +40,8 @@ export interface PeerMetrics {
   observeLookup(hops: number): void;
   /** One node event (a safety rule or limit hit; see NODE_EVENTS). */
   countEvent(event: NodeEvent): void;
+  /** One stored record that did not decode and was moved to the quarantine. */
+  countQuarantined(): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -146,6 +148,13 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     registers: [registry],
   });
   for (const event of NODE_EVENTS) events.inc({ event }, 0);
+  // Non-zero means the disk (or a bug) damaged stored bytes: worth an alert even though the
+  // peer carries on and anti-entropy refetches the records.
+  const quarantined = new Counter({
+    name: "p2p_records_quarantined_total",
+    help: "Stored records that did not decode and were moved to the quarantine sub-database",
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -165,6 +174,9 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
     countEvent(event) {
       events.inc({ event });
+    },
+    countQuarantined() {
+      quarantined.inc();
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

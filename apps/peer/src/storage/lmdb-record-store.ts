@@ -1,12 +1,19 @@
 /**
  * RecordStore on an LMDB sub-database. Keys are the record keys as UTF-8 bytes (so listing
  * order is byte order, the same on every peer); values use record-codec's binary layout.
+ *
+ * A stored value that does not decode is never an error of the caller's operation: every read
+ * path (get, list, and the reads inside merge and raiseVersion) moves it to the quarantine
+ * (record-quarantine.ts) and carries on as if the key were not held, so the peer keeps serving
+ * and anti-entropy fetches a good copy from the other replicas.
  */
 import { createHash } from "node:crypto";
 import type { Database } from "lmdb";
 import { compareVersions, isNewer } from "@p2p/dht";
 import type { DhtRecord, RecordInfo, RecordStore, StoreResult, Version } from "@p2p/dht";
-import { decodeRecordHeader, decodeRecordValue, encodeRecordValue } from "./record-codec.js";
+import { decodeRecordHeader, encodeRecordValue } from "./record-codec.js";
+import type { DecodedHeader } from "./record-codec.js";
+import type { QuarantinedRecord, RecordQuarantine } from "./record-quarantine.js";
 
 /** LMDB's compiled-in key limit in lmdb-js. */
 export const LMDB_MAX_KEY_BYTES = 1978;
@@ -50,27 +57,85 @@ export interface LmdbRecordStoreOptions {
    * default (false) keeps lmdb-js's asynchronous, batched commits.
    */
   syncCommits?: boolean;
+  /** Told of every record moved to the quarantine, once its transaction has committed. */
+  onQuarantined?: (record: QuarantinedRecord) => void;
+}
+
+/** The header of stored bytes, or why they do not decode. */
+function readHeader(bytes: Uint8Array): DecodedHeader | string {
+  try {
+    return decodeRecordHeader(bytes);
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export class LmdbRecordStore implements RecordStore {
   readonly #db: RecordsDatabase;
+  readonly #quarantine: RecordQuarantine;
   readonly #syncCommits: boolean;
+  readonly #onQuarantined: (record: QuarantinedRecord) => void;
 
-  /** How durable a resolved write is depends on how the environment was opened (see openPeerDatabase). */
-  constructor(db: RecordsDatabase, opts: LmdbRecordStoreOptions = {}) {
+  /**
+   * How durable a resolved write is depends on how the environment was opened (see
+   * openPeerDatabase). `quarantine` must live in the same environment as `db`.
+   */
+  constructor(db: RecordsDatabase, quarantine: RecordQuarantine, opts: LmdbRecordStoreOptions = {}) {
     this.#db = db;
+    this.#quarantine = quarantine;
     this.#syncCommits = opts.syncCommits ?? false;
+    this.#onQuarantined = opts.onQuarantined ?? (() => {});
   }
 
-  /** Runs `body` in one write transaction; resolves once it has committed. */
-  async #write<T>(body: () => T): Promise<T> {
-    return this.#syncCommits ? this.#db.transactionSync(body) : this.#db.transaction(body);
+  /**
+   * Runs `body` in one write transaction; resolves once it has committed. `body` gets a list
+   * to which it adds the records it quarantined; they are reported after the commit.
+   */
+  async #write<T>(body: (quarantined: QuarantinedRecord[]) => T): Promise<T> {
+    const quarantined: QuarantinedRecord[] = [];
+    const run = () => body(quarantined);
+    const result = await (this.#syncCommits ? this.#db.transactionSync(run) : this.#db.transaction(run));
+    for (const q of quarantined) this.#onQuarantined(q);
+    return result;
+  }
+
+  /**
+   * Inside a write transaction: moves the record at `k` (whose stored bytes are `held`, possibly
+   * a view of lmdb-js's shared read buffer) to the quarantine and removes it.
+   */
+  #moveAside(k: Uint8Array, held: Uint8Array, reason: string, quarantined: QuarantinedRecord[]): void {
+    // Copied before the next read reuses the shared buffer. Through subarray: lmdb-js gives
+    // the shared buffer a `length` of the value, but a copy of the view itself would take
+    // the whole buffer (16 MiB).
+    const bytes = Uint8Array.from(held.subarray(0, held.length));
+    quarantined.push(this.#quarantine.addInTransaction(k, bytes, reason, Date.now()));
+    this.#db.removeSync(k);
+  }
+
+  /** Quarantines the records at `keys` that are still undecodable once inside a write transaction. */
+  async #quarantineIfUndecodable(keys: Uint8Array[]): Promise<void> {
+    await this.#write((quarantined) => {
+      for (const k of keys) {
+        // A merge may have replaced the bad value since it was read: look again.
+        const held = this.#db.getBinaryFast(k);
+        if (held === undefined) continue;
+        const header = readHeader(held);
+        if (typeof header === "string") this.#moveAside(k, held, header, quarantined);
+      }
+    });
   }
 
   async get(key: string): Promise<DhtRecord | undefined> {
+    const k = keyBytes(key);
     // With the binary encoding get() returns a fresh copy, so the value view stays valid.
-    const bytes = this.#db.get(keyBytes(key));
-    return bytes === undefined ? undefined : decodeRecordValue(key, bytes);
+    const bytes = this.#db.get(k);
+    if (bytes === undefined) return undefined;
+    const header = readHeader(bytes);
+    if (typeof header === "string") {
+      await this.#quarantineIfUndecodable([k]);
+      return undefined;
+    }
+    return { key, value: bytes.subarray(header.valueOffset), version: header.version, tombstone: header.tombstone };
   }
 
   /**
@@ -80,11 +145,17 @@ export class LmdbRecordStore implements RecordStore {
   async merge(record: DhtRecord): Promise<StoreResult> {
     const k = keyBytes(record.key);
     const encoded = encodeRecordValue(record);
-    const result = await this.#write((): StoreResult => {
+    const result = await this.#write((quarantined): StoreResult => {
       // Only the header is read: getBinaryFast answers a view of LMDB's shared read buffer
       // instead of copying the held value (a 1 MiB chunk on every commit of an upload).
       const held = this.#db.getBinaryFast(k);
-      const heldVersion = held === undefined ? undefined : decodeRecordHeader(held).version;
+      let heldVersion: Version | undefined;
+      if (held !== undefined) {
+        const header = readHeader(held);
+        // An undecodable held value loses to any record: it is moved aside and replaced.
+        if (typeof header === "string") this.#moveAside(k, held, header, quarantined);
+        else heldVersion = header.version;
+      }
       if (heldVersion !== undefined && !isNewer(record.version, heldVersion)) {
         return { applied: false, current: heldVersion };
       }
@@ -101,10 +172,14 @@ export class LmdbRecordStore implements RecordStore {
    */
   async raiseVersion(key: string, from: Version, to: Version): Promise<Version | undefined> {
     const k = keyBytes(key);
-    return this.#write((): Version | undefined => {
+    return this.#write((quarantined): Version | undefined => {
       const held = this.#db.getBinaryFast(k);
       if (held === undefined) return undefined;
-      const header = decodeRecordHeader(held);
+      const header = readHeader(held);
+      if (typeof header === "string") {
+        this.#moveAside(k, held, header, quarantined);
+        return undefined;
+      }
       if (compareVersions(header.version, from) !== 0 || !isNewer(to, header.version)) return header.version;
       // encodeRecordValue copies the value out of the shared buffer before anything reuses it.
       const value = held.subarray(header.valueOffset);
@@ -136,9 +211,17 @@ export class LmdbRecordStore implements RecordStore {
     }
     if (start !== undefined && end !== undefined && Buffer.compare(start, end) >= 0) return [];
     const out: RecordInfo[] = [];
-    for (const { key, value } of this.#db.getRange({ start, end, limit: opts.limit })) {
+    const undecodable: Uint8Array[] = [];
+    // No limit on the range: undecodable records are skipped, and a short page would tell
+    // the caller (the index load) that the listing has ended.
+    for (const { key, value } of this.#db.getRange({ start, end })) {
+      if (out.length >= opts.limit) break;
+      const header = readHeader(value);
+      if (typeof header === "string") {
+        undecodable.push(Uint8Array.from(key));
+        continue;
+      }
       const keyString = Buffer.from(key).toString("utf8");
-      const header = decodeRecordHeader(value);
       out.push({
         key: keyString,
         position: recordPosition(keyString),
@@ -147,6 +230,7 @@ export class LmdbRecordStore implements RecordStore {
         sizeBytes: value.length - header.valueOffset,
       });
     }
+    if (undecodable.length > 0) await this.#quarantineIfUndecodable(undecodable);
     return out;
   }
 

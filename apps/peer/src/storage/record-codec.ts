@@ -44,16 +44,20 @@ export function decodeRecordHeader(bytes: Uint8Array): DecodedHeader {
     throw new Error(`stored record: unknown format ${bytes[0]} (length ${bytes.length})`);
   }
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Damaged bytes that happen to start with the format byte must not pass as a version: a
+  // NaN or negative clock would win or lose every comparison and never be repaired.
+  if ((buf[1]! & ~FLAG_TOMBSTONE) !== 0) throw new Error(`stored record: unknown flags 0x${buf[1]!.toString(16)}`);
+  const wallMs = buf.readDoubleLE(2);
+  const logical = buf.readDoubleLE(10);
+  if (!(Number.isFinite(wallMs) && wallMs >= 0 && Number.isFinite(logical) && logical >= 0)) {
+    throw new Error(`stored record: impossible version ${wallMs}.${logical}`);
+  }
   const writerLength = buf[18]!;
   const valueOffset = FIXED_HEADER + writerLength;
   if (buf.length < valueOffset) throw new Error("stored record: truncated writer");
   return {
     tombstone: (buf[1]! & FLAG_TOMBSTONE) !== 0,
-    version: {
-      wallMs: buf.readDoubleLE(2),
-      logical: buf.readDoubleLE(10),
-      writer: buf.toString("utf8", FIXED_HEADER, valueOffset),
-    },
+    version: { wallMs, logical, writer: buf.toString("utf8", FIXED_HEADER, valueOffset) },
     valueOffset,
   };
 }
