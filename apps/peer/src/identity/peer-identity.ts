@@ -5,6 +5,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import type { NodeId } from "@p2p/dht";
+import { readIdentityKeyFile, writeIdentityKeyFile } from "./identity-key-file.js";
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows it. */
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -77,14 +78,29 @@ export class PeerIdentity {
   }
 }
 
+/** Where the key of an older run may be: the database of runs before identity.key existed. */
+export interface LegacyIdentityKeySource {
+  loadLegacyIdentityKey(): Uint8Array | undefined;
+  /** Called once identity.key durably holds the key. */
+  forgetLegacyIdentityKey(): Promise<void>;
+}
+
+/** Where loadIdentity found the identity. */
+export type IdentitySource = "file" | "migrated" | "created";
+
 /**
- * The peer's identity from its data dir, created (and saved, fsynced) on first start, so a
- * restarted peer keeps its ID.
+ * The peer's identity from `<dataDir>/identity.key`, so a restarted peer keeps its ID. When the
+ * file is absent the key of an older run is moved there from `legacy` (the database), and only
+ * on a first start is a new key created; either is written (and fsynced) before it is used.
+ * @throws IdentityKeyFileError when identity.key exists but is unreadable: never silently a new ID.
  */
-export async function loadIdentity(db: { loadIdentityKey(): Uint8Array | undefined; saveIdentityKey(bytes: Uint8Array): Promise<void> }): Promise<PeerIdentity> {
-  const saved = db.loadIdentityKey();
-  if (saved) return PeerIdentity.fromPrivateKey(saved);
-  const identity = PeerIdentity.generate();
-  await db.saveIdentityKey(identity.exportPrivateKey());
-  return identity;
+export async function loadIdentity(dataDir: string, legacy?: LegacyIdentityKeySource): Promise<{ identity: PeerIdentity; source: IdentitySource }> {
+  const saved = readIdentityKeyFile(dataDir);
+  if (saved) return { identity: PeerIdentity.fromPrivateKey(saved), source: "file" };
+  const old = legacy?.loadLegacyIdentityKey();
+  const identity = old ? PeerIdentity.fromPrivateKey(old) : PeerIdentity.generate();
+  writeIdentityKeyFile(dataDir, identity.exportPrivateKey());
+  // Deleted only after the file is durable: a crash in between leaves two copies, never none.
+  if (old) await legacy!.forgetLegacyIdentityKey();
+  return { identity, source: old ? "migrated" : "created" };
 }
