@@ -3,6 +3,7 @@
  * and transport, the public HTTP API, and the DHT node built by createNode from them; stopped
  * in reverse order. What each part does lives in its own module.
  */
+import { join } from "node:path";
 import { createNode, DhtError, lateHandler, type Contact, type DhtNode } from "@p2p/dht";
 import type { PeerConfig, SettingKey } from "./config/peer-config.js";
 import { liveNodeOptions, nodeOptionsOf } from "./config/node-options.js";
@@ -16,12 +17,13 @@ import { fileServiceHandlers } from "./http/node-service-files.js";
 import { replicationHandlers } from "./http/node-service-replication.js";
 import { nodeServiceRoutes } from "./http/node-service.js";
 import { restRoutes } from "./http/rest-routes.js";
+import { IDENTITY_KEY_FILE_NAME } from "./identity/identity-key-file.js";
 import { loadIdentity } from "./identity/peer-identity.js";
 import { ContactVerifier } from "./identity/signed-contact.js";
 import { askForBootstrap, Joiner, leaveWithin } from "./membership.js";
 import type { Logger } from "./observability/logger.js";
 import { createPeerMetrics, nodeMetricsHooks } from "./observability/metrics.js";
-import { openPeerDatabase } from "./storage/peer-database.js";
+import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
 import { keepRoutingTable } from "./storage/routing-table-saver.js";
 import { SOFTWARE_VERSION } from "./version.js";
 
@@ -49,15 +51,29 @@ function hostPort(host: string, port: number): string {
 }
 
 export async function startPeer({ config, logger, interactive }: StartPeerOptions): Promise<RunningPeer> {
-  const db = openPeerDatabase(config.dataDir, { durability: config.durability });
+  // Before the database, so a record quarantined by the very first read is counted.
+  const metrics = createPeerMetrics();
+  const db = openPeerDatabase(config.dataDir, {
+    durability: config.durability,
+    recover: config.recover,
+    onQuarantined: (q) => {
+      // Once per record: it leaves the records database in the same transaction.
+      metrics.countQuarantined();
+      logger.warn({ key: q.key, reason: q.reason, bytes: q.bytes }, "record quarantined: its stored bytes do not decode; the other replicas will send it again");
+    },
+  });
+  logDatabaseState(db, config, logger);
   const cleanups: (() => Promise<void> | void)[] = [() => db.close()];
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
   };
   try {
-    const identity = await loadIdentity(db);
+    const { identity, source } = await loadIdentity(db.dataDir, db);
+    if (source === "migrated") logger.info({ file: identityKeyFile(db.dataDir) }, "identity key moved from the database to its own file");
+    if (source === "created" && db.opened.t === "recovered") {
+      logger.warn({ id: identity.id }, "no identity.key beside the damaged database: this peer rejoins under a new ID");
+    }
     const startedAtMs = Date.now();
-    const metrics = createPeerMetrics();
     const verifier = new ContactVerifier();
     const maxMessageBytes = config.maxValueBytes + MESSAGE_OVERHEAD;
     let self: Contact = { id: identity.id, address: "", httpAddress: "" };
@@ -108,6 +124,13 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     warnIfWeak(config, logger);
     handler.set(dht.handler);
     node = dht;
+    // Index the held records before anything runs on them, so a store that cannot be read
+    // fails the start with its reason instead of failing every repair round in the background.
+    try {
+      await dht.records.store.load();
+    } catch (err) {
+      throw new Error(`cannot read the records in ${db.dataDir} (${errorMessage(err)})`, { cause: err });
+    }
     dht.start();
 
     let bootstrap = config.bootstrap;
@@ -146,6 +169,20 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+function identityKeyFile(dataDir: string): string {
+  return join(dataDir, IDENTITY_KEY_FILE_NAME);
+}
+
+/** A recovery is logged as it happened; --recover on a whole database says there was nothing to do. */
+function logDatabaseState(db: PeerDatabase, config: PeerConfig, logger: Logger): void {
+  const o = db.opened;
+  if (o.t === "recovered") {
+    logger.warn({ problem: o.problem, movedTo: o.movedTo }, "damaged database moved aside; starting empty, anti-entropy will refill it from the other replicas");
+  } else if (config.recover) {
+    logger.info({}, "--recover: the database is not damaged, nothing to recover");
   }
 }
 

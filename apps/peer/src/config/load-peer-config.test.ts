@@ -154,6 +154,20 @@ describe("loadPeerConfig", () => {
     rejects(["--host", "0.0.0.0"], {}, /^--advertise: required when binding 0\.0\.0\.0/);
   });
 
+  test("recover: off by default; a flag without a value, a boolean env var or file setting", (t) => {
+    assert.equal(load([]).recover, false);
+    assert.equal(load(["--recover"]).recover, true);
+    for (const v of ["1", "true", "YES"]) assert.equal(load([], { P2P_RECOVER: v }).recover, true, v);
+    for (const v of ["0", "false", "no"]) assert.equal(load([], { P2P_RECOVER: v }).recover, false, v);
+    assert.equal(load(["--config", tempConfig(t, { recover: true })]).recover, true);
+    rejects(["--recover=yes"], {}, "--recover: takes no value (give the flag alone)");
+    rejects([], { P2P_RECOVER: "maybe" }, 'P2P_RECOVER: expected true or false (or 1 / 0), got "maybe"');
+    rejects(["--config", tempConfig(t, { recover: "yes" })], {}, /peer\.json: recover: expected boolean, got string "yes"$/);
+    const help = loadPeerConfig(["--help"], {});
+    assert.ok("help" in help);
+    assert.match(help.help, /--recover {2,}move a damaged database aside.*\n.*P2P_RECOVER; default false/);
+  });
+
   test("--help lists every flag with its env var; --version", () => {
     const r = loadPeerConfig(["--help"], {});
     assert.ok("help" in r);

@@ -96,6 +96,14 @@ function parseInteger(raw: string, label: string, key: SettingKey): number {
   return Number(raw.trim());
 }
 
+/** An environment variable's boolean: 1/true/yes or 0/false/no, any case. */
+function parseBoolean(raw: string, label: string, key: SettingKey): boolean {
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "yes"].includes(v)) return true;
+  if (["0", "false", "no"].includes(v)) return false;
+  throw new ConfigError(`${label}: expected true or false (or 1 / 0), got ${JSON.stringify(raw)}`, key);
+}
+
 const splitList = (raw: string): string[] =>
   raw.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
 
@@ -103,7 +111,7 @@ const FLAG_OPTIONS = {
   ...Object.fromEntries(
     SETTING_KEYS.map((key) => {
       const s = SETTING_SOURCES[key];
-      return [s.flag, { type: "string", multiple: s.kind === "list" }];
+      return [s.flag, s.kind === "boolean" ? { type: "boolean" } : { type: "string", multiple: s.kind === "list" }];
     }),
   ),
   grpc_port: { type: "string" },
@@ -125,6 +133,7 @@ function parseFlags(argv: string[]): Record<string, string | string[] | boolean 
         throw new ConfigError(`unexpected argument ${JSON.stringify(quoted ?? "")} (flags are --name value)`);
       case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
         const flag = quoted?.split(" ")[0] ?? "flag";
+        if (e.message.includes("does not take an argument")) throw new ConfigError(`${flag}: takes no value (give the flag alone)`);
         throw new ConfigError(
           e.message.includes("ambiguous")
             ? `${flag}: a value starting with "-" must be written ${flag}=<value>`
@@ -169,7 +178,11 @@ function envLayer(env: NodeJS.ProcessEnv): { layer: Layer; labels: Labels } {
     // An empty variable counts as unset (a common way to "unset" in compose files and shells).
     if (raw === undefined || raw === "") continue;
     labels[key] = name;
-    const value = kind === "list" ? splitList(raw) : kind === "integer" ? parseInteger(raw, name, key) : raw;
+    const value =
+      kind === "list" ? splitList(raw) :
+      kind === "integer" ? parseInteger(raw, name, key) :
+      kind === "boolean" ? parseBoolean(raw, name, key) :
+      raw;
     layer[key] = validateField(key, value, name);
   }
   return { layer, labels };
@@ -232,7 +245,8 @@ export function peerUsage(): string {
       key === "advertise" ? "the bind host" :
       key === "dataDir" ? ".data/peer-<port>" :
       d === undefined ? "" : Array.isArray(d) ? (d.length ? d.join(",") : "none") : String(d);
-    row(`${s.flag} <${s.kind === "integer" ? "n" : s.kind === "list" ? "host:port" : "value"}>`, s.env, shown, s.help);
+    const arg = s.kind === "boolean" ? "" : ` <${s.kind === "integer" ? "n" : s.kind === "list" ? "host:port" : "value"}>`;
+    row(`${s.flag}${arg}`, s.env, shown, s.help);
   }
   lines.push(`  ${"--help, -h".padEnd(28)} this text`, `  ${"--version".padEnd(28)} print the version`);
   return lines.join("\n");

@@ -108,6 +108,14 @@ export const peerSettingsSchema = z
      * trade). "power-loss": fsync every commit, ~1-5 ms more per write on the disks measured here.
      */
     durability: z.enum(["process-crash", "power-loss"]).default("process-crash"),
+    /**
+     * What to do when the database file is damaged (a truncated copy, a stray write over its
+     * headers). false (default): refuse to start, with one line naming the file, so nothing is
+     * thrown away without a person deciding. true: rename it to `peer.mdb.damaged-<time>`,
+     * start empty under the same ID (identity.key is a separate file) and let anti-entropy
+     * refill the records from the other replicas. Read only at start.
+     */
+    recover: z.boolean().default(false),
     /** Largest file accepted for upload. 1 GiB: a bound on one upload's disk use across the network; memory is bounded by the transfer window, not this. Changeable live. */
     maxFileBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
     /** File chunk bytes this peer stores at most. Over it, new chunks are refused (RESOURCE_EXHAUSTED) and writers use the next closest peers. 10 GiB; nothing is evicted when lowered. Changeable live. */
@@ -147,7 +155,8 @@ export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[
 export interface SettingSource {
   flag: string;
   env: string;
-  kind: "string" | "integer" | "list";
+  /** "boolean": a flag without a value (`--recover`); env values 1/true/0/false. */
+  kind: "string" | "integer" | "list" | "boolean";
   help: string;
 }
 
@@ -174,6 +183,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
   durability: { flag: "durability", env: "P2P_DURABILITY", kind: "string", help: "process-crash|power-loss: fsync every write or not" },
+  recover: { flag: "recover", env: "P2P_RECOVER", kind: "boolean", help: "move a damaged database aside and start empty under the same ID" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
   chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },

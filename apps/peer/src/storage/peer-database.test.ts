@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import type { Contact } from "@p2p/dht";
-import { openPeerDatabase } from "./peer-database.js";
+import { open } from "lmdb";
+import { DATABASE_FILE_NAME, openPeerDatabase } from "./peer-database.js";
 import { DataDirLockedError } from "./data-dir-lock.js";
 
 const PEER_DATABASE_URL = pathToFileURL(join(import.meta.dirname, "peer-database.ts")).href;
@@ -54,28 +55,48 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 describe("openPeerDatabase", () => {
-  test("identity key and routing table survive a reopen", async (t) => {
+  test("the routing table survives a reopen", async (t) => {
     const dir = tempDir(t);
-    const key = new Uint8Array([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32, ...new Array(32).fill(7)]);
     const contacts: Contact[] = [
       { id: "1".repeat(64), address: "127.0.0.1:9001", httpAddress: "127.0.0.1:8001" },
       { id: "f".repeat(64), address: "[::1]:9002", httpAddress: "" },
     ];
     const db = openPeerDatabase(dir);
     try {
-      assert.equal(db.loadIdentityKey(), undefined);
       assert.deepEqual(db.loadRoutingTable(), []);
-      await db.saveIdentityKey(key);
       await db.saveRoutingTable(contacts);
     } finally {
       await db.close();
     }
     const again = openPeerDatabase(dir);
     try {
-      assert.deepEqual(again.loadIdentityKey(), key);
       assert.deepEqual(again.loadRoutingTable(), contacts);
       await again.saveRoutingTable(contacts.slice(1));
       assert.deepEqual(again.loadRoutingTable(), contacts.slice(1));
+    } finally {
+      await again.close();
+    }
+  });
+
+  test("the identity key an older run kept in the database is read, then forgotten for good", async (t) => {
+    const dir = tempDir(t);
+    const key = new Uint8Array([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32, ...new Array(32).fill(7)]);
+    // Written the way runs before identity.key did.
+    const root = open({ path: join(dir, DATABASE_FILE_NAME), maxDbs: 4 });
+    await root.openDB<unknown, string>({ name: "meta" }).put("identity.privateKey", key);
+    await root.close();
+    const db = openPeerDatabase(dir);
+    try {
+      assert.equal(db.opened.t, "whole");
+      assert.deepEqual(db.loadLegacyIdentityKey(), key);
+      await db.forgetLegacyIdentityKey();
+      assert.equal(db.loadLegacyIdentityKey(), undefined);
+    } finally {
+      await db.close();
+    }
+    const again = openPeerDatabase(dir);
+    try {
+      assert.equal(again.loadLegacyIdentityKey(), undefined);
     } finally {
       await again.close();
     }
