@@ -77,6 +77,7 @@ export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./r
 export { replicaCandidates, SpareCandidates } from "./replication/replica-candidates.js";
 export { startQuorumWrite, writeAndSettle, type QuorumWrite, type QuorumWriteOptions, type WriteReport, type WriteFailure } from "./replication/quorum-writer.js";
 export { AntiEntropy, type AntiEntropyComponents, type ReplicationHealth, type LeaveResult } from "./anti-entropy/anti-entropy.js";
+export { CollectedDeletes, DEFAULT_MAX_COLLECTED_DELETES, type DeleteLog } from "./records/collected-deletes.js";
 export { defaultAntiEntropyOptions, resolveAntiEntropyOptions, type AntiEntropyOptions } from "./anti-entropy/anti-entropy-options.js";
 export { LEAF_COUNT, RangeDigest } from "./anti-entropy/range-digest.js";
 

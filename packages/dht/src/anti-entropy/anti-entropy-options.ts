@@ -6,9 +6,10 @@ export interface AntiEntropyOptions {
    * 30 s: at rest a round is one ~50-byte RPC per neighbour; joins and goodbyes trigger a
    * prompt round anyway, so the interval mostly bounds how long a silent crash goes unrepaired. */
   repairIntervalMs: number;
-  /** Tombstones older than this are removed. Default 5 min (10 × the repair interval): every
-   * replica has had many rounds to receive the tombstone before it goes, so a deleted record
-   * cannot come back from a peer that missed the delete. Must be ≥ 2 × repairIntervalMs. */
+  /** Tombstones are kept at least this long, and then collected only once every replica holds
+   * them (tombstone-gc.ts). Default 10 days, as Cassandra's gc_grace_seconds: a peer that was
+   * down for less than this gets the delete from anti-entropy when it comes back. Must be
+   * ≥ 2 × repairIntervalMs. */
   tombstoneGraceMs: number;
   /** Transfers (Store, FetchRecords, SyncDigest) in flight at once. Default 8. */
   maxConcurrentTransfers: number;
@@ -36,11 +37,14 @@ export interface AntiEntropyOptions {
   hintRetryMs: number;
   /** Hinted keys queued at most; beyond it a hint is counted and left to the regular round. Default 10,000. */
   maxHints: number;
+  /** Collected deletes remembered at most (each ~150 bytes of memory and a row on disk); the
+   * oldest are forgotten first. Default 100,000. */
+  maxCollectedDeletes: number;
 }
 
 export const defaultAntiEntropyOptions: Readonly<AntiEntropyOptions> = Object.freeze({
   repairIntervalMs: 30_000,
-  tombstoneGraceMs: 300_000,
+  tombstoneGraceMs: 10 * 86_400_000,
   maxConcurrentTransfers: 8,
   maxRecordsPerRound: 2000,
   maxKeysPerExchange: 10_000,
@@ -51,6 +55,7 @@ export const defaultAntiEntropyOptions: Readonly<AntiEntropyOptions> = Object.fr
   maxBackoffRounds: 8,
   hintRetryMs: 1000,
   maxHints: 10_000,
+  maxCollectedDeletes: 100_000,
 });
 
 /** Fills defaults and checks each field; throws DhtError INVALID_ARGUMENT naming the field. */
@@ -76,6 +81,7 @@ export function resolveAntiEntropyOptions(
     maxBackoffRounds: [1, 1000],
     hintRetryMs: [10, 3_600_000],
     maxHints: [0, 10_000_000],
+    maxCollectedDeletes: [0, 100_000_000],
   };
   for (const [field, [min, max]] of Object.entries(limits) as [keyof AntiEntropyOptions, [number, number]][]) {
     const v = o[field];

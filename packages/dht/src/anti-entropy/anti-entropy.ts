@@ -59,6 +59,10 @@ export interface ReplicationHealth extends RepairCounters {
   underReplicated: number;
   neighbours: number;
   repairIntervalMs: number;
+  /** Deletes whose tombstones were collected, remembered so their values cannot come back. */
+  collectedDeletes: number;
+  /** Collected deletes forgotten to stay within maxCollectedDeletes. */
+  collectedDeletesForgotten: number;
 }
 
 export class AntiEntropy {
@@ -75,6 +79,7 @@ export class AntiEntropy {
   constructor(components: AntiEntropyComponents, options: Partial<AntiEntropyOptions> = {}) {
     this.#c = components;
     this.#options = resolveAntiEntropyOptions(options);
+    components.records.deletes.max = this.#options.maxCollectedDeletes;
     const clock = components.clock ?? systemClock;
     const log = components.logger ?? silentLogger;
     this.#ctx = {
@@ -109,12 +114,13 @@ export class AntiEntropy {
   updateOptions(partial: Partial<AntiEntropyOptions>): void {
     const before = this.#options.repairIntervalMs;
     this.#options = resolveAntiEntropyOptions(partial, this.#options);
+    this.#c.records.deletes.max = this.#options.maxCollectedDeletes;
     if (this.#options.repairIntervalMs !== before) this.#scheduler.intervalChanged();
   }
 
   /** Loads the index of held records, then runs rounds every repairIntervalMs. */
   start(): void {
-    this.#scheduler.start(this.#ctx.store.load());
+    this.#scheduler.start(Promise.all([this.#ctx.store.load(), this.#c.records.deletes.load()]));
     this.#hints.start();
   }
 
@@ -148,6 +154,8 @@ export class AntiEntropy {
       underReplicated: this.#under + v.short,
       neighbours: v.neighbours.size,
       repairIntervalMs: this.#options.repairIntervalMs,
+      collectedDeletes: this.#c.records.deletes.size,
+      collectedDeletesForgotten: this.#c.records.deletes.evicted,
     };
   }
 

@@ -6,11 +6,9 @@
  * one. An acknowledgement alone is a peer's word; a peer that acks and does not keep (a bug, a
  * full disk, a liar) would otherwise cost a copy every time a record moved.
  */
-import { compareVersions } from "../records/version.js";
-import type { Contact, DhtRecord } from "../types.js";
 import { forEachBounded } from "./bounded.js";
-import { pushTo } from "./push.js";
-import { callOptions, type RepairContext } from "./repair-context.js";
+import { notHolding, pushTo } from "./push.js";
+import type { RepairContext } from "./repair-context.js";
 import { replicaSet, type ReplicaView } from "./replica-view.js";
 
 /**
@@ -41,28 +39,13 @@ export async function handOffKey(c: RepairContext, key: string): Promise<HandOff
   if (!record) return "gone";
   const live = targets.filter((t) => !c.backoff.backedOff(t.id));
   if (live.length < r || (await pushTo(c, live, record)) < r) return "kept";
-  if ((await provenHolders(c, live, record)) < r) return "kept";
+  const unproven = await notHolding(c, live, record);
+  if (unproven.length > 0) {
+    c.counters.handOffUnproven += unproven.length;
+    c.log.warn({ peers: unproven.map((p) => p.id), key }, "replicas acknowledged a hand-off but do not return the record: keeping our copy");
+    return "kept";
+  }
   if (!(await c.records.removeIfVersion(key, record.version))) return "kept";
   c.counters.recordsDropped++;
   return "dropped";
-}
-
-/** How many of `targets` answer a read of the record's key with its version or a newer one. */
-async function provenHolders(c: RepairContext, targets: readonly Contact[], record: DhtRecord): Promise<number> {
-  const proofs = await Promise.all(
-    targets.map(async (peer) => {
-      try {
-        const res = await c.transport.findValue(peer, record.key, callOptions(c));
-        const held = res.record;
-        if (held && held.key === record.key && compareVersions(held.version, record.version) >= 0) return true;
-        c.counters.handOffUnproven++;
-        c.log.warn({ peer: peer.id, key: record.key }, "a replica acknowledged a hand-off but does not return the record: keeping our copy");
-        return false;
-      } catch (error) {
-        await c.backoff.failed(peer, error, true);
-        return false;
-      }
-    }),
-  );
-  return proofs.filter(Boolean).length;
 }

@@ -14,7 +14,6 @@ import { LEAF_COUNT, leafOf, validLeaves } from "./range-digest.js";
 import { callOptions, SUMMARY_BYTES, RECORD_OVERHEAD, type RepairContext } from "./repair-context.js";
 import { replicaSet, type ReplicaView } from "./replica-view.js";
 import { MAX_SYNC_KEYS_PAGE } from "./sync-handlers.js";
-import { expired } from "./tombstone-gc.js";
 import { applyVersionsOnly, pushVersionsOnly } from "./valueless-push.js";
 
 /** Every leaf index: the whole digest's keys. */
@@ -50,11 +49,13 @@ export async function syncWith(c: RepairContext, n: Contact, view: ReplicaView, 
   for (const key of digest.keysOf(diff)) {
     const mine = c.store.entry(key);
     const other = theirs.get(key);
-    if (mine && !expired(c, mine) && c.records.repairable({ key, ...mine }) && (!other || compareVersions(mine.version, other.version) > 0)) push.push(key);
+    if (mine && c.records.repairable({ key, ...mine }) && (!other || compareVersions(mine.version, other.version) > 0)) push.push(key);
   }
   for (const [key, other] of theirs) {
     const mine = c.store.entry(key);
-    if (expired(c, other) || !c.records.repairable(other) || (mine && compareVersions(other.version, mine.version) <= 0)) continue;
+    if (!c.records.repairable(other) || (mine && compareVersions(other.version, mine.version) <= 0)) continue;
+    // Older than a delete we collected: their copy is what the delete removed.
+    if (!mine && c.records.collectedDelete(key, other.version)) continue;
     // Pull only what we are a replica of by our own view: otherwise we would fetch it
     // now and hand it off again next round.
     const position = mine?.position ?? sha256Hex(key);

@@ -3,6 +3,39 @@ import type { Contact, DhtRecord } from "../types.js";
 import { compareVersions } from "../records/version.js";
 import { callOptions, RECORD_OVERHEAD, type RepairContext } from "./repair-context.js";
 
+/** Reads `key` from `peer` and keeps the answer if it checks out and is newer than ours. */
+async function pullNewer(c: RepairContext, peer: Contact, key: string): Promise<void> {
+  try {
+    const held = (await c.transport.findValue(peer, key, callOptions(c))).record;
+    if (held?.key !== key) return;
+    c.counters.bytesReceived += RECORD_OVERHEAD + held.value.byteLength;
+    if ((await c.records.accept(held)).applied) c.counters.recordsPulled++;
+  } catch (error) {
+    c.log.debug({ peer: peer.id, key, err: String(error) }, "could not pull a newer version a peer holds");
+  }
+}
+
+/**
+ * Of `targets`, those that do not answer a read of the record's key with its version or a
+ * newer one (a failed call counts as not holding it). Each peer's word that it stored a record
+ * is checked this way before this peer gives up its own copy or the tombstone of a delete.
+ */
+export async function notHolding(c: RepairContext, targets: readonly Contact[], record: DhtRecord): Promise<Contact[]> {
+  const holding = await Promise.all(
+    targets.map(async (peer) => {
+      try {
+        const held = (await c.transport.findValue(peer, record.key, callOptions(c))).record;
+        c.backoff.succeeded(peer);
+        return held !== undefined && held.key === record.key && compareVersions(held.version, record.version) >= 0;
+      } catch (error) {
+        await c.backoff.failed(peer, error, true);
+        return false;
+      }
+    }),
+  );
+  return targets.filter((_, i) => !holding[i]);
+}
+
 /** Stores `record` at each target (in parallel); returns how many hold that version or newer afterwards. */
 export async function pushTo(c: RepairContext, targets: readonly Contact[], record: DhtRecord): Promise<number> {
   const results = await Promise.all(
@@ -12,6 +45,9 @@ export async function pushTo(c: RepairContext, targets: readonly Contact[], reco
         const res = await c.transport.store(peer, record, callOptions(c));
         c.backoff.succeeded(peer);
         if (res.applied) c.counters.recordsPushed++;
+        // The peer holds something newer (a later write, or a delete it has collected): take it,
+        // so a stale copy here is replaced instead of pushed again every round.
+        if (compareVersions(res.current, record.version) > 0) await pullNewer(c, peer, record.key);
         return compareVersions(res.current, record.version) >= 0;
       } catch (error) {
         await c.backoff.failed(peer, error, true);

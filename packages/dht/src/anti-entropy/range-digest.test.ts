@@ -42,12 +42,14 @@ test("validLeaves rejects wrong counts and sizes", () => {
   assert.ok(!validLeaves([...good.slice(1), new Uint8Array(31)]));
 });
 
-test("anti-entropy options: defaults, the grace follows a lowered interval, bad values name the field", () => {
+test("anti-entropy options: defaults, the grace follows a raised interval, bad values name the field", () => {
   const d = resolveAntiEntropyOptions({});
   assert.equal(d.repairIntervalMs, 30_000);
-  assert.ok(d.tombstoneGraceMs >= 2 * d.repairIntervalMs);
-  const fast = resolveAntiEntropyOptions({ repairIntervalMs: 200_000 });
-  assert.equal(fast.tombstoneGraceMs, 400_000);
+  assert.equal(d.tombstoneGraceMs, 10 * 86_400_000, "ten days, as Cassandra's gc_grace_seconds");
+  const slow = resolveAntiEntropyOptions({ repairIntervalMs: 86_400_000 });
+  assert.equal(slow.tombstoneGraceMs, 10 * 86_400_000);
+  const slower = resolveAntiEntropyOptions({ repairIntervalMs: 86_400_000, tombstoneGraceMs: 2 * 86_400_000 });
+  assert.equal(slower.tombstoneGraceMs, 2 * 86_400_000);
   assert.throws(
     () => resolveAntiEntropyOptions({ repairIntervalMs: 1000, tombstoneGraceMs: 1500 }),
     (e: unknown) => e instanceof DhtError && e.code === "invalid_argument" && e.message.startsWith("tombstoneGraceMs:"),

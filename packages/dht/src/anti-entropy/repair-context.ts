@@ -21,6 +21,8 @@ export interface RepairCounters {
   recordsPulled: number;
   recordsDropped: number;
   tombstonesCollected: number;
+  /** Expired tombstones kept another round because some replica did not show it held them. */
+  tombstonesDeferred: number;
   /** Records from other peers rejected as invalid during anti-entropy. */
   recordsRejected: number;
   /** Approximate payload bytes of anti-entropy messages (digests, key lists, records). */
@@ -44,6 +46,7 @@ export function newRepairCounters(): RepairCounters {
     recordsPulled: 0,
     recordsDropped: 0,
     tombstonesCollected: 0,
+    tombstonesDeferred: 0,
     recordsRejected: 0,
     bytesSent: 0,
     bytesReceived: 0,

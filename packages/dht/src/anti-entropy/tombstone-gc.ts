@@ -1,27 +1,47 @@
 /**
- * Tombstone collection: a delete's tombstone is kept `tombstoneGraceMs` (many repair rounds),
- * so every replica has received it before it goes and a replica that missed the delete cannot
- * bring the value back; then it is removed, and never pushed or pulled again.
+ * Tombstone collection. A delete's tombstone is kept at least `tombstoneGraceMs` (10 days by
+ * default, like Cassandra's gc_grace_seconds), and then only collected once every other peer of
+ * its replica set has shown, on a read, that it holds the tombstone (or something newer):
+ * removing it earlier would let a replica that missed the delete serve the old value again.
+ * A replica that lacks it is sent it and asked again next round. What remains of a collected
+ * delete is a small entry in LocalRecords.deletes that refuses older versions of the key, so a
+ * peer returning with the value after every tombstone is gone cannot bring it back either.
  */
 import type { DhtRecord } from "../types.js";
+import { forEachBounded } from "./bounded.js";
+import { notHolding, pushTo } from "./push.js";
 import type { RepairContext } from "./repair-context.js";
+import { replicaSet } from "./replica-view.js";
 
-/** A tombstone past its grace period: collected, never pushed or pulled. */
+/** A tombstone past its grace period (a candidate for collection). */
 export function expired(c: RepairContext, e: { tombstone: boolean; version: { wallMs: number } }): boolean {
   return e.tombstone && e.version.wallMs < c.clock.now() - c.settings.options.tombstoneGraceMs;
 }
 
-/** Removes expired tombstones, at most `budget.left` of them. */
+/** Collects expired tombstones whose replicas all hold them, at most `budget.left` examined. */
 export async function collectTombstones(c: RepairContext, budget: { left: number }): Promise<void> {
   const cutoff = c.clock.now() - c.settings.options.tombstoneGraceMs;
-  const due: [string, DhtRecord["version"]][] = [];
+  const due: DhtRecord[] = [];
   for (const key of c.store.tombstoneKeys()) {
-    const e = c.store.entry(key);
-    if (e && e.version.wallMs < cutoff) due.push([key, e.version]);
     if (due.length >= budget.left) break;
+    const e = c.store.entry(key);
+    if (e && e.version.wallMs < cutoff) due.push({ key, value: new Uint8Array(0), version: e.version, tombstone: true });
   }
   budget.left -= due.length;
-  for (const [key, version] of due) {
-    if (await c.records.removeIfVersion(key, version)) c.counters.tombstonesCollected++;
-  }
+  const r = c.replication().replicationFactor;
+  await forEachBounded(due, c.settings.options.maxConcurrentTransfers, async (tombstone) => {
+    const e = c.store.entry(tombstone.key);
+    if (!e) return;
+    const set = replicaSet(c.self, c.router, e.position, r);
+    // Not a replica any more: hand-off moves it to the replicas and drops it once they hold it.
+    if (!set.some((p) => p.id === c.self.id)) return;
+    const others = set.filter((p) => p.id !== c.self.id);
+    const lacking = await notHolding(c, others, tombstone);
+    if (lacking.length > 0) {
+      c.counters.tombstonesDeferred++;
+      await pushTo(c, lacking, tombstone);
+      return;
+    }
+    if (await c.records.collect(tombstone.key, tombstone.version)) c.counters.tombstonesCollected++;
+  });
 }

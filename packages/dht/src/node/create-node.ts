@@ -28,6 +28,7 @@ import { clientTimingInterceptor, RpcStats, serverTimingInterceptor } from "../o
 import { DhtNode } from "./dht-node.js";
 import type { NodeOptions } from "./node-options.js";
 import { NodePeerHandler } from "./peer-handler.js";
+import { CollectedDeletes, type DeleteLog } from "../records/collected-deletes.js";
 
 /** What record types built into a node get to work with. */
 export interface RecordTypeContext {
@@ -46,6 +47,8 @@ export interface NodeComponents {
   transport: Transport;
   /** Durable record storage: LMDB in real peers, MemoryRecordStore in tests. */
   store: RecordStore;
+  /** Where collected deletes persist (the peer's database); default: memory only. */
+  deleteLog?: DeleteLog;
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: silent. */
@@ -95,7 +98,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     manifestRecords(store, maxValueBytes, onCorrupt),
     plainRecords(store, maxValueBytes),
   ]);
-  const records = new LocalRecords(store, registry, hlc);
+  const records = new LocalRecords(store, registry, hlc, new CollectedDeletes(undefined, components.deleteLog));
 
   coordinator = new ReplicationCoordinator(
     // `stored` is called only once the node runs, after antiEntropy below exists.

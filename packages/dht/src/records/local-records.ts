@@ -6,6 +6,8 @@
  */
 import type { DhtRecord, StoreResult, Version } from "../types.js";
 import type { IndexedRecordStore } from "../store/indexed-store.js";
+import { sha256Hex } from "../kademlia/node-id.js";
+import { CollectedDeletes } from "./collected-deletes.js";
 import type { HybridLogicalClock } from "./hlc.js";
 import type { RecordTypeRegistry } from "./record-registry.js";
 
@@ -13,12 +15,20 @@ export class LocalRecords {
   /** The store, indexed for anti-entropy; read it freely, but write through this class. */
   readonly store: IndexedRecordStore;
   readonly registry: RecordTypeRegistry;
+  /** Deletes whose tombstones were collected: they still answer for their keys. */
+  readonly deletes: CollectedDeletes;
   readonly #clock: HybridLogicalClock;
 
-  constructor(store: IndexedRecordStore, registry: RecordTypeRegistry, clock: HybridLogicalClock) {
+  constructor(store: IndexedRecordStore, registry: RecordTypeRegistry, clock: HybridLogicalClock, deletes = new CollectedDeletes()) {
     this.store = store;
     this.registry = registry;
     this.#clock = clock;
+    this.deletes = deletes;
+  }
+
+  /** The version of a collected delete of `key` that `version` is not newer than, if any. */
+  collectedDelete(key: string, version: Version): Version | undefined {
+    return this.deletes.size === 0 ? undefined : this.deletes.covers(sha256Hex(key), version);
   }
 
   /**
@@ -42,8 +52,14 @@ export class LocalRecords {
     return this.keep(record);
   }
 
-  /** Keeps a record already checked (or written by this peer) under its type's rule. */
-  keep(record: DhtRecord): Promise<StoreResult> {
+  /**
+   * Keeps a record already checked (or written by this peer) under its type's rule. A version
+   * no newer than a collected delete of its key is refused as a held tombstone would refuse it.
+   */
+  async keep(record: DhtRecord): Promise<StoreResult> {
+    await this.deletes.load();
+    const deleted = this.collectedDelete(record.key, record.version);
+    if (deleted) return { applied: false, current: deleted };
     return this.registry.typeOf(record.key).keep(record);
   }
 
@@ -52,9 +68,26 @@ export class LocalRecords {
     return this.registry.typeOf(entry.key).repairable?.(entry) ?? true;
   }
 
-  /** Our copy of `key`, checked by its type (a corrupt content copy is dropped and reported absent). */
-  read(key: string): Promise<DhtRecord | undefined> {
-    return this.registry.typeOf(key).read(key);
+  /**
+   * Our copy of `key`, checked by its type (a corrupt content copy is dropped and reported
+   * absent); where none is held but its delete was collected, a tombstone of that delete.
+   */
+  async read(key: string): Promise<DhtRecord | undefined> {
+    const held = await this.registry.typeOf(key).read(key);
+    if (held) return held;
+    await this.deletes.load();
+    if (this.deletes.size === 0) return undefined;
+    const version = this.deletes.version(sha256Hex(key));
+    return version && { key, value: new Uint8Array(0), version, tombstone: true };
+  }
+
+  /**
+   * Collects the tombstone `version` of `key`: remembers the delete (persisted first, so a crash
+   * in between leaves both rather than neither), then removes the tombstone if still held.
+   */
+  async collect(key: string, version: Version): Promise<boolean> {
+    await this.deletes.remember(sha256Hex(key), version);
+    return this.removeIfVersion(key, version);
   }
 
   /**
