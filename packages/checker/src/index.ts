@@ -1,10 +1,17 @@
 /**
  * @p2p/checker: judges the history of a chaos run. Clients record every operation they
- * attempt; after the run, the checker reads the history and says whether the network kept
- * its promises. The file format is specified in this package's README.md.
+ * attempt (HistoryWriter); after the run, parseHistory + checkHistory say whether the
+ * network kept its promises — no lost acknowledged write, no phantom value, no stale read
+ * outside faults, no resurrected delete — and formatVerdict explains each anomaly.
+ * The file format is specified in this package's README.md.
  */
 export { parseHistory, HistoryParser, HistoryParseError, formatIssue } from "./parse-history.js";
 export type { HistoryIssue } from "./parse-history.js";
+export { checkHistory } from "./check-history.js";
+export type { Verdict, VerdictCounts, CheckOptions } from "./check-history.js";
+export { ANOMALY_KINDS } from "./anomaly.js";
+export type { Anomaly, AnomalyKind, OpRef, OpRole, FaultRef } from "./anomaly.js";
+export type { HistoryStats, LatencySummary } from "./stats.js";
 export { compareVersions, formatVersion } from "./version.js";
 export type { Version } from "./version.js";
 export {

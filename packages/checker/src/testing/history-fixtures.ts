@@ -3,7 +3,9 @@
  * `historyText` joins them under a header. Defaults (key "k", outcome ok, writer "w1") keep
  * each test's history down to what the test is about.
  */
+import { checkHistory, type Verdict } from "../check-history.js";
 import type { FaultEvent, HistoryEvent, OpCompletionEvent, PhaseName, ReadResult } from "../history-types.js";
+import { parseHistory } from "../parse-history.js";
 import type { Version } from "../version.js";
 
 export function ver(wallMs: number, logical = 0, writer = "w1"): Version {
@@ -61,6 +63,11 @@ export function phase(name: PhaseName, at: number): HistoryEvent {
 export function historyText(...events: (HistoryEvent | string)[]): string {
   const lines = [JSON.stringify({ type: "history", version: 1 }), ...events.map((e) => (typeof e === "string" ? e : JSON.stringify(e)))];
   return `${lines.join("\n")}\n`;
+}
+
+/** Parses and checks a history written with these helpers. */
+export function verdictOf(...events: (HistoryEvent | string)[]): Verdict {
+  return checkHistory(parseHistory(historyText(...events)));
 }
 
 function common(spec: OpSpec, f: "put" | "get" | "delete"): OpCompletionEvent {
