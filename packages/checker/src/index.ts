@@ -9,6 +9,8 @@ export { parseHistory, HistoryParser, HistoryParseError, formatIssue } from "./p
 export type { HistoryIssue } from "./parse-history.js";
 export { checkHistory } from "./check-history.js";
 export type { Verdict, VerdictCounts, CheckOptions } from "./check-history.js";
+export { formatVerdict } from "./format-verdict.js";
+export type { FormatOptions } from "./format-verdict.js";
 export { ANOMALY_KINDS } from "./anomaly.js";
 export type { Anomaly, AnomalyKind, OpRef, OpRole, FaultRef } from "./anomaly.js";
 export type { HistoryStats, LatencySummary } from "./stats.js";
