@@ -11,6 +11,8 @@ export { checkHistory } from "./check-history.js";
 export type { Verdict, VerdictCounts, CheckOptions } from "./check-history.js";
 export { formatVerdict } from "./format-verdict.js";
 export type { FormatOptions } from "./format-verdict.js";
+export { HistoryWriter } from "./history-writer.js";
+export type { HistoryWriterOptions } from "./history-writer.js";
 export { ANOMALY_KINDS } from "./anomaly.js";
 export type { Anomaly, AnomalyKind, OpRef, OpRole, FaultRef } from "./anomaly.js";
 export type { HistoryStats, LatencySummary } from "./stats.js";
