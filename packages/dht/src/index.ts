@@ -90,3 +90,4 @@ export { createTestnet, Testnet, testContact, mergeNodeOptions, pieces, collect,
 export { runSimulation, type SimulationOptions, type SimulationReport, type GetRound, type Distribution } from "./simulation/simulation.js";
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
+export { FaultInjector, FAULT_LIMITS, NO_FAULTS, validateFaultRules, type FaultRules, type PeerDelay } from "./faults/fault-injector.js";
