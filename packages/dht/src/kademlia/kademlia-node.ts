@@ -4,6 +4,7 @@
  * It implements Router, which is all replication sees of routing.
  */
 import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router } from "../types.js";
+import { EvictedContacts } from "./evicted-contacts.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
@@ -49,6 +50,12 @@ export interface KademliaOptions {
    * peer with a partial view (an island) meets the rest of the network within this long.
    */
   viewTtlMs?: number;
+  /** How often contacts evicted for failing are probed again (doubling per failed probe, up to
+   * 16×), so a network split by a partition joins up again once it heals. Default 5 s. */
+  reprobeIntervalMs?: number;
+  /** Evicted contacts remembered for probing at most, and for how long. Defaults 256 and 1 h. */
+  maxEvictedContacts?: number;
+  evictedRetentionMs?: number;
 }
 
 /** A local preset with short timeouts for tests and a fleet on loopback. */
@@ -83,6 +90,11 @@ export class KademliaNode implements Router {
   private confirming: Promise<void> | undefined;
   /** When the last background confirmation started: one a second at most while nobody answers. */
   private confirmStartedAt = Number.NEGATIVE_INFINITY;
+  /** Contacts evicted for failing, probed again until they answer or are forgotten. */
+  readonly evicted: EvictedContacts;
+  private readonly reprobeIntervalMs: number;
+  private reprobeTimer: NodeJS.Timeout | undefined;
+  private reprobing: Promise<void> | undefined;
 
   constructor(components: KademliaComponents, options: KademliaOptions = {}) {
     if (!isNodeId(components.self.id)) throw new TypeError("KademliaNode: self.id must be 64 lowercase hex characters");
@@ -99,7 +111,12 @@ export class KademliaNode implements Router {
     this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
     this.pingFreshnessMs = options.pingFreshnessMs ?? 60_000;
     this.viewTtlMs = options.viewTtlMs ?? 30_000;
-    for (const [name, v] of Object.entries({ alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests, viewTtlMs: this.viewTtlMs })) {
+    this.reprobeIntervalMs = options.reprobeIntervalMs ?? 5000;
+    const maxEvicted = options.maxEvictedContacts ?? 256;
+    const evictedRetentionMs = options.evictedRetentionMs ?? 3_600_000;
+    if (!Number.isSafeInteger(maxEvicted) || maxEvicted < 0) throw new RangeError("KademliaNode: maxEvictedContacts must be a non-negative integer");
+    this.evicted = new EvictedContacts({ max: maxEvicted, retentionMs: evictedRetentionMs, probeIntervalMs: this.reprobeIntervalMs });
+    for (const [name, v] of Object.entries({ reprobeIntervalMs: this.reprobeIntervalMs, evictedRetentionMs, alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests, viewTtlMs: this.viewTtlMs })) {
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);
     }
     this.table = new RoutingTable(this.self.id, {
@@ -131,6 +148,7 @@ export class KademliaNode implements Router {
     // Store our own copy: callers' objects (and any extra fields) stay theirs.
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
+    if (this.evicted.size > 0) this.evicted.forget(contact.id);
     // A peer we did not know: whatever we took for the whole network was not.
     if (r === "added") this.viewConfirmedAt = undefined;
     if (typeof r !== "object") return;
@@ -148,7 +166,8 @@ export class KademliaNode implements Router {
       await this.transport.ping(lrs, { timeoutMs: this.rpcTimeoutMs });
       this.table.markSuccess(lrs);
     } catch (err) {
-      const { promoted } = this.table.remove(lrs.id);
+      const { removed, promoted } = this.table.remove(lrs.id);
+      if (removed) this.evicted.remember(lrs, this.clock.now());
       this.logger.debug({ peer: lrs.id, error: errorCodeOf(err), promoted: promoted?.id }, "evicted unresponsive contact");
     }
   }
@@ -253,6 +272,7 @@ export class KademliaNode implements Router {
   reportFailure(contact: Contact, error: unknown): void {
     const outcome = this.table.markFailure(contact.id);
     if (typeof outcome === "object") {
+      this.evicted.remember(outcome.evicted, this.clock.now());
       this.logger.debug({ peer: contact.id, error: errorCodeOf(error), promoted: outcome.promoted?.id }, "evicted failing contact");
     }
   }
@@ -317,6 +337,27 @@ export class KademliaNode implements Router {
     // Checking a few times per interval bounds how stale a bucket gets to 1.25 intervals.
     this.refreshTimer = setInterval(() => void this.refreshStaleBuckets(), Math.max(1000, this.refreshIntervalMs / 4));
     this.refreshTimer.unref();
+    this.reprobeTimer = setInterval(() => {
+      if (!this.reprobing) this.reprobing = this.reprobeEvicted().finally(() => (this.reprobing = undefined));
+    }, this.reprobeIntervalMs);
+    this.reprobeTimer.unref();
+  }
+
+  /** Pings every evicted contact that is due; one that answers is learned again. Never rejects. */
+  async reprobeEvicted(): Promise<void> {
+    const due = this.evicted.due(this.clock.now());
+    await Promise.all(
+      due.map(async (contact) => {
+        try {
+          await this.transport.ping(contact, { timeoutMs: this.rpcTimeoutMs });
+          this.evicted.recovered++;
+          this.logger.info({ peer: contact.id }, "an evicted contact answers again");
+          this.learn(contact);
+        } catch {
+          this.evicted.probeFailed(contact.id, this.clock.now());
+        }
+      }),
+    );
   }
 
   /** Stops the refresh timer and waits for a running refresh to end; lookups already running finish on their own deadlines. */
@@ -324,6 +365,9 @@ export class KademliaNode implements Router {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
+    if (this.reprobeTimer) clearInterval(this.reprobeTimer);
+    this.reprobeTimer = undefined;
+    await this.reprobing;
     await this.refreshing;
     await this.confirming;
   }
