@@ -4,13 +4,14 @@
  * in reverse order. What each part does lives in its own module.
  */
 import { join } from "node:path";
-import { createNode, DhtError, lateHandler, type Contact, type DhtNode } from "@p2p/dht";
+import { createNode, DhtError, FaultInjector, lateHandler, systemClock, type Contact, type DhtNode } from "@p2p/dht";
 import type { PeerConfig, SettingKey } from "./config/peer-config.js";
 import { liveNodeOptions, nodeOptionsOf } from "./config/node-options.js";
 import { errorMessage } from "./edge-errors.js";
 import { GrpcTransport } from "./grpc/grpc-transport.js";
 import { startPeerGrpcServer } from "./grpc/peer-server.js";
 import type { ApiContext } from "./http/api-context.js";
+import { faultHandlers } from "./http/node-service-faults.js";
 import { fileRoutes, type FileRouteContext } from "./http/file-routes.js";
 import { startHttpServer } from "./http/http-server.js";
 import { fileServiceHandlers } from "./http/node-service-files.js";
@@ -97,10 +98,12 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       metrics,
     };
     const files: FileRouteContext = { files: () => ctx.node.files };
+    // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
+    const faults = config.faultInjection ? new FaultInjector() : undefined;
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
-      routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx)]),
+      routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults)]),
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
     });
@@ -109,7 +112,9 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     self = { id: identity.id, address: hostPort(config.advertise, grpcServer.port), httpAddress: hostPort(config.advertise, http.port) };
     const transport = new GrpcTransport({ identity, self: () => self, verifier, maxMessageBytes, log: logger });
     cleanups.push(() => transport.close());
-    const dht = createNode({ self, transport, store: db.records, logger, metrics: nodeMetricsHooks(metrics) }, nodeOptionsOf(config));
+    const faultComponents = faults ? { interceptors: { client: [faults.client], server: [faults.server] }, clock: faults.clock(systemClock) } : {};
+    const dht = createNode({ self, transport, store: db.records, deleteLog: db.deleteLog, logger, metrics: nodeMetricsHooks(metrics), ...faultComponents }, nodeOptionsOf(config));
+    if (faults) logger.warn({}, "fault injection is on: SetFaults can cut this peer off (tests and chaos runs only)");
     cleanups.push(() => dht.stop());
     // Graceful stop = leave, before the servers close; not on a failed start (ready is false then).
     let ready = false;

@@ -1,5 +1,5 @@
 /** A peer's configuration as the options of its DHT node: what createNode starts with and what a config reload changes live. */
-import { MAX_CHUNK_SIZE } from "@p2p/dht";
+import { defaultAntiEntropyOptions, MAX_CHUNK_SIZE } from "@p2p/dht";
 import type { LiveNodeOptions, NodeOptions } from "@p2p/dht";
 import type { PeerConfig } from "./peer-config.js";
 
@@ -14,8 +14,11 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
       rpcTimeoutMs: c.rpcTimeoutMs,
       requestTimeoutMs: c.requestTimeoutMs,
     },
-    // The tombstone grace defaults to 10 × the repair interval.
-    antiEntropy: { repairIntervalMs: c.repairIntervalMs, tombstoneGraceMs: c.tombstoneGraceMs ?? 10 * c.repairIntervalMs },
+    // The tombstone grace defaults to the core's (10 days), and is never under 2 repair intervals.
+    antiEntropy: {
+      repairIntervalMs: c.repairIntervalMs,
+      tombstoneGraceMs: c.tombstoneGraceMs ?? Math.max(defaultAntiEntropyOptions.tombstoneGraceMs, 2 * c.repairIntervalMs),
+    },
     files: { maxFileBytes: c.maxFileBytes },
     chunks: { diskQuotaBytes: c.diskQuotaBytes, chunkLeaseMs: c.chunkLeaseMs },
     maxClockOffsetMs: c.maxClockOffsetMs,

@@ -92,7 +92,7 @@ export const peerSettingsSchema = z
     refreshIntervalMs: ms(1000, 86_400_000).default(15 * 60_000),
     /** Anti-entropy round period: digests compared with every neighbour sharing records. 30 s: at rest a round is one ~50-byte RPC per neighbour, joins and goodbyes trigger a prompt round anyway, so this mostly bounds how long a silent crash goes unrepaired. Changeable live. */
     repairIntervalMs: ms(100, 86_400_000).default(30_000),
-    /** Tombstones older than this are collected. Default (unset): 10 × repairIntervalMs, so every replica has had many rounds to receive a delete before its tombstone goes and the key cannot come back. At least 2 × repairIntervalMs. Changeable live. */
+    /** Tombstones are kept at least this long, then collected once every replica holds them (a small record of the delete stays, so the value cannot come back). Default (unset): 10 days, as Cassandra's gc_grace_seconds: a replica down for less than this gets the delete when it returns. At least 2 × repairIntervalMs. Changeable live. */
     tombstoneGraceMs: ms(200, 365 * 86_400_000).optional(),
     /** Max clock offset between peers: a record version further ahead of this peer's clock is refused, which fences a peer whose clock is fast (its writes fail until its clock agrees). 1000 ms: NTP keeps peers within milliseconds; CockroachDB's default is 500. Changeable live. */
     maxClockOffsetMs: ms(1, 3_600_000).default(1000),
@@ -116,6 +116,12 @@ export const peerSettingsSchema = z
      * refill the records from the other replicas. Read only at start.
      */
     recover: z.boolean().default(false),
+    /**
+     * Accept SetFaults (partitions, delays, clock skew injected into this peer) for tests and
+     * chaos runs. false (default): anyone who reaches the HTTP port could otherwise cut the peer
+     * off; the fleet controller turns it on for the local peers it starts. Read only at start.
+     */
+    faultInjection: z.boolean().default(false),
     /** Largest file accepted for upload. 1 GiB: a bound on one upload's disk use across the network; memory is bounded by the transfer window, not this. Changeable live. */
     maxFileBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
     /** File chunk bytes this peer stores at most. Over it, new chunks are refused (RESOURCE_EXHAUSTED) and writers use the next closest peers. 10 GiB; nothing is evicted when lowered. Changeable live. */
@@ -178,12 +184,13 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   requestTimeoutMs: { flag: "request-timeout-ms", env: "P2P_REQUEST_TIMEOUT_MS", kind: "integer", help: "deadline of one client operation" },
   refreshIntervalMs: { flag: "refresh-interval-ms", env: "P2P_REFRESH_INTERVAL_MS", kind: "integer", help: "bucket refresh period" },
   repairIntervalMs: { flag: "repair-interval-ms", env: "P2P_REPAIR_INTERVAL_MS", kind: "integer", help: "anti-entropy round period" },
-  tombstoneGraceMs: { flag: "tombstone-grace-ms", env: "P2P_TOMBSTONE_GRACE_MS", kind: "integer", help: "tombstone lifetime (default 10 × repair interval)" },
+  tombstoneGraceMs: { flag: "tombstone-grace-ms", env: "P2P_TOMBSTONE_GRACE_MS", kind: "integer", help: "how long tombstones are kept at least (default 10 days)" },
   maxClockOffsetMs: { flag: "max-clock-offset-ms", env: "P2P_MAX_CLOCK_OFFSET_MS", kind: "integer", help: "versions further ahead of this peer's clock are refused (default 1000)" },
   parentPid: { flag: "parent-pid", env: "P2P_PARENT_PID", kind: "integer", help: "exit when this process stops being our parent" },
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
   durability: { flag: "durability", env: "P2P_DURABILITY", kind: "string", help: "process-crash|power-loss: fsync every write or not" },
   recover: { flag: "recover", env: "P2P_RECOVER", kind: "boolean", help: "move a damaged database aside and start empty under the same ID" },
+  faultInjection: { flag: "fault-injection", env: "P2P_FAULT_INJECTION", kind: "boolean", help: "accept SetFaults (partitions, delays, clock skew) for tests and chaos runs" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
   chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },

@@ -229,6 +229,15 @@ function registerReplicationMetrics(registry: Registry, health: () => Replicatio
   ]);
   counter("p2p_tombstones_collected_total", "Tombstones removed after the grace period", [], (h) => [[{}, h.tombstonesCollected]]);
   counter("p2p_anti_entropy_rejected_records_total", "Invalid records from other peers rejected during anti-entropy", [], (h) => [[{}, h.recordsRejected]]);
+  counter("p2p_tombstones_deferred_total", "Expired tombstones kept another round because a replica did not show it held them", [], (h) => [[{}, h.tombstonesDeferred]]);
+  gauge("p2p_collected_deletes", "Collected deletes remembered so their values cannot come back", (h) => h.collectedDeletes);
+  counter("p2p_collected_deletes_forgotten_total", "Collected deletes forgotten to stay within maxCollectedDeletes", [], (h) => [[{}, h.collectedDeletesForgotten]]);
+  counter("p2p_hinted_handoff_total", "Hinted hand-off: keys stored here while not among their R closest", ["event"] as const, (h) => [
+    [{ event: "queued" }, h.hintsQueued],
+    [{ event: "handed_back" }, h.hintsHandedBack],
+    [{ event: "overflowed" }, h.hintsOverflowed],
+  ]);
+  counter("p2p_handoff_unproven_total", "Hand-offs whose new holder acknowledged the Store but did not return the record on a read", [], (h) => [[{}, h.handOffUnproven]]);
   counter("p2p_anti_entropy_bytes_total", "Approximate payload bytes of anti-entropy messages", ["direction"] as const, (h) => [
     [{ direction: "sent" }, h.bytesSent],
     [{ direction: "received" }, h.bytesReceived],

@@ -2,6 +2,7 @@
  * What a peer keeps in one LMDB environment (`peer.mdb`) under its data dir:
  *   records     record key (UTF-8 bytes) → record-codec bytes   (LmdbRecordStore)
  *   quarantine  records whose stored bytes did not decode        (RecordQuarantine)
+ *   deletes     key position → version of each collected delete  (LmdbDeleteLog)
  *   meta        "routing.contacts" → Contact[]; before identity.key existed also
  *               "identity.privateKey" → pkcs8 DER bytes (read once, to migrate it)
  * guarded by a data-dir lock (data-dir-lock.ts). The identity key lives beside it in its own
@@ -18,6 +19,7 @@ import type { Contact } from "@p2p/dht";
 import { acquireDataDirLock } from "./data-dir-lock.js";
 import type { DataDirLock } from "./data-dir-lock.js";
 import { checkDatabaseFile } from "./database-file-check.js";
+import { LmdbDeleteLog, type DeleteLogDatabase } from "./delete-log.js";
 import { LmdbRecordStore } from "./lmdb-record-store.js";
 import type { RecordsDatabase } from "./lmdb-record-store.js";
 import { RecordQuarantine } from "./record-quarantine.js";
@@ -61,6 +63,8 @@ export interface PeerDatabase {
   readonly dataDir: string;
   readonly records: LmdbRecordStore;
   readonly quarantine: RecordQuarantine;
+  /** Collected deletes (the node's deleteLog component). */
+  readonly deleteLog: LmdbDeleteLog;
   /** What the check of the database file found (and did, with `recover`). */
   readonly opened: DatabaseOpenState;
   /** The private key (pkcs8 DER) that runs before identity.key kept in the database, if any. */
@@ -169,17 +173,20 @@ export function openPeerDatabase(dataDir: string, opts: PeerDatabaseOptions = {}
   let records: RecordsDatabase;
   let quarantineDb: QuarantineDatabase;
   let meta: Database<unknown, string>;
+  let deletesDb: DeleteLogDatabase;
   try {
     const durability = opts.durability ?? "process-crash";
     root = open({
       path: file,
-      maxDbs: 4,
+      // Named sub-databases at most; room to spare, as it cannot grow without reopening.
+      maxDbs: 8,
       overlappingSync: false,
       noSync: durability === "process-crash",
     });
     records = root.openDB<Uint8Array, Uint8Array>({ name: "records", keyEncoding: "binary", encoding: "binary" });
     quarantineDb = root.openDB({ name: "quarantine", keyEncoding: "binary" }) as unknown as QuarantineDatabase;
     meta = root.openDB<unknown, string>({ name: "meta" });
+    deletesDb = root.openDB({ name: "deletes", keyEncoding: "binary" }) as unknown as DeleteLogDatabase;
   } catch (err) {
     lock.release();
     throw new DataDirError(dir, `cannot open the database (${(err as Error).message})`, { cause: err });
@@ -195,6 +202,7 @@ export function openPeerDatabase(dataDir: string, opts: PeerDatabaseOptions = {}
     dataDir: dir,
     records: store,
     quarantine,
+    deleteLog: new LmdbDeleteLog(deletesDb),
     opened,
     loadLegacyIdentityKey() {
       const v = meta.get(IDENTITY_KEY);

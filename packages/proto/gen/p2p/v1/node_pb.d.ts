@@ -1184,6 +1184,158 @@ export declare type RepairResponse = Message<"p2p.v1.RepairResponse"> & {
 export declare const RepairResponseSchema: GenMessage<RepairResponse>;
 
 /**
+ * A delay added to every call this peer makes to one peer, or to all ("*").
+ *
+ * @generated from message p2p.v1.PeerDelay
+ */
+export declare type PeerDelay = Message<"p2p.v1.PeerDelay"> & {
+  /**
+   * @generated from field: string peer_id = 1;
+   */
+  peerId: string;
+
+  /**
+   * @generated from field: uint32 delay_ms = 2;
+   */
+  delayMs: number;
+};
+
+/**
+ * Describes the message p2p.v1.PeerDelay.
+ * Use `create(PeerDelaySchema)` to create a new message.
+ */
+export declare const PeerDelaySchema: GenMessage<PeerDelay>;
+
+/**
+ * @generated from message p2p.v1.FaultRules
+ */
+export declare type FaultRules = Message<"p2p.v1.FaultRules"> & {
+  /**
+   * Peers this peer can neither reach nor hear from (a partition): calls to them are lost
+   * until their deadline, calls from them refused.
+   *
+   * @generated from field: repeated string drop_peers = 1;
+   */
+  dropPeers: string[];
+
+  /**
+   * @generated from field: repeated p2p.v1.PeerDelay delays = 2;
+   */
+  delays: PeerDelay[];
+
+  /**
+   * Added to this peer's clock (negative: behind), in ms.
+   *
+   * @generated from field: int64 clock_skew_ms = 3;
+   */
+  clockSkewMs: bigint;
+};
+
+/**
+ * Describes the message p2p.v1.FaultRules.
+ * Use `create(FaultRulesSchema)` to create a new message.
+ */
+export declare const FaultRulesSchema: GenMessage<FaultRules>;
+
+/**
+ * @generated from message p2p.v1.FaultCounts
+ */
+export declare type FaultCounts = Message<"p2p.v1.FaultCounts"> & {
+  /**
+   * @generated from field: uint64 dropped_out = 1;
+   */
+  droppedOut: bigint;
+
+  /**
+   * @generated from field: uint64 dropped_in = 2;
+   */
+  droppedIn: bigint;
+
+  /**
+   * @generated from field: uint64 delayed = 3;
+   */
+  delayed: bigint;
+};
+
+/**
+ * Describes the message p2p.v1.FaultCounts.
+ * Use `create(FaultCountsSchema)` to create a new message.
+ */
+export declare const FaultCountsSchema: GenMessage<FaultCounts>;
+
+/**
+ * @generated from message p2p.v1.SetFaultsRequest
+ */
+export declare type SetFaultsRequest = Message<"p2p.v1.SetFaultsRequest"> & {
+  /**
+   * @generated from field: p2p.v1.FaultRules rules = 1;
+   */
+  rules?: FaultRules | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.SetFaultsRequest.
+ * Use `create(SetFaultsRequestSchema)` to create a new message.
+ */
+export declare const SetFaultsRequestSchema: GenMessage<SetFaultsRequest>;
+
+/**
+ * @generated from message p2p.v1.SetFaultsResponse
+ */
+export declare type SetFaultsResponse = Message<"p2p.v1.SetFaultsResponse"> & {
+  /**
+   * @generated from field: p2p.v1.FaultRules rules = 1;
+   */
+  rules?: FaultRules | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.SetFaultsResponse.
+ * Use `create(SetFaultsResponseSchema)` to create a new message.
+ */
+export declare const SetFaultsResponseSchema: GenMessage<SetFaultsResponse>;
+
+/**
+ * @generated from message p2p.v1.GetFaultsRequest
+ */
+export declare type GetFaultsRequest = Message<"p2p.v1.GetFaultsRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.GetFaultsRequest.
+ * Use `create(GetFaultsRequestSchema)` to create a new message.
+ */
+export declare const GetFaultsRequestSchema: GenMessage<GetFaultsRequest>;
+
+/**
+ * @generated from message p2p.v1.GetFaultsResponse
+ */
+export declare type GetFaultsResponse = Message<"p2p.v1.GetFaultsResponse"> & {
+  /**
+   * Whether the peer was started with --fault-injection.
+   *
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * @generated from field: p2p.v1.FaultRules rules = 2;
+   */
+  rules?: FaultRules | undefined;
+
+  /**
+   * @generated from field: p2p.v1.FaultCounts counts = 3;
+   */
+  counts?: FaultCounts | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.GetFaultsResponse.
+ * Use `create(GetFaultsResponseSchema)` to create a new message.
+ */
+export declare const GetFaultsResponseSchema: GenMessage<GetFaultsResponse>;
+
+/**
  * NodeService is the public API of a peer, served over Connect on the peer's HTTP
  * port: every method takes JSON from curl, and the side-effect-free ones also GET.
  *
@@ -1303,6 +1455,28 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof RepairRequestSchema;
     output: typeof RepairResponseSchema;
+  },
+  /**
+   * Replaces the faults injected into this peer (partitions, delays, clock skew) as a whole;
+   * empty rules heal. For tests and chaos runs: FAILED_PRECONDITION unless the peer was started
+   * with --fault-injection, which an operator never turns on for a peer others rely on.
+   *
+   * @generated from rpc p2p.v1.NodeService.SetFaults
+   */
+  setFaults: {
+    methodKind: "unary";
+    input: typeof SetFaultsRequestSchema;
+    output: typeof SetFaultsResponseSchema;
+  },
+  /**
+   * The faults injected now, and how many calls they have dropped or delayed.
+   *
+   * @generated from rpc p2p.v1.NodeService.GetFaults
+   */
+  getFaults: {
+    methodKind: "unary";
+    input: typeof GetFaultsRequestSchema;
+    output: typeof GetFaultsResponseSchema;
   },
   /**
    * Uploads a file: the first message carries name and media type, the following ones its
