@@ -27,7 +27,14 @@ function toProto(v: FleetPeerView): FleetPeer {
     state: stateToProto[v.state],
     startedAtMs: BigInt(v.startedAtMs),
     uptimeMs: BigInt(v.uptimeMs),
+    faults: { ...v.faults, clockSkewMs: BigInt(v.faults.clockSkewMs) },
   });
+}
+
+/** An int64 from the wire as a number, or INVALID_ARGUMENT naming the field. */
+function safeNumber(v: bigint, field: string): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new ConnectError(`${field}: out of range, got ${v}`, Code.InvalidArgument);
+  return Number(v);
 }
 
 function toSettings(o: PeerOptions | undefined): PeerSettingsInput {
@@ -69,6 +76,29 @@ export function fleetServiceImpl(fleet: Fleet): ServiceImpl<typeof FleetService>
     },
     async removePeer(req) {
       return create(RemovePeerResponseSchema, { name: await fleet.remove(req.peer) });
+    },
+    async partition(req) {
+      await fleet.faults.partition(req.groups.map((g) => g.peers));
+      return { peers: fleet.list().map(toProto) };
+    },
+    async heal() {
+      await fleet.faults.heal();
+      return { peers: fleet.list().map(toProto) };
+    },
+    async setPeerFaults(req) {
+      const faults: { delayMs?: number; clockSkewMs?: number } = {};
+      if (req.delayMs !== undefined) faults.delayMs = req.delayMs;
+      if (req.clockSkewMs !== undefined) faults.clockSkewMs = safeNumber(req.clockSkewMs, "clockSkewMs");
+      await fleet.faults.setPeerFaults(req.peer, faults);
+      return { peer: toProto(fleet.view(req.peer)) };
+    },
+    pausePeer(req) {
+      fleet.faults.pause(req.peer);
+      return { peer: toProto(fleet.view(req.peer)) };
+    },
+    async resumePeer(req) {
+      await fleet.faults.resume(req.peer);
+      return { peer: toProto(fleet.view(req.peer)) };
     },
     peerLogs(req) {
       if (req.limit > maxLogLines) throw new ConnectError(`limit: at most ${maxLogLines}, got ${req.limit}`, Code.InvalidArgument);

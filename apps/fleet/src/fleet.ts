@@ -14,6 +14,7 @@ import { mergePeerSettings, type PeerSettings, type PeerSettingsInput } from "./
 import { StateSaver } from "./state-saver.js";
 import { loadFleetState, type FleetState } from "./state-file.js";
 import { Supervisor, type Slot } from "./supervisor.js";
+import { FaultControl } from "./fault-control.js";
 
 export type { FleetPeerState, FleetPeerView };
 
@@ -39,6 +40,8 @@ export interface FleetOptions {
   spawnConcurrency?: number;
   /** Log lines kept per peer (PeerLogs serves at most 1000). Default 1000. */
   logLines?: number;
+  /** Start peers with --fault-injection (Partition, SetPeerFaults). Default true: a local fleet is for trying the network. */
+  faultInjection?: boolean;
   logger?: Logger;
 }
 
@@ -58,6 +61,8 @@ export class Fleet {
   readonly #peers: PeerRegistry;
   readonly #saver: StateSaver;
   readonly #supervisor: Supervisor;
+  /** Partitions, delays, clock skews and pauses injected into the peers. */
+  readonly faults: FaultControl;
   #closing = false;
 
   private constructor(options: FleetOptions) {
@@ -78,7 +83,10 @@ export class Fleet {
       save: () => this.#saver.save(),
       runningAddresses: (except) => this.#peers.runningAddresses(except),
       closing: () => this.#closing,
+      faultInjection: options.faultInjection ?? true,
+      onRunning: (slot) => void this.faults.reapply(slot).catch(() => {}),
     });
+    this.faults = new FaultControl({ find: (ref) => this.#peers.find(ref), all: () => this.#peers.all(), ...(options.logger ? { logger: options.logger } : {}) });
   }
 
   /**
@@ -200,10 +208,16 @@ export class Fleet {
       await this.#supervisor.stop(slot);
       await rm(this.#supervisor.dataDir(slot), { recursive: true, force: true });
       this.#peers.delete(slot);
+      this.faults.forget(slot.record.name);
       this.#saver.save();
       this.#log?.info({ peer: slot.record.name }, "removed peer");
       return slot.record.name;
     });
+  }
+
+  /** The peer by name or ID as the API shows it, after a fault change. */
+  view(ref: string): FleetPeerView {
+    return this.#view(this.#peers.find(ref));
   }
 
   /** The peer's most recent log lines (stdout and stderr, across its restarts), oldest first. */
@@ -239,7 +253,7 @@ export class Fleet {
   }
 
   #view(slot: Slot): FleetPeerView {
-    return peerView(slot, this.#supervisor.dataDir(slot));
+    return peerView(slot, this.#supervisor.dataDir(slot), this.faults.of(slot.record.name));
   }
 
   /** Starts the slots: when nothing runs yet the first starts alone so the rest can join it. */

@@ -5,6 +5,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LineRing } from "@p2p/launcher";
 import { liveProcess, restoredPhase, visibleState, type FleetPeerState } from "./peer-phase.js";
+import { NO_PEER_FAULTS, type PeerFaults } from "./fault-control.js";
 import type { PeerRecord } from "./state-file.js";
 import type { Slot } from "./supervisor.js";
 
@@ -24,6 +25,8 @@ export interface FleetPeerView {
   /** Absolute path. */
   dataDir: string;
   lastExit: string;
+  /** Faults the controller has injected (fault-control.ts). */
+  faults: PeerFaults;
 }
 
 const notFound = (ref: string) => new ConnectError(`peer "${ref}" not found (use its name, e.g. "peer-0", or its full ID)`, Code.NotFound);
@@ -85,7 +88,7 @@ export class PeerRegistry {
 }
 
 /** What the API shows of one peer (`dataDir` absolute). */
-export function peerView(slot: Slot, dataDir: string): FleetPeerView {
+export function peerView(slot: Slot, dataDir: string, faults: PeerFaults = NO_PEER_FAULTS): FleetPeerView {
   const r = slot.record;
   const proc = liveProcess(slot.phase);
   const state = visibleState(slot.phase);
@@ -102,5 +105,6 @@ export function peerView(slot: Slot, dataDir: string): FleetPeerView {
     restarts: r.restarts,
     dataDir,
     lastExit: r.lastExit,
+    faults,
   };
 }

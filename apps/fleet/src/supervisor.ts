@@ -37,6 +37,10 @@ export interface SupervisorOptions {
   runningAddresses: (except: Slot) => string[];
   /** True once the fleet is closing: no more launches. */
   closing: () => boolean;
+  /** Start peers with --fault-injection, so the controller can partition, delay and skew them. */
+  faultInjection: boolean;
+  /** A launched process is running (the controller re-sends its faults). */
+  onRunning?: (slot: Slot) => void;
 }
 
 /** Bootstrap contacts given to a new peer: enough to survive one being down, few enough to stay cheap. */
@@ -85,7 +89,7 @@ export class Supervisor {
         httpPort,
         grpcPort,
         bootstrap,
-        args: peerSettingArgs(slot.record.settings),
+        args: [...peerSettingArgs(slot.record.settings), ...(this.#o.faultInjection ? ["--fault-injection"] : [])],
         readyTimeoutMs: this.#o.readyTimeoutMs,
         logs: slot.logs,
         maxLineChars: 4096,
@@ -99,7 +103,10 @@ export class Supervisor {
         }
         Object.assign(slot.record, { id: info.id, httpAddress: info.httpAddress, grpcAddress: info.grpcAddress });
         // Unless a stop or kill came first (it then owns the phase until the exit).
-        if (slot.phase.t === "starting" && slot.phase.process === proc) this.setPhase(slot, { t: "running", process: proc, startedAtMs: proc.startedAt });
+        if (slot.phase.t === "starting" && slot.phase.process === proc) {
+          this.setPhase(slot, { t: "running", process: proc, startedAtMs: proc.startedAt });
+          this.#o.onRunning?.(slot);
+        }
         this.#o.logger?.info({ peer: slot.record.name, id: info.id, pid: proc.pid, httpAddress: info.httpAddress }, "peer running");
         return;
       } catch (err) {

@@ -74,6 +74,13 @@ export declare type FleetPeer = Message<"p2p.v1.FleetPeer"> & {
    * @generated from field: string last_exit = 11;
    */
   lastExit: string;
+
+  /**
+   * Faults the controller has injected into this peer.
+   *
+   * @generated from field: p2p.v1.PeerFaults faults = 12;
+   */
+  faults?: PeerFaults | undefined;
 };
 
 /**
@@ -81,6 +88,39 @@ export declare type FleetPeer = Message<"p2p.v1.FleetPeer"> & {
  * Use `create(FleetPeerSchema)` to create a new message.
  */
 export declare const FleetPeerSchema: GenMessage<FleetPeer>;
+
+/**
+ * @generated from message p2p.v1.PeerFaults
+ */
+export declare type PeerFaults = Message<"p2p.v1.PeerFaults"> & {
+  /**
+   * Names of the peers this one cannot reach (a partition).
+   *
+   * @generated from field: repeated string partitioned_from = 1;
+   */
+  partitionedFrom: string[];
+
+  /**
+   * @generated from field: uint32 delay_ms = 2;
+   */
+  delayMs: number;
+
+  /**
+   * @generated from field: int64 clock_skew_ms = 3;
+   */
+  clockSkewMs: bigint;
+
+  /**
+   * @generated from field: bool paused = 4;
+   */
+  paused: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.PeerFaults.
+ * Use `create(PeerFaultsSchema)` to create a new message.
+ */
+export declare const PeerFaultsSchema: GenMessage<PeerFaults>;
 
 /**
  * @generated from message p2p.v1.ListPeersRequest
@@ -378,6 +418,196 @@ export declare type PeerLogsResponse = Message<"p2p.v1.PeerLogsResponse"> & {
 export declare const PeerLogsResponseSchema: GenMessage<PeerLogsResponse>;
 
 /**
+ * @generated from message p2p.v1.PeerGroup
+ */
+export declare type PeerGroup = Message<"p2p.v1.PeerGroup"> & {
+  /**
+   * Peer names ("peer-3") or IDs.
+   *
+   * @generated from field: repeated string peers = 1;
+   */
+  peers: string[];
+};
+
+/**
+ * Describes the message p2p.v1.PeerGroup.
+ * Use `create(PeerGroupSchema)` to create a new message.
+ */
+export declare const PeerGroupSchema: GenMessage<PeerGroup>;
+
+/**
+ * @generated from message p2p.v1.PartitionRequest
+ */
+export declare type PartitionRequest = Message<"p2p.v1.PartitionRequest"> & {
+  /**
+   * At least two non-empty groups; no peer in two of them.
+   *
+   * @generated from field: repeated p2p.v1.PeerGroup groups = 1;
+   */
+  groups: PeerGroup[];
+};
+
+/**
+ * Describes the message p2p.v1.PartitionRequest.
+ * Use `create(PartitionRequestSchema)` to create a new message.
+ */
+export declare const PartitionRequestSchema: GenMessage<PartitionRequest>;
+
+/**
+ * @generated from message p2p.v1.PartitionResponse
+ */
+export declare type PartitionResponse = Message<"p2p.v1.PartitionResponse"> & {
+  /**
+   * @generated from field: repeated p2p.v1.FleetPeer peers = 1;
+   */
+  peers: FleetPeer[];
+};
+
+/**
+ * Describes the message p2p.v1.PartitionResponse.
+ * Use `create(PartitionResponseSchema)` to create a new message.
+ */
+export declare const PartitionResponseSchema: GenMessage<PartitionResponse>;
+
+/**
+ * @generated from message p2p.v1.HealRequest
+ */
+export declare type HealRequest = Message<"p2p.v1.HealRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.HealRequest.
+ * Use `create(HealRequestSchema)` to create a new message.
+ */
+export declare const HealRequestSchema: GenMessage<HealRequest>;
+
+/**
+ * @generated from message p2p.v1.HealResponse
+ */
+export declare type HealResponse = Message<"p2p.v1.HealResponse"> & {
+  /**
+   * @generated from field: repeated p2p.v1.FleetPeer peers = 1;
+   */
+  peers: FleetPeer[];
+};
+
+/**
+ * Describes the message p2p.v1.HealResponse.
+ * Use `create(HealResponseSchema)` to create a new message.
+ */
+export declare const HealResponseSchema: GenMessage<HealResponse>;
+
+/**
+ * @generated from message p2p.v1.SetPeerFaultsRequest
+ */
+export declare type SetPeerFaultsRequest = Message<"p2p.v1.SetPeerFaultsRequest"> & {
+  /**
+   * @generated from field: string peer = 1;
+   */
+  peer: string;
+
+  /**
+   * 0 to 60000; unset keeps the peer's current delay.
+   *
+   * @generated from field: optional uint32 delay_ms = 2;
+   */
+  delayMs?: number | undefined;
+
+  /**
+   * -86400000 to 86400000; unset keeps the peer's current skew.
+   *
+   * @generated from field: optional int64 clock_skew_ms = 3;
+   */
+  clockSkewMs?: bigint | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.SetPeerFaultsRequest.
+ * Use `create(SetPeerFaultsRequestSchema)` to create a new message.
+ */
+export declare const SetPeerFaultsRequestSchema: GenMessage<SetPeerFaultsRequest>;
+
+/**
+ * @generated from message p2p.v1.SetPeerFaultsResponse
+ */
+export declare type SetPeerFaultsResponse = Message<"p2p.v1.SetPeerFaultsResponse"> & {
+  /**
+   * @generated from field: p2p.v1.FleetPeer peer = 1;
+   */
+  peer?: FleetPeer | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.SetPeerFaultsResponse.
+ * Use `create(SetPeerFaultsResponseSchema)` to create a new message.
+ */
+export declare const SetPeerFaultsResponseSchema: GenMessage<SetPeerFaultsResponse>;
+
+/**
+ * @generated from message p2p.v1.PausePeerRequest
+ */
+export declare type PausePeerRequest = Message<"p2p.v1.PausePeerRequest"> & {
+  /**
+   * @generated from field: string peer = 1;
+   */
+  peer: string;
+};
+
+/**
+ * Describes the message p2p.v1.PausePeerRequest.
+ * Use `create(PausePeerRequestSchema)` to create a new message.
+ */
+export declare const PausePeerRequestSchema: GenMessage<PausePeerRequest>;
+
+/**
+ * @generated from message p2p.v1.PausePeerResponse
+ */
+export declare type PausePeerResponse = Message<"p2p.v1.PausePeerResponse"> & {
+  /**
+   * @generated from field: p2p.v1.FleetPeer peer = 1;
+   */
+  peer?: FleetPeer | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.PausePeerResponse.
+ * Use `create(PausePeerResponseSchema)` to create a new message.
+ */
+export declare const PausePeerResponseSchema: GenMessage<PausePeerResponse>;
+
+/**
+ * @generated from message p2p.v1.ResumePeerRequest
+ */
+export declare type ResumePeerRequest = Message<"p2p.v1.ResumePeerRequest"> & {
+  /**
+   * @generated from field: string peer = 1;
+   */
+  peer: string;
+};
+
+/**
+ * Describes the message p2p.v1.ResumePeerRequest.
+ * Use `create(ResumePeerRequestSchema)` to create a new message.
+ */
+export declare const ResumePeerRequestSchema: GenMessage<ResumePeerRequest>;
+
+/**
+ * @generated from message p2p.v1.ResumePeerResponse
+ */
+export declare type ResumePeerResponse = Message<"p2p.v1.ResumePeerResponse"> & {
+  /**
+   * @generated from field: p2p.v1.FleetPeer peer = 1;
+   */
+  peer?: FleetPeer | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.ResumePeerResponse.
+ * Use `create(ResumePeerResponseSchema)` to create a new message.
+ */
+export declare const ResumePeerResponseSchema: GenMessage<ResumePeerResponse>;
+
+/**
  * @generated from enum p2p.v1.PeerState
  */
 export enum PeerState {
@@ -494,6 +724,57 @@ export declare const FleetService: GenService<{
     methodKind: "unary";
     input: typeof PeerLogsRequestSchema;
     output: typeof PeerLogsResponseSchema;
+  },
+  /**
+   * Splits peers into groups that cannot reach each other (a network partition); peers in no
+   * group reach everyone. Replaces any earlier partition.
+   *
+   * @generated from rpc p2p.v1.FleetService.Partition
+   */
+  partition: {
+    methodKind: "unary";
+    input: typeof PartitionRequestSchema;
+    output: typeof PartitionResponseSchema;
+  },
+  /**
+   * Ends every fault: partitions, delays, clock skews, paused peers.
+   *
+   * @generated from rpc p2p.v1.FleetService.Heal
+   */
+  heal: {
+    methodKind: "unary";
+    input: typeof HealRequestSchema;
+    output: typeof HealResponseSchema;
+  },
+  /**
+   * A delay on every call one peer makes, and/or a skew of its clock.
+   *
+   * @generated from rpc p2p.v1.FleetService.SetPeerFaults
+   */
+  setPeerFaults: {
+    methodKind: "unary";
+    input: typeof SetPeerFaultsRequestSchema;
+    output: typeof SetPeerFaultsResponseSchema;
+  },
+  /**
+   * SIGSTOP: the peer stops answering (as in a long GC pause) until resumed.
+   *
+   * @generated from rpc p2p.v1.FleetService.PausePeer
+   */
+  pausePeer: {
+    methodKind: "unary";
+    input: typeof PausePeerRequestSchema;
+    output: typeof PausePeerResponseSchema;
+  },
+  /**
+   * SIGCONT.
+   *
+   * @generated from rpc p2p.v1.FleetService.ResumePeer
+   */
+  resumePeer: {
+    methodKind: "unary";
+    input: typeof ResumePeerRequestSchema;
+    output: typeof ResumePeerResponseSchema;
   },
 }>;
 

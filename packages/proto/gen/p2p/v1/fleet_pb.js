@@ -8,7 +8,7 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc, tsEnum } from "@bufbuild/
  * Describes the file p2p/v1/fleet.proto.
  */
 export const file_p2p_v1_fleet = /*@__PURE__*/
-  fileDesc("ChJwMnAvdjEvZmxlZXQucHJvdG8SBnAycC52MSLhAQoJRmxlZXRQZWVyEgwKBG5hbWUYASABKAkSCgoCaWQYAiABKAkSFAoMaHR0cF9hZGRyZXNzGAMgASgJEhQKDGdycGNfYWRkcmVzcxgEIAEoCRILCgNwaWQYBSABKAUSIAoFc3RhdGUYBiABKA4yES5wMnAudjEuUGVlclN0YXRlEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAMSEQoJdXB0aW1lX21zGAggASgDEhAKCHJlc3RhcnRzGAkgASgNEhAKCGRhdGFfZGlyGAogASgJEhEKCWxhc3RfZXhpdBgLIAEoCSISChBMaXN0UGVlcnNSZXF1ZXN0IkgKEUxpc3RQZWVyc1Jlc3BvbnNlEiAKBXBlZXJzGAEgAygLMhEucDJwLnYxLkZsZWV0UGVlchIRCgltYXhfcGVlcnMYAiABKA0inQIKC1BlZXJPcHRpb25zEh8KEnJlcGxpY2F0aW9uX2ZhY3RvchgBIAEoDUgAiAEBEhkKDHdyaXRlX3F1b3J1bRgCIAEoDUgBiAEBEhgKC3JlYWRfcXVvcnVtGAMgASgNSAKIAQESHAoPbWF4X3ZhbHVlX2J5dGVzGAQgASgESAOIAQESFgoJbG9nX2xldmVsGAUgASgJSASIAQESGAoLY29uc2lzdGVuY3kYBiABKAlIBYgBAUIVChNfcmVwbGljYXRpb25fZmFjdG9yQg8KDV93cml0ZV9xdW9ydW1CDgoMX3JlYWRfcXVvcnVtQhIKEF9tYXhfdmFsdWVfYnl0ZXNCDAoKX2xvZ19sZXZlbEIOCgxfY29uc2lzdGVuY3kiSAoRU3Bhd25QZWVyc1JlcXVlc3QSDQoFY291bnQYASABKA0SJAoHb3B0aW9ucxgCIAEoCzITLnAycC52MS5QZWVyT3B0aW9ucyI2ChJTcGF3blBlZXJzUmVzcG9uc2USIAoFcGVlcnMYASADKAsyES5wMnAudjEuRmxlZXRQZWVyIh8KD1N0b3BQZWVyUmVxdWVzdBIMCgRwZWVyGAEgASgJIjMKEFN0b3BQZWVyUmVzcG9uc2USHwoEcGVlchgBIAEoCzIRLnAycC52MS5GbGVldFBlZXIiHwoPS2lsbFBlZXJSZXF1ZXN0EgwKBHBlZXIYASABKAkiMwoQS2lsbFBlZXJSZXNwb25zZRIfCgRwZWVyGAEgASgLMhEucDJwLnYxLkZsZWV0UGVlciIiChJSZXN0YXJ0UGVlclJlcXVlc3QSDAoEcGVlchgBIAEoCSI2ChNSZXN0YXJ0UGVlclJlc3BvbnNlEh8KBHBlZXIYASABKAsyES5wMnAudjEuRmxlZXRQZWVyIiEKEVJlbW92ZVBlZXJSZXF1ZXN0EgwKBHBlZXIYASABKAkiIgoSUmVtb3ZlUGVlclJlc3BvbnNlEgwKBG5hbWUYASABKAkiLgoPUGVlckxvZ3NSZXF1ZXN0EgwKBHBlZXIYASABKAkSDQoFbGltaXQYAiABKA0iIQoQUGVlckxvZ3NSZXNwb25zZRINCgVsaW5lcxgBIAMoCSqhAQoJUGVlclN0YXRlEhoKFlBFRVJfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNQRUVSX1NUQVRFX1NUQVJUSU5HEAESFgoSUEVFUl9TVEFURV9SVU5OSU5HEAISFwoTUEVFUl9TVEFURV9TVE9QUElORxADEhYKElBFRVJfU1RBVEVfU1RPUFBFRBAEEhYKElBFRVJfU1RBVEVfQ1JBU0hFRBAFMukDCgxGbGVldFNlcnZpY2USRQoJTGlzdFBlZXJzEhgucDJwLnYxLkxpc3RQZWVyc1JlcXVlc3QaGS5wMnAudjEuTGlzdFBlZXJzUmVzcG9uc2UiA5ACARJDCgpTcGF3blBlZXJzEhkucDJwLnYxLlNwYXduUGVlcnNSZXF1ZXN0GhoucDJwLnYxLlNwYXduUGVlcnNSZXNwb25zZRI9CghTdG9wUGVlchIXLnAycC52MS5TdG9wUGVlclJlcXVlc3QaGC5wMnAudjEuU3RvcFBlZXJSZXNwb25zZRI9CghLaWxsUGVlchIXLnAycC52MS5LaWxsUGVlclJlcXVlc3QaGC5wMnAudjEuS2lsbFBlZXJSZXNwb25zZRJGCgtSZXN0YXJ0UGVlchIaLnAycC52MS5SZXN0YXJ0UGVlclJlcXVlc3QaGy5wMnAudjEuUmVzdGFydFBlZXJSZXNwb25zZRJDCgpSZW1vdmVQZWVyEhkucDJwLnYxLlJlbW92ZVBlZXJSZXF1ZXN0GhoucDJwLnYxLlJlbW92ZVBlZXJSZXNwb25zZRJCCghQZWVyTG9ncxIXLnAycC52MS5QZWVyTG9nc1JlcXVlc3QaGC5wMnAudjEuUGVlckxvZ3NSZXNwb25zZSIDkAIBYgZwcm90bzM");
+  fileDesc("ChJwMnAvdjEvZmxlZXQucHJvdG8SBnAycC52MSKFAgoJRmxlZXRQZWVyEgwKBG5hbWUYASABKAkSCgoCaWQYAiABKAkSFAoMaHR0cF9hZGRyZXNzGAMgASgJEhQKDGdycGNfYWRkcmVzcxgEIAEoCRILCgNwaWQYBSABKAUSIAoFc3RhdGUYBiABKA4yES5wMnAudjEuUGVlclN0YXRlEhUKDXN0YXJ0ZWRfYXRfbXMYByABKAMSEQoJdXB0aW1lX21zGAggASgDEhAKCHJlc3RhcnRzGAkgASgNEhAKCGRhdGFfZGlyGAogASgJEhEKCWxhc3RfZXhpdBgLIAEoCRIiCgZmYXVsdHMYDCABKAsyEi5wMnAudjEuUGVlckZhdWx0cyJfCgpQZWVyRmF1bHRzEhgKEHBhcnRpdGlvbmVkX2Zyb20YASADKAkSEAoIZGVsYXlfbXMYAiABKA0SFQoNY2xvY2tfc2tld19tcxgDIAEoAxIOCgZwYXVzZWQYBCABKAgiEgoQTGlzdFBlZXJzUmVxdWVzdCJIChFMaXN0UGVlcnNSZXNwb25zZRIgCgVwZWVycxgBIAMoCzIRLnAycC52MS5GbGVldFBlZXISEQoJbWF4X3BlZXJzGAIgASgNIp0CCgtQZWVyT3B0aW9ucxIfChJyZXBsaWNhdGlvbl9mYWN0b3IYASABKA1IAIgBARIZCgx3cml0ZV9xdW9ydW0YAiABKA1IAYgBARIYCgtyZWFkX3F1b3J1bRgDIAEoDUgCiAEBEhwKD21heF92YWx1ZV9ieXRlcxgEIAEoBEgDiAEBEhYKCWxvZ19sZXZlbBgFIAEoCUgEiAEBEhgKC2NvbnNpc3RlbmN5GAYgASgJSAWIAQFCFQoTX3JlcGxpY2F0aW9uX2ZhY3RvckIPCg1fd3JpdGVfcXVvcnVtQg4KDF9yZWFkX3F1b3J1bUISChBfbWF4X3ZhbHVlX2J5dGVzQgwKCl9sb2dfbGV2ZWxCDgoMX2NvbnNpc3RlbmN5IkgKEVNwYXduUGVlcnNSZXF1ZXN0Eg0KBWNvdW50GAEgASgNEiQKB29wdGlvbnMYAiABKAsyEy5wMnAudjEuUGVlck9wdGlvbnMiNgoSU3Bhd25QZWVyc1Jlc3BvbnNlEiAKBXBlZXJzGAEgAygLMhEucDJwLnYxLkZsZWV0UGVlciIfCg9TdG9wUGVlclJlcXVlc3QSDAoEcGVlchgBIAEoCSIzChBTdG9wUGVlclJlc3BvbnNlEh8KBHBlZXIYASABKAsyES5wMnAudjEuRmxlZXRQZWVyIh8KD0tpbGxQZWVyUmVxdWVzdBIMCgRwZWVyGAEgASgJIjMKEEtpbGxQZWVyUmVzcG9uc2USHwoEcGVlchgBIAEoCzIRLnAycC52MS5GbGVldFBlZXIiIgoSUmVzdGFydFBlZXJSZXF1ZXN0EgwKBHBlZXIYASABKAkiNgoTUmVzdGFydFBlZXJSZXNwb25zZRIfCgRwZWVyGAEgASgLMhEucDJwLnYxLkZsZWV0UGVlciIhChFSZW1vdmVQZWVyUmVxdWVzdBIMCgRwZWVyGAEgASgJIiIKElJlbW92ZVBlZXJSZXNwb25zZRIMCgRuYW1lGAEgASgJIi4KD1BlZXJMb2dzUmVxdWVzdBIMCgRwZWVyGAEgASgJEg0KBWxpbWl0GAIgASgNIiEKEFBlZXJMb2dzUmVzcG9uc2USDQoFbGluZXMYASADKAkiGgoJUGVlckdyb3VwEg0KBXBlZXJzGAEgAygJIjUKEFBhcnRpdGlvblJlcXVlc3QSIQoGZ3JvdXBzGAEgAygLMhEucDJwLnYxLlBlZXJHcm91cCI1ChFQYXJ0aXRpb25SZXNwb25zZRIgCgVwZWVycxgBIAMoCzIRLnAycC52MS5GbGVldFBlZXIiDQoLSGVhbFJlcXVlc3QiMAoMSGVhbFJlc3BvbnNlEiAKBXBlZXJzGAEgAygLMhEucDJwLnYxLkZsZWV0UGVlciJ2ChRTZXRQZWVyRmF1bHRzUmVxdWVzdBIMCgRwZWVyGAEgASgJEhUKCGRlbGF5X21zGAIgASgNSACIAQESGgoNY2xvY2tfc2tld19tcxgDIAEoA0gBiAEBQgsKCV9kZWxheV9tc0IQCg5fY2xvY2tfc2tld19tcyI4ChVTZXRQZWVyRmF1bHRzUmVzcG9uc2USHwoEcGVlchgBIAEoCzIRLnAycC52MS5GbGVldFBlZXIiIAoQUGF1c2VQZWVyUmVxdWVzdBIMCgRwZWVyGAEgASgJIjQKEVBhdXNlUGVlclJlc3BvbnNlEh8KBHBlZXIYASABKAsyES5wMnAudjEuRmxlZXRQZWVyIiEKEVJlc3VtZVBlZXJSZXF1ZXN0EgwKBHBlZXIYASABKAkiNQoSUmVzdW1lUGVlclJlc3BvbnNlEh8KBHBlZXIYASABKAsyES5wMnAudjEuRmxlZXRQZWVyKqEBCglQZWVyU3RhdGUSGgoWUEVFUl9TVEFURV9VTlNQRUNJRklFRBAAEhcKE1BFRVJfU1RBVEVfU1RBUlRJTkcQARIWChJQRUVSX1NUQVRFX1JVTk5JTkcQAhIXChNQRUVSX1NUQVRFX1NUT1BQSU5HEAMSFgoSUEVFUl9TVEFURV9TVE9QUEVEEAQSFgoSUEVFUl9TVEFURV9DUkFTSEVEEAUyswYKDEZsZWV0U2VydmljZRJFCglMaXN0UGVlcnMSGC5wMnAudjEuTGlzdFBlZXJzUmVxdWVzdBoZLnAycC52MS5MaXN0UGVlcnNSZXNwb25zZSIDkAIBEkMKClNwYXduUGVlcnMSGS5wMnAudjEuU3Bhd25QZWVyc1JlcXVlc3QaGi5wMnAudjEuU3Bhd25QZWVyc1Jlc3BvbnNlEj0KCFN0b3BQZWVyEhcucDJwLnYxLlN0b3BQZWVyUmVxdWVzdBoYLnAycC52MS5TdG9wUGVlclJlc3BvbnNlEj0KCEtpbGxQZWVyEhcucDJwLnYxLktpbGxQZWVyUmVxdWVzdBoYLnAycC52MS5LaWxsUGVlclJlc3BvbnNlEkYKC1Jlc3RhcnRQZWVyEhoucDJwLnYxLlJlc3RhcnRQZWVyUmVxdWVzdBobLnAycC52MS5SZXN0YXJ0UGVlclJlc3BvbnNlEkMKClJlbW92ZVBlZXISGS5wMnAudjEuUmVtb3ZlUGVlclJlcXVlc3QaGi5wMnAudjEuUmVtb3ZlUGVlclJlc3BvbnNlEkIKCFBlZXJMb2dzEhcucDJwLnYxLlBlZXJMb2dzUmVxdWVzdBoYLnAycC52MS5QZWVyTG9nc1Jlc3BvbnNlIgOQAgESQAoJUGFydGl0aW9uEhgucDJwLnYxLlBhcnRpdGlvblJlcXVlc3QaGS5wMnAudjEuUGFydGl0aW9uUmVzcG9uc2USMQoESGVhbBITLnAycC52MS5IZWFsUmVxdWVzdBoULnAycC52MS5IZWFsUmVzcG9uc2USTAoNU2V0UGVlckZhdWx0cxIcLnAycC52MS5TZXRQZWVyRmF1bHRzUmVxdWVzdBodLnAycC52MS5TZXRQZWVyRmF1bHRzUmVzcG9uc2USQAoJUGF1c2VQZWVyEhgucDJwLnYxLlBhdXNlUGVlclJlcXVlc3QaGS5wMnAudjEuUGF1c2VQZWVyUmVzcG9uc2USQwoKUmVzdW1lUGVlchIZLnAycC52MS5SZXN1bWVQZWVyUmVxdWVzdBoaLnAycC52MS5SZXN1bWVQZWVyUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Describes the message p2p.v1.FleetPeer.
@@ -18,109 +18,193 @@ export const FleetPeerSchema = /*@__PURE__*/
   messageDesc(file_p2p_v1_fleet, 0);
 
 /**
+ * Describes the message p2p.v1.PeerFaults.
+ * Use `create(PeerFaultsSchema)` to create a new message.
+ */
+export const PeerFaultsSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 1);
+
+/**
  * Describes the message p2p.v1.ListPeersRequest.
  * Use `create(ListPeersRequestSchema)` to create a new message.
  */
 export const ListPeersRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 1);
+  messageDesc(file_p2p_v1_fleet, 2);
 
 /**
  * Describes the message p2p.v1.ListPeersResponse.
  * Use `create(ListPeersResponseSchema)` to create a new message.
  */
 export const ListPeersResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 2);
+  messageDesc(file_p2p_v1_fleet, 3);
 
 /**
  * Describes the message p2p.v1.PeerOptions.
  * Use `create(PeerOptionsSchema)` to create a new message.
  */
 export const PeerOptionsSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 3);
+  messageDesc(file_p2p_v1_fleet, 4);
 
 /**
  * Describes the message p2p.v1.SpawnPeersRequest.
  * Use `create(SpawnPeersRequestSchema)` to create a new message.
  */
 export const SpawnPeersRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 4);
+  messageDesc(file_p2p_v1_fleet, 5);
 
 /**
  * Describes the message p2p.v1.SpawnPeersResponse.
  * Use `create(SpawnPeersResponseSchema)` to create a new message.
  */
 export const SpawnPeersResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 5);
+  messageDesc(file_p2p_v1_fleet, 6);
 
 /**
  * Describes the message p2p.v1.StopPeerRequest.
  * Use `create(StopPeerRequestSchema)` to create a new message.
  */
 export const StopPeerRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 6);
+  messageDesc(file_p2p_v1_fleet, 7);
 
 /**
  * Describes the message p2p.v1.StopPeerResponse.
  * Use `create(StopPeerResponseSchema)` to create a new message.
  */
 export const StopPeerResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 7);
+  messageDesc(file_p2p_v1_fleet, 8);
 
 /**
  * Describes the message p2p.v1.KillPeerRequest.
  * Use `create(KillPeerRequestSchema)` to create a new message.
  */
 export const KillPeerRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 8);
+  messageDesc(file_p2p_v1_fleet, 9);
 
 /**
  * Describes the message p2p.v1.KillPeerResponse.
  * Use `create(KillPeerResponseSchema)` to create a new message.
  */
 export const KillPeerResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 9);
+  messageDesc(file_p2p_v1_fleet, 10);
 
 /**
  * Describes the message p2p.v1.RestartPeerRequest.
  * Use `create(RestartPeerRequestSchema)` to create a new message.
  */
 export const RestartPeerRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 10);
+  messageDesc(file_p2p_v1_fleet, 11);
 
 /**
  * Describes the message p2p.v1.RestartPeerResponse.
  * Use `create(RestartPeerResponseSchema)` to create a new message.
  */
 export const RestartPeerResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 11);
+  messageDesc(file_p2p_v1_fleet, 12);
 
 /**
  * Describes the message p2p.v1.RemovePeerRequest.
  * Use `create(RemovePeerRequestSchema)` to create a new message.
  */
 export const RemovePeerRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 12);
+  messageDesc(file_p2p_v1_fleet, 13);
 
 /**
  * Describes the message p2p.v1.RemovePeerResponse.
  * Use `create(RemovePeerResponseSchema)` to create a new message.
  */
 export const RemovePeerResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 13);
+  messageDesc(file_p2p_v1_fleet, 14);
 
 /**
  * Describes the message p2p.v1.PeerLogsRequest.
  * Use `create(PeerLogsRequestSchema)` to create a new message.
  */
 export const PeerLogsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 14);
+  messageDesc(file_p2p_v1_fleet, 15);
 
 /**
  * Describes the message p2p.v1.PeerLogsResponse.
  * Use `create(PeerLogsResponseSchema)` to create a new message.
  */
 export const PeerLogsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_fleet, 15);
+  messageDesc(file_p2p_v1_fleet, 16);
+
+/**
+ * Describes the message p2p.v1.PeerGroup.
+ * Use `create(PeerGroupSchema)` to create a new message.
+ */
+export const PeerGroupSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 17);
+
+/**
+ * Describes the message p2p.v1.PartitionRequest.
+ * Use `create(PartitionRequestSchema)` to create a new message.
+ */
+export const PartitionRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 18);
+
+/**
+ * Describes the message p2p.v1.PartitionResponse.
+ * Use `create(PartitionResponseSchema)` to create a new message.
+ */
+export const PartitionResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 19);
+
+/**
+ * Describes the message p2p.v1.HealRequest.
+ * Use `create(HealRequestSchema)` to create a new message.
+ */
+export const HealRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 20);
+
+/**
+ * Describes the message p2p.v1.HealResponse.
+ * Use `create(HealResponseSchema)` to create a new message.
+ */
+export const HealResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 21);
+
+/**
+ * Describes the message p2p.v1.SetPeerFaultsRequest.
+ * Use `create(SetPeerFaultsRequestSchema)` to create a new message.
+ */
+export const SetPeerFaultsRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 22);
+
+/**
+ * Describes the message p2p.v1.SetPeerFaultsResponse.
+ * Use `create(SetPeerFaultsResponseSchema)` to create a new message.
+ */
+export const SetPeerFaultsResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 23);
+
+/**
+ * Describes the message p2p.v1.PausePeerRequest.
+ * Use `create(PausePeerRequestSchema)` to create a new message.
+ */
+export const PausePeerRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 24);
+
+/**
+ * Describes the message p2p.v1.PausePeerResponse.
+ * Use `create(PausePeerResponseSchema)` to create a new message.
+ */
+export const PausePeerResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 25);
+
+/**
+ * Describes the message p2p.v1.ResumePeerRequest.
+ * Use `create(ResumePeerRequestSchema)` to create a new message.
+ */
+export const ResumePeerRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 26);
+
+/**
+ * Describes the message p2p.v1.ResumePeerResponse.
+ * Use `create(ResumePeerResponseSchema)` to create a new message.
+ */
+export const ResumePeerResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_fleet, 27);
 
 /**
  * Describes the enum p2p.v1.PeerState.
