@@ -139,6 +139,12 @@ export class AntiEntropy {
     this.#scheduler.nudge();
   }
 
+  /** A contact joined or came back (e.g. a partition healed): a round soon, and every hinted hand-off now. */
+  contactAdded(): void {
+    this.#scheduler.nudge();
+    this.#hints.retryNow();
+  }
+
   /** Runs one round now (or waits for the running one and runs another); for tests and the API. */
   runRound(): Promise<void> {
     return this.#scheduler.runNow();

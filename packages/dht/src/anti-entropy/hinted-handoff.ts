@@ -69,6 +69,14 @@ export class HintedHandoff {
     this.#schedule();
   }
 
+  /** Replica sets changed (a contact joined or came back): every hint is due now. */
+  retryNow(): void {
+    if (this.#hints.size === 0) return;
+    const now = this.#c.clock.now();
+    for (const h of this.#hints.values()) h.dueAtMs = Math.min(h.dueAtMs, now);
+    this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#stopped || this.#running || this.#hints.size === 0) return;
     let due = Infinity;

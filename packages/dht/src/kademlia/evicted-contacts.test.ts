@@ -16,6 +16,9 @@ test("the book is bounded, forgets after its retention, and backs off failed pro
   book.probeFailed(testContact(2).id, 10);
   assert.deepEqual(book.due(20).map((c) => c.id), [testContact(3).id], "a failed probe waits twice as long");
   assert.deepEqual(book.due(30).map((c) => c.id), [testContact(2).id, testContact(3).id]);
+  for (let i = 0; i < 5; i++) book.probeFailed(testContact(2).id, 30);
+  assert.deepEqual(book.due(69).map((c) => c.id), [testContact(3).id], "backs off to 4 intervals at most");
+  assert.deepEqual(book.due(70).map((c) => c.id), [testContact(2).id, testContact(3).id]);
   book.forget(testContact(3).id);
   assert.deepEqual(book.due(2000), [], "past the retention everything is forgotten");
   assert.equal(book.size, 0);

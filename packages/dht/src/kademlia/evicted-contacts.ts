@@ -6,7 +6,7 @@
  *
  * Pure state (the node owns the timer and the pings); bounded by `max` entries, the oldest
  * forgotten first, and by `retentionMs`. Probes back off from `probeIntervalMs`, doubling per
- * failed probe up to 16 times that.
+ * failed probe up to 4 times that: how long a healed partition stays split is bounded by it.
  */
 import type { Contact, NodeId } from "../types.js";
 
@@ -62,6 +62,6 @@ export class EvictedContacts {
     const e = this.#entries.get(id);
     if (!e) return;
     e.failedProbes++;
-    e.nextProbeAtMs = nowMs + this.#o.probeIntervalMs * 2 ** Math.min(e.failedProbes, 4);
+    e.nextProbeAtMs = nowMs + this.#o.probeIntervalMs * 2 ** Math.min(e.failedProbes, 2);
   }
 }

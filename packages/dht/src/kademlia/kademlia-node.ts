@@ -21,6 +21,8 @@ export interface KademliaComponents {
   random?: () => number;
   /** Receives every lookup's events (logs, metrics, dashboard trace). */
   onLookupEvent?: LookupListener;
+  /** A contact joined the table (from any message, a lookup or a probe): replica sets changed. */
+  onContactAdded?: (contact: Contact) => void;
 }
 
 export interface KademliaOptions {
@@ -51,7 +53,9 @@ export interface KademliaOptions {
    */
   viewTtlMs?: number;
   /** How often contacts evicted for failing are probed again (doubling per failed probe, up to
-   * 16×), so a network split by a partition joins up again once it heals. Default 5 s. */
+   * 4×), so a network split by a partition joins up again once it heals. Default 1 s: at most
+   * maxEvictedContacts small pings, and every second of a split that outlives its cause is a
+   * second of reads that miss the other side's writes. */
   reprobeIntervalMs?: number;
   /** Evicted contacts remembered for probing at most, and for how long. Defaults 256 and 1 h. */
   maxEvictedContacts?: number;
@@ -68,6 +72,7 @@ export class KademliaNode implements Router {
   private readonly logger: Logger;
   private readonly random: (() => number) | undefined;
   private readonly onLookupEvent: LookupListener | undefined;
+  private readonly onContactAdded: ((contact: Contact) => void) | undefined;
   private readonly table: RoutingTable;
   private readonly alpha: number;
   private readonly rpcTimeoutMs: number;
@@ -104,6 +109,7 @@ export class KademliaNode implements Router {
     this.logger = components.logger ?? silentLogger;
     this.random = components.random;
     this.onLookupEvent = components.onLookupEvent;
+    this.onContactAdded = components.onContactAdded;
     const k = options.k ?? 20;
     this.alpha = options.alpha ?? 3;
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? 2000;
@@ -111,7 +117,7 @@ export class KademliaNode implements Router {
     this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
     this.pingFreshnessMs = options.pingFreshnessMs ?? 60_000;
     this.viewTtlMs = options.viewTtlMs ?? 30_000;
-    this.reprobeIntervalMs = options.reprobeIntervalMs ?? 5000;
+    this.reprobeIntervalMs = options.reprobeIntervalMs ?? 1000;
     const maxEvicted = options.maxEvictedContacts ?? 256;
     const evictedRetentionMs = options.evictedRetentionMs ?? 3_600_000;
     if (!Number.isSafeInteger(maxEvicted) || maxEvicted < 0) throw new RangeError("KademliaNode: maxEvictedContacts must be a non-negative integer");
@@ -150,7 +156,10 @@ export class KademliaNode implements Router {
     const r = this.table.touch(contact);
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
     // A peer we did not know: whatever we took for the whole network was not.
-    if (r === "added") this.viewConfirmedAt = undefined;
+    if (r === "added") {
+      this.viewConfirmedAt = undefined;
+      this.onContactAdded?.(contact);
+    }
     if (typeof r !== "object") return;
     this.table.addReplacement(contact);
     const index = bucketIndex(this.self.id, contact.id);

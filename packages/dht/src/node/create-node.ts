@@ -80,7 +80,16 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   ]);
   const store = new IndexedRecordStore(components.store);
   const kademlia = new KademliaNode(
-    { self, transport, clock, logger, ...(components.random ? { random: components.random } : {}), ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}) },
+    {
+      self,
+      transport,
+      clock,
+      logger,
+      // Called only once the node runs, after antiEntropy below exists.
+      onContactAdded: () => antiEntropy.contactAdded(),
+      ...(components.random ? { random: components.random } : {}),
+      ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}),
+    },
     options.kademlia,
   );
   const hlc = new HybridLogicalClock({ self: self.id, clock, ...(options.maxClockOffsetMs === undefined ? {} : { maxOffsetMs: options.maxClockOffsetMs }) });
