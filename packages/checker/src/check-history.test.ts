@@ -141,3 +141,25 @@ describe("checkHistory on a model of a correct store", () => {
 function historyOf(events: object[]): string {
   return `${[{ type: "history", version: 1 }, ...events].map((e) => JSON.stringify(e)).join("\n")}\n`;
 }
+
+it("settleMs puts a stale read shortly after a fault down to the fault, never a final read", () => {
+  const parse = parseHistory;
+  const lines = [
+    { type: "history", version: 1 },
+    { type: "op", id: 1, client: "a", f: "put", key: "k", value: "v1", start: 0, end: 1, outcome: "ok", version: { wallMs: 1, logical: 0, writer: "w" } },
+    { type: "fault", id: 1, kind: "partition", start: 2, end: 10, peers: ["p1"] },
+    { type: "op", id: 2, client: "a", f: "put", key: "k", value: "v2", start: 3, end: 4, outcome: "ok", version: { wallMs: 4, logical: 0, writer: "w" } },
+    // 2 ms after the fault: stale, excused only with settleMs ≥ 2.
+    { type: "op", id: 3, client: "b", f: "get", key: "k", start: 12, end: 13, outcome: "ok", result: { found: true, value: "v1", version: { wallMs: 1, logical: 0, writer: "w" } } },
+    { type: "phase", name: "final-reads", at: 20 },
+    { type: "op", id: 4, client: "b", f: "get", key: "k", start: 21, end: 22, outcome: "ok", result: { found: true, value: "v2", version: { wallMs: 4, logical: 0, writer: "w" } } },
+  ];
+  const history = parse(lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const strict = checkHistory(history);
+  assert.equal(strict.counts["stale-read"], 1);
+  const settled = checkHistory(history, { settleMs: 5 });
+  assert.equal(settled.valid, true);
+  assert.equal(settled.counts.staleDuringFaults, 1);
+  assert.equal(settled.settleMs, 5);
+  assert.throws(() => checkHistory(history, { settleMs: -1 }), /settleMs/);
+});

@@ -28,17 +28,31 @@ export interface Verdict {
   staleDuringFaultsExamples: Anomaly[];
   /** What limits the verdict: no final-reads phase, faults still open during final reads, ... */
   warnings: string[];
+  /** The convergence window after each fault that the check allowed (CheckOptions.settleMs). */
+  settleMs: number;
 }
 
 export interface CheckOptions {
   /** How many stale-during-faults reads to keep as examples. Default 20. */
   maxStaleDuringFaultsExamples?: number;
+  /**
+   * How long after a fault ends a stale read is still put down to it (counted in
+   * staleDuringFaults, not an anomaly): the time the system under test promises to converge
+   * in once a fault heals (a healed partition's sides must meet again, stand-ins hand their
+   * copies back). Default 0: only reads that overlap the fault itself. Final reads are never
+   * excused.
+   */
+  settleMs?: number;
 }
 
 export function checkHistory(history: History, options: CheckOptions = {}): Verdict {
   const maxExamples = options.maxStaleDuringFaultsExamples ?? 20;
   const keys = groupByKey(history.ops);
+  const settleMs = options.settleMs ?? 0;
+  if (!(Number.isFinite(settleMs) && settleMs >= 0)) throw new RangeError(`settleMs: must be a non-negative number, got ${settleMs}`);
   const timeline = new FaultTimeline(history.faults);
+  // Freshness excuses reads up to settleMs after a fault; stats keep the faults as they were.
+  const excusing = settleMs === 0 ? timeline : new FaultTimeline(history.faults.map((f) => ({ ...f, end: f.end + settleMs })));
   const finalReadsAt = history.phases["final-reads"];
   const anomalies: Anomaly[] = [];
   const staleDuringFaultsExamples: Anomaly[] = [];
@@ -49,7 +63,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Verd
     const byValue = putsByValue(k);
     const flagged = checkValueOrigins(k, byValue, findElsewhere, (a) => anomalies.push(a));
     checkReadFreshness(k, byValue, flagged, {
-      timeline,
+      timeline: excusing,
       finalReadsAt,
       report: (a) => anomalies.push(a),
       reportStaleDuringFaults: (describe) => {
@@ -74,6 +88,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Verd
     anomalies,
     staleDuringFaultsExamples,
     warnings: [...history.warnings, ...limits(history, stats)],
+    settleMs,
   };
 }
 

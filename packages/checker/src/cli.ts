@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * check-history <file.jsonl> [--json] [--max-per-kind N]
+ * check-history <file.jsonl> [--json] [--max-per-kind N] [--settle-ms N]
  *
  * Checks a chaos run's history and prints the verdict (text, or the Verdict as JSON).
  * Exit status: 0 valid, 1 anomalies found, 2 bad input (usage, unreadable file, invalid
@@ -12,10 +12,12 @@ import { checkHistory } from "./check-history.js";
 import { formatVerdict } from "./format-verdict.js";
 import { HistoryParseError, parseHistory } from "./parse-history.js";
 
-const USAGE = `usage: check-history <history.jsonl> [--json] [--max-per-kind N]
+const USAGE = `usage: check-history <history.jsonl> [--json] [--max-per-kind N] [--settle-ms N]
 
   --json             print the verdict as JSON instead of text
   --max-per-kind N   anomalies shown per kind in the text report (default 20)
+  --settle-ms N      a stale read up to N ms after a fault ends is put down to the fault
+                     (default: the header's meta.settleMs, else 0)
 
 exit status: 0 valid, 1 anomalies found, 2 bad input`;
 
@@ -32,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         json: { type: "boolean", default: false },
         "max-per-kind": { type: "string" },
+        "settle-ms": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -47,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   const maxPerKind = values["max-per-kind"] === undefined ? undefined : Number(values["max-per-kind"]);
   if (maxPerKind !== undefined && !(Number.isInteger(maxPerKind) && maxPerKind >= 0)) {
     return badInput(`--max-per-kind: expected a non-negative integer, got ${JSON.stringify(values["max-per-kind"])}`);
+  }
+  const settleArg = values["settle-ms"] === undefined ? undefined : Number(values["settle-ms"]);
+  if (settleArg !== undefined && !(Number.isInteger(settleArg) && settleArg >= 0)) {
+    return badInput(`--settle-ms: expected a non-negative integer, got ${JSON.stringify(values["settle-ms"])}`);
   }
   const path = positionals[0]!;
 
@@ -66,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
     return badInput(`${path}: invalid history: ${err.message}`);
   }
 
-  const verdict = checkHistory(history);
+  const fromHeader = history.header.meta?.settleMs;
+  const settleMs = settleArg ?? (typeof fromHeader === "number" && Number.isFinite(fromHeader) && fromHeader >= 0 ? fromHeader : 0);
+  const verdict = checkHistory(history, { settleMs });
   process.stdout.write(values.json ? `${JSON.stringify(verdict, null, 2)}\n` : formatVerdict(verdict, maxPerKind === undefined ? {} : { maxPerKind }));
   return verdict.valid ? EXIT_VALID : EXIT_ANOMALIES;
 }

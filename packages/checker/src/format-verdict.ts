@@ -29,7 +29,7 @@ export function formatVerdict(verdict: Verdict, options: FormatOptions = {}): st
   const row = (name: string, n: number, note = "") => out.push(`  ${name.padEnd(20)}${String(n).padStart(8)}${note}`);
   for (const kind of ANOMALY_KINDS) row(kind, counts[kind]);
   row("minority-ack-lost", counts.minorityAckLost, "  (of the lost writes and resurrected deletes: acknowledged during a partition)");
-  row("stale during faults", counts.staleDuringFaults, "  (not anomalies)");
+  row("stale during faults", counts.staleDuringFaults, verdict.settleMs > 0 ? `  (not anomalies; faults count until ${verdict.settleMs} ms after they end)` : "  (not anomalies)");
 
   out.push("", "stats:");
   const byF = OP_FUNCTIONS.map((f) => {
