@@ -2,10 +2,11 @@ import { create } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import {
-  FleetPeerSchema, FleetService, ListPeersResponseSchema, PeerLogsResponseSchema, PeerState, RemovePeerResponseSchema,
-  type FleetPeer, type PeerOptions,
+  ChaosRunSchema, ChaosRunState, FleetPeerSchema, FleetService, ListPeersResponseSchema, PeerLogsResponseSchema, PeerState, RemovePeerResponseSchema,
+  type ChaosRun, type FleetPeer, type PeerOptions,
 } from "@p2p/proto/fleet";
 import { maxSpawnPerCall, type Fleet, type FleetPeerState, type FleetPeerView } from "./fleet.js";
+import type { ChaosRunView, ChaosState } from "./chaos/chaos-run.js";
 import type { PeerSettingsInput } from "./peer-settings.js";
 import { bearerMatches } from "./token.js";
 
@@ -28,6 +29,39 @@ function toProto(v: FleetPeerView): FleetPeer {
     startedAtMs: BigInt(v.startedAtMs),
     uptimeMs: BigInt(v.uptimeMs),
     faults: { ...v.faults, clockSkewMs: BigInt(v.faults.clockSkewMs) },
+  });
+}
+
+const chaosStateToProto: Record<ChaosState, ChaosRunState> = {
+  running: ChaosRunState.RUNNING,
+  healing: ChaosRunState.HEALING,
+  checking: ChaosRunState.CHECKING,
+  passed: ChaosRunState.PASSED,
+  failed: ChaosRunState.FAILED,
+  error: ChaosRunState.ERROR,
+};
+
+function chaosToProto(v: ChaosRunView, details = true): ChaosRun {
+  return create(ChaosRunSchema, {
+    id: v.id,
+    seed: BigInt(v.options.seed),
+    seconds: v.options.seconds,
+    clients: v.options.clients,
+    keys: v.options.keys,
+    state: chaosStateToProto[v.state],
+    startedAtMs: BigInt(v.startedAtMs),
+    endedAtMs: BigInt(v.endedAtMs),
+    historyPath: v.historyPath,
+    ops: BigInt(v.counts.ops),
+    opsOk: BigInt(v.counts.ok),
+    opsFailed: BigInt(v.counts.fail),
+    opsUnknown: BigInt(v.counts.unknown),
+    faults: v.faults.map((f) => ({ kind: f.kind, startMs: BigInt(Math.round(f.startMs)), endMs: BigInt(Math.round(f.endMs)), peers: f.peers, detail: f.detail })),
+    anomalies: v.anomalies,
+    anomalyLines: details ? v.anomalyLines : [],
+    verdict: details ? v.verdict : "",
+    error: v.error,
+    staleDuringFaults: v.staleDuringFaults,
   });
 }
 
@@ -99,6 +133,18 @@ export function fleetServiceImpl(fleet: Fleet): ServiceImpl<typeof FleetService>
     async resumePeer(req) {
       await fleet.faults.resume(req.peer);
       return { peer: toProto(fleet.view(req.peer)) };
+    },
+    startChaos(req) {
+      return { run: chaosToProto(fleet.chaos.start({ seed: req.seed, seconds: req.seconds, clients: req.clients, keys: req.keys, faults: req.faults })) };
+    },
+    getChaosRun(req) {
+      return { run: chaosToProto(fleet.chaos.get(req.id).view()) };
+    },
+    listChaosRuns() {
+      return { runs: fleet.chaos.list().map((v) => chaosToProto(v, false)) };
+    },
+    stopChaos() {
+      return { run: chaosToProto(fleet.chaos.stop().view()) };
     },
     peerLogs(req) {
       if (req.limit > maxLogLines) throw new ConnectError(`limit: at most ${maxLogLines}, got ${req.limit}`, Code.InvalidArgument);

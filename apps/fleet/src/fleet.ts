@@ -15,6 +15,7 @@ import { StateSaver } from "./state-saver.js";
 import { loadFleetState, type FleetState } from "./state-file.js";
 import { Supervisor, type Slot } from "./supervisor.js";
 import { FaultControl } from "./fault-control.js";
+import { ChaosRunner } from "./chaos/chaos-runner.js";
 
 export type { FleetPeerState, FleetPeerView };
 
@@ -63,6 +64,8 @@ export class Fleet {
   readonly #supervisor: Supervisor;
   /** Partitions, delays, clock skews and pauses injected into the peers. */
   readonly faults: FaultControl;
+  /** Chaos runs against these peers (chaos/). */
+  readonly chaos: ChaosRunner;
   #closing = false;
 
   private constructor(options: FleetOptions) {
@@ -86,6 +89,7 @@ export class Fleet {
       faultInjection: options.faultInjection ?? true,
       onRunning: (slot) => void this.faults.reapply(slot).catch(() => {}),
     });
+    this.chaos = new ChaosRunner(this, options.logger);
     this.faults = new FaultControl({ find: (ref) => this.#peers.find(ref), all: () => this.#peers.all(), ...(options.logger ? { logger: options.logger } : {}) });
   }
 
@@ -231,6 +235,8 @@ export class Fleet {
    */
   async close(): Promise<void> {
     if (this.#closing) return;
+    // A chaos run heals its faults and records its verdict before the peers go.
+    await this.chaos.close();
     this.#closing = true;
     await Promise.all(this.#peers.all().map((s) => this.#supervisor.stop(s)));
     this.#saver.save();

@@ -608,6 +608,319 @@ export declare type ResumePeerResponse = Message<"p2p.v1.ResumePeerResponse"> & 
 export declare const ResumePeerResponseSchema: GenMessage<ResumePeerResponse>;
 
 /**
+ * @generated from message p2p.v1.StartChaosRequest
+ */
+export declare type StartChaosRequest = Message<"p2p.v1.StartChaosRequest"> & {
+  /**
+   * PRNG seed of the workload and the nemesis; 0 picks one (shown in the run).
+   *
+   * @generated from field: uint64 seed = 1;
+   */
+  seed: bigint;
+
+  /**
+   * Length of the fault phase, 5 to 3600 s; 0 means 60.
+   *
+   * @generated from field: uint32 seconds = 2;
+   */
+  seconds: number;
+
+  /**
+   * Concurrent clients, 1 to 64; 0 means 8.
+   *
+   * @generated from field: uint32 clients = 3;
+   */
+  clients: number;
+
+  /**
+   * Distinct keys the clients use, 1 to 10000; 0 means 40 (few keys: many conflicts).
+   *
+   * @generated from field: uint32 keys = 4;
+   */
+  keys: number;
+
+  /**
+   * Fault kinds the nemesis may inject: "kill", "pause", "partition", "skew", "delay".
+   * Empty: all of them.
+   *
+   * @generated from field: repeated string faults = 5;
+   */
+  faults: string[];
+};
+
+/**
+ * Describes the message p2p.v1.StartChaosRequest.
+ * Use `create(StartChaosRequestSchema)` to create a new message.
+ */
+export declare const StartChaosRequestSchema: GenMessage<StartChaosRequest>;
+
+/**
+ * @generated from message p2p.v1.ChaosFault
+ */
+export declare type ChaosFault = Message<"p2p.v1.ChaosFault"> & {
+  /**
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * ms since the run started.
+   *
+   * @generated from field: int64 start_ms = 2;
+   */
+  startMs: bigint;
+
+  /**
+   * 0 while the fault lasts.
+   *
+   * @generated from field: int64 end_ms = 3;
+   */
+  endMs: bigint;
+
+  /**
+   * Peer names.
+   *
+   * @generated from field: repeated string peers = 4;
+   */
+  peers: string[];
+
+  /**
+   * e.g. "peer-0,peer-1 | peer-2,peer-3,peer-4" or "+1500 ms".
+   *
+   * @generated from field: string detail = 5;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message p2p.v1.ChaosFault.
+ * Use `create(ChaosFaultSchema)` to create a new message.
+ */
+export declare const ChaosFaultSchema: GenMessage<ChaosFault>;
+
+/**
+ * @generated from message p2p.v1.ChaosRun
+ */
+export declare type ChaosRun = Message<"p2p.v1.ChaosRun"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: uint64 seed = 2;
+   */
+  seed: bigint;
+
+  /**
+   * @generated from field: uint32 seconds = 3;
+   */
+  seconds: number;
+
+  /**
+   * @generated from field: uint32 clients = 4;
+   */
+  clients: number;
+
+  /**
+   * @generated from field: uint32 keys = 5;
+   */
+  keys: number;
+
+  /**
+   * @generated from field: p2p.v1.ChaosRunState state = 6;
+   */
+  state: ChaosRunState;
+
+  /**
+   * @generated from field: int64 started_at_ms = 7;
+   */
+  startedAtMs: bigint;
+
+  /**
+   * 0 until the run has ended.
+   *
+   * @generated from field: int64 ended_at_ms = 8;
+   */
+  endedAtMs: bigint;
+
+  /**
+   * The history file (JSON Lines, checked by @p2p/checker's check-history).
+   *
+   * @generated from field: string history_path = 9;
+   */
+  historyPath: string;
+
+  /**
+   * @generated from field: uint64 ops = 10;
+   */
+  ops: bigint;
+
+  /**
+   * @generated from field: uint64 ops_ok = 11;
+   */
+  opsOk: bigint;
+
+  /**
+   * @generated from field: uint64 ops_failed = 12;
+   */
+  opsFailed: bigint;
+
+  /**
+   * @generated from field: uint64 ops_unknown = 13;
+   */
+  opsUnknown: bigint;
+
+  /**
+   * @generated from field: repeated p2p.v1.ChaosFault faults = 14;
+   */
+  faults: ChaosFault[];
+
+  /**
+   * @generated from field: uint32 anomalies = 15;
+   */
+  anomalies: number;
+
+  /**
+   * One line per anomaly, at most 50.
+   *
+   * @generated from field: repeated string anomaly_lines = 16;
+   */
+  anomalyLines: string[];
+
+  /**
+   * The checker's verdict as text, once checked.
+   *
+   * @generated from field: string verdict = 17;
+   */
+  verdict: string;
+
+  /**
+   * @generated from field: string error = 18;
+   */
+  error: string;
+
+  /**
+   * Stale reads during faults (allowed: not anomalies), once checked.
+   *
+   * @generated from field: uint32 stale_during_faults = 19;
+   */
+  staleDuringFaults: number;
+};
+
+/**
+ * Describes the message p2p.v1.ChaosRun.
+ * Use `create(ChaosRunSchema)` to create a new message.
+ */
+export declare const ChaosRunSchema: GenMessage<ChaosRun>;
+
+/**
+ * @generated from message p2p.v1.StartChaosResponse
+ */
+export declare type StartChaosResponse = Message<"p2p.v1.StartChaosResponse"> & {
+  /**
+   * @generated from field: p2p.v1.ChaosRun run = 1;
+   */
+  run?: ChaosRun | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.StartChaosResponse.
+ * Use `create(StartChaosResponseSchema)` to create a new message.
+ */
+export declare const StartChaosResponseSchema: GenMessage<StartChaosResponse>;
+
+/**
+ * @generated from message p2p.v1.GetChaosRunRequest
+ */
+export declare type GetChaosRunRequest = Message<"p2p.v1.GetChaosRunRequest"> & {
+  /**
+   * Empty: the latest run.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message p2p.v1.GetChaosRunRequest.
+ * Use `create(GetChaosRunRequestSchema)` to create a new message.
+ */
+export declare const GetChaosRunRequestSchema: GenMessage<GetChaosRunRequest>;
+
+/**
+ * @generated from message p2p.v1.GetChaosRunResponse
+ */
+export declare type GetChaosRunResponse = Message<"p2p.v1.GetChaosRunResponse"> & {
+  /**
+   * @generated from field: p2p.v1.ChaosRun run = 1;
+   */
+  run?: ChaosRun | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.GetChaosRunResponse.
+ * Use `create(GetChaosRunResponseSchema)` to create a new message.
+ */
+export declare const GetChaosRunResponseSchema: GenMessage<GetChaosRunResponse>;
+
+/**
+ * @generated from message p2p.v1.ListChaosRunsRequest
+ */
+export declare type ListChaosRunsRequest = Message<"p2p.v1.ListChaosRunsRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.ListChaosRunsRequest.
+ * Use `create(ListChaosRunsRequestSchema)` to create a new message.
+ */
+export declare const ListChaosRunsRequestSchema: GenMessage<ListChaosRunsRequest>;
+
+/**
+ * @generated from message p2p.v1.ListChaosRunsResponse
+ */
+export declare type ListChaosRunsResponse = Message<"p2p.v1.ListChaosRunsResponse"> & {
+  /**
+   * @generated from field: repeated p2p.v1.ChaosRun runs = 1;
+   */
+  runs: ChaosRun[];
+};
+
+/**
+ * Describes the message p2p.v1.ListChaosRunsResponse.
+ * Use `create(ListChaosRunsResponseSchema)` to create a new message.
+ */
+export declare const ListChaosRunsResponseSchema: GenMessage<ListChaosRunsResponse>;
+
+/**
+ * @generated from message p2p.v1.StopChaosRequest
+ */
+export declare type StopChaosRequest = Message<"p2p.v1.StopChaosRequest"> & {
+};
+
+/**
+ * Describes the message p2p.v1.StopChaosRequest.
+ * Use `create(StopChaosRequestSchema)` to create a new message.
+ */
+export declare const StopChaosRequestSchema: GenMessage<StopChaosRequest>;
+
+/**
+ * @generated from message p2p.v1.StopChaosResponse
+ */
+export declare type StopChaosResponse = Message<"p2p.v1.StopChaosResponse"> & {
+  /**
+   * @generated from field: p2p.v1.ChaosRun run = 1;
+   */
+  run?: ChaosRun | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.StopChaosResponse.
+ * Use `create(StopChaosResponseSchema)` to create a new message.
+ */
+export declare const StopChaosResponseSchema: GenMessage<StopChaosResponse>;
+
+/**
  * @generated from enum p2p.v1.PeerState
  */
 export enum PeerState {
@@ -646,6 +959,61 @@ export enum PeerState {
  * Describes the enum p2p.v1.PeerState.
  */
 export declare const PeerStateSchema: GenEnum<PeerState>;
+
+/**
+ * @generated from enum p2p.v1.ChaosRunState
+ */
+export enum ChaosRunState {
+  /**
+   * @generated from enum value: CHAOS_RUN_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Clients and nemesis at work.
+   *
+   * @generated from enum value: CHAOS_RUN_STATE_RUNNING = 1;
+   */
+  RUNNING = 1,
+
+  /**
+   * Faults healed; waiting for repair, then reading every key back.
+   *
+   * @generated from enum value: CHAOS_RUN_STATE_HEALING = 2;
+   */
+  HEALING = 2,
+
+  /**
+   * @generated from enum value: CHAOS_RUN_STATE_CHECKING = 3;
+   */
+  CHECKING = 3,
+
+  /**
+   * Checked: no anomaly.
+   *
+   * @generated from enum value: CHAOS_RUN_STATE_PASSED = 4;
+   */
+  PASSED = 4,
+
+  /**
+   * Checked: anomalies found.
+   *
+   * @generated from enum value: CHAOS_RUN_STATE_FAILED = 5;
+   */
+  FAILED = 5,
+
+  /**
+   * The run itself broke (e.g. no peer running); see error.
+   *
+   * @generated from enum value: CHAOS_RUN_STATE_ERROR = 6;
+   */
+  ERROR = 6,
+}
+
+/**
+ * Describes the enum p2p.v1.ChaosRunState.
+ */
+export declare const ChaosRunStateSchema: GenEnum<ChaosRunState>;
 
 /**
  * FleetService is the fleet controller's API (Connect, on the controller's port): it runs
@@ -775,6 +1143,48 @@ export declare const FleetService: GenService<{
     methodKind: "unary";
     input: typeof ResumePeerRequestSchema;
     output: typeof ResumePeerResponseSchema;
+  },
+  /**
+   * Starts a chaos run: clients write, read and delete keys through random peers while a
+   * nemesis kills, pauses, partitions, delays and skews peers; then every fault is healed, every
+   * key read back, and the recorded history checked for anomalies. One run at a time.
+   *
+   * @generated from rpc p2p.v1.FleetService.StartChaos
+   */
+  startChaos: {
+    methodKind: "unary";
+    input: typeof StartChaosRequestSchema;
+    output: typeof StartChaosResponseSchema;
+  },
+  /**
+   * A run by ID (the latest when the ID is empty), with its progress or verdict.
+   *
+   * @generated from rpc p2p.v1.FleetService.GetChaosRun
+   */
+  getChaosRun: {
+    methodKind: "unary";
+    input: typeof GetChaosRunRequestSchema;
+    output: typeof GetChaosRunResponseSchema;
+  },
+  /**
+   * Every run of this controller, newest first (without their anomaly details).
+   *
+   * @generated from rpc p2p.v1.FleetService.ListChaosRuns
+   */
+  listChaosRuns: {
+    methodKind: "unary";
+    input: typeof ListChaosRunsRequestSchema;
+    output: typeof ListChaosRunsResponseSchema;
+  },
+  /**
+   * Ends the running chaos run early: faults are healed and the history so far is checked.
+   *
+   * @generated from rpc p2p.v1.FleetService.StopChaos
+   */
+  stopChaos: {
+    methodKind: "unary";
+    input: typeof StopChaosRequestSchema;
+    output: typeof StopChaosResponseSchema;
   },
 }>;
 
