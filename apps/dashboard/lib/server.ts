@@ -28,8 +28,9 @@ export function state(): State {
 /** A JSON error response: { error } with a status that matches the cause. */
 export function errorResponse(err: unknown, status?: number): Response {
   if (err instanceof ConnectError) {
-    // Connect codes → HTTP: caller mistakes 400, missing 404, remote trouble 502/504.
-    const http = { 3: 400, 5: 404, 7: 403, 9: 409, 16: 401, 4: 504 }[err.code as number] ?? 502;
+    // Connect codes → HTTP: caller mistakes 400, missing 404, remote trouble 502/504, a
+    // controller too old for the call 501.
+    const http = { 3: 400, 5: 404, 7: 403, 9: 409, 12: 501, 16: 401, 4: 504 }[err.code as number] ?? 502;
     return Response.json({ error: describeError(err) }, { status: status ?? http });
   }
   return Response.json({ error: err instanceof Error ? err.message : String(err) }, { status: status ?? 500 });

@@ -2,7 +2,7 @@
 import type { PeerState } from "@p2p/proto/fleet";
 import { fleetClient, nodeClient, type FleetClient, type NodeClient } from "./clients";
 import type { PeerData } from "./peer-data";
-import type { RecordStatus } from "./snapshot-types";
+import type { PeerFaultsView, RecordStatus } from "./snapshot-types";
 
 export interface SnapshotOptions {
   /** Fleet controller base URL (e.g. "http://127.0.0.1:7000"); unset: no controller, crawl only. */
@@ -41,7 +41,7 @@ export interface Entry {
   id: string;
   httpAddress: string;
   grpcAddress: string;
-  fleet?: { name: string; state: PeerState; pid: number; restarts: number; lastExit: string };
+  fleet?: { name: string; state: PeerState; pid: number; restarts: number; lastExit: string; faults: PeerFaultsView };
   data?: PeerData;
   /** Counted as live: answered, and has not missed `downAfterFailures` polls in a row since. */
   up: boolean;

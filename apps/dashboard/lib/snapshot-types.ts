@@ -38,6 +38,18 @@ export interface VersionView {
   writer: string;
 }
 
+/** A peer's injected faults as the controller reports them (FleetPeer.faults). */
+export interface PeerFaultsView {
+  /** Names of the peers this one cannot reach (a partition). */
+  partitionedFrom: string[];
+  /** Added to every call the peer makes. */
+  delayMs: number;
+  /** How far the peer's clock is moved (negative: behind). */
+  clockSkewMs: number;
+  /** SIGSTOPped: answers nothing until resumed. */
+  paused: boolean;
+}
+
 export interface PeerView {
   /** Stable key for React and URLs: the peer ID, or "fleet:<name>" / "addr:<host:port>" before it is known. */
   key: string;
@@ -53,6 +65,8 @@ export interface PeerView {
   pid?: number;
   restarts?: number;
   lastExit?: string;
+  /** Faults the controller has injected into this peer (only for peers it manages). */
+  faults?: PeerFaultsView;
   /** When the last complete answer arrived (dashboard clock); undefined if never. */
   lastOkAtMs?: number;
   /** Why the last poll failed. */

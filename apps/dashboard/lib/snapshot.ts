@@ -186,7 +186,9 @@ export class SnapshotCollector {
     }
     const listed = new Set<string>();
     for (const fp of peers) {
-      const fleet = { name: fp.name, state: fp.state, pid: fp.pid, restarts: fp.restarts, lastExit: fp.lastExit };
+      const f = fp.faults;
+      const faults = { partitionedFrom: [...(f?.partitionedFrom ?? [])], delayMs: f?.delayMs ?? 0, clockSkewMs: Number(f?.clockSkewMs ?? 0n), paused: f?.paused ?? false };
+      const fleet = { name: fp.name, state: fp.state, pid: fp.pid, restarts: fp.restarts, lastExit: fp.lastExit, faults };
       const id = isId(fp.id) ? fp.id : "";
       let e = (id && this.entries.get(id)) || this.entries.get(`fleet:${fp.name}`);
       if (e && id && e.key !== id) {
@@ -238,7 +240,7 @@ export class SnapshotCollector {
       key: e.key, id: e.id, name: e.fleet?.name, httpAddress: e.httpAddress, grpcAddress: e.grpcAddress,
       status: !e.up ? "down" : e.failures > 0 ? "suspect" : "up",
       fleetState: e.fleet ? stateNames[e.fleet.state] : undefined, pid: e.fleet?.pid, restarts: e.fleet?.restarts, lastExit: e.fleet?.lastExit || undefined,
-      lastOkAtMs: e.lastOkAtMs, lastError: e.lastError,
+      faults: e.fleet?.faults, lastOkAtMs: e.lastOkAtMs, lastError: e.lastError,
       position: e.id ? ringFraction(e.id) : 0, ownedFraction: agg.owned.get(e.id) ?? 0,
       version: e.data?.version, startedAtMs: e.data?.startedAtMs, uptimeMs: e.data?.uptimeMs,
       replicationFactor: e.data?.replicationFactor, writeQuorum: e.data?.writeQuorum, readQuorum: e.data?.readQuorum, consistency: e.data?.consistency,

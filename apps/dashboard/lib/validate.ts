@@ -1,5 +1,5 @@
 /** Turns a zod failure into one message that names the field ("key: too long"). */
-import type { z } from "zod";
+import { z } from "zod";
 
 export function zodMessage(err: z.ZodError): string {
   const issue = err.issues[0];
@@ -17,3 +17,6 @@ export async function readJson(req: Request, maxBytes: number): Promise<unknown>
     throw new Error("body: not valid JSON");
   }
 }
+
+/** A peer as the controller knows it: its name ("peer-3") or its ID. */
+export const peerRef = z.string().min(1, "must not be empty").max(128).regex(/^[A-Za-z0-9._-]+$/, "must be a peer name or ID");

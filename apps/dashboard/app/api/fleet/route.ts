@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { errorResponse, state, ACTION_TIMEOUT_MS } from "../../../lib/server";
-import { readJson, zodMessage } from "../../../lib/validate";
+import { peerRef as peer, readJson, zodMessage } from "../../../lib/validate";
 
 export const dynamic = "force-dynamic";
 
-const peer = z.string().min(1, "must not be empty").max(128).regex(/^[A-Za-z0-9._-]+$/, "must be a peer name or ID");
 const Body = z.discriminatedUnion("action", [
   z.object({ action: z.literal("spawn"), count: z.number().int().min(1, "at least 1").max(200, "at most 200") }),
   z.object({ action: z.enum(["stop", "kill", "restart", "remove"]), peer }),
