@@ -14,15 +14,23 @@ const WHAT: Record<FleetAction, { label: string; tone: "default" | "warn" | "dan
   remove: { label: "Remove", tone: "danger", explain: "Stops the peer and deletes its data dir. This cannot be undone." },
 };
 
-/** Runs a fleet action against /api/fleet and refreshes the snapshot. */
-export async function runFleetAction(body: { action: "spawn"; count: number } | { action: FleetAction; peer: string }): Promise<Outcome> {
+/**
+ * POSTs an action ({action, ...}) to one of the fleet routes and refreshes the snapshot. Never
+ * throws: a failure is an Outcome carrying the route's (so the controller's) message.
+ */
+export async function runAction(url: string, body: { action: string } & Record<string, unknown>): Promise<Outcome> {
   try {
-    const r = await postJson<{ message: string }>("/api/fleet", body);
+    const r = await postJson<{ message: string }>(url, body);
     await mutate("/api/snapshot");
     return { ok: true, message: r.message, atMs: Date.now() };
   } catch (err) {
     return { ok: false, message: `${body.action} failed: ${(err as Error).message}`, atMs: Date.now() };
   }
+}
+
+/** Runs a fleet action against /api/fleet and refreshes the snapshot. */
+export function runFleetAction(body: { action: "spawn"; count: number } | { action: FleetAction; peer: string }): Promise<Outcome> {
+  return runAction("/api/fleet", body);
 }
 
 export function FleetActions({ peer, label, actions = ["stop", "kill", "restart"], onOutcome, small }: {

@@ -85,13 +85,14 @@ export function IdChip({ id, full = false }: { id: string; full?: boolean }) {
 }
 
 export function Button({ children, onClick, tone = "default", disabled, type = "button", testId, small }: {
-  children: ReactNode; onClick?: () => void; tone?: "default" | "primary" | "danger" | "warn"; disabled?: boolean; type?: "button" | "submit"; testId?: string; small?: boolean;
+  children: ReactNode; onClick?: () => void; tone?: "default" | "primary" | "danger" | "warn" | "good"; disabled?: boolean; type?: "button" | "submit"; testId?: string; small?: boolean;
 }) {
   const tones = {
     default: "bg-slate-800 text-slate-100 hover:bg-slate-700 ring-slate-700",
     primary: "bg-indigo-500 text-white hover:bg-indigo-400 ring-indigo-400/50",
     danger: "bg-rose-600/90 text-white hover:bg-rose-500 ring-rose-400/50",
     warn: "bg-amber-500/90 text-slate-950 hover:bg-amber-400 ring-amber-300/50",
+    good: "bg-emerald-600/90 text-white hover:bg-emerald-500 ring-emerald-400/50",
   };
   return (
     <button type={type} onClick={onClick} disabled={disabled} data-testid={testId}
@@ -129,10 +130,10 @@ export function ConfirmDialog({ open, title, body, confirmLabel, onConfirm, onCa
 export interface Outcome { ok: boolean; message: string; atMs: number }
 
 /** The result of the last action, success or failure, until dismissed. */
-export function OutcomeBanner({ outcome, onDismiss }: { outcome?: Outcome; onDismiss: () => void }) {
+export function OutcomeBanner({ outcome, onDismiss, testId = "outcome" }: { outcome?: Outcome; onDismiss: () => void; testId?: string }) {
   if (!outcome) return null;
   return (
-    <div role="status" data-testid="outcome" data-ok={outcome.ok}
+    <div role="status" data-testid={testId} data-ok={outcome.ok}
       className={`flex items-start justify-between gap-3 rounded-lg px-3 py-2 text-sm ring-1 ring-inset ${outcome.ok ? "bg-emerald-500/10 text-emerald-200 ring-emerald-500/30" : "bg-rose-500/10 text-rose-200 ring-rose-500/30"}`}>
       <span>{outcome.ok ? "✓ " : "✕ "}{outcome.message}</span>
       <button onClick={onDismiss} className="text-xs opacity-70 hover:opacity-100" aria-label="Dismiss">✕</button>

@@ -5,6 +5,7 @@ import { useSnapshot } from "../../components/use-snapshot";
 import { Button, Card, Empty, IdChip, OutcomeBanner, PeerStatusBadge, type Outcome } from "../../components/ui";
 import { DataTable } from "../../components/data-table";
 import { FleetActions, runFleetAction } from "../../components/fleet-actions";
+import { FaultControls } from "../../components/faults/fault-controls";
 import { peerHref } from "../../components/peers-table";
 import { fmtDuration } from "../../components/format";
 import type { PeerView } from "../../lib/snapshot-types";
@@ -56,6 +57,7 @@ export default function FleetPage() {
             { key: "actions", header: "", render: (p) => <FleetActions small peer={p.name!} label={p.name!} onOutcome={setOutcome} actions={["stop", "kill", "restart", "remove"]} /> },
           ]} />
       </Card>
+      <FaultControls peers={managed} />
     </div>
   );
 }
