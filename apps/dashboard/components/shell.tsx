@@ -14,6 +14,7 @@ const NAV = [
   { href: "/data", label: "Data", icon: "⇅" },
   { href: "/files", label: "Files", icon: "▤" },
   { href: "/fleet", label: "Fleet", icon: "⚙", fleetOnly: true },
+  { href: "/chaos", label: "Chaos", icon: "⚡", fleetOnly: true },
 ];
 
 /** Re-renders every second so ages ("3 s ago") stay current between snapshots. */
