@@ -11,6 +11,7 @@ import type { SectionResult } from "./lib/figures.js";
 import { loadAverage, machineFacts } from "./lib/machine.js";
 import { benchOptions } from "./lib/options.js";
 import { renderMarkdown, type BenchRun } from "./lib/report.js";
+import { runChaos } from "./sections/chaos.js";
 import { runChurn } from "./sections/churn.js";
 import { runFiles } from "./sections/files.js";
 import { runFleet } from "./sections/fleet.js";
@@ -18,7 +19,7 @@ import { runFloor, type Floors } from "./sections/floor.js";
 import { runRecords } from "./sections/records.js";
 import { runSimulationSection } from "./sections/simulation.js";
 
-const SECTIONS = ["floor", "records", "files", "fleet", "churn", "simulation"] as const;
+const SECTIONS = ["floor", "records", "files", "fleet", "churn", "chaos", "simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   await run("files", () => runFiles(o));
   await run("fleet", () => runFleet(o));
   await run("churn", () => runChurn(o));
+  await run("chaos", () => runChaos(o));
   await run("simulation", () => runSimulationSection(o));
 
   const report: BenchRun = {

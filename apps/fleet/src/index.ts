@@ -10,3 +10,5 @@ export type { FleetServer } from "./server.js";
 export type { PeerSettings, PeerSettingsInput } from "./peer-settings.js";
 export { fleetClient } from "./fleet-client.js";
 export type { FleetClient } from "./fleet-client.js";
+export { ChaosRun, SETTLE_MS, type ChaosRunView, type ChaosState } from "./chaos/chaos-run.js";
+export { resolveChaosOptions, FAULT_KINDS, type ChaosOptions, type FaultKind } from "./chaos/chaos-options.js";

@@ -107,7 +107,8 @@ export class ChaosRun {
     });
     try {
       const workload = new Workload({ history, now, targets: () => this.#targets(), counts: this.#view.counts, timeoutMs: CLIENT_TIMEOUT_MS });
-      const keys = Array.from({ length: o.keys }, (_, i) => `chaos-${i}`);
+      // Keys of this run only: an earlier run's values on the same fleet would be phantoms here.
+      const keys = Array.from({ length: o.keys }, (_, i) => `chaos/${this.#view.startedAtMs.toString(36)}/${i}`);
       const rng = new Prng(o.seed);
 
       // 1. Load under faults.
