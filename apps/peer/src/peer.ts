@@ -57,6 +57,8 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
   const db = openPeerDatabase(config.dataDir, {
     durability: config.durability,
     recover: config.recover,
+    syncIntervalMs: config.syncIntervalMs,
+    onSyncError: (err) => logger.error({ err: String(err) }, "flushing the database to disk failed; will try again"),
     onQuarantined: (q) => {
       // Once per record: it leaves the records database in the same transaction.
       metrics.countQuarantined();

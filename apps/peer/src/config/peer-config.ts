@@ -88,7 +88,7 @@ export const peerSettingsSchema = z
     rpcTimeoutMs: ms(1, 600_000).default(2000),
     /** Deadline of a whole client operation (lookup + quorum). 5 s: room for a few sequential RPC timeouts. Changeable live. */
     requestTimeoutMs: ms(1, 3_600_000).default(5000),
-    /** Kademlia bucket refresh period. 15 min: ~4x more often than the paper's hour, as local fleets churn fast. Changeable live. */
+    /** Kademlia bucket refresh period. 15 min: ~4x more often than the paper's hour, as local fleets churn fast. Read at start (the refresh timer is set then). */
     refreshIntervalMs: ms(1000, 86_400_000).default(15 * 60_000),
     /** Anti-entropy round period: digests compared with every neighbour sharing records. 30 s: at rest a round is one ~50-byte RPC per neighbour, joins and goodbyes trigger a prompt round anyway, so this mostly bounds how long a silent crash goes unrepaired. Changeable live. */
     repairIntervalMs: ms(100, 86_400_000).default(30_000),
@@ -108,6 +108,8 @@ export const peerSettingsSchema = z
      * trade). "power-loss": fsync every commit, ~1-5 ms more per write on the disks measured here.
      */
     durability: z.enum(["process-crash", "power-loss"]).default("process-crash"),
+    /** With "process-crash" durability, how often the database is flushed to disk (LMDB's env sync): a power loss drops at most this many ms of acknowledged writes on this machine. 5 s, like Cassandra's periodic commit-log sync (10 s). 0: only at shutdown. Read only at start. */
+    syncIntervalMs: ms(0, 600_000).default(5000),
     /**
      * What to do when the database file is damaged (a truncated copy, a stray write over its
      * headers). false (default): refuse to start, with one line naming the file, so nothing is
@@ -146,7 +148,6 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "maxValueBytes",
   "rpcTimeoutMs",
   "requestTimeoutMs",
-  "refreshIntervalMs",
   "repairIntervalMs",
   "tombstoneGraceMs",
   "maxClockOffsetMs",
@@ -190,6 +191,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   shutdownTimeoutMs: { flag: "shutdown-timeout-ms", env: "P2P_SHUTDOWN_TIMEOUT_MS", kind: "integer", help: "drain time on SIGTERM" },
   durability: { flag: "durability", env: "P2P_DURABILITY", kind: "string", help: "process-crash|power-loss: fsync every write or not" },
   recover: { flag: "recover", env: "P2P_RECOVER", kind: "boolean", help: "move a damaged database aside and start empty under the same ID" },
+  syncIntervalMs: { flag: "sync-interval-ms", env: "P2P_SYNC_INTERVAL_MS", kind: "integer", help: "flush the database to disk this often with process-crash durability (default 5000)" },
   faultInjection: { flag: "fault-injection", env: "P2P_FAULT_INJECTION", kind: "boolean", help: "accept SetFaults (partitions, delays, clock skew) for tests and chaos runs" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
