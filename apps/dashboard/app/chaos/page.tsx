@@ -1,5 +1,5 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { mutate } from "swr";
 import { useSnapshot, postJson } from "../../components/use-snapshot";
 import { Badge, Button, Card, Empty, OutcomeBanner, type Outcome } from "../../components/ui";
@@ -18,7 +18,9 @@ export default function ChaosPage() {
   const { run, loaded, error } = useChaosRun(selected);
   const { run: latest } = useChaosRun("");
   const going = !!latest && !chaosFinished(latest.state);
-  const { runs, error: listError } = useChaosRuns(going);
+  const { runs, error: listError, mutate: refreshRuns } = useChaosRuns(going);
+  // The list polls slowly once nothing goes: refresh it when the latest run changes state.
+  useEffect(() => { void refreshRuns(); }, [latest?.id, latest?.state, refreshRuns]);
   const [busy, setBusy] = useState<"start" | "stop">();
   const [outcome, setOutcome] = useState<Outcome>();
 

@@ -43,7 +43,8 @@ export function ChaosForm({ disabled, busy, onStart }: { disabled: boolean; busy
     faults: CHAOS_FAULT_KINDS.filter((k) => kinds.has(k)),
   });
   return (
-    <form className="space-y-4" onSubmit={(e) => { e.preventDefault(); submit(); }} data-testid="chaos-form">
+    // noValidate: the route checks the numbers and its message, naming the field, is shown.
+    <form noValidate className="space-y-4" onSubmit={(e) => { e.preventDefault(); submit(); }} data-testid="chaos-form">
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
         {field("seed", "Seed", "0 picks one (shown in the run)", 0, 4294967295)}
         {field("seconds", "Seconds", "of faults, 5 to 3600", 5, 3600)}

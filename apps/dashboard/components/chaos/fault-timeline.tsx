@@ -54,7 +54,7 @@ export function FaultTimeline({ run }: { run: ChaosRunView }) {
       {/* Time axis. */}
       <div className="relative ml-24 mt-1 h-4 text-[10px] text-slate-500">
         {ticks.map((t, i) => (
-          <span key={i} className={`absolute ${i === 0 ? "" : i === ticks.length - 1 ? "-translate-x-full" : "-translate-x-1/2"}`} style={{ left: pct(t) }}>{(t / 1000).toFixed(t < 10_000 ? 1 : 0)} s</span>
+          <span key={i} className={`absolute whitespace-nowrap ${i === 0 ? "" : i === ticks.length - 1 ? "-translate-x-full" : "-translate-x-1/2"}`} style={{ left: pct(t) }}>{(t / 1000).toFixed(t < 10_000 ? 1 : 0)} s</span>
         ))}
       </div>
       <div className="ml-24 mt-1 flex flex-wrap gap-4 text-[11px] text-slate-500">

@@ -31,7 +31,8 @@ export function PeerFaultForm({ peers, onOutcome }: { peers: readonly PeerView[]
     setBusy(false);
   };
   return (
-    <form className="space-y-3" onSubmit={(e) => { e.preventDefault(); void apply(); }} data-testid="fault-form">
+    // noValidate: the route checks the values and its message, naming the field, is shown.
+    <form noValidate className="space-y-3" onSubmit={(e) => { e.preventDefault(); void apply(); }} data-testid="fault-form">
       <div className="text-xs font-medium uppercase tracking-wider text-slate-400">Delay &amp; clock skew</div>
       <div className="grid grid-cols-3 gap-2">
         <label className="text-xs text-slate-400">Peer
