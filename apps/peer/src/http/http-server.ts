@@ -58,6 +58,8 @@ export interface StartedHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
+import { remoteAddressValues } from "./remote-address.js";
+
 export async function startHttpServer(opts: HttpServerOptions): Promise<StartedHttpServer> {
   const handler = connectNodeAdapter({
     routes: opts.routes,
@@ -73,6 +75,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     // of the coordinator's CPU in zlib plus its GC churn, for loopback/LAN bytes that cost
     // less to send than to compress. Only large answers (record pages) are worth it.
     compressMinBytes: 64 * 1024,
+    // Methods for this machine only (SetFaults) check where the request came from.
+    contextValues: remoteAddressValues,
   });
   const isLong = opts.isLongUpload ?? isFileUpload;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;

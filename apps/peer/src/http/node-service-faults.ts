@@ -1,19 +1,24 @@
 /**
  * NodeService SetFaults and GetFaults: the faults injected into this peer (partitions, delays,
- * clock skew), for tests and chaos runs. Present only on a peer started with --fault-injection;
- * elsewhere SetFaults is FAILED_PRECONDITION. Contributed to nodeServiceRoutes as `extra`.
+ * clock skew), for tests and chaos runs. SetFaults works only on a peer started with
+ * --fault-injection (else FAILED_PRECONDITION) and only from loopback (else PERMISSION_DENIED):
+ * an admin call, never part of the public surface. Contributed to nodeServiceRoutes as `extra`.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FaultInjector, FaultRules } from "@p2p/dht";
 import type { FaultRules as FaultRulesMsg } from "@p2p/proto/node";
 import type { NodeServiceHandlers } from "./node-service.js";
+import { isLoopbackAddress, REMOTE_ADDRESS } from "./remote-address.js";
 
 const OFF = "fault injection is off: start the peer with --fault-injection (P2P_FAULT_INJECTION=1)";
 
 export function faultHandlers(faults: FaultInjector | undefined): NodeServiceHandlers {
   return {
-    setFaults(req) {
+    setFaults(req, ctx) {
       if (!faults) throw new ConnectError(OFF, Code.FailedPrecondition);
+      // Never from the network, even with the flag: whoever reaches the port could cut the peer off.
+      const from = ctx.values.get(REMOTE_ADDRESS);
+      if (!isLoopbackAddress(from)) throw new ConnectError(`SetFaults is accepted only from this machine (loopback), not from ${from || "an unknown address"}`, Code.PermissionDenied);
       // Validated as a whole by the injector; INVALID_ARGUMENT names the field.
       faults.set(rulesOf(req.rules));
       return { rules: rulesMsg(faults.rules) };
