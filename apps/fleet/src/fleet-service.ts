@@ -62,6 +62,9 @@ function chaosToProto(v: ChaosRunView, details = true): ChaosRun {
     verdict: details ? v.verdict : "",
     error: v.error,
     staleDuringFaults: v.staleDuringFaults,
+    okPerSecond: v.counts.okPerSecond,
+    errorsPerSecond: v.counts.errorsPerSecond,
+    anomalyAtMs: v.anomalyAtMs.map((ms) => BigInt(ms)),
   });
 }
 

@@ -34,6 +34,8 @@ export interface ChaosRunView {
   faults: FaultRecord[];
   anomalies: number;
   anomalyLines: string[];
+  /** When the first operation of each anomaly line began (ms since the run started). */
+  anomalyAtMs: number[];
   staleDuringFaults: number;
   verdict: string;
   error: string;
@@ -72,7 +74,7 @@ export class ChaosRun {
     this.#log = logger;
     this.#view = {
       id: this.id, options, state: "running", startedAtMs, endedAtMs: 0, historyPath: join(this.dir, "history.jsonl"),
-      counts: { ops: 0, ok: 0, fail: 0, unknown: 0 }, faults: [], anomalies: 0, anomalyLines: [], staleDuringFaults: 0, verdict: "", error: "",
+      counts: { ops: 0, ok: 0, fail: 0, unknown: 0, okPerSecond: [], errorsPerSecond: [] }, faults: [], anomalies: 0, anomalyLines: [], anomalyAtMs: [], staleDuringFaults: 0, verdict: "", error: "",
     };
     this.done = this.#run().catch((err: unknown) => {
       this.#view.state = "error";
@@ -84,7 +86,8 @@ export class ChaosRun {
   }
 
   view(): ChaosRunView {
-    return { ...this.#view, counts: { ...this.#view.counts }, faults: this.#view.faults.map((f) => ({ ...f })) };
+    const c = this.#view.counts;
+    return { ...this.#view, counts: { ...c, okPerSecond: [...c.okPerSecond], errorsPerSecond: [...c.errorsPerSecond] }, faults: this.#view.faults.map((f) => ({ ...f })) };
   }
 
   get finished(): boolean {
@@ -181,6 +184,7 @@ export class ChaosRun {
       state: verdict.valid ? "passed" : "failed",
       anomalies: verdict.anomalies.length,
       anomalyLines: verdict.anomalies.slice(0, MAX_ANOMALY_LINES).map((a) => `${a.kind} ${JSON.stringify(a.key)}: ${a.explanation}`),
+      anomalyAtMs: verdict.anomalies.slice(0, MAX_ANOMALY_LINES).map((a) => Math.round(a.ops[0]?.start ?? 0)),
       staleDuringFaults: verdict.counts.staleDuringFaults,
       verdict: text,
     });

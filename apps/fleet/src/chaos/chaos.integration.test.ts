@@ -65,6 +65,10 @@ describe("a chaos run through the fleet controller", { timeout: 300_000 }, () =>
     assert.ok(run!.faults.length >= 6, `only ${run!.faults.length} faults`);
     assert.ok(new Set(run!.faults.map((f) => f.kind)).size >= 3, `fault kinds: ${run!.faults.map((f) => f.kind).join(",")}`);
     assert.match(run!.verdict, /^VALID: no anomalies/);
+    // The per-second series the dashboard draws add up to the counters.
+    assert.equal(run!.okPerSecond.reduce((a, b) => a + b, 0), Number(run!.opsOk));
+    assert.equal(run!.errorsPerSecond.reduce((a, b) => a + b, 0), Number(run!.opsFailed + run!.opsUnknown));
+    assert.ok(run!.okPerSecond.length >= 60, `${run!.okPerSecond.length} seconds`);
 
     // The same file, checked by the CLI as a person would.
     assert.ok(existsSync(run!.historyPath));

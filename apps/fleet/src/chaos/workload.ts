@@ -21,6 +21,18 @@ export interface OpCounts {
   ok: number;
   fail: number;
   unknown: number;
+  /** Completed ok / not ok in each second of the run (index = second). */
+  okPerSecond: number[];
+  errorsPerSecond: number[];
+}
+
+/** Counts one completion in its second of the run. */
+function countIn(series: number[], atMs: number): void {
+  const second = Math.max(0, Math.floor(atMs / 1000));
+  // Bounded by the run's length (at most an hour of load plus the heal phase).
+  if (second > 7200) return;
+  while (series.length <= second) series.push(0);
+  series[second]!++;
 }
 
 export interface WorkloadContext {
@@ -104,12 +116,14 @@ export class Workload {
         await h.complete({ ...base, start, end: this.#c.now(), outcome: "ok", result });
       }
       counts.ok++;
+      countIn(counts.okPerSecond, this.#c.now());
       return true;
     } catch (err) {
       const e = ConnectError.from(err);
       const outcome = f === "get" || DEFINITE_FAILURES.has(e.code) ? "fail" : "unknown";
       await h.complete({ ...base, start, end: this.#c.now(), outcome, error: `${Code[e.code]}: ${e.rawMessage}`.slice(0, 300) });
       counts[outcome]++;
+      countIn(counts.errorsPerSecond, this.#c.now());
       return false;
     }
   }

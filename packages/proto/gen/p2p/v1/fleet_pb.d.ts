@@ -806,6 +806,25 @@ export declare type ChaosRun = Message<"p2p.v1.ChaosRun"> & {
    * @generated from field: uint32 stale_during_faults = 19;
    */
   staleDuringFaults: number;
+
+  /**
+   * Operations completed ok, and not ok (fail or unknown), in each second of the run.
+   *
+   * @generated from field: repeated uint32 ok_per_second = 20;
+   */
+  okPerSecond: number[];
+
+  /**
+   * @generated from field: repeated uint32 errors_per_second = 21;
+   */
+  errorsPerSecond: number[];
+
+  /**
+   * When (ms since the run started) the operation behind each anomaly line began.
+   *
+   * @generated from field: repeated int64 anomaly_at_ms = 22;
+   */
+  anomalyAtMs: bigint[];
 };
 
 /**
