@@ -5,11 +5,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { dashboardDir, launchBrowser, repoRoot, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
+import { ensureBuilt, launchBrowser, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
 import { fleetBuilt, startFleet, type Fleet } from "./fleet";
 import type { Snapshot } from "../lib/snapshot-types";
 import type { DataResult } from "../lib/data-types";
@@ -18,28 +15,6 @@ import { nodeClient } from "@p2p/launcher";
 const PEERS = 5;
 const KEY = `browser-test-${process.pid}`;
 const VALUE = "hello from the dashboard";
-
-/** Newest modification time under the dashboard's sources. */
-function newestSource(dir = dashboardDir): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    if ([".next", "node_modules", "test-results", "tests"].includes(name)) continue;
-    const p = join(dir, name);
-    const st = statSync(p);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : st.mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the production bundle when it is missing or older than the sources. */
-function ensureBuilt(): void {
-  const buildId = join(dashboardDir, ".next", "BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSource()) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "build", dashboardDir], {
-    cwd: repoRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`next build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 const skip = fleetBuilt() ? false : "apps/peer and apps/fleet are not built (npm run build)";
 

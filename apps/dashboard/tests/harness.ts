@@ -3,8 +3,8 @@
  * 127.0.0.1 port, and Debian's Chromium driven by playwright-core with a throwaway profile.
  * Everything started here is stopped by the returned stop() (call it from `after`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -48,6 +48,28 @@ function stopChild(child: ChildProcess, timeoutMs = 5000): Promise<void> {
     child.once("exit", () => { clearTimeout(t); resolve(); });
     child.kill("SIGTERM");
   });
+}
+
+/** Newest modification time under the dashboard's sources. */
+function newestSource(dir = dashboardDir): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if ([".next", "node_modules", "test-results", "tests"].includes(name)) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    newest = Math.max(newest, st.isDirectory() ? newestSource(p) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the production bundle when it is missing or older than the sources. */
+export function ensureBuilt(): void {
+  const buildId = join(dashboardDir, ".next", "BUILD_ID");
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > newestSource()) return;
+  const r = spawnSync(process.execPath, [join(repoRoot, "node_modules", "next", "dist", "bin", "next"), "build", dashboardDir], {
+    cwd: repoRoot, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" }, encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`next build failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 export interface Dashboard { url: string; output: () => string; stop(): Promise<void> }
@@ -106,6 +128,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
   const path = join(artifactsDir, `${name}.png`);
+  // From the top: scrolled, the sticky header and sidebar are drawn where the scroll left them.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }
