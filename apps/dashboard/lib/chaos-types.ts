@@ -45,9 +45,14 @@ export interface ChaosRunView {
   opsFailed: number;
   opsUnknown: number;
   faults: ChaosFaultView[];
+  /** Operations completed ok, and not ok (failed or unknown), in each second of the run; empty from older controllers. */
+  okPerSecond: number[];
+  errorsPerSecond: number[];
   anomalies: number;
   /** One line per anomaly (at most 50); empty in run lists. */
   anomalyLines: string[];
+  /** When the operation behind each anomaly line began (ms since the run started), line by line. */
+  anomalyAtMs: number[];
   /** The checker's verdict as text once checked; empty in run lists. */
   verdict: string;
   error: string;

@@ -23,6 +23,7 @@ export function chaosRunView(r: ChaosRun, now = Date.now()): ChaosRunView {
     historyPath: r.historyPath,
     ops: Number(r.ops), opsOk: Number(r.opsOk), opsFailed: Number(r.opsFailed), opsUnknown: Number(r.opsUnknown),
     faults: r.faults.map((f) => ({ kind: f.kind, startMs: Number(f.startMs), endMs: Number(f.endMs), peers: [...f.peers], detail: f.detail })),
-    anomalies: r.anomalies, anomalyLines: [...r.anomalyLines], verdict: r.verdict, error: r.error, staleDuringFaults: r.staleDuringFaults,
+    okPerSecond: [...r.okPerSecond], errorsPerSecond: [...r.errorsPerSecond],
+    anomalies: r.anomalies, anomalyLines: [...r.anomalyLines], anomalyAtMs: r.anomalyAtMs.map(Number), verdict: r.verdict, error: r.error, staleDuringFaults: r.staleDuringFaults,
   };
 }

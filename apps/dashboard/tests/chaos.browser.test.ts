@@ -92,6 +92,9 @@ describe("Chaos page in a browser against a real fleet", { skip, timeout: 400_00
     assert.equal(await page.getByTestId("chaos-anomaly-line").count(), run.anomalyLines.length);
     assert.equal(await page.getByTestId("timeline-bar").count(), run.faults.length);
     assert.ok(run.faults.length >= 1, "at least one fault in the run");
+    // Per-second counts and anomaly times come from controllers that report them.
+    assert.equal(await page.getByTestId("timeline-throughput").count(), run.okPerSecond.length > 0 ? 1 : 0);
+    assert.equal(await page.getByTestId("timeline-anomaly").count(), run.anomalyAtMs.length);
     assert.equal(await page.locator('[data-testid="timeline-bar"][data-kind="kill"]').count(), 0, "only the kinds asked for");
     assert.equal((await page.getByTestId("chaos-verdict-text").innerText()).trim(), run.verdict.trim());
     await page.locator(`[data-testid="chaos-run-row"][data-id="${id}"][data-state="${state}"]`).waitFor({ timeout: 5000 });
