@@ -2,7 +2,7 @@
  * The Fleet page's fault controls end to end, against a real fleet: a partition built in the
  * page (two peers on one side, the rest on the other), shown on every peer and confirmed by
  * the controller's own API; a delay and a clock skew; a bad value refused with its reason;
- * Heal all; pause and resume of one peer. Screenshots: apps/dashboard/test-results/faults-*.png.
+ * Heal all; pause and resume of one peer (and its own page saying it is paused). Screenshots: apps/dashboard/test-results/faults-*.png.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -123,6 +123,11 @@ describe("fault controls in a browser against a real fleet", { skip, timeout: 30
     // SIGSTOPped, it stops answering the dashboard's polls.
     await page.locator(`[data-testid="fleet-row"][data-name="${victim}"]:not([data-status="up"])`).waitFor({ timeout: 15_000 });
     await screenshot(page, "faults-4-paused");
+    // The peer's own page says why it does not answer.
+    await page.goto(`${dash!.url}/peers/${victim}`);
+    await page.getByTestId("peer-detail-faults").getByTestId("fault-paused").waitFor();
+    await screenshot(page, "faults-5-peer-paused");
+    await page.goto(`${dash!.url}/fleet`);
 
     await row(victim).getByTestId("fault-resume").click();
     await outcome(true, `resumed ${victim}`);

@@ -7,6 +7,7 @@ import { fetchJson, useSnapshot } from "../../../components/use-snapshot";
 import { Badge, Button, Card, Empty, IdChip, OutcomeBanner, PeerStatusBadge, type Outcome } from "../../../components/ui";
 import { DataTable } from "../../../components/data-table";
 import { FleetActions } from "../../../components/fleet-actions";
+import { hasFaults, PeerFaultBadges } from "../../../components/faults/fault-badges";
 import { fmtAge, fmtCount, fmtDuration, fmtPercent } from "../../../components/format";
 import { useNow } from "../../../components/shell";
 import type { OpStatView, PeerView, BucketView } from "../../../lib/snapshot-types";
@@ -33,6 +34,11 @@ export default function PeerPage() {
           </div>
           <div className="break-all font-mono text-sm text-slate-300" data-testid="full-id">{peer.id || "ID not known yet"}</div>
           {peer.id && <IdChip id={peer.id} />}
+          {hasFaults(peer.faults) && (
+            <div className="flex flex-wrap items-center gap-2 pt-1 text-xs text-slate-400" data-testid="peer-detail-faults">
+              Injected faults: <PeerFaultBadges faults={peer.faults} /> <Link href="/fleet" className="text-indigo-300 hover:text-indigo-200">manage on the Fleet page</Link>
+            </div>
+          )}
         </div>
         {s.fleet.configured && peer.name && (
           <FleetActions peer={peer.name} label={peer.name} onOutcome={setOutcome} actions={["stop", "kill", "restart", "remove"]} />
