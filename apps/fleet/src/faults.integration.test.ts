@@ -21,7 +21,11 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
   let peers: FleetPeer[] = [];
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "fleet-faults-"));
-    controller = await startController(parseFleetArgs(["--port", "0", "--dir", dir, "--peers", "0", "--peer-main", peerMain, "--stop-grace-ms", "3000"]));
+    // A call across a partition is lost until its deadline: short peer deadlines keep a write
+    // on the minority side (several such calls, then stand-ins) well inside the request's.
+    controller = await startController(
+      parseFleetArgs(["--port", "0", "--dir", dir, "--peers", "0", "--peer-main", peerMain, "--stop-grace-ms", "3000", "--rpc-timeout-ms", "400", "--request-timeout-ms", "8000"]),
+    );
     peers = (await client().spawnPeers({ count: 5, options: {} })).peers;
     for (const p of peers) assert.equal(p.state, PeerState.RUNNING, `${p.name}: ${p.lastExit}`);
     await waitFor(async () => {
