@@ -63,7 +63,11 @@ describe("a chaos run through the fleet controller", { timeout: 300_000 }, () =>
     assert.equal(run!.state, ChaosRunState.PASSED, `${run!.anomalies} anomalies:\n${run!.anomalyLines.join("\n")}\n${run!.verdict}`);
     assert.ok(run!.ops > 1000n, `only ${run!.ops} ops`);
     assert.ok(run!.faults.length >= 6, `only ${run!.faults.length} faults`);
-    assert.ok(new Set(run!.faults.map((f) => f.kind)).size >= 3, `fault kinds: ${run!.faults.map((f) => f.kind).join(",")}`);
+    // Every kind, and both a 3|4 and a 2|5 partition.
+    const kinds = run!.faults.map((f) => f.kind);
+    for (const kind of ["kill", "pause", "partition", "skew", "delay"]) assert.ok(kinds.includes(kind), `no ${kind} among ${kinds.join(",")}`);
+    const shapes = run!.faults.filter((f) => f.kind === "partition").map((f) => f.detail.split(" | ").map((side) => side.split(",").length).sort().join("|"));
+    assert.ok(shapes.includes("3|4") && shapes.includes("2|5"), `partition shapes: ${shapes.join(", ")}`);
     assert.match(run!.verdict, /^VALID: no anomalies/);
     // The per-second series the dashboard draws add up to the counters.
     assert.equal(run!.okPerSecond.reduce((a, b) => a + b, 0), Number(run!.opsOk));

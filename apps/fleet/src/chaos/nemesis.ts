@@ -1,6 +1,8 @@
 /**
  * The nemesis of a chaos run: one fault at a time, each held a few seconds, with a short calm
- * between them, chosen by the run's seed among the allowed kinds. Each fault window goes into
+ * between them. Kinds come from a bag refilled with every allowed kind in an order drawn from
+ * the seed, so each cycle injects every kind once; partitions take turns over their shapes,
+ * the largest minority first (with 7 peers 3|4, then 2|5, then 1|6). Each fault window goes into
  * the history (with its peers and details) when it starts and again when it ends, so the
  * checker knows which reads a fault excuses. Faults go through the fleet like an operator's:
  * kill -9 then restart from the same data dir, SIGSTOP/SIGCONT, partitions, delays, clock skew.
@@ -36,17 +38,20 @@ const SKEWS_MS = [-2500, -600, 400, 800, 2500];
 
 export async function runNemesis(c: NemesisContext, signal: AbortSignal): Promise<void> {
   let id = 0;
+  let bag: FaultKind[] = [];
+  const shapes = { next: 0 };
   while (!signal.aborted) {
     await sleep(c.rng.int(1000, 2500), signal);
     if (signal.aborted) break;
     const running = c.fleet.list().filter((p) => p.state === "running").map((p) => p.name);
     // Never a fault that leaves fewer than a majority running (the previous one has healed).
     if (running.length < 3) continue;
-    const kind = c.rng.pick(c.kinds);
+    if (bag.length === 0) bag = c.rng.shuffle(c.kinds);
+    const kind = bag.shift()!;
     const record: FaultRecord = { id: ++id, kind, startMs: c.now(), endMs: 0, peers: [], detail: "" };
     let end: () => Promise<unknown>;
     try {
-      end = await start(c, record, running);
+      end = await start(c, record, running, shapes);
     } catch (err) {
       // E.g. a peer that exited on its own meanwhile: no fault this time, the history says so.
       c.log({ kind, err: (err as Error).message }, "chaos: could not inject a fault");
@@ -69,7 +74,7 @@ export async function runNemesis(c: NemesisContext, signal: AbortSignal): Promis
 }
 
 /** Starts the fault; answers what ends it. */
-async function start(c: NemesisContext, r: FaultRecord, running: string[]): Promise<() => Promise<unknown>> {
+async function start(c: NemesisContext, r: FaultRecord, running: string[], shapes: { next: number }): Promise<() => Promise<unknown>> {
   const { fleet, rng } = c;
   switch (r.kind) {
     case "kill": {
@@ -88,7 +93,8 @@ async function start(c: NemesisContext, r: FaultRecord, running: string[]): Prom
     }
     case "partition": {
       const shuffled = rng.shuffle(running);
-      const minority = rng.int(1, Math.floor(running.length / 2));
+      const largest = Math.floor(running.length / 2);
+      const minority = largest - (shapes.next++ % largest);
       const sides = [shuffled.slice(0, minority).sort(), shuffled.slice(minority).sort()];
       r.peers = running;
       r.detail = sides.map((s) => s.join(",")).join(" | ");
