@@ -75,7 +75,7 @@ export class KademliaNode implements Router {
   private readonly onContactAdded: ((contact: Contact) => void) | undefined;
   private readonly table: RoutingTable;
   private readonly alpha: number;
-  private readonly rpcTimeoutMs: number;
+  private rpcTimeoutMs: number;
   private readonly refreshIntervalMs: number;
   private readonly maxLookupRequests: number;
   private readonly pingFreshnessMs: number;
@@ -131,6 +131,17 @@ export class KademliaNode implements Router {
       replacementCacheSize: options.replacementCacheSize ?? 5,
       clock: this.clock,
     });
+  }
+
+  /** The deadline of the calls this node makes (lookups, pings, probes). */
+  get callTimeoutMs(): number {
+    return this.rpcTimeoutMs;
+  }
+
+  /** Changes the call deadline live (a config reload); later calls use it. */
+  setCallTimeoutMs(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`KademliaNode: rpcTimeoutMs must be a positive number, got ${ms}`);
+    this.rpcTimeoutMs = ms;
   }
 
   /** The routing table, for introspection (buckets()) and persistence (snapshot()/restore()). */

@@ -146,6 +146,8 @@ export class DhtNode {
     if (live.maxClockOffsetMs !== undefined) validateMaxClockOffset(live.maxClockOffsetMs);
     if (live.maxClockOffsetMs !== undefined) this.hlc.setMaxOffsetMs(live.maxClockOffsetMs);
     if (live.replication) this.coordinator.updateOptions(live.replication);
+    // One peer-call deadline for the whole node: lookups and pings follow it as replication does.
+    if (live.replication?.rpcTimeoutMs !== undefined) this.kademlia.setCallTimeoutMs(this.coordinator.options.rpcTimeoutMs);
     if (live.antiEntropy) this.antiEntropy.updateOptions(live.antiEntropy);
     if (live.files) this.files.updateOptions(live.files);
     if (live.chunks) {
