@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChaosRun, Fleet, resolveChaosOptions, type ChaosOptions } from "@p2p/fleet";
-import { nodeClient, waitFor } from "@p2p/launcher";
+import { waitForFullTables } from "@p2p/launcher";
 import { figure, withTarget, type Figure, type SectionResult } from "../lib/figures.js";
 import type { BenchOptions } from "../lib/options.js";
 
@@ -70,11 +70,7 @@ export async function runChaos(o: BenchOptions): Promise<Omit<SectionResult, "se
     peerDefaults: { rpcTimeoutMs: 500, requestTimeoutMs: 3000, repairIntervalMs: 5000, logLevel: "warn" },
   });
   try {
-    const peers = fleet.list();
-    await waitFor(async () => {
-      for (const p of peers) if ((await nodeClient(p.httpAddress).info({})).contacts < PEERS - 1) return false;
-      return true;
-    }, { timeoutMs: 30_000, what: "full routing tables" });
+    await waitForFullTables(fleet.list().map((p) => p.httpAddress));
     const seconds = o.quick ? 20 : 60;
     // Several seeds in a full run: each is its own schedule of faults.
     const seeds = o.quick ? [20261128] : [20261128, 1, 2];

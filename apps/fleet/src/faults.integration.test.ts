@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { defaultPeerMain, nodeClient, waitFor } from "@p2p/launcher";
+import { defaultPeerMain, nodeClient, waitFor, waitForFullTables } from "@p2p/launcher";
 import { PeerState, type FleetPeer } from "@p2p/proto/fleet";
 import { parseFleetArgs } from "./config.js";
 import { startController, type FleetController } from "./controller.js";
@@ -28,10 +28,7 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
     );
     peers = (await client().spawnPeers({ count: 5, options: {} })).peers;
     for (const p of peers) assert.equal(p.state, PeerState.RUNNING, `${p.name}: ${p.lastExit}`);
-    await waitFor(async () => {
-      for (const p of peers) if ((await nodeClient(p.httpAddress).info({})).contacts < 4) return false;
-      return true;
-    }, { timeoutMs: 30_000, what: "full routing tables" });
+    await waitForFullTables(peers.map((p) => p.httpAddress));
   });
   after(async () => {
     await controller?.stop();

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { open } from "lmdb";
 import { sha256Hex, sortByDistance } from "@p2p/dht";
-import { nodeClient, startNetwork, startPeer, waitFor, type Network, type PeerProcess } from "@p2p/launcher";
+import { nodeClient, startNetwork, startPeer, waitFor, waitForFullTables, type Network, type PeerProcess } from "@p2p/launcher";
 
 const DB_FILE = "peer.mdb";
 /** lmdb-js writes 4 KiB pages on this platform (checked against the meta page in the unit tests). */
@@ -92,10 +92,7 @@ describe("damaged storage", () => {
     // A short repair interval: refills come from anti-entropy rounds, not from the test's reads.
     net = await startNetwork(4, { peer: { args: ["--repair-interval-ms", "500"] } });
     current = [...net.peers];
-    await waitFor(async () => {
-      for (const p of net.peers) if ((await nodeClient(p.httpAddress!).info({})).contacts < net.peers.length - 1) return false;
-      return true;
-    }, { timeoutMs: 20_000, what: "full routing tables" });
+    await waitForFullTables(net.peers.map((p) => p.httpAddress!));
     // Values over a page, so the files have overflow pages and a truncation cuts records.
     const client = nodeClient(net.peers[0]!.httpAddress!);
     for (let i = 0; i < 60; i += 6) {

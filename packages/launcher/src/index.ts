@@ -14,5 +14,6 @@ export { defaultPeerMain, assertPeerMainExists } from "./peer-binary.js";
 export { waitFor } from "./wait-for.js";
 export type { WaitForOptions } from "./wait-for.js";
 export { nodeClient } from "./node-client.js";
+export { waitForFullTables } from "./full-tables.js";
 export { isAlive, commandLine, isPeerOf, type KnownPeer } from "./process-probe.js";
 export type { NodeClient } from "./node-client.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { defaultPeerMain, nodeClient, waitFor } from "@p2p/launcher";
+import { defaultPeerMain, waitFor, waitForFullTables } from "@p2p/launcher";
 import { ChaosRunState, type ChaosRun } from "@p2p/proto/fleet";
 import { parseFleetArgs } from "../config.js";
 import { startController, type FleetController } from "../controller.js";
@@ -32,11 +32,7 @@ describe("a chaos run through the fleet controller", { timeout: 300_000 }, () =>
         "--rpc-timeout-ms", "500", "--request-timeout-ms", "3000", "--repair-interval-ms", "5000", "--log-level", "warn",
       ]),
     );
-    const { peers } = await client().listPeers({});
-    await waitFor(async () => {
-      for (const p of peers) if ((await nodeClient(p.httpAddress).info({})).contacts < PEERS - 1) return false;
-      return true;
-    }, { timeoutMs: 30_000, what: "full routing tables" });
+    await waitForFullTables((await client().listPeers({})).peers.map((p) => p.httpAddress));
   });
   after(async () => {
     await controller?.stop();

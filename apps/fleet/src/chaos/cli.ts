@@ -9,7 +9,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { nodeClient, waitFor } from "@p2p/launcher";
+import { waitForFullTables } from "@p2p/launcher";
 import { pino } from "pino";
 import { Fleet } from "../fleet.js";
 import { FAULT_KINDS } from "./chaos-options.js";
@@ -70,10 +70,7 @@ let code = 2;
 try {
   const running = fleet.list().filter((p) => p.state === "running");
   if (running.length !== peers) throw new Error(`only ${running.length} of ${peers} peers started`);
-  await waitFor(async () => {
-    for (const p of running) if ((await nodeClient(p.httpAddress).info({})).contacts < peers - 1) return false;
-    return true;
-  }, { timeoutMs: 30_000, intervalMs: 250, what: "full routing tables" });
+  await waitForFullTables(running.map((p) => p.httpAddress));
 
   let started;
   try {
