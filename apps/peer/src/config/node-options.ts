@@ -18,6 +18,8 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
     antiEntropy: {
       repairIntervalMs: c.repairIntervalMs,
       tombstoneGraceMs: c.tombstoneGraceMs ?? Math.max(defaultAntiEntropyOptions.tombstoneGraceMs, 2 * c.repairIntervalMs),
+      maxHints: c.maxHints,
+      maxCollectedDeletes: c.maxCollectedDeletes,
     },
     files: { maxFileBytes: c.maxFileBytes },
     chunks: { diskQuotaBytes: c.diskQuotaBytes, chunkLeaseMs: c.chunkLeaseMs },

@@ -130,6 +130,10 @@ export const peerSettingsSchema = z
     diskQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 * MiB),
     /** Upload lease: a file chunk still pending (its upload never stored a manifest) this long after this peer first saw it is collected. 24 h: far above any upload (1 GiB at 100 KB/s is under 3 h). Swept every quarter lease (at most every 10 min). Changeable live. */
     chunkLeaseMs: ms(100, 365 * 86_400_000).default(86_400_000),
+    /** Keys queued at most for hinted hand-off (copies this peer took for an unreachable replica, handed back when it answers). Beyond it, counted (p2p_hinted_handoff_total{event="overflowed"}) and left to the repair round. Changeable live. */
+    maxHints: z.number().int().min(0).max(10_000_000).default(10_000),
+    /** Collected deletes remembered (about 150 bytes each in memory and a row on disk), so a returning replica cannot bring their values back; the oldest are forgotten first (p2p_collected_deletes_forgotten_total). Changeable live. */
+    maxCollectedDeletes: z.number().int().min(0).max(100_000_000).default(100_000),
   })
   .strict();
 
@@ -154,6 +158,8 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "maxFileBytes",
   "diskQuotaBytes",
   "chunkLeaseMs",
+  "maxHints",
+  "maxCollectedDeletes",
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -196,6 +202,8 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
   chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },
+  maxHints: { flag: "max-hints", env: "P2P_MAX_HINTS", kind: "integer", help: "keys queued at most for hinted hand-off (default 10000)" },
+  maxCollectedDeletes: { flag: "max-collected-deletes", env: "P2P_MAX_COLLECTED_DELETES", kind: "integer", help: "collected deletes remembered at most (default 100000)" },
 };
 
 /** Cross-field rules, checked on the merged settings. Each names the setting it is about. */
