@@ -4,12 +4,16 @@
  * XOR-closest to (its ownership, drawn as a coloured band), records as points linked to the
  * peers that hold them, and optionally a lookup trace. With many records, records are
  * drawn as aggregated bars per stretch of the ring (problem records still individually).
+ * While a partition is in force, each peer wears its side's colour and letter; a paused peer
+ * a pause mark.
  */
 import { useMemo } from "react";
 import type { PeerView, RecordView, Snapshot } from "../lib/snapshot-types";
 import { ringFraction } from "../lib/ids";
+import { sideIndex, type PartitionLayout } from "../lib/partition-sides";
 import { hueOf } from "./format";
 import { stateColor } from "./ui";
+import { pausedColor, sideColor, sideLetter } from "./faults/partition-banner";
 
 export type RingSelection = { kind: "peer"; key: string } | { kind: "record"; key: string } | undefined;
 
@@ -42,7 +46,7 @@ function peerLabel(p: PeerView): string {
   return p.name ?? (p.id ? p.id.slice(0, 8) : p.httpAddress);
 }
 
-export function RingView({ snapshot, selection, onSelect, trace, showLabels = true, labelScale = 1 }: {
+export function RingView({ snapshot, selection, onSelect, trace, showLabels = true, labelScale = 1, partition }: {
   snapshot: Snapshot;
   selection?: RingSelection;
   onSelect?: (s: RingSelection) => void;
@@ -50,7 +54,10 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
   showLabels?: boolean;
   /** Larger labels for a small rendering of the ring. */
   labelScale?: number;
+  /** The partition in force (lib/partition-sides): peers are marked with their side. */
+  partition?: PartitionLayout;
 }) {
+  const split = !!partition && partition.sides.length > 1;
   const peers = snapshot.peers.filter((p) => p.id);
   const byId = useMemo(() => new Map(peers.map((p) => [p.id, p])), [peers]);
   const hueById = useMemo(() => new Map(peers.map((p) => [p.id, hueOf(p.position)])), [peers]);
@@ -142,18 +149,30 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
           const deg = p.position * 360 - 90;
           const flip = deg > 90 && deg < 270;
           const [lx, ly] = pt(p.position, R_LABEL);
+          const side = split ? sideIndex(partition, p.name) : -1;
+          const paused = !!p.faults?.paused;
+          // Inside the ring, towards the centre: the side's letter.
+          const [sx, sy] = pt(p.position, R_PEER - 22);
           return (
-            <g key={p.key} data-testid="ring-peer" data-id={p.id} data-name={p.name ?? ""} data-status={p.status} className="cursor-pointer" onClick={() => onSelect?.({ kind: "peer", key: p.key })}>
-              {sel && <circle cx={x} cy={y} r={12} fill="none" stroke="#e2e8f0" strokeWidth={1.5} />}
-              <circle cx={x} cy={y} r={7} fill={up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={p.status === "up" ? "#020617" : stateColor[p.status]} strokeWidth={p.status === "up" ? 1.5 : 2.5} />
-              {!up && <path d={`M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x + 3.5},${y - 3.5} L${x - 3.5},${y + 3.5}`} stroke={stateColor.down} strokeWidth={1.8} />}
+            <g key={p.key} data-testid="ring-peer" data-id={p.id} data-name={p.name ?? ""} data-status={p.status} data-side={side >= 0 ? sideLetter(side) : ""} data-paused={String(paused)}
+              className="cursor-pointer" onClick={() => onSelect?.({ kind: "peer", key: p.key })}>
+              {side >= 0 && (
+                <>
+                  <circle cx={x} cy={y} r={12} fill={sideColor(side)} fillOpacity={0.18} stroke={sideColor(side)} strokeWidth={2.5} />
+                  <text x={sx} y={sy} fontSize={12 * labelScale} fontWeight={700} fill={sideColor(side)} textAnchor="middle" dominantBaseline="central">{sideLetter(side)}</text>
+                </>
+              )}
+              {sel && <circle cx={x} cy={y} r={side >= 0 ? 16 : 12} fill="none" stroke="#e2e8f0" strokeWidth={1.5} />}
+              <circle cx={x} cy={y} r={7} fill={paused ? "#1c1405" : up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={paused ? pausedColor : p.status === "up" ? "#020617" : stateColor[p.status]} strokeWidth={p.status === "up" && !paused ? 1.5 : 2.5} />
+              {paused ? <path d={`M${x - 2.2},${y - 3.5} V${y + 3.5} M${x + 2.2},${y - 3.5} V${y + 3.5}`} stroke={pausedColor} strokeWidth={1.8} data-testid="ring-paused" />
+                : !up && <path d={`M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x + 3.5},${y - 3.5} L${x - 3.5},${y + 3.5}`} stroke={stateColor.down} strokeWidth={1.8} />}
               {showLabels && (
-                <text x={lx} y={ly} fontSize={(peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale)} fill={up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
+                <text x={lx} y={ly} fontSize={(peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale)} fill={side >= 0 ? sideColor(side) : up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
                   textAnchor={flip ? "end" : "start"} transform={`rotate(${flip ? deg + 180 : deg} ${lx} ${ly})`}>
-                  {peerLabel(p)}{up ? "" : " ✕"}
+                  {peerLabel(p)}{paused ? " ⏸" : up ? "" : " ✕"}
                 </text>
               )}
-              <title>{`${peerLabel(p)} · ${p.id}\n${p.status}${p.ownedFraction ? ` · owns ${(p.ownedFraction * 100).toFixed(1)}% of the ring` : ""}`}</title>
+              <title>{`${peerLabel(p)} · ${p.id}\n${p.status}${paused ? " (paused)" : ""}${side >= 0 ? ` · side ${sideLetter(side)}` : ""}${p.ownedFraction ? ` · owns ${(p.ownedFraction * 100).toFixed(1)}% of the ring` : ""}`}</title>
             </g>
           );
         })}

@@ -57,7 +57,7 @@ export default function FleetPage() {
             { key: "actions", header: "", render: (p) => <FleetActions small peer={p.name!} label={p.name!} onOutcome={setOutcome} actions={["stop", "kill", "restart", "remove"]} /> },
           ]} />
       </Card>
-      <FaultControls peers={managed} />
+      <div id="faults" className="scroll-mt-20"><FaultControls peers={managed} /></div>
     </div>
   );
 }

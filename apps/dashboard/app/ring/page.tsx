@@ -6,6 +6,7 @@ import { RingView, type RingSelection } from "../../components/ring-view";
 import { PeerSummary, RecordSummary } from "../../components/peer-summary";
 import { DataTable } from "../../components/data-table";
 import type { RecordView } from "../../lib/snapshot-types";
+import { PartitionBanner, partitionOfPeers, pausedPeers } from "../../components/faults/partition-banner";
 
 export default function RingPage() {
   const { snapshot: s } = useSnapshot();
@@ -14,6 +15,7 @@ export default function RingPage() {
   const peer = sel?.kind === "peer" ? s.peers.find((p) => p.key === sel.key) : undefined;
   const record = sel?.kind === "record" ? s.records.find((r) => r.key === sel.key) : undefined;
   const problems = s.records.filter((r) => r.status !== "healthy" && !r.tombstone);
+  const partition = partitionOfPeers(s.peers);
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-3">
@@ -30,10 +32,11 @@ export default function RingPage() {
           <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" style={{ background: stateColor.unavailable }} />unavailable</span>
         </div>
       </div>
+      <PartitionBanner partition={partition} paused={pausedPeers(s.peers)} />
       <div className="grid gap-4 xl:grid-cols-[1fr_360px]">
         <Card>
           <div className="mx-auto aspect-square max-h-[76vh]">
-            <RingView snapshot={s} selection={sel} onSelect={setSel} />
+            <RingView snapshot={s} selection={sel} onSelect={setSel} partition={partition} />
           </div>
         </Card>
         <div className="space-y-4">

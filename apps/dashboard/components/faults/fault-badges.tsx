@@ -1,6 +1,6 @@
 "use client";
 /** How a peer's injected faults look, the same wherever they are shown. */
-import type { PeerFaultsView, PeerView } from "../../lib/snapshot-types";
+import type { PeerFaultsView } from "../../lib/snapshot-types";
 import { Badge } from "../ui";
 
 /** True when any fault is set. */
@@ -32,17 +32,3 @@ export function PeerFaultBadges({ faults }: { faults: PeerFaultsView | undefined
   );
 }
 
-/**
- * The partition in force as sides: peers cut off from the same set of peers are on the same
- * side. Empty when there is no partition.
- */
-export function partitionSides(peers: readonly PeerView[]): string[][] {
-  const sides = new Map<string, string[]>();
-  for (const p of peers) {
-    const cut = p.faults?.partitionedFrom ?? [];
-    if (!p.name || cut.length === 0) continue;
-    const key = [...cut].sort().join(",");
-    sides.set(key, [...(sides.get(key) ?? []), p.name]);
-  }
-  return [...sides.values()];
-}

@@ -10,7 +10,8 @@ import type { PeerView } from "../../lib/snapshot-types";
 import { DataTable } from "../data-table";
 import { runAction } from "../fleet-actions";
 import { Badge, Button, Card, OutcomeBanner, PeerStatusBadge, type Outcome } from "../ui";
-import { hasFaults, partitionSides, PeerFaultBadges } from "./fault-badges";
+import { hasFaults, PeerFaultBadges } from "./fault-badges";
+import { partitionOfPeers } from "./partition-banner";
 import { PeerFaultForm } from "./peer-fault-form";
 
 type Side = "A" | "B";
@@ -27,7 +28,7 @@ export function FaultControls({ peers }: { peers: readonly PeerView[] }) {
   const groupA = managed.filter((p) => sideOf(p) === "A").map((p) => p.name);
   const groupB = managed.filter((p) => sideOf(p) === "B").map((p) => p.name);
   const faulty = managed.filter((p) => hasFaults(p.faults)).length;
-  const inForce = partitionSides(managed);
+  const inForce = partitionOfPeers(managed).sides;
 
   const act = async (what: string, body: { action: string } & Record<string, unknown>) => {
     setBusy(what);
@@ -53,7 +54,7 @@ export function FaultControls({ peers }: { peers: readonly PeerView[] }) {
       <div className="space-y-4">
         <p className="text-xs text-slate-400">
           Partitions, delays and clock skews go through each peer&apos;s fault injection; pausing is SIGSTOP (the process answers nothing until resumed).
-          {inForce.length > 0 && (
+          {inForce.length > 1 && (
             <span className="ml-1 text-rose-300" data-testid="partition-in-force">Partition in force: {inForce.map((g) => g.join(", ")).join("  |  ")}</span>
           )}
         </p>
