@@ -97,8 +97,10 @@ export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTIT
           const s = l.source as Node, t = l.target as Node;
           const dx = t.x! - s.x!, dy = t.y! - s.y!, len = Math.hypot(dx, dy) || 1;
           const ux = dx / len, uy = dy / len;
+          // A cut pair is drawn once, straight: which way the table entry points no longer matters.
+          if (l.cut && l.mutual && s.id > t.id) return null;
           // Mutual links bend apart so both directions stay visible.
-          const bend = l.mutual ? 14 : 0;
+          const bend = l.mutual && !l.cut ? 14 : 0;
           const x1 = s.x! + ux * NODE_R, y1 = s.y! + uy * NODE_R, x2 = t.x! - ux * (NODE_R + 2), y2 = t.y! - uy * (NODE_R + 2);
           const mx = (x1 + x2) / 2 - uy * bend, my = (y1 + y2) / 2 + ux * bend;
           const down = current.get(t.id)?.status === "down";

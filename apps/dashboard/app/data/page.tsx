@@ -4,6 +4,7 @@ import useSWR from "swr";
 import { fetchJson, postJson, useSnapshot } from "../../components/use-snapshot";
 import { Badge, Button, Card, ConfirmDialog, Empty, IdChip, OutcomeBanner, type Outcome } from "../../components/ui";
 import { RingView } from "../../components/ring-view";
+import { partitionOfPeers } from "../../components/faults/partition-banner";
 import { DataTable } from "../../components/data-table";
 import { fmtDuration } from "../../components/format";
 import type { DataResult, ReplicaView, TraceStepView } from "../../lib/data-types";
@@ -119,7 +120,7 @@ function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: 
           {r.trace ? <div className="overflow-x-auto"><TraceTable steps={r.trace.steps} totalMs={r.trace.totalMs} byId={byId} /></div>
             : <p className="text-sm text-slate-400">Green lines join the key&apos;s position to the replicas that {r.op === "put" ? "stored" : "deleted"} it; the ringed peer coordinated the call.</p>}
           <div className="mx-auto aspect-square w-full max-w-[440px]">
-            <RingView snapshot={s} labelScale={1.8}
+            <RingView snapshot={s} labelScale={1.8} partition={partitionOfPeers(s.peers)}
               trace={{ target: r.position, via: r.via, steps: r.trace?.steps.map((x) => ({ id: x.id, ok: x.ok, error: x.error })) ?? [], holders }} />
           </div>
         </div>

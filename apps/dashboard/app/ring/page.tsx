@@ -33,7 +33,7 @@ export default function RingPage() {
         </div>
       </div>
       <PartitionBanner partition={partition} paused={pausedPeers(s.peers)} />
-      <div className="grid gap-4 xl:grid-cols-[1fr_360px]">
+      <div className="grid gap-4 xl:grid-cols-[1fr_400px]">
         <Card>
           <div className="mx-auto aspect-square max-h-[76vh]">
             <RingView snapshot={s} selection={sel} onSelect={setSel} partition={partition} />
