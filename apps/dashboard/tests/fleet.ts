@@ -18,11 +18,12 @@ export interface Fleet { url: string; token: string; dir: string; output: () => 
 /**
  * Starts the controller with `peers` peers and waits for its "fleet ready" line. Peers repair
  * every `repairIntervalMs` (default 1 s); a test that must observe the degraded state before
- * repair sets it long and triggers repair itself (NodeService.Repair).
+ * repair sets it long and triggers repair itself (NodeService.Repair). `flags` are more
+ * controller flags, e.g. peer defaults (`--rpc-timeout-ms 400`).
  */
-export async function startFleet(peers: number, timeoutMs = 60_000, repairIntervalMs = 1000): Promise<Fleet> {
+export async function startFleet(peers: number, timeoutMs = 60_000, repairIntervalMs = 1000, flags: readonly string[] = []): Promise<Fleet> {
   const dir = await mkdtemp(join(tmpdir(), "dashboard-fleet-"));
-  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid), "--repair-interval-ms", String(repairIntervalMs)], {
+  const child = spawn(process.execPath, [fleetMain, "--peers", String(peers), "--port", "0", "--dir", dir, "--parent-pid", String(process.pid), "--repair-interval-ms", String(repairIntervalMs), ...flags], {
     cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
