@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { commandLine, isAlive, isPeerOf } from "./process-probe.js";
 
@@ -24,11 +26,14 @@ test("pid 0, negative pids and exited processes are not alive and have no comman
 });
 
 test("a pid is a peer of a data dir only when its command line names that dir", async (t) => {
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)", "--", "--data-dir", "/tmp/peer-a"]);
+  // Only names on a command line: neither dir is created.
+  const dirA = join(tmpdir(), "peer-a");
+  const dirB = join(tmpdir(), "peer-b");
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)", "--", "--data-dir", dirA]);
   t.after(() => child.kill("SIGKILL"));
   await new Promise((r) => setTimeout(r, 200));
   if ((await commandLine(child.pid!)) === undefined) return; // no /proc
-  assert.equal(await isPeerOf({ pid: child.pid!, dataDir: "/tmp/peer-a" }), true);
-  assert.equal(await isPeerOf({ pid: child.pid!, dataDir: "/tmp/peer-b" }), false);
-  assert.equal(await isPeerOf({ pid: 0, dataDir: "/tmp/peer-a" }), false);
+  assert.equal(await isPeerOf({ pid: child.pid!, dataDir: dirA }), true);
+  assert.equal(await isPeerOf({ pid: child.pid!, dataDir: dirB }), false);
+  assert.equal(await isPeerOf({ pid: 0, dataDir: dirA }), false);
 });
