@@ -10,6 +10,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
+import { CONFIG_ENV, peerUsage, peerVersion } from "./peer-usage.js";
 import {
   SETTING_KEYS,
   SETTING_SOURCES,
@@ -43,8 +44,7 @@ export type LoadPeerConfigResult =
   | { help: string }
   | { version: string };
 
-/** Env var that names the config file when --config is not given. */
-export const CONFIG_ENV = "P2P_CONFIG";
+export { CONFIG_ENV };
 /** Config files are small; a bigger one is a mistake (or an attack on a shared dir). */
 const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
@@ -229,32 +229,6 @@ function firstExternalAddress(list: NodeJS.Dict<NetworkInterfaceInfo[]>): string
     all.find((i) => i.family === "IPv4")?.address ??
     all.find((i) => i.family === "IPv6" && !i.address.toLowerCase().startsWith("fe80:"))?.address
   );
-}
-
-/** The --help text: every flag with its env var and default. */
-export function peerUsage(): string {
-  const defaults = peerSettingsSchema.parse({});
-  const lines = ["Usage: p2p-peer [flags]", "", "Flags (env var; default):"];
-  const row = (flag: string, env: string, def: string, help: string) =>
-    lines.push(`  --${flag.padEnd(26)} ${help}`, `  ${"".padEnd(28)} env ${env}${def ? `; default ${def}` : ""}`);
-  row("config <file>", CONFIG_ENV, "", "JSON file of settings (camelCase keys), watched for live changes");
-  for (const key of SETTING_KEYS) {
-    const s = SETTING_SOURCES[key];
-    const d = defaults[key];
-    const shown =
-      key === "advertise" ? "the bind host" :
-      key === "dataDir" ? ".data/peer-<port>" :
-      d === undefined ? "" : Array.isArray(d) ? (d.length ? d.join(",") : "none") : String(d);
-    const arg = s.kind === "boolean" ? "" : ` <${s.kind === "integer" ? "n" : s.kind === "list" ? "host:port" : "value"}>`;
-    row(`${s.flag}${arg}`, s.env, shown, s.help);
-  }
-  lines.push(`  ${"--help, -h".padEnd(28)} this text`, `  ${"--version".padEnd(28)} print the version`);
-  return lines.join("\n");
-}
-
-function peerVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 /**

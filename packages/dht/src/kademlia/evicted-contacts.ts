@@ -4,11 +4,12 @@
  * network heals, neither has a reason to call the other: the network would stay split for
  * good. A peer that said goodbye is not remembered (it was removed, not evicted).
  *
- * Pure state (the node owns the timer and the pings); bounded by `max` entries, the oldest
+ * The node owns the timer and the transport; this holds the state and runs a round of probes.
+ * Bounded by `max` entries, the oldest
  * forgotten first, and by `retentionMs`. Probes back off from `probeIntervalMs`, doubling per
  * failed probe up to 4 times that: how long a healed partition stays split is bounded by it.
  */
-import type { Contact, NodeId } from "../types.js";
+import type { Clock, Contact, NodeId } from "../types.js";
 
 interface Evicted {
   contact: Contact;
@@ -63,5 +64,23 @@ export class EvictedContacts {
     if (!e) return;
     e.failedProbes++;
     e.nextProbeAtMs = nowMs + this.#o.probeIntervalMs * 2 ** Math.min(e.failedProbes, 2);
+  }
+
+  /**
+   * Pings every contact due now; one that answers goes to `answered` (the node learns it,
+   * which also forgets it here), one that does not waits longer. Never rejects.
+   */
+  async reprobe(clock: Clock, ping: (c: Contact) => Promise<void>, answered: (c: Contact) => void): Promise<void> {
+    await Promise.all(
+      this.due(clock.now()).map(async (contact) => {
+        try {
+          await ping(contact);
+          this.recovered++;
+          answered(contact);
+        } catch {
+          this.probeFailed(contact.id, clock.now());
+        }
+      }),
+    );
   }
 }

@@ -1,15 +1,22 @@
 /**
- * A Kademlia node: routing table upkeep (learning contacts, ping-before-evict, periodic bucket
- * refresh), iterative lookups, the join procedure, and the routing side of incoming requests.
- * It implements Router, which is all replication sees of routing.
+ * A Kademlia node: routing table upkeep (learning contacts, ping-before-evict, bucket refresh in
+ * bucket-refresh.ts, evicted contacts probed again in evicted-contacts.ts), iterative lookups,
+ * the join procedure, whether its view is the whole network (view-confirmation.ts), and the
+ * routing side of incoming requests. It implements Router, all replication sees of routing.
  */
 import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router } from "../types.js";
 import { EvictedContacts } from "./evicted-contacts.js";
+import { ViewConfirmation } from "./view-confirmation.js";
+import { PeriodicTask } from "./periodic-task.js";
+import { refreshAfterJoin, refreshStale, type RefreshContext } from "./bucket-refresh.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
-import { bucketIndex, isNodeId, randomIdInBucket } from "./node-id.js";
+import { bucketIndex, isNodeId } from "./node-id.js";
 import { RoutingTable } from "./routing-table.js";
+import { resolveKademliaOptions, type KademliaOptions, type ResolvedKademliaOptions } from "./kademlia-options.js";
+
+export { localKademliaOptions, type KademliaOptions } from "./kademlia-options.js";
 
 export interface KademliaComponents {
   /** This node's contact; never stored in its own table. */
@@ -25,46 +32,6 @@ export interface KademliaComponents {
   onContactAdded?: (contact: Contact) => void;
 }
 
-export interface KademliaOptions {
-  /** Bucket size and replication parameter K. Default 20 (the paper's value). */
-  k?: number;
-  /** Lookup requests in flight at once. Default 3 (the paper's α). */
-  alpha?: number;
-  /** Deadline of every remote call the node makes (lookups and pings), in ms. Default 2000:
-   * far above a loopback or LAN round trip, short enough that a dead peer costs little. */
-  rpcTimeoutMs?: number;
-  /** A bucket with no lookup in its range for this long is refreshed. Default 15 min; the
-   * paper's hour assumes much longer-lived peers than a test fleet has. */
-  refreshIntervalMs?: number;
-  /** Consecutive failed calls before a contact is evicted. Default 3. */
-  maxFailures?: number;
-  /** Newcomers kept per full bucket for when a contact is evicted. Default 5. */
-  replacementCacheSize?: number;
-  /** A full bucket's least-recently-seen contact heard from within this window counts as
-   * alive without a ping: the newcomer just waits in the replacement cache. Default 60 s, which
-   * spares a busy node one ping per newcomer; 0 pings every time (the paper's rule). */
-  pingFreshnessMs?: number;
-  /** Cap on requests per lookup. Default 8·k (160): a 10,000-node lookup needs about 30-50. */
-  maxLookupRequests?: number;
-  /**
-   * How long a confirmed view of a small network (fewer than K contacts) is trusted as the
-   * whole network before it is looked up again. Default 30 s: a peer that joined through a
-   * peer with a partial view (an island) meets the rest of the network within this long.
-   */
-  viewTtlMs?: number;
-  /** How often contacts evicted for failing are probed again (doubling per failed probe, up to
-   * 4×), so a network split by a partition joins up again once it heals. Default 1 s: at most
-   * maxEvictedContacts small pings, and every second of a split that outlives its cause is a
-   * second of reads that miss the other side's writes. */
-  reprobeIntervalMs?: number;
-  /** Evicted contacts remembered for probing at most, and for how long. Defaults 256 and 1 h. */
-  maxEvictedContacts?: number;
-  evictedRetentionMs?: number;
-}
-
-/** A local preset with short timeouts for tests and a fleet on loopback. */
-export const localKademliaOptions: KademliaOptions = { rpcTimeoutMs: 500, refreshIntervalMs: 60_000 };
-
 export class KademliaNode implements Router {
   readonly self: Contact;
   private readonly transport: Transport;
@@ -74,32 +41,20 @@ export class KademliaNode implements Router {
   private readonly onLookupEvent: LookupListener | undefined;
   private readonly onContactAdded: ((contact: Contact) => void) | undefined;
   private readonly table: RoutingTable;
-  private readonly alpha: number;
-  private rpcTimeoutMs: number;
-  private readonly refreshIntervalMs: number;
-  private readonly maxLookupRequests: number;
-  private readonly pingFreshnessMs: number;
+  /** Settings, resolved; rpcTimeoutMs changes live (setCallTimeoutMs). */
+  private readonly o: ResolvedKademliaOptions;
   /** Buckets with a ping-before-evict in flight: at most one per bucket, so a flood of
    * newcomers costs at most 256 pings, the rest wait in the bounded replacement caches. */
   private readonly pinging = new Set<number>();
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  /** Bucket refresh (§2.3), checked a few times per refresh interval. */
+  private readonly refresh = new PeriodicTask(() => this.runRefresh());
   private stopped = false;
   private lookupCounter = 0;
-  private readonly viewTtlMs: number;
-  /**
-   * When a lookup of our own neighbourhood last confirmed that the table holds every peer
-   * there is (undefined: not since start, or a contact we did not know has appeared since).
-   */
-  private viewConfirmedAt: number | undefined;
-  private confirming: Promise<void> | undefined;
-  /** When the last background confirmation started: one a second at most while nobody answers. */
-  private confirmStartedAt = Number.NEGATIVE_INFINITY;
+  /** Whether the table is known to be the whole network (see wholeNetworkNear). */
+  private readonly view: ViewConfirmation;
   /** Contacts evicted for failing, probed again until they answer or are forgotten. */
   readonly evicted: EvictedContacts;
-  private readonly reprobeIntervalMs: number;
-  private reprobeTimer: NodeJS.Timeout | undefined;
-  private reprobing: Promise<void> | undefined;
+  private readonly reprobe = new PeriodicTask(() => this.probeEvicted());
 
   constructor(components: KademliaComponents, options: KademliaOptions = {}) {
     if (!isNodeId(components.self.id)) throw new TypeError("KademliaNode: self.id must be 64 lowercase hex characters");
@@ -110,38 +65,22 @@ export class KademliaNode implements Router {
     this.random = components.random;
     this.onLookupEvent = components.onLookupEvent;
     this.onContactAdded = components.onContactAdded;
-    const k = options.k ?? 20;
-    this.alpha = options.alpha ?? 3;
-    this.rpcTimeoutMs = options.rpcTimeoutMs ?? 2000;
-    this.refreshIntervalMs = options.refreshIntervalMs ?? 15 * 60_000;
-    this.maxLookupRequests = options.maxLookupRequests ?? 8 * k;
-    this.pingFreshnessMs = options.pingFreshnessMs ?? 60_000;
-    this.viewTtlMs = options.viewTtlMs ?? 30_000;
-    this.reprobeIntervalMs = options.reprobeIntervalMs ?? 1000;
-    const maxEvicted = options.maxEvictedContacts ?? 256;
-    const evictedRetentionMs = options.evictedRetentionMs ?? 3_600_000;
-    if (!Number.isSafeInteger(maxEvicted) || maxEvicted < 0) throw new RangeError("KademliaNode: maxEvictedContacts must be a non-negative integer");
-    this.evicted = new EvictedContacts({ max: maxEvicted, retentionMs: evictedRetentionMs, probeIntervalMs: this.reprobeIntervalMs });
-    for (const [name, v] of Object.entries({ reprobeIntervalMs: this.reprobeIntervalMs, evictedRetentionMs, alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, refreshIntervalMs: this.refreshIntervalMs, maxLookupRequests: this.maxLookupRequests, viewTtlMs: this.viewTtlMs })) {
-      if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);
-    }
-    this.table = new RoutingTable(this.self.id, {
-      k,
-      maxFailures: options.maxFailures ?? 3,
-      replacementCacheSize: options.replacementCacheSize ?? 5,
-      clock: this.clock,
-    });
+    const o = (this.o = resolveKademliaOptions(options));
+    const confirm = () => this.lookupNeighbourhood().then(() => {}, (err: unknown) => this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed"));
+    this.view = new ViewConfirmation(this.clock, o.viewTtlMs, confirm);
+    this.evicted = new EvictedContacts({ max: o.maxEvictedContacts, retentionMs: o.evictedRetentionMs, probeIntervalMs: o.reprobeIntervalMs });
+    this.table = new RoutingTable(this.self.id, { k: o.k, maxFailures: o.maxFailures, replacementCacheSize: o.replacementCacheSize, clock: this.clock });
   }
 
   /** The deadline of the calls this node makes (lookups, pings, probes). */
   get callTimeoutMs(): number {
-    return this.rpcTimeoutMs;
+    return this.o.rpcTimeoutMs;
   }
 
   /** Changes the call deadline live (a config reload); later calls use it. */
   setCallTimeoutMs(ms: number): void {
     if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`KademliaNode: rpcTimeoutMs must be a positive number, got ${ms}`);
-    this.rpcTimeoutMs = ms;
+    this.o.rpcTimeoutMs = ms;
   }
 
   /** The routing table, for introspection (buckets()) and persistence (snapshot()/restore()). */
@@ -168,7 +107,7 @@ export class KademliaNode implements Router {
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
     // A peer we did not know: whatever we took for the whole network was not.
     if (r === "added") {
-      this.viewConfirmedAt = undefined;
+      this.view.invalidate();
       this.onContactAdded?.(contact);
     }
     if (typeof r !== "object") return;
@@ -176,14 +115,14 @@ export class KademliaNode implements Router {
     const index = bucketIndex(this.self.id, contact.id);
     if (this.pinging.has(index) || this.stopped) return;
     const lrs = this.table.get(r.full.id);
-    if (lrs && lrs.failures === 0 && this.clock.now() - lrs.lastSeenMs < this.pingFreshnessMs) return;
+    if (lrs && lrs.failures === 0 && this.clock.now() - lrs.lastSeenMs < this.o.pingFreshnessMs) return;
     this.pinging.add(index);
     void this.pingLeastRecentlySeen(r.full).finally(() => this.pinging.delete(index));
   }
 
   private async pingLeastRecentlySeen(lrs: Contact): Promise<void> {
     try {
-      await this.transport.ping(lrs, { timeoutMs: this.rpcTimeoutMs });
+      await this.transport.ping(lrs, { timeoutMs: this.o.rpcTimeoutMs });
       this.table.markSuccess(lrs);
     } catch (err) {
       const { removed, promoted } = this.table.remove(lrs.id);
@@ -212,14 +151,14 @@ export class KademliaNode implements Router {
         // Seed with k contacts, not just `wanted`: the lookup only queries the closest it
         // needs, but when those are dead it falls back on the next ones instead of ending
         // empty (the simulation lost ~0.3³ of gets with 30% of nodes failed to this).
-        seeds: isNodeId(target) ? this.table.closest(target, Math.max(opts.wanted, this.alpha, this.table.k)) : [],
+        seeds: isNodeId(target) ? this.table.closest(target, Math.max(opts.wanted, this.o.alpha, this.table.k)) : [],
         isSuspect: (id) => this.table.isSuspect(id),
         onResponse: (peer) => this.reportSuccess(peer),
         onFailure: (peer, err) => this.reportFailure(peer, err),
         lookupId: ++this.lookupCounter,
         ...(both ? { listener: both } : {}),
       },
-      { alpha: this.alpha, rpcTimeoutMs: this.rpcTimeoutMs, maxRequests: this.maxLookupRequests, maxContactsPerReply: this.table.k },
+      { alpha: this.o.alpha, rpcTimeoutMs: this.o.rpcTimeoutMs, maxRequests: this.o.maxLookupRequests, maxContactsPerReply: this.table.k },
     );
   }
 
@@ -228,25 +167,14 @@ export class KademliaNode implements Router {
   }
 
   /**
-   * A table holding fewer than K contacts has never had a full bucket, so it never dropped a
-   * contact for lack of room; and in a network that small a lookup of our own ID reaches every
-   * peer (each answers with all it knows), which learns us. So once such a lookup has finished
-   * with no stranger turning up since, the table is the whole network: reads and writes can go
-   * straight to the closest it knows, one round trip instead of two. A stale entry (a peer that
-   * died) fails its call and is replaced by the next closest, as after a lookup.
-   *
-   * Never on the table alone: a restarted peer's saved table may be stale or nearly empty, and
-   * taking it for the whole network would answer "not found" from the wrong replicas. Until a
-   * neighbourhood lookup confirms it (at join, then every viewTtlMs) this answers undefined and
-   * starts that lookup in the background; callers look up meanwhile.
+   * The table's closest while it is confirmed to be the whole network (view-confirmation.ts
+   * says when that holds), so reads and writes skip the lookup. Otherwise undefined, and a
+   * confirmation starts in the background; callers look up meanwhile.
    */
   wholeNetworkNear(target: NodeId, n: number): Contact[] | undefined {
     if (this.table.size >= this.table.k) return undefined;
-    if (!this.viewConfirmed()) {
-      if (!this.confirming && !this.stopped && this.clock.now() - this.confirmStartedAt >= 1000) {
-        this.confirmStartedAt = this.clock.now();
-        void this.confirmView();
-      }
+    if (!this.view.confirmed) {
+      if (!this.stopped) this.view.confirmSoon();
       return undefined;
     }
     return this.closestKnown(target, n);
@@ -254,7 +182,7 @@ export class KademliaNode implements Router {
 
   /** True while a neighbourhood lookup has confirmed the table, within viewTtlMs, with no stranger since. */
   viewConfirmed(): boolean {
-    return this.viewConfirmedAt !== undefined && this.clock.now() - this.viewConfirmedAt < this.viewTtlMs;
+    return this.view.confirmed;
   }
 
   /**
@@ -263,16 +191,7 @@ export class KademliaNode implements Router {
    * answering. Concurrent calls share one lookup; never rejects.
    */
   confirmView(): Promise<void> {
-    this.confirming ??= this.runConfirm().finally(() => (this.confirming = undefined));
-    return this.confirming;
-  }
-
-  private async runConfirm(): Promise<void> {
-    try {
-      await this.lookupNeighbourhood();
-    } catch (err) {
-      this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed");
-    }
+    return this.view.confirm();
   }
 
   /**
@@ -285,7 +204,7 @@ export class KademliaNode implements Router {
     const result = await this.lookup(this.self.id, { wanted: this.k });
     // Everyone the lookup learned it also asked (in a network smaller than K it asks all it
     // meets), so what it learned does not unsettle the view it establishes.
-    if (result.closest.length > 0 || asked === 0) this.viewConfirmedAt = this.clock.now();
+    if (result.closest.length > 0 || asked === 0) this.view.markConfirmed();
     return result;
   }
 
@@ -313,16 +232,8 @@ export class KademliaNode implements Router {
     if (seeds.length > 0 && result.closest.length === 0) {
       throw new Error(`bootstrap: none of ${seeds.length} seed(s) answered`);
     }
-    const nearest = this.table.closest(this.self.id, 1)[0];
-    if (nearest) {
-      const upTo = bucketIndex(this.self.id, nearest.id);
-      // The self-lookup explored our own neighbourhood: every bucket from the nearest
-      // neighbour's inward counts as refreshed.
-      for (let i = upTo; i < 256; i++) this.table.markRefreshed(i);
-      for (let i = upTo - 1; i >= 0 && !this.stopped; i--) {
-        await this.lookup(randomIdInBucket(this.self.id, i, this.random), { wanted: this.k });
-      }
-    }
+    // The self-lookup explored our own neighbourhood; the farther buckets are looked up.
+    await refreshAfterJoin(this.refreshContext());
     this.logger.info({ contacts: this.table.size, hops: result.hops, steps: result.steps.length }, "bootstrap finished");
     return result;
   }
@@ -332,64 +243,46 @@ export class KademliaNode implements Router {
    * lookup for `refreshIntervalMs` (§2.3). Concurrent calls share one run.
    */
   refreshStaleBuckets(): Promise<void> {
-    this.refreshing ??= this.runRefresh().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    return this.refresh.runNow();
   }
 
-  private async runRefresh(): Promise<void> {
-    const infos = this.table.buckets().filter((b) => b.contacts.length > 0);
-    const deepest = infos.reduce((m, b) => Math.max(m, b.index), -1);
-    const now = this.clock.now();
-    for (let i = 0; i <= deepest && !this.stopped; i++) {
-      if (now - this.table.refreshedAtMs(i) < this.refreshIntervalMs) continue;
-      try {
-        await this.lookup(randomIdInBucket(this.self.id, i, this.random), { wanted: this.k });
-      } catch (err) {
-        this.logger.warn({ bucket: i, err }, "bucket refresh failed");
-      }
-    }
+  private runRefresh(): Promise<void> {
+    return refreshStale(this.refreshContext(), this.clock.now(), this.o.refreshIntervalMs);
   }
 
-  /** Starts the periodic bucket refresh (the timer does not keep the process alive). */
+  private refreshContext(): RefreshContext {
+    return {
+      self: this.self.id,
+      table: this.table,
+      random: this.random,
+      lookup: (target) => this.lookup(target, { wanted: this.k }),
+      stopped: () => this.stopped,
+      logger: this.logger,
+    };
+  }
+
+  /** Starts the periodic bucket refresh and re-probing of evicted contacts (timers do not keep the process alive). */
   start(): void {
     this.stopped = false;
-    if (this.refreshTimer) return;
     // Checking a few times per interval bounds how stale a bucket gets to 1.25 intervals.
-    this.refreshTimer = setInterval(() => void this.refreshStaleBuckets(), Math.max(1000, this.refreshIntervalMs / 4));
-    this.refreshTimer.unref();
-    this.reprobeTimer = setInterval(() => {
-      if (!this.reprobing) this.reprobing = this.reprobeEvicted().finally(() => (this.reprobing = undefined));
-    }, this.reprobeIntervalMs);
-    this.reprobeTimer.unref();
+    this.refresh.start(Math.max(1000, this.o.refreshIntervalMs / 4));
+    this.reprobe.start(this.o.reprobeIntervalMs);
   }
 
   /** Pings every evicted contact that is due; one that answers is learned again. Never rejects. */
-  async reprobeEvicted(): Promise<void> {
-    const due = this.evicted.due(this.clock.now());
-    await Promise.all(
-      due.map(async (contact) => {
-        try {
-          await this.transport.ping(contact, { timeoutMs: this.rpcTimeoutMs });
-          this.evicted.recovered++;
-          this.logger.info({ peer: contact.id }, "an evicted contact answers again");
-          this.learn(contact);
-        } catch {
-          this.evicted.probeFailed(contact.id, this.clock.now());
-        }
-      }),
-    );
+  private probeEvicted(): Promise<void> {
+    const ping = (c: Contact) => this.transport.ping(c, { timeoutMs: this.o.rpcTimeoutMs });
+    return this.evicted.reprobe(this.clock, ping, (c) => {
+      this.logger.info({ peer: c.id }, "an evicted contact answers again");
+      this.learn(c);
+    });
   }
 
-  /** Stops the refresh timer and waits for a running refresh to end; lookups already running finish on their own deadlines. */
+  /** Stops the timers and waits for running refreshes, probes and confirmations; lookups already running finish on their own deadlines. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
-    this.refreshTimer = undefined;
-    if (this.reprobeTimer) clearInterval(this.reprobeTimer);
-    this.reprobeTimer = undefined;
-    await this.reprobing;
-    await this.refreshing;
-    await this.confirming;
+    await Promise.all([this.refresh.stop(), this.reprobe.stop()]);
+    await this.view.running;
   }
 
   /** Incoming Ping: nothing to answer beyond liveness (the caller learns `from` separately). */

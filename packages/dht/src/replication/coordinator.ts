@@ -5,15 +5,16 @@
  *
  * Each operation runs under one OperationScope: the caller's signal and the request deadline
  * reach every lookup and peer call it makes. Background work (writes beyond the quorum, read
- * repairs) outlives the answer, never rejects, and `idle()` waits for it.
+ * repairs) outlives the answer, never rejects, and `idle()` waits for it. The write path
+ * itself (acknowledgements, conflicts, clock refusals) is record-writer.ts.
  */
 import { performance } from "node:perf_hooks";
 import { DhtError, errorCode } from "../errors.js";
 import { silentLogger } from "../types.js";
-import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router, StoreResult, Version } from "../types.js";
+import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import { OperationScope } from "../rpc/deadline.js";
-import { CLOCK_OFFSET_HINT, type HybridLogicalClock } from "../records/hlc.js";
+import type { HybridLogicalClock } from "../records/hlc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey, validateValueSize } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
@@ -22,25 +23,10 @@ import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.j
 import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
-import { startQuorumWrite, type WriteFailure } from "./quorum-writer.js";
-import { SpareCandidates } from "./replica-candidates.js";
+import { RecordWriter } from "./record-writer.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 
 export type { LookupTrace, OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
-
-/** Attempts of one put or delete when replicas hold newer versions (the first and two retries). */
-const MAX_WRITE_ATTEMPTS = 3;
-
-/** The newest version a replica refused a write for, and which replica. */
-interface Conflict {
-  newest?: Version;
-  holder?: Contact;
-}
-
-/** "1732790000123.4 by ab12cd34": a version for messages. */
-function formatVersion(v: Version): string {
-  return `${v.wallMs}.${v.logical} by ${v.writer.slice(0, 8)}`;
-}
 
 export interface ReplicationComponents {
   router: Router;
@@ -61,13 +47,13 @@ export class ReplicationCoordinator {
   readonly #transport: Transport;
   readonly #records: LocalRecords;
   readonly #clock: HybridLogicalClock;
-  readonly #stored: (key: string) => void;
   readonly #log: Logger;
   readonly #metrics: NodeMetricsHooks | undefined;
   readonly #stats: OperationStats;
   readonly #background = new Set<Promise<void>>();
   #pendingRepairs = 0;
   #options: ReplicationOptions;
+  readonly #writer: RecordWriter;
 
   /** Throws DhtError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
@@ -75,11 +61,22 @@ export class ReplicationCoordinator {
     this.#transport = components.transport;
     this.#records = components.records;
     this.#clock = components.clock;
-    this.#stored = components.stored ?? (() => {});
     this.#log = components.logger ?? silentLogger;
     this.#metrics = components.metrics;
     this.#stats = new OperationStats(components.statsWindow ?? 1024);
     this.#options = resolveReplicationOptions(options);
+    this.#writer = new RecordWriter({
+      router: this.#router,
+      transport: this.#transport,
+      records: this.#records,
+      clock: this.#clock,
+      log: this.#log,
+      metrics: this.#metrics,
+      stored: components.stored ?? (() => {}),
+      options: () => this.#options,
+      lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
+      track: (work) => this.#track(work),
+    });
   }
 
   get options(): Readonly<ReplicationOptions> {
@@ -120,7 +117,7 @@ export class ReplicationCoordinator {
       validateValueSize(value.byteLength, this.#records.registry.typeOf(key).maxValueBytes());
       const record: DhtRecord = { key, value, version: this.#clock.now(), tombstone: false };
       this.#records.registry.checkRule(record);
-      return this.#write(record, scope);
+      return this.#writer.write(record, scope);
     });
   }
 
@@ -133,7 +130,7 @@ export class ReplicationCoordinator {
       validateKey(key);
       const record: DhtRecord = { key, value: new Uint8Array(0), version: this.#clock.now(), tombstone: true };
       this.#records.registry.checkRule(record);
-      return this.#write(record, scope);
+      return this.#writer.write(record, scope);
     });
   }
 
@@ -214,136 +211,12 @@ export class ReplicationCoordinator {
     });
   }
 
-  /**
-   * Writes `first`; when a replica holds a newer version of the key (a concurrent write, or a
-   * writer whose clock runs ahead of ours) the write is retried with a version above it, as a
-   * hybrid logical clock allows (read-your-clock-forward), up to MAX_WRITE_ATTEMPTS in all,
-   * then answered ABORTED naming the conflict. A refusal is never counted as an ack.
-   */
-  async #write(first: DhtRecord, scope: OperationScope): Promise<WriteResult> {
-    let record = first;
-    for (let attempt = 1; ; attempt++) {
-      const conflict: Conflict = {};
-      try {
-        return await this.#writeOnce(record, scope, conflict);
-      } catch (error) {
-        if (!conflict.newest || errorCode(error) !== "aborted") throw error;
-        scope.throwIfAborted();
-        const { newest, holder } = conflict;
-        const held = `${holder!.id.slice(0, 8)} holds version ${formatVersion(newest)}, newer than ${formatVersion(record.version)}`;
-        if (attempt >= MAX_WRITE_ATTEMPTS) {
-          observe(this.#metrics?.event, "write_conflict_aborted");
-          throw new DhtError(`write conflict: replica ${held} after ${attempt} attempts; the key is being written concurrently, try again`, "aborted");
-        }
-        try {
-          this.#clock.observe(newest);
-        } catch (clockError) {
-          observe(this.#metrics?.event, "write_conflict_aborted");
-          throw new DhtError(`write conflict: replica ${held}, too far ahead of this peer's clock to write past (${DhtError.from(clockError).message})`, "aborted");
-        }
-        observe(this.#metrics?.event, "write_conflict_retried");
-        this.#log.debug({ key: record.key, attempt, holder: holder!.id }, "write conflict: retrying with a newer version");
-        record = { ...record, version: this.#clock.now() };
-      }
-    }
-  }
-
-  async #writeOnce(record: DhtRecord, scope: OperationScope, conflict: Conflict): Promise<WriteResult> {
-    const { replicationFactor: r, writeQuorum, rpcTimeoutMs } = this.#options;
-    const position = sha256Hex(record.key);
-    const self = this.#router.self;
-    const whole = this.#router.wholeNetworkNear?.(position, 2 * r);
-    const found = whole ?? (await this.#lookup(position, r, scope)).closest;
-    scope.throwIfAborted();
-    const candidates = byDistance([self, ...found], position);
-    const replicas = candidates.slice(0, r);
-    // Sloppy but bounded: a failed replica is replaced by the next closest candidate, at most
-    // R replacements per write, so R copies usually exist even when one holder is down. From
-    // the whole network's 2R closest these are the rest; after a lookup, the table adds the
-    // ones the lookup did not need to ask.
-    const inSet = new Set(replicas.map((x) => x.id));
-    const spares = (whole ? candidates : byDistance([...candidates, ...this.#router.closestKnown(position, 2 * r)], position))
-      .filter((c) => !inSet.has(c.id))
-      .slice(0, r);
-    // A replica holding a newer version ends the write at once (see QuorumWriteOptions.fatal).
-    const conflicts = new Set<DhtError>();
-    const clockRefusals: WriteFailure[] = [];
-    const write = startQuorumWrite({
-      candidates: new SpareCandidates([...replicas, ...spares]),
-      replicas: replicas.length,
-      quorum: writeQuorum,
-      write: async (peer) => {
-        const res = await this.#storeAt(peer, record, rpcTimeoutMs, scope.signal);
-        // An ack is a replica that applied this version or already held exactly it.
-        if (res.applied) return;
-        const order = compareVersions(res.current, record.version);
-        if (order === 0) return;
-        if (order > 0) {
-          if (!conflict.newest || compareVersions(res.current, conflict.newest) > 0) Object.assign(conflict, { newest: res.current, holder: peer });
-          const error = new DhtError(`replica ${peer.id.slice(0, 8)} holds a newer version`, "aborted");
-          conflicts.add(error);
-          throw error;
-        }
-        throw new DhtError(`replica ${peer.id.slice(0, 8)} did not keep the record`, "failed_precondition");
-      },
-      fatal: (error) => conflicts.has(error),
-      shortfall: (stored, failures) => {
-        this.#log.warn({ key: record.key, acked: stored, writeQuorum, failures: failures.length }, "write quorum not reached");
-        clockRefusals.push(...failures.filter((f) => f.error.code === "failed_precondition" && f.error.message.includes(CLOCK_OFFSET_HINT)));
-        const first = clockRefusals[0];
-        if (first) {
-          // One replica with a slow clock refuses honest writers too, but they reach the quorum
-          // through the others; a write that fails on such refusals comes from a fast clock.
-          return new DhtError(
-            `write refused: ${clockRefusals.length} replica(s) say this peer's clock is ahead of theirs by more than the max clock offset, e.g. ${first.peer.id.slice(0, 8)}: ${first.error.message}; ${stored} of ${writeQuorum} required replicas acknowledged`,
-            "failed_precondition",
-          );
-        }
-        const detail = failures.length ? ` (${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.code}`).join("; ")})` : "";
-        return DhtError.unavailable(`write quorum not reached: ${stored} of ${writeQuorum} required replicas acknowledged${detail}`);
-      },
-    });
-    this.#track(write.settled);
-    try {
-      const acked = await write.reached;
-      return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
-    } catch (error) {
-      if (clockRefusals.length > 0) {
-        observe(this.#metrics?.event, "clock_offset_refused");
-        this.#log.warn({ key: record.key, err: String(error) }, "write refused: this peer's clock is ahead of other peers' beyond the max clock offset");
-        // A version from our future must not stay anywhere we can take it back: it would beat
-        // later writes once time caught up with it. Ours goes once no writer can add it again.
-        await write.settled;
-        await this.#records.removeIfVersion(record.key, record.version).catch(() => false);
-      }
-      throw error;
-    }
-  }
-
-  /** Writes to self through its records, to others through the transport; reports to the router. */
-  async #storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoreResult> {
-    if (peer.id === this.#router.self.id) {
-      const res = await this.#records.keep(record);
-      if (res.applied) this.#stored(record.key);
-      return res;
-    }
-    try {
-      const res = await this.#transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
-      this.#router.reportSuccess(peer);
-      return res;
-    } catch (error) {
-      if (errorCode(error) !== "canceled") this.#router.reportFailure(peer, error);
-      this.#log.debug({ peer: peer.id, key: record.key, err: String(error) }, "replica store failed");
-      throw error;
-    }
-  }
-
   /** Schedules a read repair unless too many are in flight; returns whether it was sent. */
   #repair(peer: Contact, record: DhtRecord): boolean {
     if (this.#pendingRepairs >= this.#options.maxPendingRepairs) return false;
     this.#pendingRepairs++;
     this.#track(
-      this.#storeAt(peer, record, this.#options.rpcTimeoutMs)
+      this.#writer.storeAt(peer, record, this.#options.rpcTimeoutMs)
         .catch((error) => this.#log.warn({ peer: peer.id, key: record.key, err: String(error) }, "read repair failed"))
         .finally(() => this.#pendingRepairs--),
     );
