@@ -9,9 +9,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { ChaosRunState } from "@p2p/proto/fleet";
-import { ensureBuilt, launchBrowser, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
-import { fleetBuilt, startFleet, type Fleet } from "./fleet";
-import { fleetClient, type FleetClient } from "../lib/clients";
+import { screenshot, waitFor, type Dashboard } from "./harness";
+import { fleetBuilt, startFleetStack, type FleetStack } from "./fleet";
+import type { FleetClient } from "../lib/clients";
 
 const PEERS = 5;
 const SEED = 4242;
@@ -20,27 +20,17 @@ const SECONDS = 6;
 const skip = fleetBuilt() ? false : "apps/peer and apps/fleet are not built (npm run build)";
 
 describe("Chaos page in a browser against a real fleet", { skip, timeout: 400_000 }, () => {
-  let fleet: Fleet | undefined;
   let dash: Dashboard | undefined;
-  let browser: BrowserSession | undefined;
+  let stack: FleetStack | undefined;
   let page: Page;
   let api: FleetClient;
 
   before(async () => {
-    ensureBuilt();
-    fleet = await startFleet(PEERS);
-    api = fleetClient(fleet.url, fleet.token);
-    dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(30_000);
+    stack = await startFleetStack(PEERS);
+    ({ dash, page, api } = stack);
   });
 
-  after(async () => {
-    await browser?.stop();
-    await dash?.stop();
-    await fleet?.stop();
-  });
+  after(() => stack?.stop());
 
   test("a bad form value is refused with the field named; nothing starts", async () => {
     await page.goto(`${dash!.url}/`);

@@ -7,18 +7,17 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { ensureBuilt, launchBrowser, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
-import { fleetBuilt, startFleet, type Fleet } from "./fleet";
-import { fleetClient, type FleetClient } from "../lib/clients";
+import { screenshot, waitFor, type Dashboard } from "./harness";
+import { fleetBuilt, startFleetStack, type FleetStack } from "./fleet";
+import type { FleetClient } from "../lib/clients";
 
 const PEERS = 5;
 
 const skip = fleetBuilt() ? false : "apps/peer and apps/fleet are not built (npm run build)";
 
 describe("fault controls in a browser against a real fleet", { skip, timeout: 300_000 }, () => {
-  let fleet: Fleet | undefined;
   let dash: Dashboard | undefined;
-  let browser: BrowserSession | undefined;
+  let stack: FleetStack | undefined;
   let page: Page;
   let api: FleetClient;
   let names: string[];
@@ -29,21 +28,11 @@ describe("fault controls in a browser against a real fleet", { skip, timeout: 30
   const outcome = (ok: boolean, text: string | RegExp) => page.locator(`[data-testid="faults-outcome"][data-ok="${ok}"]`, { hasText: text }).waitFor();
 
   before(async () => {
-    ensureBuilt();
-    fleet = await startFleet(PEERS);
-    api = fleetClient(fleet.url, fleet.token);
-    names = (await api.listPeers({})).peers.map((p) => p.name).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-    dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(30_000);
+    stack = await startFleetStack(PEERS);
+    ({ dash, page, api, names } = stack);
   });
 
-  after(async () => {
-    await browser?.stop();
-    await dash?.stop();
-    await fleet?.stop();
-  });
+  after(() => stack?.stop());
 
   test("partition two peers from the rest in the page, see it on every peer, heal all", async () => {
     await page.goto(`${dash!.url}/fleet`);

@@ -8,7 +8,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { repoRoot } from "./harness";
+import type { Page } from "playwright-core";
+import { ensureBuilt, launchBrowser, repoRoot, startDashboard, type BrowserSession, type Dashboard } from "./harness";
+import { fleetClient, type FleetClient } from "../lib/clients";
 
 export const fleetMain = join(repoRoot, "apps", "fleet", "dist", "main.js");
 export const peerMain = join(repoRoot, "apps", "peer", "dist", "main.js");
@@ -63,4 +65,41 @@ export async function startFleet(peers: number, timeoutMs = 60_000, repairInterv
 /** True when the binaries the browser tests need are built. */
 export function fleetBuilt(): boolean {
   return existsSync(fleetMain) && existsSync(peerMain);
+}
+
+/** What a browser test of the fleet runs against: the fleet, the dashboard on it, a browser page and a FleetService client. */
+export interface FleetStack {
+  fleet: Fleet;
+  dash: Dashboard;
+  browser: BrowserSession;
+  page: Page;
+  api: FleetClient;
+  /** The peers' names in numeric order (peer-0, peer-1, …). */
+  names: string[];
+  /** Stops the browser, the dashboard and the fleet, in that order. */
+  stop(): Promise<void>;
+}
+
+/** Builds the dashboard if needed and starts a fleet of `peers` (more controller `flags`), the dashboard and a browser; on a failed start, stops what did start. */
+export async function startFleetStack(peers: number, flags: readonly string[] = []): Promise<FleetStack> {
+  ensureBuilt();
+  const started: { stop(): Promise<void> }[] = [];
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop();
+  };
+  try {
+    const fleet = await startFleet(peers, 60_000, 1000, flags);
+    started.push(fleet);
+    const api = fleetClient(fleet.url, fleet.token);
+    const names = (await api.listPeers({})).peers.map((p) => p.name).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
+    started.push(dash);
+    const browser = await launchBrowser();
+    started.push(browser);
+    browser.page.setDefaultTimeout(30_000);
+    return { fleet, dash, browser, page: browser.page, api, names, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -9,9 +9,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { ensureBuilt, launchBrowser, screenshot, startDashboard, waitFor, type BrowserSession, type Dashboard } from "./harness";
-import { fleetBuilt, startFleet, type Fleet } from "./fleet";
-import { fleetClient, nodeClient, type FleetClient } from "../lib/clients";
+import { screenshot, waitFor, type Dashboard } from "./harness";
+import { fleetBuilt, startFleetStack, type FleetStack } from "./fleet";
+import { nodeClient, type FleetClient } from "../lib/clients";
 import type { DataResult } from "../lib/data-types";
 import type { Snapshot } from "../lib/snapshot-types";
 
@@ -19,9 +19,8 @@ const PEERS = 5;
 const skip = fleetBuilt() ? false : "apps/peer and apps/fleet are not built (npm run build)";
 
 describe("a partition from the dashboard: shown, written on both sides, healed, healthy again", { skip, timeout: 420_000 }, () => {
-  let fleet: Fleet | undefined;
   let dash: Dashboard | undefined;
-  let browser: BrowserSession | undefined;
+  let stack: FleetStack | undefined;
   let page: Page;
   let api: FleetClient;
   let names: string[];
@@ -37,25 +36,15 @@ describe("a partition from the dashboard: shown, written on both sides, healed, 
   const idOf = async (name: string) => (await api.listPeers({})).peers.find((p) => p.name === name)!.id;
 
   before(async () => {
-    ensureBuilt();
     // As the fleet's own partition test does: with short peer deadlines a write on the minority
     // side waits out its calls lost across the cut well inside the request deadline (with the
     // default 2 s deadlines and 5 s request deadline it can run out under load: a 504).
-    fleet = await startFleet(PEERS, 60_000, 1000, ["--rpc-timeout-ms", "400", "--request-timeout-ms", "8000"]);
-    api = fleetClient(fleet.url, fleet.token);
-    names = (await api.listPeers({})).peers.map((p) => p.name).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    stack = await startFleetStack(PEERS, ["--rpc-timeout-ms", "400", "--request-timeout-ms", "8000"]);
+    ({ dash, page, api, names } = stack);
     [sideA, sideB] = [names.slice(0, 2), names.slice(2)];
-    dash = await startDashboard({ FLEET_URL: fleet.url, FLEET_TOKEN: fleet.token });
-    browser = await launchBrowser();
-    page = browser.page;
-    page.setDefaultTimeout(30_000);
   });
 
-  after(async () => {
-    await browser?.stop();
-    await dash?.stop();
-    await fleet?.stop();
-  });
+  after(() => stack?.stop());
 
   test("partition 2|3 in the Faults card; the topology and the ring show both sides", async () => {
     await page.goto(`${dash!.url}/fleet`);
