@@ -127,15 +127,15 @@ export function fleetServiceImpl(fleet: Fleet): ServiceImpl<typeof FleetService>
       if (req.delayMs !== undefined) faults.delayMs = req.delayMs;
       if (req.clockSkewMs !== undefined) faults.clockSkewMs = safeNumber(req.clockSkewMs, "clockSkewMs");
       await fleet.faults.setPeerFaults(req.peer, faults);
-      return { peer: toProto(fleet.view(req.peer)) };
+      return { peer: toProto(fleet.get(req.peer)) };
     },
     pausePeer(req) {
       fleet.faults.pause(req.peer);
-      return { peer: toProto(fleet.view(req.peer)) };
+      return { peer: toProto(fleet.get(req.peer)) };
     },
     async resumePeer(req) {
       await fleet.faults.resume(req.peer);
-      return { peer: toProto(fleet.view(req.peer)) };
+      return { peer: toProto(fleet.get(req.peer)) };
     },
     startChaos(req) {
       return { run: chaosToProto(fleet.chaos.start({ seed: req.seed, seconds: req.seconds, clients: req.clients, keys: req.keys, faults: req.faults })) };

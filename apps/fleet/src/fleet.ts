@@ -219,11 +219,6 @@ export class Fleet {
     });
   }
 
-  /** The peer by name or ID as the API shows it, after a fault change. */
-  view(ref: string): FleetPeerView {
-    return this.#view(this.#peers.find(ref));
-  }
-
   /** The peer's most recent log lines (stdout and stderr, across its restarts), oldest first. */
   logs(ref: string, limit: number): string[] {
     return this.#peers.find(ref).logs.recent(limit);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { nodeClient, startNetwork, startPeer, waitFor, type Network, type PeerProcess } from "@p2p/launcher";
+import { nodeClient, startNetwork, startPeer, waitFor, waitForFullTables, type Network, type PeerProcess } from "@p2p/launcher";
 
 /** Port part of host:port. */
 function portOf(address: string): number {
@@ -24,10 +24,7 @@ describe("peer restarts", () => {
     current = [...net.peers];
     // Writes right after start can race the last joins on a loaded machine: wait until every
     // peer knows every other one.
-    await waitFor(async () => {
-      for (const p of net.peers) if ((await nodeClient(p.httpAddress!).info({})).contacts < net.peers.length - 1) return false;
-      return true;
-    }, { timeoutMs: 20_000, what: "full routing tables" });
+    await waitForFullTables(net.peers.map((p) => p.httpAddress!));
   });
   after(async () => {
     await Promise.all(restarted.map((p) => p.stop(5000)));

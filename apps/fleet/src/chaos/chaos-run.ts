@@ -11,6 +11,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { checkHistory, formatVerdict, HistoryWriter, parseHistory, type Verdict } from "@p2p/checker";
 import { nodeClient, waitFor } from "@p2p/launcher";
 import type { Logger } from "pino";
@@ -192,6 +193,3 @@ export class ChaosRun {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -7,6 +7,7 @@
  * checker knows which reads a fault excuses. Faults go through the fleet like an operator's:
  * kill -9 then restart from the same data dir, SIGSTOP/SIGCONT, partitions, delays, clock skew.
  */
+import { setTimeout as sleepFor } from "node:timers/promises";
 import type { HistoryWriter } from "@p2p/checker";
 import type { Fleet } from "../fleet.js";
 import type { FaultKind } from "./chaos-options.js";
@@ -120,16 +121,7 @@ async function start(c: NemesisContext, r: FaultRecord, running: string[], shape
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/** Resolves after `ms`, or at once when `signal` aborts (the load phase is over). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return sleepFor(ms, undefined, { signal }).catch(() => undefined);
 }

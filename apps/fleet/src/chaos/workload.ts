@@ -5,6 +5,7 @@
  * certainly changed nothing (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, or any error of a read);
  * unknown for everything else (a timeout, UNAVAILABLE, ABORTED...), which may have taken effect.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { HistoryWriter, Version } from "@p2p/checker";
 import { nodeClient, type NodeClient } from "@p2p/launcher";
@@ -133,6 +134,3 @@ function versionField(v: Version | undefined): { version?: Version } {
   return v ? { version: v } : {};
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -29,6 +29,7 @@ export class CollectedDeletes {
   readonly #log: DeleteLog | undefined;
   #max: number;
   #loaded: Promise<void> | undefined;
+  #ready = false;
   /** Entries forgotten to stay within the bound. */
   evicted = 0;
 
@@ -45,11 +46,17 @@ export class CollectedDeletes {
     this.#max = max;
   }
 
+  /** Whether the persisted entries have been read (then load() need not be awaited). */
+  get ready(): boolean {
+    return this.#ready || !this.#log;
+  }
+
   /** Reads the persisted entries once (every caller waits for the same load). */
   load(): Promise<void> {
     return (this.#loaded ??= (async () => {
       if (!this.#log) return;
       for (const [position, version] of await this.#log.load()) this.#byPosition.set(position, version);
+      this.#ready = true;
     })());
   }
 

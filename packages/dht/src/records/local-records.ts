@@ -57,7 +57,8 @@ export class LocalRecords {
    * no newer than a collected delete of its key is refused as a held tombstone would refuse it.
    */
   async keep(record: DhtRecord): Promise<StoreResult> {
-    await this.deletes.load();
+    // Every write passes here: wait only while the persisted deletes have not been read yet.
+    if (!this.deletes.ready) await this.deletes.load();
     const deleted = this.collectedDelete(record.key, record.version);
     if (deleted) return { applied: false, current: deleted };
     return this.registry.typeOf(record.key).keep(record);
@@ -75,7 +76,7 @@ export class LocalRecords {
   async read(key: string): Promise<DhtRecord | undefined> {
     const held = await this.registry.typeOf(key).read(key);
     if (held) return held;
-    await this.deletes.load();
+    if (!this.deletes.ready) await this.deletes.load();
     if (this.deletes.size === 0) return undefined;
     const version = this.deletes.version(sha256Hex(key));
     return version && { key, value: new Uint8Array(0), version, tombstone: true };
