@@ -11,6 +11,12 @@ export interface StartPeerOptions {
   peerMain?: string;
   /** Node executable. Default: `process.execPath` (never npx: it leaves a process tree a PID kill misses). */
   nodeBinary?: string;
+  /**
+   * A command the node process runs under, e.g. `["ip", "netns", "exec", "h1"]` to start the
+   * peer on a test host in a network namespace. It must exec node (not fork it), so that the
+   * PID, signals and exit status are the peer's own. Default: none.
+   */
+  prefix?: readonly string[];
   /** Bind host (`--host`). Default "127.0.0.1". */
   host?: string;
   /** HTTP API port (`--port`). Default 0: the OS picks and the ready line tells. */
@@ -104,7 +110,9 @@ export class PeerProcess {
     ];
     // Own process group (detached): a Ctrl-C in the launcher's terminal reaches only the
     // launcher, which then stops its peers in order instead of racing them.
-    this.#child = spawn(options.nodeBinary ?? process.execPath, args, {
+    const node = options.nodeBinary ?? process.execPath;
+    const [command, ...commandArgs] = options.prefix?.length ? [...options.prefix, node, ...args] : [node, ...args];
+    this.#child = spawn(command!, commandArgs, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...options.env },
       detached: true,
