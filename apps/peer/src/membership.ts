@@ -1,34 +1,14 @@
 /**
- * How a peer joins and leaves the network. Joining: --bootstrap addresses (probed to learn and
- * verify their IDs), else the routing table saved by its last run, else — on a terminal only —
- * it asks for a known peer's address as the original system did (Enter: first peer of a new
- * network); while nobody answers it retries in the background. Leaving: a graceful stop hands
+ * How a peer joins and leaves the network. Joining (joiner.ts): --bootstrap addresses (probed
+ * to learn and verify their IDs), else the routing table saved by its last run, else — on a
+ * terminal only — it asks here for a known peer's address as the original system did (Enter:
+ * first peer of a new network). Leaving: a graceful stop hands
  * every record to the next closest peers and says goodbye first, within a time budget.
  */
 import { createInterface } from "node:readline/promises";
-import type { Contact, DhtNode } from "@p2p/dht";
+import type { DhtNode } from "@p2p/dht";
 import { parseHostPort } from "./config/peer-config.js";
-import { errorMessage } from "./edge-errors.js";
-import type { GrpcTransport } from "./grpc/grpc-transport.js";
 import type { Logger } from "./observability/logger.js";
-
-/** Retry period while no bootstrap peer answers (it may simply not be up yet). */
-const JOIN_RETRY_MS = 2_000;
-
-/** Probes each address (in parallel, each with a deadline); returns the contacts that answered. */
-export async function probeSeeds(
-  addresses: readonly string[],
-  probe: (address: string) => Promise<Contact>,
-  onFailure: (address: string, err: unknown) => void,
-): Promise<Contact[]> {
-  const results = await Promise.allSettled(addresses.map((a) => probe(a)));
-  const out: Contact[] = [];
-  results.forEach((r, i) => {
-    if (r.status === "fulfilled") out.push(r.value);
-    else onFailure(addresses[i]!, r.reason);
-  });
-  return out;
-}
 
 /**
  * Asks on the terminal for a known peer's host:grpcPort until the answer is valid; an empty
@@ -48,45 +28,6 @@ export async function askForBootstrap(input: NodeJS.ReadableStream, output: Node
     }
   } finally {
     rl.close();
-  }
-}
-
-/**
- * Joins through the bootstrap addresses and the restored routing table; while nobody answers
- * (the bootstrap peer may start later) it retries in the background instead of failing.
- */
-export class Joiner {
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
-
-  constructor(
-    private readonly node: DhtNode,
-    private readonly transport: GrpcTransport,
-    private readonly addresses: readonly string[],
-    private readonly timeoutMs: number,
-    private readonly logger: Logger,
-  ) {}
-
-  async tryOnce(): Promise<void> {
-    const seeds = await probeSeeds(
-      this.addresses,
-      (a) => this.transport.probe(a, { timeoutMs: this.timeoutMs }),
-      (address, err) => this.logger.warn({ address, error: errorMessage(err) }, "bootstrap peer did not answer"),
-    );
-    const known = this.node.kademlia.routingTable.all();
-    try {
-      await this.node.bootstrap([...seeds, ...known]);
-    } catch (err) {
-      if (this.#stopped) return;
-      this.logger.warn({ error: (err as Error).message, retryInMs: JOIN_RETRY_MS }, "could not join the network yet");
-      this.#timer = setTimeout(() => void this.tryOnce(), JOIN_RETRY_MS);
-      this.#timer.unref();
-    }
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
   }
 }
 

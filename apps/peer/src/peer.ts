@@ -21,7 +21,8 @@ import { restRoutes } from "./http/rest-routes.js";
 import { IDENTITY_KEY_FILE_NAME } from "./identity/identity-key-file.js";
 import { loadIdentity } from "./identity/peer-identity.js";
 import { ContactVerifier } from "./identity/signed-contact.js";
-import { askForBootstrap, Joiner, leaveWithin } from "./membership.js";
+import { Joiner } from "./joiner.js";
+import { askForBootstrap, leaveWithin } from "./membership.js";
 import type { Logger } from "./observability/logger.js";
 import { createPeerMetrics, nodeMetricsHooks } from "./observability/metrics.js";
 import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
@@ -145,7 +146,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       const answer = await askForBootstrap(interactive.input, interactive.output);
       if (answer) bootstrap = [answer];
     }
-    const join = new Joiner(dht, transport, bootstrap, config.rpcTimeoutMs, logger);
+    const join = new Joiner(dht, transport, bootstrap, { timeoutMs: config.rpcTimeoutMs }, logger);
     cleanups.push(() => join.stop());
     if (bootstrap.length > 0 || routing.restored > 0) await join.tryOnce();
 

@@ -64,7 +64,11 @@ export const peerSettingsSchema = z
     advertise: hostName.refine((v) => !UNSPECIFIED_HOSTS.has(v), "cannot advertise an unspecified address (0.0.0.0 or ::)").optional(),
     /** Where records, the identity key and the routing table live. Default `.data/peer-<port>` under the working dir: one dir per local peer. */
     dataDir: z.string().min(1).optional(),
-    /** host:grpcPort of peers to join through. Empty: start a new network (or reuse the saved routing table). */
+    /**
+     * host:grpcPort of peers to join through; a host that is a DNS name is resolved to every
+     * address it has, again at each attempt (a Kubernetes headless Service name finds every
+     * peer). Empty: start a new network (or reuse the saved routing table).
+     */
     bootstrap: z.array(hostPort).max(64).default([]),
     /** pino level. info: lifecycle and errors, not one line per request. Changeable live. */
     logLevel: z.enum(LOG_LEVELS).default("info"),
@@ -179,7 +183,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   grpcPort: { flag: "grpc-port", env: "P2P_GRPC_PORT", kind: "integer", help: "peer-to-peer gRPC port (alias --grpc_port)" },
   advertise: { flag: "advertise", env: "P2P_ADVERTISE", kind: "string", help: "host others use to reach us (default: bind host)" },
   dataDir: { flag: "data-dir", env: "P2P_DATA_DIR", kind: "string", help: "data dir (default .data/peer-<port>)" },
-  bootstrap: { flag: "bootstrap", env: "P2P_BOOTSTRAP", kind: "list", help: "host:grpcPort to join through; repeatable (env: comma-separated)" },
+  bootstrap: { flag: "bootstrap", env: "P2P_BOOTSTRAP", kind: "list", help: "host:grpcPort to join through, host an address or a DNS name (every address it resolves to is tried, again at each retry); repeatable (env: comma-separated)" },
   logLevel: { flag: "log-level", env: "P2P_LOG_LEVEL", kind: "string", help: LOG_LEVELS.join("|") },
   replicationFactor: { flag: "replication-factor", env: "P2P_REPLICATION_FACTOR", kind: "integer", help: "R, copies per record" },
   writeQuorum: { flag: "write-quorum", env: "P2P_WRITE_QUORUM", kind: "integer", help: "W, acks per write (1..R)" },
