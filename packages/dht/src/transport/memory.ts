@@ -3,9 +3,10 @@
  * nodes' PeerRpcHandlers in this process. Tests and simulations of 10,000+ nodes run the same
  * Kademlia and replication code as real peers, with faults injected on demand.
  *
- * Like the gRPC transport it delivers asynchronously (a microtask, or a configurable latency),
- * copies everything that crosses the wire, enforces every call's deadline and signal, checks
- * that the node reached at `to.address` really is `to.id`, and fails only with DhtError.
+ * Like the gRPC transport it delivers asynchronously (a microtask, a configurable latency, or
+ * what a network model decides: delay, loss, partitions), copies everything that crosses the
+ * wire, enforces every call's deadline and signal, checks that the node reached at
+ * `to.address` really is `to.id`, and fails only with DhtError.
  */
 import { DhtError, type DhtErrorCode } from "../errors.js";
 import type { CallOptions, Contact, DhtRecord, FindValueResult, NodeId, StoreResult, SyncDigestResult, SyncKeysResult } from "../types.js";
@@ -21,7 +22,18 @@ export interface MemoryNetworkOptions {
    * replies still arrive after the call returns, as on a real network.
    */
   latencyMs?: number | ((from: Contact, to: Contact) => number);
+  /**
+   * A network model deciding each message's fate (simulation/network-model.ts is one): its
+   * one-way delay in ms, or null when it is lost. A lost request never reaches the handler; a
+   * lost reply is lost after the handler ran (its side effects stay). Either way the caller
+   * hears nothing and its deadline ends the call (DEADLINE_EXCEEDED), as with a lost datagram
+   * or a partition. Takes the place of `latencyMs` when set.
+   */
+  messageFate?: (from: Contact, to: Contact, leg: MessageLeg) => number | null;
 }
+
+/** Which way a message goes: the call's request, or the reply to it (an error reply included). */
+export type MessageLeg = "request" | "reply";
 
 /** Per-node fault state: ok, refusing (a closed port), or hanging (a SIGSTOPped process). */
 type NodeState = "up" | "failed" | "hung";
@@ -154,9 +166,17 @@ export class MemoryNetwork {
     node.state = state;
   }
 
-  private latency(from: Contact, to: Contact): number {
+  /** The one-way delay of a message, or null when the network model loses it. */
+  private delay(from: Contact, to: Contact, leg: MessageLeg): number | null {
+    if (this.options.messageFate) return this.options.messageFate(from, to, leg);
     const l = this.options.latencyMs ?? 0;
     return typeof l === "function" ? l(from, to) : l;
+  }
+
+  /** Sends a reply from `to` back to `from`; a lost one is never delivered (the caller's deadline fires). */
+  private reply(to: Contact, from: Contact, deliver: () => void): void {
+    const ms = this.delay(to, from, "reply");
+    if (ms !== null) this.later(ms, deliver);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -197,7 +217,9 @@ export class MemoryNetwork {
       if (caller.state === "hung") return; // a stopped process sends nothing; its own deadline fires
       if (caller.state === "failed") return fail(`${from.id.slice(0, 8)} is failed`, "unavailable");
 
-      this.later(this.latency(from, to), () => {
+      const requestDelay = this.delay(from, to, "request");
+      if (requestDelay === null) return; // lost on the way: the caller's deadline ends the call
+      this.later(requestDelay, () => {
         if (settled) return;
         const target = this.byAddress.get(to.address);
         if (!target || target.state === "failed") return fail(`no peer answering at ${to.address}`, "unavailable");
@@ -215,9 +237,9 @@ export class MemoryNetwork {
         reply.then(
           (r) => {
             const copied = copyReply(r);
-            this.later(this.latency(to, from), () => done(() => resolve(copied)));
+            this.reply(to, from, () => done(() => resolve(copied)));
           },
-          (err: unknown) => this.later(this.latency(to, from), () => done(() => reject(DhtError.from(err)))),
+          (err: unknown) => this.reply(to, from, () => done(() => reject(DhtError.from(err)))),
         );
       });
     });
