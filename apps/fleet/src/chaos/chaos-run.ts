@@ -11,14 +11,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { checkHistory, formatVerdict, HistoryWriter, parseHistory, type Verdict } from "@p2p/checker";
-import { nodeClient, waitFor } from "@p2p/launcher";
 import type { Logger } from "pino";
 import type { Fleet } from "../fleet.js";
 import type { ChaosOptions } from "./chaos-options.js";
 import { runNemesis, type FaultRecord } from "./nemesis.js";
 import { Prng } from "./prng.js";
+import { readBackEveryKey, waitForSettled } from "./settle.js";
 import { Workload, type OpCounts, type Target } from "./workload.js";
 
 export type ChaosState = "running" | "healing" | "checking" | "passed" | "failed" | "error";
@@ -134,14 +133,9 @@ export class ChaosRun {
       await history.phase("heal", now());
       await this.#heal();
 
-      // 3. Every key read back through two peers (retried: a read may still meet a slow peer).
+      // 3. Every key read back through two peers.
       await history.phase("final-reads", now());
-      for (const key of keys) {
-        const targets = new Prng(o.seed ^ key.length).shuffle(this.#targets()).slice(0, 2);
-        for (const target of targets) {
-          for (let attempt = 0; attempt < 5 && !(await workload.op("final", "get", key, target)); attempt++) await sleep(500);
-        }
-      }
+      await readBackEveryKey(workload, keys, this.#targets(), o.seed);
     } finally {
       await history.close();
     }
@@ -165,16 +159,9 @@ export class ChaosRun {
     for (const p of this.#fleet.list()) {
       if (p.state === "crashed") await this.#fleet.restart(p.name);
     }
-    const peers = this.#targets();
-    // Contacts evicted during the faults are probed again within seconds; repair rounds then
-    // restore R copies and hand stand-ins' copies back.
-    await waitFor(
-      async () => {
-        const health = await Promise.all(peers.map((p) => nodeClient(p.httpAddress, { timeoutMs: 10_000 }).repair({}).then((r) => r.health)));
-        return health.every((h) => Number(h?.underReplicated ?? 1) === 0 && Number(h?.recordsHandoff ?? 1) === 0);
-      },
-      { timeoutMs: 60_000, intervalMs: 1000, what: "every peer's repair to find nothing under-replicated or awaiting hand-off" },
-    ).catch((err: unknown) => this.#log?.warn({ run: this.id, err: (err as Error).message }, "chaos: the network did not settle; checking anyway"));
+    if (!(await waitForSettled(this.#targets()))) {
+      this.#log?.warn({ run: this.id }, "chaos: the network did not settle within 60 s; checking anyway");
+    }
   }
 
   async #record(verdict: Verdict): Promise<void> {
