@@ -11,8 +11,8 @@ import type { DhtNode } from "../node/dht-node.js";
 import type { ReplicationOptions } from "../replication/options.js";
 import { lateHandler } from "../rpc/late-handler.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
-import { MemoryNetwork } from "../transport/memory.js";
-import type { Contact } from "../types.js";
+import { MemoryNetwork, type MemoryNetworkOptions } from "../transport/memory.js";
+import type { Clock, Contact } from "../types.js";
 import { seededRandom, type SeededRandom } from "./seeded-random.js";
 
 export interface ConvergedNetworkOptions {
@@ -30,6 +30,10 @@ export interface ConvergedNetworkOptions {
   replication?: Partial<ReplicationOptions>;
   /** Kademlia settings of every node (alpha, timeouts); k is taken from `k`. */
   kademlia?: Omit<KademliaOptions, "k">;
+  /** The memory network's settings: latency, or a network model's `messageFate` (network-model.ts). */
+  network?: MemoryNetworkOptions;
+  /** Every node's clock; default the system clock (a VirtualClock's `clock` in WAN simulations). */
+  clock?: Clock;
 }
 
 export interface ConvergedNetwork {
@@ -63,7 +67,7 @@ export function buildConvergedNetwork(options: ConvergedNetworkOptions): Converg
   const neighbours = options.neighbours ?? k;
   const perBucket = options.perBucket ?? k;
   const random = seededRandom(options.seed ?? 1);
-  const network = new MemoryNetwork();
+  const network = new MemoryNetwork(options.network);
 
   // IDs drawn from the seed, then sorted: a bucket's range is a contiguous slice of them.
   const idSet = new Set<string>();
@@ -77,7 +81,7 @@ export function buildConvergedNetwork(options: ConvergedNetworkOptions): Converg
     const transport = network.attach(self, late.handler);
     // statsWindow 0: counts only; latency windows would dominate the memory per node.
     const node = createNode(
-      { self, transport, store: new MemoryRecordStore(), random },
+      { self, transport, store: new MemoryRecordStore(), random, ...(options.clock ? { clock: options.clock } : {}) },
       { kademlia: { ...options.kademlia, k }, statsWindow: 0, ...(options.replication ? { replication: options.replication } : {}) },
     );
     late.set(node.handler);
