@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only floor,records,...]`: measures the whole system the
  * same way every time and writes bench/results/<timestamp>.json and .md, plus latest.md.
- * Sections: floor, records, files, fleet, churn, simulation. Every process it starts is
- * stopped in a finally block (peers also exit with their parent through --parent-pid).
+ * Sections: floor, records, files, fleet, churn, chaos, simulation, wan-simulation. Every
+ * process it starts is stopped in a finally block (peers also exit with their parent through
+ * --parent-pid).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -18,8 +19,9 @@ import { runFleet } from "./sections/fleet.js";
 import { runFloor, type Floors } from "./sections/floor.js";
 import { runRecords } from "./sections/records.js";
 import { runSimulationSection } from "./sections/simulation.js";
+import { runWanSimulationSection } from "./sections/wan-simulation.js";
 
-const SECTIONS = ["floor", "records", "files", "fleet", "churn", "chaos", "simulation"] as const;
+const SECTIONS = ["floor", "records", "files", "fleet", "churn", "chaos", "simulation", "wan-simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   await run("churn", () => runChurn(o));
   await run("chaos", () => runChaos(o));
   await run("simulation", () => runSimulationSection(o));
+  await run("wan-simulation", () => runWanSimulationSection(o));
 
   const report: BenchRun = {
     startedAt: startedAt.toISOString(),
