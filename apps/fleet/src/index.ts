@@ -12,3 +12,5 @@ export { fleetClient } from "./fleet-client.js";
 export type { FleetClient } from "./fleet-client.js";
 export { ChaosRun, SETTLE_MS, type ChaosRunView, type ChaosState } from "./chaos/chaos-run.js";
 export { resolveChaosOptions, FAULT_KINDS, type ChaosOptions, type FaultKind } from "./chaos/chaos-options.js";
+export { HostPeers, SEED_NAME, type HostPeersOptions } from "./hosts/host-peers.js";
+export { runHostScenario, type HostScenarioOptions, type HostScenarioResult, type ScheduledFault } from "./hosts/host-scenario.js";
