@@ -7,12 +7,16 @@
  * Every figure is deterministic given the seed, wall-clock figures (buildMs, wallMs) apart: the
  * event queue orders every delivery and deadline, and the loss draws follow that order.
  * The rounds run on one network in order (0% loss first), so contacts evicted after failing
- * under loss stay evicted in later rounds, as they would on a real network.
+ * under loss stay evicted in later rounds, as they would on a real network. Nodes are never
+ * start()ed (no bucket refresh, no re-probing), but ping-before-evict runs from every learned
+ * contact as in a peer: once the build's contacts are older than pingFreshnessMs of modelled
+ * time, it adds pings (counted in `calls`).
  */
 import { performance } from "node:perf_hooks";
 import { errorCode } from "../errors.js";
 import { resolveKademliaOptions, type KademliaOptions } from "../kademlia/kademlia-options.js";
 import type { ReplicationOptions } from "../replication/options.js";
+import type { MemoryMethod } from "../transport/memory.js";
 import type { NodeId } from "../types.js";
 import { buildConvergedNetwork } from "./converged-network.js";
 import { NetworkModel, type MessageCounts } from "./network-model.js";
@@ -76,6 +80,12 @@ export interface WanRound {
   gets: WanOpRound & { hops: Distribution };
   /** Messages the model delivered, lost and cut during the round. */
   messages: MessageCounts;
+  /** Calls sent during the round by method, background ones included (ping-before-evict, writes beyond W). */
+  calls: Partial<Record<MemoryMethod, number>>;
+  /** Routing-table contacts per node at the end of the round (contacts evicted after a lost ping leave it). */
+  contactsPerNode: number;
+  /** Modelled duration of the round, ms. */
+  virtualMs: number;
 }
 
 export interface WanSimulationReport {
@@ -267,11 +277,26 @@ export async function runWanSimulation(options: WanSimulationOptions): Promise<W
     for (const loss of lossRates) {
       model.loss = loss;
       const before = { ...model.counts };
+      const startMs = time.now;
+      const sentBefore = net.network.sent;
       const lookups = await lookupAll(options.lookups ?? 500);
       const puts = await putAll(Array.from({ length: recordCount }, (_, i) => `wan-${seed}-loss${loss}-${i}`));
       const gets = await getAll(keys);
       const { delivered, lost, cut } = model.counts;
-      rounds.push({ loss, lookups, puts, gets, messages: { delivered: delivered - before.delivered, lost: lost - before.lost, cut: cut - before.cut } });
+      const sent = net.network.sent;
+      const calls = Object.fromEntries(
+        (Object.keys(sent) as MemoryMethod[]).map((m) => [m, sent[m] - sentBefore[m]] as const).filter(([, c]) => c > 0),
+      );
+      rounds.push({
+        loss,
+        lookups,
+        puts,
+        gets,
+        messages: { delivered: delivered - before.delivered, lost: lost - before.lost, cut: cut - before.cut },
+        calls,
+        contactsPerNode: nodes.reduce((sum, x) => sum + x.kademlia.routingTable.size, 0) / n,
+        virtualMs: time.now - startMs,
+      });
     }
     return {
       nodes: n,
