@@ -91,7 +91,11 @@ export async function runHostScenario(hosts: TestHosts, peers: HostPeers, o: Hos
     await hosts.heal();
     cutOff.clear();
     const healedAt = performance.now();
-    if (await waitForSettled(peers.targets())) convergeMs = Math.round(performance.now() - healedAt);
+    // Each side alone looks settled (nothing under-replicated among the peers it knows): the
+    // network has converged only when every peer knows every other one again, and then repair
+    // finds nothing to do.
+    const merged = await peers.waitForCompleteTables(60_000).then(() => true, () => false);
+    if (merged && (await waitForSettled(peers.targets()))) convergeMs = Math.round(performance.now() - healedAt);
 
     await history.phase("final-reads", now());
     await readBackEveryKey(workload, keys, peers.targets(), o.seed);

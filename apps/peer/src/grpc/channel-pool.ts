@@ -11,6 +11,8 @@ import { DhtError } from "@p2p/dht";
 interface PooledChannel {
   client: Client;
   inFlight: number;
+  /** Out of the pool (retire()): closed once its last call ends. */
+  retired: boolean;
 }
 
 /** A client borrowed for one call; release() exactly once when the call ends. */
@@ -36,7 +38,7 @@ export class ChannelPool {
     if (this.#closed) throw DhtError.unavailable("grpc transport is closed");
     let entry = this.#channels.get(address);
     if (entry) this.#channels.delete(address);
-    else entry = { client: new Client(address, credentials.createInsecure(), this.channelOptions), inFlight: 0 };
+    else entry = { client: new Client(address, credentials.createInsecure(), this.channelOptions), inFlight: 0, retired: false };
     this.#channels.set(address, entry);
     entry.inFlight++;
     this.#evictIdle();
@@ -48,10 +50,31 @@ export class ChannelPool {
         if (released) return;
         released = true;
         held.inFlight--;
+        if (held.retired && held.inFlight === 0) held.client.close();
         this.#evictIdle();
       },
     };
   }
+
+  /**
+   * Takes the channel to `address` out of the pool if it is still `client`: the next call opens
+   * a new connection, and this one closes when its last call ends. For a call that timed out or
+   * found the peer unavailable: its connection may be black-holed (a partition, a host that
+   * vanished), and every later call over it would wait behind segments TCP retransmits ever
+   * more rarely (after a 15 s cut the next try is ~13 s away), or behind grpc-js's reconnect
+   * backoff (up to 2 min). A new connection starts with neither.
+   */
+  retire(address: string, client: Client): void {
+    const entry = this.#channels.get(address);
+    if (!entry || entry.client !== client) return;
+    this.#channels.delete(address);
+    entry.retired = true;
+    this.retired++;
+    if (entry.inFlight === 0) entry.client.close();
+  }
+
+  /** Channels retired so far (a metric). */
+  retired = 0;
 
   /** Number of open channels (for tests and metrics). */
   get size(): number {

@@ -6,7 +6,7 @@
  * of silently poisoning the routing table. Failures are DhtErrors (edge-errors.ts).
  */
 import { create } from "@bufbuild/protobuf";
-import { Metadata } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
 import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
 import {
   FetchRecordsRequestSchema,
@@ -50,6 +50,9 @@ import { grpcServiceDefinition } from "./service-definition.js";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
 
 const peerService = grpcServiceDefinition(PeerService);
+
+/** Outcomes after which the connection is not trusted again: see ChannelPool.retire. */
+const RETIRING_CODES: ReadonlySet<number> = new Set([status.DEADLINE_EXCEEDED, status.UNAVAILABLE]);
 
 export interface GrpcTransportOptions {
   identity: PeerIdentity;
@@ -275,6 +278,7 @@ export class GrpcTransport implements Transport {
         { deadline: Date.now() + opts.timeoutMs },
         (err, res) => {
           signal?.removeEventListener("abort", onAbort);
+          if (err && RETIRING_CODES.has(err.code)) this.#pool.retire(address, lease.client);
           lease.release();
           if (err || res === undefined) reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
           else resolve(res);
