@@ -47,6 +47,7 @@ export interface Workload extends KubeObject {
   kind: "StatefulSet" | "Deployment";
   spec: {
     serviceName?: string;
+    podManagementPolicy?: "OrderedReady" | "Parallel";
     selector: { matchLabels: Labels };
     template: {
       metadata: { labels: Labels };

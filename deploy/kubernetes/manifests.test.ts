@@ -113,6 +113,11 @@ test("the StatefulSet's service is headless, publishes starting peers and select
   assert.ok(podsOf(objects, svc.spec.selector).includes(peers));
 });
 
+test("peers are scaled down one at a time, each leaving before the next", () => {
+  // Parallel would stop them together, handing records to peers that are leaving too.
+  assert.notEqual(peers.spec.podManagementPolicy, "Parallel");
+});
+
 test("probes ask the container's own ports (the gRPC ones the grpc.health.v1 port)", () => {
   for (const w of workloads(objects)) {
     for (const c of w.spec.template.spec.containers) {
