@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { nodeClient } from "@p2p/launcher";
 import { createTestHosts, partitionsUnavailable, type TestHosts } from "@p2p/netns";
+import { waitForSettled } from "../chaos/settle.js";
 import { HostPeers } from "./host-peers.js";
 
 const skip = await partitionsUnavailable();
@@ -21,7 +22,7 @@ describe("healing a partition between test hosts", { skip }, () => {
 
   before(async () => {
     hosts = await createTestHosts({ count: 3 });
-    peers = await HostPeers.start(hosts, { args: ["--rpc-timeout-ms", "500", "--repair-interval-ms", "1000", "--log-level", "warn"] });
+    peers = await HostPeers.start(hosts, { args: ["--rpc-timeout-ms", "500", "--repair-interval-ms", "5000", "--log-level", "warn"] });
   });
   after(async () => {
     await peers?.stop();
@@ -48,5 +49,13 @@ describe("healing a partition between test hosts", { skip }, () => {
     // 500 ms deadline: ~5.5 s at worst. Over the connections the cut black-holed, the first
     // call after the heal waited for TCP's next retransmission instead: ~10 s.
     assert.ok(ms < 8000, `the tables were complete again only ${ms} ms after the heal`);
+
+    // Then repair: every record back at its R replicas, every stand-in's copy handed back,
+    // within two repair intervals. A neighbour that failed during the cut must not stay
+    // skipped once it answers again (the backoff used to last up to 8 rounds: 40 s here).
+    await waitForSettled(peers.targets(), 30_000);
+    const settled = Math.round(performance.now() - healed);
+    t.diagnostic(`repair settled ${settled} ms after the heal`);
+    assert.ok(settled < 12_000, `repair settled only ${settled} ms after the heal`);
   });
 });

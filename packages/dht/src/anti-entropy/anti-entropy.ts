@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { silentLogger, systemClock } from "../types.js";
-import type { Clock, Contact, Logger, Router } from "../types.js";
+import type { Clock, Contact, Logger, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import type { ReplicationOptions } from "../replication/options.js";
@@ -143,6 +143,15 @@ export class AntiEntropy {
   contactAdded(): void {
     this.#scheduler.nudge();
     this.#hints.retryNow();
+  }
+
+  /**
+   * A peer was heard from directly: if it was backed off for not answering, it answers now.
+   * Without this, a neighbour that failed for a while (a partition) stayed skipped for up to
+   * maxBackoffRounds rounds after it came back, and its records under-replicated meanwhile.
+   */
+  contactHeard(id: NodeId): void {
+    if (this.#ctx.backoff.forgive(id)) this.#scheduler.nudge();
   }
 
   /** Runs one round now (or waits for the running one and runs another); for tests and the API. */

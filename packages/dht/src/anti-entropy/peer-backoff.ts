@@ -13,6 +13,8 @@ import type { AntiEntropyOptions } from "./anti-entropy-options.js";
 interface Backoff {
   failures: number;
   untilMs: number;
+  /** Backed off for answering nonsense (reject), not for failing to answer. */
+  rejected: boolean;
 }
 
 /** What backoff needs of anti-entropy: its live settings, and a prompt round after an eviction. */
@@ -88,8 +90,19 @@ export class PeerBackoff {
   /** A neighbour answered nonsense: back off from it as from a failure (no pings: it is alive). */
   reject(n: Contact, why: string): undefined {
     this.#c.log.warn({ peer: n.id, why }, "rejected anti-entropy data from a peer");
-    this.#lengthen(n.id);
+    this.#lengthen(n.id).rejected = true;
     return undefined;
+  }
+
+  /**
+   * `id` was heard from directly: a backoff for not answering ends now (one for answering
+   * nonsense stays: being alive says nothing about its data). True when one ended.
+   */
+  forgive(id: NodeId): boolean {
+    const b = this.#backoff.get(id);
+    if (!b || b.rejected || this.#c.clock.now() >= b.untilMs) return false;
+    this.#backoff.delete(id);
+    return true;
   }
 
   /** Forgets peers no longer in the routing table, so the maps stay bounded by it. */
@@ -102,11 +115,12 @@ export class PeerBackoff {
     return this.#backoff.size === 0 && this.#disagree.size === 0;
   }
 
-  #lengthen(id: NodeId): void {
+  #lengthen(id: NodeId): Backoff {
     const o = this.#c.host.options;
-    const b = this.#backoff.get(id) ?? { failures: 0, untilMs: 0 };
+    const b = this.#backoff.get(id) ?? { failures: 0, untilMs: 0, rejected: false };
     b.failures++;
     b.untilMs = this.#c.clock.now() + Math.min(2 ** (b.failures - 1), o.maxBackoffRounds) * o.repairIntervalMs;
     this.#backoff.set(id, b);
+    return b;
   }
 }

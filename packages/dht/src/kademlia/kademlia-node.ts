@@ -30,6 +30,8 @@ export interface KademliaComponents {
   onLookupEvent?: LookupListener;
   /** A contact joined the table (from any message, a lookup or a probe): replica sets changed. */
   onContactAdded?: (contact: Contact) => void;
+  /** Called each time a contact is heard from directly (it called us, or answered us). */
+  onContactHeard?: (contact: Contact) => void;
 }
 
 export class KademliaNode implements Router {
@@ -40,6 +42,7 @@ export class KademliaNode implements Router {
   private readonly random: (() => number) | undefined;
   private readonly onLookupEvent: LookupListener | undefined;
   private readonly onContactAdded: ((contact: Contact) => void) | undefined;
+  private readonly onContactHeard: ((contact: Contact) => void) | undefined;
   private readonly table: RoutingTable;
   /** Settings, resolved; rpcTimeoutMs changes live (setCallTimeoutMs). */
   private readonly o: ResolvedKademliaOptions;
@@ -65,6 +68,7 @@ export class KademliaNode implements Router {
     this.random = components.random;
     this.onLookupEvent = components.onLookupEvent;
     this.onContactAdded = components.onContactAdded;
+    this.onContactHeard = components.onContactHeard;
     const o = (this.o = resolveKademliaOptions(options));
     const confirm = () => this.lookupNeighbourhood().then(() => {}, (err: unknown) => this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed"));
     this.view = new ViewConfirmation(this.clock, o.viewTtlMs, confirm);
@@ -105,6 +109,7 @@ export class KademliaNode implements Router {
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
+    this.onContactHeard?.(contact);
     // A peer we did not know: whatever we took for the whole network was not.
     if (r === "added") {
       this.view.invalidate();

@@ -87,6 +87,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
       logger,
       // Called only once the node runs, after antiEntropy below exists.
       onContactAdded: () => antiEntropy.contactAdded(),
+      onContactHeard: (c) => antiEntropy.contactHeard(c.id),
       ...(components.random ? { random: components.random } : {}),
       ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}),
     },
