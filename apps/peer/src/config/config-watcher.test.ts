@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { watchConfigFile } from "./config-watcher.js";
@@ -90,4 +90,39 @@ test("live reload applies live settings, reports restart-only ones, keeps settin
   assert.equal(e.t, "error");
   assert.match(e.err.message, /writeQuorum: must be ≤ replication factor \(3\)/);
   assert.equal(current.writeQuorum, 3);
+});
+
+test("a mounted Kubernetes ConfigMap updated by the kubelet (a ..data symlink swapped, the file itself untouched) is applied", async (t) => {
+  // The kubelet's layout: peer.json → ..data/peer.json, ..data → ..<timestamp>/; an update
+  // writes a new ..<timestamp>/ and renames a new ..data symlink over the old one.
+  const dir = mkdtempSync(join(tmpdir(), "p2p-watch-cm-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "..t1"));
+  writeFileSync(join(dir, "..t1", "peer.json"), JSON.stringify({ logLevel: "info" }));
+  symlinkSync("..t1", join(dir, "..data"));
+  symlinkSync("..data/peer.json", join(dir, "peer.json"));
+  const path = join(dir, "peer.json");
+  const argv = ["--config", path];
+  const loaded = loadPeerConfig(argv, {}, { cwd: dir });
+  assert.ok("config" in loaded);
+  const changes: PeerConfig[] = [];
+  const watcher = watchConfigFile(path, () => loaded.config, {
+    argv,
+    env: {},
+    cwd: dir,
+    debounceMs: 50,
+    onChange: (next) => changes.push(next),
+    onError: (err) => assert.fail(err),
+  });
+  t.after(() => watcher.close());
+
+  mkdirSync(join(dir, "..t2"));
+  writeFileSync(join(dir, "..t2", "peer.json"), JSON.stringify({ logLevel: "debug" }));
+  symlinkSync("..t2", join(dir, "..data_tmp"));
+  renameSync(join(dir, "..data_tmp"), join(dir, "..data"));
+  rmSync(join(dir, "..t1"), { recursive: true });
+
+  const deadline = Date.now() + 5000;
+  while (changes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(changes[0]?.logLevel, "debug", "the new ConfigMap's settings were applied");
 });

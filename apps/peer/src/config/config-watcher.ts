@@ -2,6 +2,9 @@
  * Re-reads the config file when it changes and applies the settings that can change live.
  * Watches the file's directory, not the file: editors that save by writing a temp file and
  * renaming it over the original replace the inode, and a watch on the old inode goes deaf.
+ * A Kubernetes ConfigMap mounted as a volume never changes the file either: the file is a
+ * symlink into `..data/`, and the kubelet swaps the `..data` symlink to a new directory, so
+ * events named `..something` count too (the reload only reports settings that really changed).
  */
 import { watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
@@ -95,7 +98,7 @@ export function watchConfigFile(path: string, getCurrent: () => PeerConfig, opts
   try {
     watcher = watch(dirname(file), (_event, filename) => {
       // filename can be null on some platforms: then any event in the dir may be ours.
-      if (filename === null || filename === name) schedule();
+      if (filename === null || filename === name || filename.startsWith("..")) schedule();
     });
   } catch (err) {
     throw new ConfigError(`${path}: cannot watch its directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
