@@ -99,6 +99,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       startedAtMs,
       softwareVersion: SOFTWARE_VERSION,
       metrics,
+      onLeft: () => grpcServer.setServing(false),
     };
     const files: FileRouteContext = { files: () => ctx.node.files };
     // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
@@ -121,7 +122,11 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     cleanups.push(() => dht.stop());
     // Graceful stop = leave, before the servers close; not on a failed start (ready is false then).
     let ready = false;
-    cleanups.push(() => (ready ? leaveWithin(dht, Math.max(500, Math.floor(config.shutdownTimeoutMs * 0.6)), logger) : undefined));
+    cleanups.push(() => {
+      if (!ready) return undefined;
+      grpcServer.setServing(false);
+      return leaveWithin(dht, Math.max(500, Math.floor(config.shutdownTimeoutMs * 0.6)), logger);
+    });
     const routing = keepRoutingTable(db, dht.kademlia.routingTable, logger);
     cleanups.push(() => routing.stop());
     metrics.setSources({
@@ -151,6 +156,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     if (bootstrap.length > 0 || routing.restored > 0) await join.tryOnce();
 
     ready = true;
+    grpcServer.setServing(true);
     // The ready line is a contract with launchers (fleet controller, tests): printed at every
     // log level, "silent" included.
     logger

@@ -78,6 +78,12 @@ export interface PeerGrpcServer {
   /** The bound port (the OS's choice when 0 was asked). */
   port: number;
   /**
+   * What grpc.health.v1 reports (Kubernetes readiness and liveness probes ask it): NOT_SERVING
+   * from the start until the peer has joined (or tried to, the first peer alone), SERVING then,
+   * NOT_SERVING again once it leaves.
+   */
+  setServing(serving: boolean): void;
+  /**
    * Reports NOT_SERVING, stops accepting calls and waits up to `graceMs` (default 5000) for
    * calls in flight before cancelling them. Safe to call twice.
    */
@@ -172,7 +178,12 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   });
   const chunks = chunkServerMethods({ identity: opts.identity, getSelf: opts.getSelf, verifier, handler, maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE, log, ...(opts.clock ? { clock: opts.clock } : {}) });
   server.addService(asGrpcServiceDefinition(peerService), { ...(implementation as unknown as UntypedServiceImplementation), ...chunks });
-  const health = new HealthImplementation({ "": "SERVING", [PEER_SERVICE_NAME]: "SERVING" });
+  const health = new HealthImplementation({ "": "NOT_SERVING", [PEER_SERVICE_NAME]: "NOT_SERVING" });
+  const setServing = (serving: boolean) => {
+    const status = serving ? "SERVING" : "NOT_SERVING";
+    health.setStatus("", status);
+    health.setStatus(PEER_SERVICE_NAME, status);
+  };
   health.addToServer(server);
   createReflectionService([file_p2p_v1_peer]).addToServer(server);
 
@@ -184,10 +195,12 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   let closing: Promise<void> | undefined;
   return {
     port,
+    setServing: (serving) => {
+      if (!closing) setServing(serving);
+    },
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
-        health.setStatus("", "NOT_SERVING");
-        health.setStatus(PEER_SERVICE_NAME, "NOT_SERVING");
+        setServing(false);
         const force = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);

@@ -9,4 +9,6 @@ export interface ApiContext {
   startedAtMs: number;
   softwareVersion: string;
   metrics: PeerMetrics;
+  /** The peer left through the API: health probes report it as no longer serving. */
+  onLeft?: () => void;
 }

@@ -46,6 +46,7 @@ export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
 
     async leave() {
       const r = await ctx.node.leave();
+      ctx.onLeft?.();
       return { recordsHandedOff: BigInt(r.handedOff), recordsFailed: BigInt(r.failed), neighboursTold: r.neighboursTold };
     },
   };

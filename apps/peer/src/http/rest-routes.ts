@@ -127,7 +127,8 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
         return;
       }
       if (path === "/healthz" && method === "GET") {
-        return sendJson(res, 200, { status: "ok", id: ctx.self.id, contacts: ctx.node.kademlia.routingTable.size });
+        const node = ctx.node;
+        return sendJson(res, node.left ? 503 : 200, { status: node.left ? "left" : "ok", id: ctx.self.id, contacts: node.kademlia.routingTable.size });
       }
       for (const route of extra) if (await route(req, res, url)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}`, code: "not_found" });
