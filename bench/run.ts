@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only floor,records,...]`: measures the whole system the
  * same way every time and writes bench/results/<timestamp>.json and .md, plus latest.md.
- * Sections: floor, records, files, fleet, churn, chaos, simulation, wan-simulation. Every
+ * Sections: floor, records, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
  * process it starts is stopped in a finally block (peers also exit with their parent through
  * --parent-pid).
  */
@@ -17,11 +17,12 @@ import { runChurn } from "./sections/churn.js";
 import { runFiles } from "./sections/files.js";
 import { runFleet } from "./sections/fleet.js";
 import { runFloor, type Floors } from "./sections/floor.js";
+import { runHosts } from "./sections/hosts.js";
 import { runRecords } from "./sections/records.js";
 import { runSimulationSection } from "./sections/simulation.js";
 import { runWanSimulationSection } from "./sections/wan-simulation.js";
 
-const SECTIONS = ["floor", "records", "files", "fleet", "churn", "chaos", "simulation", "wan-simulation"] as const;
+const SECTIONS = ["floor", "records", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   await run("fleet", () => runFleet(o));
   await run("churn", () => runChurn(o));
   await run("chaos", () => runChaos(o));
+  await run("hosts", () => runHosts(o, floors));
   await run("simulation", () => runSimulationSection(o));
   await run("wan-simulation", () => runWanSimulationSection(o));
 
