@@ -14,7 +14,7 @@ import { after, before, describe, test, type TestContext } from "node:test";
 import { formatVerdict } from "@p2p/checker";
 import { nodeClient, waitFor } from "@p2p/launcher";
 import { createTestHosts, partitionsUnavailable, type TestHosts } from "@p2p/netns";
-import { HostPeers } from "./host-peers.js";
+import { GRPC_PORT, HostPeers, SEED_NAME } from "./host-peers.js";
 import { runHostScenario, type HostScenarioOptions, type HostScenarioResult } from "./host-scenario.js";
 
 const skip = await partitionsUnavailable();
@@ -101,7 +101,7 @@ describe("across 7 test hosts", { skip }, () => {
     await mover.kill();
     const oldAddress = hosts.host("h6").address;
     const newAddress = await hosts.changeAddress("h6", 106);
-    await hosts.setHostsFile({ "peers.p2p.test": hosts.hosts.map((h) => h.address) });
+    await hosts.setHostsFile({ [SEED_NAME]: hosts.hosts.map((h) => h.address) });
     const moved = await peers.startOn("h6");
     assert.equal(moved.id, moverId, "same data dir, same ID");
     assert.equal(moved.grpcAddress, `${newAddress}:9001`);
@@ -121,5 +121,32 @@ describe("across 7 test hosts", { skip }, () => {
     // Its records are served from the new address: the same keys, every value intact.
     assert.deepEqual(await held(), before);
     for (const key of before) assert.equal((await nodeClient(moved.httpAddress!).get({ key })).value, `v-${key}`);
+  });
+
+  test("a peer that advertises a DNS name is known and reached by that name", { timeout: 120_000 }, async () => {
+    const name = "h7.p2p.test";
+    await hosts.setHostsFile({ [SEED_NAME]: hosts.hosts.map((h) => h.address), [name]: [hosts.host("h7").address] });
+    await peers.peer("h7").stop(10_000);
+    const named = await peers.startOn("h7", ["--advertise", name]);
+    assert.equal(named.grpcAddress, `${name}:${GRPC_PORT}`);
+    await waitFor(
+      async () => {
+        for (const h of hosts.hosts.filter((x) => x.name !== "h7")) {
+          const table = await nodeClient(peers.peer(h.name).httpAddress!).routingTable({});
+          if (!table.buckets.flatMap((b) => b.contacts).some((c) => c.peer?.id === named.id && c.peer?.grpcAddress === `${name}:${GRPC_PORT}`)) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: `every peer to know h7 as ${name}` },
+    );
+    // Writes through another peer reach it by name: it holds and serves its share of new keys.
+    const h1 = nodeClient(peers.peer("h1").httpAddress!);
+    let held = 0;
+    for (let i = 0; i < 20; i++) {
+      const key = `named/${i}`;
+      const put = await h1.put({ key, value: "v" });
+      if (put.acknowledgedBy.includes(named.id!)) held++;
+    }
+    assert.ok(held > 0, "h7 acknowledged none of 20 writes");
   });
 });

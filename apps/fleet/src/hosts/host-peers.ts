@@ -50,8 +50,8 @@ export class HostPeers {
     }
   }
 
-  /** Starts (or starts again, on the same data dir) the peer of `hostName`, at the host's current address. */
-  async startOn(hostName: string): Promise<PeerProcess> {
+  /** Starts (or starts again, on the same data dir) the peer of `hostName`, at the host's current address; `extraArgs` after the common ones. */
+  async startOn(hostName: string, extraArgs: readonly string[] = []): Promise<PeerProcess> {
     const host = this.#hosts.host(hostName);
     if (this.#peers.get(hostName)?.state === "running") throw new Error(`the peer on ${hostName} is still running`);
     const peer = startPeer({
@@ -61,7 +61,7 @@ export class HostPeers {
       httpPort: HTTP_PORT,
       grpcPort: GRPC_PORT,
       bootstrap: [`${SEED_NAME}:${GRPC_PORT}`],
-      args: this.#args,
+      args: [...this.#args, ...extraArgs],
     });
     this.#peers.set(hostName, peer);
     await peer.ready;
