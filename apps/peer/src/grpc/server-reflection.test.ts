@@ -66,14 +66,15 @@ describe("health and reflection", async () => {
     assert.ok(decoded.some((f) => f.name === "p2p/v1/types.proto"), "imports are included");
   });
 
-  test("health Check answers SERVING overall and for PeerService", async () => {
-    for (const service of ["", "p2p.v1.PeerService"]) {
-      const res = await new Promise<{ status: string }>((resolve, reject) => {
+  test("health Check answers NOT_SERVING until the peer says it serves, then SERVING, overall and for PeerService", async () => {
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) => {
         (health as any).Check({ service }, { deadline: Date.now() + 5000 }, (err: ServiceError | null, r: { status: string }) =>
-          err ? reject(err) : resolve(r),
+          err ? reject(err) : resolve(r.status),
         );
       });
-      assert.equal(res.status, "SERVING", `service "${service}"`);
-    }
+    for (const service of ["", "p2p.v1.PeerService"]) assert.equal(await check(service), "NOT_SERVING", `service "${service}" before`);
+    peer.server.setServing(true);
+    for (const service of ["", "p2p.v1.PeerService"]) assert.equal(await check(service), "SERVING", `service "${service}"`);
   });
 });
