@@ -3,8 +3,7 @@
  * does not fit cannot take the bench down). Prints the WanSimulationReport as one JSON line.
  */
 import { parseArgs } from "node:util";
-// Not yet exported from @p2p/dht's index (owned elsewhere): imported from its source file.
-import { runWanSimulation } from "../../packages/dht/src/simulation/wan-simulation.js";
+import { runWanSimulation } from "@p2p/dht";
 import { exitWithParent } from "../lib/child.js";
 
 exitWithParent();

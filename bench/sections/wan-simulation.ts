@@ -5,7 +5,7 @@
  * modelled milliseconds alongside hops, and put/get success and latency at 0%, 1% and 5%
  * message loss. One child process per run; deterministic given the seed.
  */
-import type { WanOpRound, WanRound, WanSimulationReport } from "../../packages/dht/src/simulation/wan-simulation.js";
+import type { WanOpRound, WanRound, WanSimulationReport } from "@p2p/dht";
 import { startBenchChild } from "../lib/child.js";
 import { figure, type Figure, type SectionResult } from "../lib/figures.js";
 import type { BenchOptions } from "../lib/options.js";

@@ -2,7 +2,7 @@
  * Names of everything a harness creates, built so that a later run can tell whose it is: the
  * owning process ID is in every name, and what a dead process left behind is removed.
  */
-import { isPidAlive } from "./pids.js";
+import { isAlive as isPidAlive } from "@p2p/launcher";
 
 /** Prefix of every namespace the harness creates. */
 export const NAMESPACE_PREFIX = "p2pn-";

@@ -79,7 +79,7 @@ export function distribution(values: readonly number[]): Distribution {
 }
 
 /** Runs `fn` over `items` with at most `concurrency` calls in flight. */
-async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

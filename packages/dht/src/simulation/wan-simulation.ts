@@ -20,7 +20,7 @@ import type { MemoryMethod } from "../transport/memory.js";
 import type { NodeId } from "../types.js";
 import { buildConvergedNetwork } from "./converged-network.js";
 import { NetworkModel, type MessageCounts } from "./network-model.js";
-import { distribution, type Distribution } from "./simulation.js";
+import { distribution, inPool, type Distribution } from "./simulation.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 export interface WanSimulationOptions {
@@ -111,17 +111,6 @@ export interface WanSimulationReport {
   wallMs: number;
 }
 
-/** Runs `fn` over `items` with at most `concurrency` calls in flight. */
-async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
 
 /** First index in [lo, hi) of an ascending array whose value is ≥ x. */
 function lowerBound(sorted: readonly bigint[], x: bigint, lo: number, hi: number): number {
