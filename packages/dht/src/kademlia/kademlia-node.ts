@@ -10,6 +10,7 @@ import { ViewConfirmation } from "./view-confirmation.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { refreshAfterJoin, refreshStale, type RefreshContext } from "./bucket-refresh.js";
 import type { Transport } from "../rpc/peer-rpc.js";
+import type { KademliaComponents } from "./kademlia-components.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
 import { bucketIndex, isNodeId } from "./node-id.js";
@@ -17,22 +18,7 @@ import { RoutingTable } from "./routing-table.js";
 import { resolveKademliaOptions, type KademliaOptions, type ResolvedKademliaOptions } from "./kademlia-options.js";
 
 export { localKademliaOptions, type KademliaOptions } from "./kademlia-options.js";
-
-export interface KademliaComponents {
-  /** This node's contact; never stored in its own table. */
-  self: Contact;
-  transport: Transport;
-  clock?: Clock;
-  logger?: Logger;
-  /** Floats in [0, 1), for refresh targets; seed it for reproducible simulations. Default crypto randomness. */
-  random?: () => number;
-  /** Receives every lookup's events (logs, metrics, dashboard trace). */
-  onLookupEvent?: LookupListener;
-  /** A contact joined the table (from any message, a lookup or a probe): replica sets changed. */
-  onContactAdded?: (contact: Contact) => void;
-  /** Called each time a contact is heard from directly (it called us, or answered us). */
-  onContactHeard?: (contact: Contact) => void;
-}
+export type { KademliaComponents } from "./kademlia-components.js";
 
 export class KademliaNode implements Router {
   readonly self: Contact;
@@ -41,8 +27,7 @@ export class KademliaNode implements Router {
   private readonly logger: Logger;
   private readonly random: (() => number) | undefined;
   private readonly onLookupEvent: LookupListener | undefined;
-  private readonly onContactAdded: ((contact: Contact) => void) | undefined;
-  private readonly onContactHeard: ((contact: Contact) => void) | undefined;
+  private readonly hooks: Pick<KademliaComponents, "onContactAdded" | "onContactHeard">;
   private readonly table: RoutingTable;
   /** Settings, resolved; rpcTimeoutMs changes live (setCallTimeoutMs). */
   private readonly o: ResolvedKademliaOptions;
@@ -67,8 +52,7 @@ export class KademliaNode implements Router {
     this.logger = components.logger ?? silentLogger;
     this.random = components.random;
     this.onLookupEvent = components.onLookupEvent;
-    this.onContactAdded = components.onContactAdded;
-    this.onContactHeard = components.onContactHeard;
+    this.hooks = components;
     const o = (this.o = resolveKademliaOptions(options));
     const confirm = () => this.lookupNeighbourhood().then(() => {}, (err: unknown) => this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed"));
     this.view = new ViewConfirmation(this.clock, o.viewTtlMs, confirm);
@@ -109,11 +93,11 @@ export class KademliaNode implements Router {
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
-    this.onContactHeard?.(contact);
+    this.hooks.onContactHeard?.(contact);
     // A peer we did not know: whatever we took for the whole network was not.
     if (r === "added") {
       this.view.invalidate();
-      this.onContactAdded?.(contact);
+      this.hooks.onContactAdded?.(contact);
     }
     if (typeof r !== "object") return;
     this.table.addReplacement(contact);

@@ -22,6 +22,7 @@ import { buildConvergedNetwork } from "./converged-network.js";
 import { NetworkModel, type MessageCounts } from "./network-model.js";
 import { distribution, inPool, type Distribution } from "./simulation.js";
 import { VirtualClock } from "./virtual-clock.js";
+import { xorClosest } from "./xor-closest.js";
 
 export interface WanSimulationOptions {
   /** Number of simulated nodes (≥ 2). */
@@ -111,36 +112,6 @@ export interface WanSimulationReport {
   wallMs: number;
 }
 
-
-/** First index in [lo, hi) of an ascending array whose value is ≥ x. */
-function lowerBound(sorted: readonly bigint[], x: bigint, lo: number, hi: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The XOR-closest of an ascending array of IDs to `target`: walk the binary trie the array spans. */
-function xorClosest(sorted: readonly bigint[], target: bigint): bigint {
-  let lo = 0;
-  let hi = sorted.length;
-  let prefix = 0n;
-  for (let bit = 255n; bit >= 0n && hi - lo > 1; bit--) {
-    const one = prefix | (1n << bit);
-    const mid = lowerBound(sorted, one, lo, hi);
-    const wantOne = ((target >> bit) & 1n) === 1n;
-    // Prefer the half that matches the target's bit; take the other only when it is empty.
-    if (wantOne ? mid < hi : mid === lo) {
-      lo = mid;
-      prefix = one;
-    } else {
-      hi = mid;
-    }
-  }
-  return sorted[lo]!;
-}
 
 function opRound(attempts: number, latencies: number[], errors: Record<string, number>): WanOpRound {
   return { attempts, succeeded: latencies.length, successRate: attempts ? latencies.length / attempts : 1, errors, ms: distribution(latencies) };
