@@ -44,7 +44,8 @@ export interface ChaosRunView {
 /**
  * How long after a fault ends a stale read is still put down to it. The network promises to
  * have converged by then: contacts evicted during a partition are probed again at least every
- * 4 s (reprobeIntervalMs × 4), and a contact that comes back sets off hinted hand-off at once.
+ * 2 s in the first minute (reprobeIntervalMs × 2; the first to answer sets off probes of all the
+ * others), and a contact that comes back sets off hinted hand-off at once.
  * Final reads, after the heal phase, are never excused.
  */
 export const SETTLE_MS = 5000;

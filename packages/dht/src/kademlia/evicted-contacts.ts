@@ -5,9 +5,12 @@
  * good. A peer that said goodbye is not remembered (it was removed, not evicted).
  *
  * The node owns the timer and the transport; this holds the state and runs a round of probes.
- * Bounded by `max` entries, the oldest
- * forgotten first, and by `retentionMs`. Probes back off from `probeIntervalMs`, doubling per
- * failed probe up to 4 times that: how long a healed partition stays split is bounded by it.
+ * Bounded by `max` entries, the oldest forgotten first, and by `retentionMs`. Probes back off
+ * from `probeIntervalMs`, doubling per failed probe, up to 2 times that for `fastWindowMs` after
+ * the eviction (most partitions are short, and how long a healed one stays split is bounded by
+ * this: the network promises to converge within seconds of a heal), then up to 8 times (a peer
+ * that is really gone costs one ping every 8 intervals). When one evicted contact answers, the
+ * others are probed at once: a heal rarely brings back a single peer.
  */
 import type { Clock, Contact, NodeId } from "../types.js";
 
@@ -22,16 +25,18 @@ export interface EvictedContactsOptions {
   max: number;
   retentionMs: number;
   probeIntervalMs: number;
+  /** How long after an eviction probes back off to 2 intervals at most (then 8). Default 60 s. */
+  fastWindowMs?: number;
 }
 
 export class EvictedContacts {
   readonly #entries = new Map<NodeId, Evicted>();
-  readonly #o: EvictedContactsOptions;
+  readonly #o: Required<EvictedContactsOptions>;
   /** Contacts found alive again by a probe. */
   recovered = 0;
 
   constructor(options: EvictedContactsOptions) {
-    this.#o = options;
+    this.#o = { fastWindowMs: 60_000, ...options };
   }
 
   get size(): number {
@@ -63,7 +68,8 @@ export class EvictedContacts {
     const e = this.#entries.get(id);
     if (!e) return;
     e.failedProbes++;
-    e.nextProbeAtMs = nowMs + this.#o.probeIntervalMs * 2 ** Math.min(e.failedProbes, 2);
+    const maxDoublings = nowMs - e.evictedAtMs < this.#o.fastWindowMs ? 1 : 3;
+    e.nextProbeAtMs = nowMs + this.#o.probeIntervalMs * 2 ** Math.min(e.failedProbes, maxDoublings);
   }
 
   /**
@@ -71,16 +77,27 @@ export class EvictedContacts {
    * which also forgets it here), one that does not waits longer. Never rejects.
    */
   async reprobe(clock: Clock, ping: (c: Contact) => Promise<void>, answered: (c: Contact) => void): Promise<void> {
-    await Promise.all(
-      this.due(clock.now()).map(async (contact) => {
-        try {
-          await ping(contact);
-          this.recovered++;
-          answered(contact);
-        } catch {
-          this.probeFailed(contact.id, clock.now());
-        }
-      }),
-    );
+    const probe = async (contacts: Contact[]) => {
+      let any = false;
+      await Promise.all(
+        contacts.map(async (contact) => {
+          try {
+            await ping(contact);
+            this.recovered++;
+            any = true;
+            answered(contact);
+          } catch {
+            this.probeFailed(contact.id, clock.now());
+          }
+        }),
+      );
+      return any;
+    };
+    const first = this.due(clock.now());
+    // One came back: the others may have too (a healed partition). Probe them now, once.
+    if ((await probe(first)) && this.#entries.size > 0) {
+      const tried = new Set(first.map((c) => c.id));
+      await probe([...this.#entries.values()].map((e) => e.contact).filter((c) => !tried.has(c.id)));
+    }
   }
 }

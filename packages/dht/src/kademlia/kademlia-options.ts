@@ -30,7 +30,8 @@ export interface KademliaOptions {
    */
   viewTtlMs?: number;
   /** How often contacts evicted for failing are probed again (doubling per failed probe, up to
-   * 4×), so a network split by a partition joins up again once it heals. Default 1 s: at most
+   * 2× for a minute after the eviction, then 8×), so a network split by a partition joins up
+   * again within seconds of the heal. Default 1 s: at most
    * maxEvictedContacts small pings, and every second of a split that outlives its cause is a
    * second of reads that miss the other side's writes. */
   reprobeIntervalMs?: number;
