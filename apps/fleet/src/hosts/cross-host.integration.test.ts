@@ -33,7 +33,11 @@ function report(t: TestContext, r: HostScenarioResult): void {
   t.diagnostic(`stale reads during faults ${r.verdict.counts.staleDuringFaults}; history ${r.historyPath}`);
 }
 
+/** Set when a scenario fails: its history stays on disk (the path is in the diagnostics). */
+let keepHistories = false;
+
 function assertValid(r: HostScenarioResult): void {
+  if (!r.verdict.valid || r.convergeMs < 0) keepHistories = true;
   assert.ok(r.verdict.valid, formatVerdict(r.verdict));
   assert.ok(r.counts.ok > 500, `only ${r.counts.ok} operations succeeded`);
   assert.ok(r.convergeMs >= 0, "the network did not settle within 60 s of the heal");
@@ -52,7 +56,7 @@ describe("across 7 test hosts", { skip }, () => {
   after(async () => {
     await peers?.stop();
     await hosts?.destroy();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir && !keepHistories) await rm(dir, { recursive: true, force: true });
   });
 
   const scenario = (seed: number, faults: HostScenarioOptions["faults"]) =>

@@ -255,7 +255,8 @@ export class KademliaNode implements Router {
     this.stopped = false;
     // Checking a few times per interval bounds how stale a bucket gets to 1.25 intervals.
     this.refresh.start(Math.max(1000, this.o.refreshIntervalMs / 4));
-    this.reprobe.start(this.o.reprobeIntervalMs);
+    // Checked 4 times per interval: a probe falls due at most a quarter interval before it goes.
+    this.reprobe.start(Math.max(50, this.o.reprobeIntervalMs / 4));
   }
 
   /** Pings every evicted contact that is due; one that answers is learned again. Never rejects. */
