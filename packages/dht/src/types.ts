@@ -153,6 +153,14 @@ export interface LookupResult {
   target: NodeId;
   /** Remote contacts that answered, closest to target first (self never included). */
   closest: Contact[];
+  /**
+   * The contacts the lookup knows of that gave no answer — a request failed or timed out, or
+   * (the lookup hit its request cap) was never sent — and that lie closer to target than the
+   * farthest in `closest` (all of them when `closest` is short of `wanted`), closest first,
+   * self never included. Silence is not absence: a quorum read counts these as possibly
+   * holding the key, so that a lost reply never makes a farther peer's "not found" count.
+   */
+  unanswered: Contact[];
   /** FindValue lookups: for each peer that answered, the record it held (null: none). */
   records: Map<NodeId, DhtRecord | null>;
   steps: LookupStep[];

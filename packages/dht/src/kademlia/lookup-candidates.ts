@@ -108,6 +108,21 @@ export class LookupCandidates {
     return undefined;
   }
 
+  /**
+   * The candidates that gave no answer (failed, timed out, never asked), self aside, closest
+   * first: those closer than the `limit`-th that answered, or all when fewer answered.
+   */
+  unanswered(limit: number): Candidate[] {
+    const out: Candidate[] = [];
+    let answered = 0;
+    for (const c of this.list) {
+      if (c === this.#selfCandidate) continue;
+      if (c.state !== "ok") out.push(c);
+      else if (++answered >= limit) break;
+    }
+    return out;
+  }
+
   /** The candidates that answered, closest first, self aside. */
   answered(): Candidate[] {
     return this.list.filter((c) => c.state === "ok" && c !== this.#selfCandidate);

@@ -265,6 +265,7 @@ class LookupRun {
     const result: LookupResult = {
       target: this.target,
       closest: answered.slice(0, this.opts.wanted).map((c) => c.contact),
+      unanswered: this.candidates.unanswered(this.opts.wanted).map((c) => c.contact),
       records: this.records,
       steps: this.steps,
       totalMs,

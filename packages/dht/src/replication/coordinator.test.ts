@@ -153,7 +153,10 @@ class FakeRouter implements Router {
 
   async lookup(target: NodeId, opts: LookupOptions): Promise<LookupResult> {
     this.lookups++;
-    const closest = this.closestKnown(target, 20).filter((c) => this.net.faults.get(c.id) !== "down");
+    const known = this.closestKnown(target, 20);
+    const closest = known.filter((c) => this.net.faults.get(c.id) !== "down");
+    const last = closest.at(-1)?.id;
+    const unanswered = known.slice(0, last === undefined ? known.length : known.findIndex((c) => c.id === last)).filter((c) => this.net.faults.get(c.id) === "down");
     const records = new Map<NodeId, DhtRecord | null>();
     if (opts.key !== undefined) {
       for (const c of closest) {
@@ -161,7 +164,7 @@ class FakeRouter implements Router {
         records.set(c.id, res.record ?? null);
       }
     }
-    return { target, closest, records, steps: [], totalMs: 1, hops: 1 };
+    return { target, closest, unanswered, records, steps: [], totalMs: 1, hops: 1 };
   }
 
   closestKnown(target: NodeId, n: number): Contact[] {
@@ -290,7 +293,7 @@ describe("ReplicationCoordinator over a fake network of 10 nodes", () => {
     const key = "read-quorum";
     const reader = net.outsider(key, 3);
     for (const id of net.nodes.keys()) if (id !== reader.contact.id) net.faults.set(id, "down");
-    await assert.rejects(reader.coordinator.get(key), isDhtError("unavailable", /read quorum not reached: 1 of 2/));
+    await assert.rejects(reader.coordinator.get(key), isDhtError("unavailable", /^read quorum not reached: 0 of 2 required replicas answered \(3 of the 3 closest known did not; 1 farther peer\(s\) did, which cannot say "not found"\)$/));
   });
 
   test("in a network smaller than K, a put goes straight to the R closest and a get asks only a read quorum", async () => {

@@ -138,15 +138,19 @@ export class ReplicationCoordinator {
    * Reads `key` from a read quorum: Rq of the R closest peers (this peer counts when it is
    * one), asked in distance order, a failed one replaced by the next of the R. Rq + W > R,
    * so the answers include every acknowledged write; the newest version wins, and the
-   * replicas that answered with an older one are repaired in the background.
+   * replicas that answered with an older one are repaired in the background. "Not found" is
+   * only ever the answer of Rq of the R closest peers known, those that did not answer
+   * included: when they cannot be reached the read is UNAVAILABLE, whatever peers farther
+   * away say (quorum-read.ts).
    *
    * `trace` returns the lookup's path (a lookup then runs even where the routing table is
    * the whole network). `allReplicas` asks every one of the R instead of a quorum, to show
    * each replica's version (what the dashboard does). Answers of lookup responders outside
    * the replica set do not count (this peer's own copy does).
    *
-   * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers), NOT_FOUND (no
-   * record, or the newest is a tombstone), DEADLINE_EXCEEDED / CANCELED (the operation's scope).
+   * Errors: INVALID_ARGUMENT (key), UNAVAILABLE (fewer than Rq answers; for a key not found,
+   * fewer than Rq of the R closest known), NOT_FOUND (no record, or the newest is a tombstone),
+   * DEADLINE_EXCEEDED / CANCELED (the operation's scope).
    */
   get(key: string, opts: ReadOptions = {}): Promise<ReadResult> {
     return this.#timed("get", opts, async (scope) => {
@@ -159,23 +163,26 @@ export class ReplicationCoordinator {
       answers.set(self.id, (await this.#records.read(key)) ?? null);
 
       const needed = opts.allReplicas ? replicationFactor : quorum;
-      let candidates: Contact[];
+      let known: Contact[];
+      let unanswered = new Set<NodeId>();
       let lookup: LookupResult | undefined;
       // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network.
       const whole = opts.trace ? undefined : this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);
       if (whole) {
-        candidates = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
+        known = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
       } else {
         lookup = await this.#lookup(position, needed, scope, key);
         for (const [peer, record] of lookup.records) {
           const accepted = acceptRemote(this.#records, this.#log, peer, key, record);
           if (accepted !== undefined) answers.set(peer, accepted);
         }
-        // The lookup already skipped peers that failed; what it found closest is the set.
-        candidates = byDistance([self, ...lookup.closest], position);
+        // The peers the lookup heard nothing from stay among the closest known: a lost reply
+        // must not promote a farther peer, which never held the key, to replica.
+        unanswered = new Set(lookup.unanswered.map((c) => c.id));
+        known = byDistance([self, ...lookup.closest, ...lookup.unanswered], position);
       }
       const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal };
-      const { set, consulted } = await readQuorum(read, key, candidates, needed, answers);
+      const { replicas, set, consulted, replicasAnswered, setAnswered } = await readQuorum(read, key, known, unanswered, needed, answers);
       scope.throwIfAborted();
 
       // Only the replica set (and our own store) speaks for the key: a lookup responder outside
@@ -184,13 +191,19 @@ export class ReplicationCoordinator {
       // replicas through hand-off instead.
       const inSet = new Set(set.map((r) => r.id));
       for (const id of answers.keys()) if (id !== self.id && !inSet.has(id)) answers.delete(id);
-      const answered = set.filter((r) => answers.has(r.id)).length;
-      if (answered < quorum) {
-        throw DhtError.unavailable(`read quorum not reached: ${answered} of ${quorum} required replicas answered`);
-      }
       let newest: DhtRecord | undefined;
       for (const record of answers.values()) {
         if (record && (!newest || compareVersions(record.version, newest.version) > 0)) newest = record;
+      }
+      // A value found through Rq answers of the set is returned (a spare holding it stood in
+      // for a replica); "not found" and a tombstone need Rq of the R closest known, since a
+      // replica that did not answer may hold a newer version (see quorum-read.ts).
+      const decided = newest && !newest.tombstone ? setAnswered >= quorum : replicasAnswered >= quorum;
+      if (!decided) {
+        const silent = replicas.length - replicasAnswered;
+        const farther = setAnswered - replicasAnswered;
+        const others = farther > 0 ? `; ${farther} farther peer(s) did, which cannot say "not found"` : "";
+        throw DhtError.unavailable(`read quorum not reached: ${replicasAnswered} of ${quorum} required replicas answered (${silent} of the ${replicas.length} closest known did not${others})`);
       }
 
       const reports = consulted.map((peer): ReplicaReport => {
@@ -232,7 +245,7 @@ export class ReplicationCoordinator {
       scope.throwIfAborted();
       // Fall back to what the routing table knows rather than failing the call outright.
       this.#log.warn({ position, err: String(error) }, "lookup failed; using the routing table");
-      return { target: position, closest: this.#router.closestKnown(position, wanted), records: new Map(), steps: [], totalMs: 0, hops: 0 };
+      return { target: position, closest: this.#router.closestKnown(position, wanted), unanswered: [], records: new Map(), steps: [], totalMs: 0, hops: 0 };
     }
   }
 

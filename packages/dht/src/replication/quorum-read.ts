@@ -1,8 +1,23 @@
 /**
- * A quorum read: ask the replica set for a key until Rq of it have answered. The set is the
- * first R of the candidates (closest first, self included and already answered) that have not
- * failed: a replica that fails or answers nonsense is replaced by the next candidate, as a
- * write falls back to the next closest. Each round asks as many as are still needed.
+ * A quorum read: ask the peers closest to a key until Rq of them have answered, and say how
+ * far the answers go.
+ *
+ * The replicas are the R closest peers the read knows of, counting the ones that did not
+ * answer (a failed or timed-out call, in the lookup or here): silence is not absence, and a
+ * replica whose reply was lost still holds the key. Spares — the next closest — stand in for
+ * replicas that fail, as a write falls back to them (a spare holds the key only when it stood
+ * in for a replica during a write, until hinted hand-off moves it on).
+ *
+ * So the answers carry two weights (as in Dynamo's sloppy quorum, and Cassandra's rule that
+ * only the key's replicas make a read's consistency level):
+ * - `reachable`: answers from the R closest peers that have not failed (spares included). A
+ *   record found there is returned, as before: a spare holding it is evidence of the write.
+ * - `replicas`: answers from the R closest known, silent ones included. Only these make a
+ *   "not found": a spare that never held the key says nothing about it. When fewer than Rq of
+ *   them answered the read is UNAVAILABLE, never NOT_FOUND.
+ *
+ * A replica that did not answer is asked once more before a read gives up for want of it:
+ * under message loss the second call usually gets through.
  */
 import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
@@ -22,6 +37,20 @@ export interface QuorumReadContext {
 /** What each peer answered: its record, null when it holds none. */
 export type Answers = Map<NodeId, DhtRecord | null>;
 
+/** Where a quorum read stands once it has asked what it could. */
+export interface QuorumReadResult {
+  /** The R closest known (self included when it is one), silent ones included: who can say "not found". */
+  replicas: Contact[];
+  /** The R closest that did not fail, spares standing in for failed replicas: whose records count. */
+  set: Contact[];
+  /** The set's members that answered and every peer asked, closest first (for the replica reports). */
+  consulted: Contact[];
+  /** How many of `replicas` answered (self counts when it is one). */
+  replicasAnswered: number;
+  /** How many of `set` answered (self counts when it is in it). */
+  setAnswered: number;
+}
+
 /**
  * A record another peer returned: checked like an incoming Store (and its version observed),
  * or undefined (logged) when it is invalid or not the key asked for.
@@ -39,28 +68,43 @@ export function acceptRemote(records: LocalRecords, log: Logger, peer: NodeId, k
 }
 
 /**
- * Asks the replica set until `needed` of it have answered (into `answers`). Returns the final
- * replica set and the peers consulted (the set's answered members and every peer asked), both
- * closest first.
+ * Asks peers until `needed` have answered (into `answers`): first the set (closest first, a
+ * failed one replaced by the next known), as many at a time as are still needed; then, unless
+ * that settled the read (`needed` answers with a live record among them or ours), the replicas
+ * that did not answer, once more each, until `needed` replicas have answered.
+ *
+ * `known`: the peers closest to the key, closest first, self included and already answered,
+ * with the ones a lookup heard nothing from; `unanswered`: those (asked again only as replicas).
  */
 export async function readQuorum(
   c: QuorumReadContext,
   key: string,
-  candidates: readonly Contact[],
+  known: readonly Contact[],
+  unanswered: ReadonlySet<NodeId>,
   needed: number,
   answers: Answers,
-): Promise<{ set: Contact[]; consulted: Contact[] }> {
+): Promise<QuorumReadResult> {
   const asked = new Set<NodeId>();
-  const failed = new Set<NodeId>();
-  const replicaSet = () => candidates.filter((x) => !failed.has(x.id)).slice(0, c.replicationFactor);
+  const failed = new Set<NodeId>(unanswered);
+  /** Peers not to ask again: asked twice, or answered nonsense. */
+  const done = new Set<NodeId>();
+  const replicas = known.slice(0, c.replicationFactor);
+  const reachable = () => known.filter((x) => !failed.has(x.id)).slice(0, c.replicationFactor);
+  const answeredIn = (peers: readonly Contact[]) => peers.filter((x) => answers.has(x.id)).length;
   const ask = async (peer: Contact): Promise<void> => {
+    if (asked.has(peer.id) || unanswered.has(peer.id)) done.add(peer.id);
     asked.add(peer.id);
     try {
       const res = await c.transport.findValue(peer, key, { timeoutMs: c.rpcTimeoutMs, signal: c.signal });
       c.router.reportSuccess(peer);
       const accepted = acceptRemote(c.records, c.log, peer.id, key, res.record ?? null);
-      if (accepted !== undefined) answers.set(peer.id, accepted);
-      else failed.add(peer.id);
+      if (accepted !== undefined) {
+        answers.set(peer.id, accepted);
+        failed.delete(peer.id);
+      } else {
+        failed.add(peer.id);
+        done.add(peer.id);
+      }
     } catch (error) {
       failed.add(peer.id);
       if (DhtError.from(error).code !== "canceled") c.router.reportFailure(peer, error);
@@ -68,13 +112,29 @@ export async function readQuorum(
     }
   };
   for (;;) {
-    const set = replicaSet();
-    const have = set.filter((x) => answers.has(x.id)).length;
+    const set = reachable();
+    const have = answeredIn(set);
     const next = set.filter((x) => !answers.has(x.id) && !asked.has(x.id)).slice(0, Math.max(0, needed - have));
     if (next.length === 0 || c.signal.aborted) break;
     await Promise.all(next.map(ask));
   }
-  const set = replicaSet();
-  const inSet = new Set(set.map((x) => x.id));
-  return { set, consulted: candidates.filter((x) => asked.has(x.id) || (inSet.has(x.id) && answers.has(x.id))) };
+  const live = (id: NodeId) => answers.get(id)?.tombstone === false;
+  const set = reachable();
+  if (!(answeredIn(set) >= needed && (live(c.router.self.id) || set.some((x) => live(x.id))))) {
+    for (;;) {
+      const have = answeredIn(replicas);
+      const next = replicas.filter((x) => !answers.has(x.id) && !done.has(x.id)).slice(0, Math.max(0, needed - have));
+      if (next.length === 0 || c.signal.aborted) break;
+      await Promise.all(next.map(ask));
+    }
+  }
+  const final = reachable();
+  const inSet = new Set(final.map((x) => x.id));
+  return {
+    replicas,
+    set: final,
+    consulted: known.filter((x) => asked.has(x.id) || (inSet.has(x.id) && answers.has(x.id))),
+    replicasAnswered: answeredIn(replicas),
+    setAnswered: answeredIn(final),
+  };
 }
