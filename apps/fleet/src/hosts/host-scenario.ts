@@ -125,7 +125,7 @@ async function inject(hosts: TestHosts, history: HistoryWriter, now: () => numbe
   } else {
     await hosts.partition(f.sides);
   }
-  await history.fault({ id, kind: f.kind === "cutoff" ? "cutoff" : "partition", start, peers, detail });
+  await history.fault({ id, kind: f.kind, start, peers, detail });
   await sleep(f.forS * 1000);
   if (f.kind === "cutoff") {
     await hosts.reconnect(f.host);
@@ -133,7 +133,7 @@ async function inject(hosts: TestHosts, history: HistoryWriter, now: () => numbe
   } else {
     await hosts.partition([]);
   }
-  await history.fault({ id, kind: f.kind === "cutoff" ? "cutoff" : "partition", start, end: now(), peers, detail });
+  await history.fault({ id, kind: f.kind, start, end: now(), peers, detail });
 }
 
 function describe(f: ScheduledFault): string {

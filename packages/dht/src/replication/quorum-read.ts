@@ -111,23 +111,19 @@ export async function readQuorum(
       c.log.debug({ peer: peer.id, err: String(error) }, "replica did not answer a read");
     }
   };
-  for (;;) {
-    const set = reachable();
-    const have = answeredIn(set);
-    const next = set.filter((x) => !answers.has(x.id) && !asked.has(x.id)).slice(0, Math.max(0, needed - have));
-    if (next.length === 0 || c.signal.aborted) break;
-    await Promise.all(next.map(ask));
-  }
-  const live = (id: NodeId) => answers.get(id)?.tombstone === false;
-  const set = reachable();
-  if (!(answeredIn(set) >= needed && (live(c.router.self.id) || set.some((x) => live(x.id))))) {
+  /** Asks the unanswered of `peers()` not in `skip`, as many at a time as are still needed, until `needed` of them answered. */
+  const askUntilNeeded = async (peers: () => readonly Contact[], skip: ReadonlySet<NodeId>): Promise<void> => {
     for (;;) {
-      const have = answeredIn(replicas);
-      const next = replicas.filter((x) => !answers.has(x.id) && !done.has(x.id)).slice(0, Math.max(0, needed - have));
-      if (next.length === 0 || c.signal.aborted) break;
+      const list = peers();
+      const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id)).slice(0, Math.max(0, needed - answeredIn(list)));
+      if (next.length === 0 || c.signal.aborted) return;
       await Promise.all(next.map(ask));
     }
-  }
+  };
+  await askUntilNeeded(reachable, asked);
+  const live = (id: NodeId) => answers.get(id)?.tombstone === false;
+  const set = reachable();
+  if (!(answeredIn(set) >= needed && (live(c.router.self.id) || set.some((x) => live(x.id))))) await askUntilNeeded(() => replicas, done);
   const final = reachable();
   const inSet = new Set(final.map((x) => x.id));
   return {

@@ -113,6 +113,12 @@ export interface WanSimulationReport {
 }
 
 
+/** Counts a failed operation under its error code. */
+function countError(errors: Record<string, number>, err: unknown): void {
+  const code = errorCode(err);
+  errors[code] = (errors[code] ?? 0) + 1;
+}
+
 function opRound(attempts: number, latencies: number[], errors: Record<string, number>): WanOpRound {
   return { attempts, succeeded: latencies.length, successRate: attempts ? latencies.length / attempts : 1, errors, ms: distribution(latencies) };
 }
@@ -170,8 +176,7 @@ export async function runWanSimulation(options: WanSimulationOptions): Promise<W
         await from[i]!.put(key, value);
         latencies.push(time.now - t0);
       } catch (err) {
-        const code = errorCode(err);
-        errors[code] = (errors[code] ?? 0) + 1;
+        countError(errors, err);
       }
     });
     // Writes beyond the quorum finish in the background: let them land (or time out).
@@ -221,8 +226,7 @@ export async function runWanSimulation(options: WanSimulationOptions): Promise<W
         latencies.push(time.now - t0);
         hops.push(r.trace?.hops ?? 0);
       } catch (err) {
-        const code = errorCode(err);
-        errors[code] = (errors[code] ?? 0) + 1;
+        countError(errors, err);
       }
     });
     return { ...opRound(keys.length, latencies, errors), hops: distribution(hops) };
