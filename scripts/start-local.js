@@ -4,6 +4,9 @@
 // the dashboard has a production build (apps/dashboard/.next/BUILD_ID), the dashboard on
 // 127.0.0.1:3000 (DASHBOARD_HOST / DASHBOARD_PORT to change), then prints the URLs.
 // Ctrl-C stops both; the peers stop with the controller. Builds nothing: the npm script does.
+// Once the fleet is up it prints a table of the peers (name, short ID, HTTP URL, gRPC address):
+// peer-N listens on 8001+N and 9001+N unless a port is taken (the controller then says which).
+// `--no-dashboard` starts the fleet alone.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,7 +25,8 @@ if (!existsSync(fleetMain)) {
   process.exit(1);
 }
 
-const userArgs = process.argv.slice(2);
+const noDashboard = process.argv.includes("--no-dashboard");
+const userArgs = process.argv.slice(2).filter((a) => a !== "--no-dashboard");
 const has = (flag) => userArgs.includes(flag);
 const fleetArgs = [
   ...(has("--peers") ? [] : ["--peers", "5"]),
@@ -70,13 +74,45 @@ createInterface({ input: fleet.stdout }).on("line", (line) => {
     console.log(line);
     return;
   }
-  if (entry.msg === "fleet ready") onFleetReady(entry);
+  if (entry.msg === "fleet ready") void onFleetReady(entry);
   else if (entry.level >= 40) console.error(`fleet: ${entry.msg}${entry.peer ? ` (${entry.peer})` : ""}${entry.err ? `: ${entry.err}` : ""}`);
 });
 
-function onFleetReady(entry) {
+/** The peers as a table; the first running peer's URL is where the README's curl lines go. */
+async function printPeerTable(fleetUrl) {
+  let peers;
+  try {
+    const res = await fetch(`${fleetUrl}/p2p.v1.FleetService/ListPeers`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    peers = (await res.json()).peers ?? [];
+  } catch (err) {
+    console.error(`start-local: could not list the peers (${err.message}); ask the controller: ${fleetUrl}/p2p.v1.FleetService/ListPeers`);
+    return;
+  }
+  const rows = [["PEER", "ID", "HTTP", "gRPC", "STATE"]];
+  for (const p of peers) {
+    rows.push([p.name, (p.id ?? "").slice(0, 12) || "-", p.httpAddress ? `http://${p.httpAddress}` : "-", p.grpcAddress || "-", (p.state ?? "").replace(/^PEER_STATE_/, "").toLowerCase()]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log("");
+  for (const r of rows) console.log(`  ${r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()}`);
+  console.log("");
+  const first = peers.find((p) => p.httpAddress);
+  if (first) console.log(`  try: curl -s -H 'Content-Type: application/json' -d '{"key":"greeting","value":"hello"}' http://${first.httpAddress}/p2p.v1.NodeService/Put`);
+}
+
+async function onFleetReady(entry) {
   console.log(`Fleet API:  ${entry.url}  (${entry.running}/${entry.peers} peers running, directory ${entry.dir})`);
-  console.log(`  try: curl -s -X POST -H 'Content-Type: application/json' -d '{}' ${entry.url}/p2p.v1.FleetService/ListPeers`);
+  await printPeerTable(entry.url);
+  if (noDashboard) {
+    console.log("Ctrl-C stops everything.");
+    return;
+  }
   if (!existsSync(join(dashboardDir, ".next", "BUILD_ID"))) {
     console.log("Dashboard:  no production build (apps/dashboard/.next/BUILD_ID missing); the fleet runs without it");
     return;

@@ -35,6 +35,13 @@ describe("parseFleetArgs", () => {
     assert.throws(() => parseFleetArgs(["--nope"]), /--nope/);
     assert.throws(() => parseFleetArgs(["--dir", " "]), /--dir: must not be empty/);
   });
+
+  test("peer ports: 8001… and 9001… unless set; 0 lets the OS pick", () => {
+    assert.deepEqual(parseFleetArgs([]).peerPortBases, { http: 8001, grpc: 9001 });
+    assert.deepEqual(parseFleetArgs(["--http-port-base", "0", "--grpc-port-base", "19001"]).peerPortBases, { http: 0, grpc: 19001 });
+    assert.throws(() => parseFleetArgs(["--http-port-base", "70000"]), /--http-port-base: expected an integer from 0 to 65535, got "70000"/);
+    assert.throws(() => parseFleetArgs(["--grpc-port-base", "x"]), /--grpc-port-base: expected an integer/);
+  });
 });
 
 test("isLoopbackHost", () => {

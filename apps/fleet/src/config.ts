@@ -16,6 +16,8 @@ export interface FleetConfig {
   maxPeers: number;
   /** Host the peers bind and advertise (`--peer-host`, default 127.0.0.1). */
   peerHost: string;
+  /** Ports of peer-0 (`--http-port-base` 8001, `--grpc-port-base` 9001; 0 = OS picks); peer-N gets base+N or the next free. */
+  peerPortBases: { http: number; grpc: number };
   /** Peer entry point (`--peer-main`, default the repository's built apps/peer/dist/main.js). */
   peerMain?: string;
   /** Defaults for spawned peers (`--replication-factor`, `--write-quorum`, …, `--log-level`). */
@@ -37,6 +39,8 @@ export const fleetUsage = `Usage: npm run fleet -- [flags]
   --dir D                fleet directory (default .fleet)
   --max-peers N          fleet size limit (default 200)
   --peer-host H          host peers bind and advertise (default 127.0.0.1)
+  --http-port-base P     HTTP port of peer-0; peer-N asks for P+N, the next free one if taken (default 8001; 0 = any)
+  --grpc-port-base P     gRPC port of peer-0, likewise (default 9001; 0 = any)
   --peer-main FILE       peer entry point (default apps/peer/dist/main.js)
   --ready-timeout-ms N   peer start-up deadline (default 30000)
   --stop-grace-ms N      SIGTERM grace before SIGKILL (default 10000)
@@ -73,6 +77,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
       allowPositionals: false,
       options: {
         peers: str, port: str, host: str, dir: str, "max-peers": str, "peer-host": str, "peer-main": str,
+        "http-port-base": str, "grpc-port-base": str,
         "ready-timeout-ms": str, "stop-grace-ms": str, "spawn-concurrency": str, "fleet-log-level": str,
         help: { type: "boolean", short: "h" },
         ...Object.fromEntries(peerSettingFlags.map(([, flag]) => [kebab(flag), str])),
@@ -123,6 +128,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
     initialPeers,
     maxPeers,
     peerHost: nonEmpty("peer-host", "127.0.0.1"),
+    peerPortBases: { http: int("http-port-base", s("http-port-base"), 8001, 0, 65535), grpc: int("grpc-port-base", s("grpc-port-base"), 9001, 0, 65535) },
     ...(peerMain !== undefined ? { peerMain: resolve(cwd, peerMain) } : {}),
     peerDefaults: merged,
     readyTimeoutMs: int("ready-timeout-ms", s("ready-timeout-ms"), 30_000, 100, 600_000),

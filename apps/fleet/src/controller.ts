@@ -32,6 +32,7 @@ export async function startController(config: FleetConfig, logger?: Logger): Pro
     initialPeers: config.initialPeers,
     maxPeers: config.maxPeers,
     peerHost: config.peerHost,
+    portBases: config.peerPortBases,
     ...(config.peerMain ? { peerMain: config.peerMain } : {}),
     peerDefaults: config.peerDefaults,
     readyTimeoutMs: config.readyTimeoutMs,

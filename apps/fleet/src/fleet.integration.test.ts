@@ -4,6 +4,7 @@
 // P2P_PEER_MAIN overrides the peer binary (default: the built apps/peer/dist/main.js).
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,7 @@ import { parseFleetArgs } from "./config.js";
 import { startController, type FleetController } from "./controller.js";
 import { Fleet } from "./fleet.js";
 import { fleetClient } from "./fleet-client.js";
+import { portOf } from "./port-plan.js";
 
 const peerMain = process.env.P2P_PEER_MAIN ?? defaultPeerMain;
 const crasher = fileURLToPath(new URL("../../../packages/launcher/src/fixtures/crash-at-start.js", import.meta.url));
@@ -193,5 +195,31 @@ describe("token beyond loopback", { timeout: 60_000 }, () => {
     assert.deepEqual((await fleetClient(url).listPeers({})).peers, []);
     // With the token the call gets past auth to validation.
     await rejectsWith(fleetClient(url, { token: controller.token }).spawnPeers({ count: 0 }), Code.InvalidArgument, /count/);
+  });
+});
+
+describe("predictable ports", { timeout: 120_000 }, () => {
+  test("peer-N gets base+N; a taken port moves only its peer, past its siblings' ports; a restart keeps them", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "fleet-ports-"));
+    // Bases in a quiet range, different per run; the third peer's HTTP port is taken by someone else.
+    const http = 30_000 + Math.floor(Math.random() * 10_000);
+    const grpc = http + 100;
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen({ host: "127.0.0.1", port: http + 2 }, resolve));
+    const fleet = await Fleet.open({ dir, peerMain, initialPeers: 4, portBases: { http, grpc } });
+    t.after(async () => {
+      await fleet.close();
+      squatter.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const ports = () => fleet.list().map((p) => [p.name, portOf(p.httpAddress), portOf(p.grpcAddress)]);
+    assert.deepEqual(ports(), [
+      ["peer-0", http, grpc],
+      ["peer-1", http + 1, grpc + 1],
+      ["peer-2", http + 4, grpc + 2],
+      ["peer-3", http + 3, grpc + 3],
+    ]);
+    await fleet.restart("peer-1");
+    assert.deepEqual(ports()[1], ["peer-1", http + 1, grpc + 1]);
   });
 });

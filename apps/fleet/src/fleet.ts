@@ -14,6 +14,7 @@ import { mergePeerSettings, type PeerSettings, type PeerSettingsInput } from "./
 import { StateSaver } from "./state-saver.js";
 import { loadFleetState, type FleetState } from "./state-file.js";
 import { Supervisor, type Slot } from "./supervisor.js";
+import type { PortBases } from "./port-plan.js";
 import { FaultControl } from "./fault-control.js";
 import { ChaosRunner } from "./chaos/chaos-runner.js";
 
@@ -29,6 +30,8 @@ export interface FleetOptions {
   maxPeers?: number;
   /** Host the peers bind. Default 127.0.0.1. */
   peerHost?: string;
+  /** Ports of peer-0; peer-N asks for base+N, the next free one when taken. Default 0: the OS picks. */
+  portBases?: PortBases;
   /** Peer entry point. Default: the launcher's (apps/peer/dist/main.js). */
   peerMain?: string;
   /** Settings passed to every spawned peer unless a spawn overrides them. Default none. */
@@ -76,6 +79,7 @@ export class Fleet {
     this.#spawnConcurrency = options.spawnConcurrency ?? 4;
     this.#peers = new PeerRegistry(options.logLines ?? 1000);
     this.#saver = new StateSaver(options.dir, () => this.#state(), options.logger);
+    const portBases = options.portBases ?? { http: 0, grpc: 0 };
     this.#supervisor = new Supervisor({
       dir: options.dir,
       peerHost: options.peerHost ?? "127.0.0.1",
@@ -85,6 +89,8 @@ export class Fleet {
       ...(options.logger ? { logger: options.logger } : {}),
       save: () => this.#saver.save(),
       runningAddresses: (except) => this.#peers.runningAddresses(except),
+      portBases,
+      portsInUse: (except) => this.#peers.portsInUse(except, portBases),
       closing: () => this.#closing,
       faultInjection: options.faultInjection ?? true,
       onRunning: (slot) => void this.faults.reapply(slot).catch(() => {}),

@@ -8,6 +8,7 @@ import { liveProcess, restoredPhase, visibleState, type FleetPeerState } from ".
 import { NO_PEER_FAULTS, type PeerFaults } from "./fault-control.js";
 import type { PeerRecord } from "./state-file.js";
 import type { Slot } from "./supervisor.js";
+import { portOf, wantedPort, type PortBases } from "./port-plan.js";
 
 /** One peer as the API shows it. */
 export interface FleetPeerView {
@@ -80,6 +81,24 @@ export class PeerRegistry {
   }
 
   /** gRPC addresses of running peers other than `except`. */
+  /**
+   * Ports every peer but `except` holds or will ask for: those in its record (stopped peers come
+   * back on them), else base+index. So a peer whose port is taken moves past its siblings' ports
+   * instead of pushing each of them one port up.
+   */
+  portsInUse(except: Slot | undefined, bases: PortBases): Set<number> {
+    const ports = new Set<number>();
+    for (const s of this.all()) {
+      if (s === except) continue;
+      const { name, httpAddress, grpcAddress } = s.record;
+      for (const [address, base] of [[httpAddress, bases.http], [grpcAddress, bases.grpc]] as const) {
+        const port = wantedPort(name, portOf(address), base);
+        if (port) ports.add(port);
+      }
+    }
+    return ports;
+  }
+
   runningAddresses(except: Slot | undefined): string[] {
     return this.all()
       .filter((s) => s !== except && s.phase.t === "running" && s.record.grpcAddress)

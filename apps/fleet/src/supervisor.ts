@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import {
-  describeExit, isAddressInUse, isAlive, isPeerOf, LineRing, portOrAny, startPeer, waitFor, type PeerExit, type PeerProcess,
+  describeExit, isAddressInUse, isAlive, isPeerOf, LineRing, startPeer, waitFor, type PeerExit, type PeerProcess,
 } from "@p2p/launcher";
+import { freePortFrom, portOf, wantedPort, type PortBases } from "./port-plan.js";
 import { exitPhase, liveProcess, nextPhase, type PeerPhase } from "./peer-phase.js";
 import { peerSettingArgs } from "./peer-settings.js";
 import type { PeerRecord } from "./state-file.js";
@@ -35,6 +36,10 @@ export interface SupervisorOptions {
   save: () => void;
   /** gRPC addresses of running peers other than `except`, to bootstrap from. */
   runningAddresses: (except: Slot) => string[];
+  /** Ports peer-0 asks for; peer-N asks for base+N (0: the OS picks). */
+  portBases: PortBases;
+  /** Ports the fleet's other peers hold or will ask for (see PeerRegistry.portsInUse). */
+  portsInUse: (except: Slot) => Set<number>;
   /** True once the fleet is closing: no more launches. */
   closing: () => boolean;
   /** Start peers with --fault-injection, so the controller can partition, delay and skew them. */
@@ -48,6 +53,10 @@ const BOOTSTRAP_FANOUT = 3;
 
 export class Supervisor {
   readonly #o: SupervisorOptions;
+  /** Ports picked for launches not yet ready: two peers started together never pick the same. */
+  readonly #claimed = new Set<number>();
+  /** Serialises port picking (the free-port checks are asynchronous). */
+  #picking: Promise<unknown> = Promise.resolve();
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -76,10 +85,46 @@ export class Supervisor {
    */
   async launch(slot: Slot): Promise<void> {
     if (this.#o.closing()) return;
-    const host = this.#o.peerHost;
     const bootstrap = sample(this.#o.runningAddresses(slot), BOOTSTRAP_FANOUT);
-    let httpPort = await portOrAny(host, portOf(slot.record.httpAddress));
-    let grpcPort = await portOrAny(host, portOf(slot.record.grpcAddress));
+    const picked = await this.#pickPorts(slot);
+    try {
+      await this.#launchOn(slot, bootstrap, picked.httpPort, picked.grpcPort);
+    } finally {
+      this.#claimed.delete(picked.httpPort);
+      this.#claimed.delete(picked.grpcPort);
+    }
+  }
+
+  /**
+   * The slot's ports (see port-plan.ts), claimed until its launch ends. A port that had to move
+   * is logged, so the user knows why peer-2 is not on 8003.
+   */
+  #pickPorts(slot: Slot): Promise<{ httpPort: number; grpcPort: number }> {
+    const pick = async () => {
+      const host = this.#o.peerHost;
+      const name = slot.record.name;
+      const inUse = new Set([...this.#o.portsInUse(slot), ...this.#claimed]);
+      const wantHttp = wantedPort(name, portOf(slot.record.httpAddress), this.#o.portBases.http);
+      const httpPort = await freePortFrom(host, wantHttp, inUse);
+      inUse.add(httpPort);
+      const wantGrpc = wantedPort(name, portOf(slot.record.grpcAddress), this.#o.portBases.grpc);
+      const grpcPort = await freePortFrom(host, wantGrpc, inUse);
+      for (const [what, wanted, got] of [["HTTP", wantHttp, httpPort], ["gRPC", wantGrpc, grpcPort]] as const) {
+        if (wanted && got !== wanted) {
+          this.#o.logger?.warn({ peer: name, wanted, port: got || "any" }, `${what} port ${wanted} is taken; using ${got || "one the OS picks"}`);
+        }
+      }
+      if (httpPort) this.#claimed.add(httpPort);
+      if (grpcPort) this.#claimed.add(grpcPort);
+      return { httpPort, grpcPort };
+    };
+    const result = this.#picking.then(pick);
+    this.#picking = result.catch(() => {});
+    return result;
+  }
+
+  async #launchOn(slot: Slot, bootstrap: string[], httpPort: number, grpcPort: number): Promise<void> {
+    const host = this.#o.peerHost;
     for (let attempt = 0; ; attempt++) {
       const peerMain = slot.record.peerMain ?? this.#o.peerMain;
       const proc = startPeer({
@@ -167,10 +212,6 @@ export class Supervisor {
   }
 }
 
-function portOf(address: string): number | undefined {
-  const port = Number(address.slice(address.lastIndexOf(":") + 1));
-  return address && Number.isInteger(port) && port > 0 ? port : undefined;
-}
 
 function sample<T>(items: T[], n: number): T[] {
   const copy = [...items];
