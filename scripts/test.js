@@ -27,7 +27,7 @@ function run(cmd, cmdArgs, env = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-let files = ["packages", "apps", "deploy"].flatMap((d) => findTests(join(root, d))).sort();
+let files = ["packages", "apps", "deploy", "scripts"].flatMap((d) => findTests(join(root, d))).sort();
 if (unitOnly) files = files.filter((f) => !f.includes(".integration.") && !f.includes(".browser."));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 
