@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { ensureSystemPackages } from "./system-packages.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -54,6 +55,12 @@ function checkGeneratedCode() {
     rmSync(out, { recursive: true, force: true });
   }
 }
+
+// Before any build: a machine without Chromium or curl learns it now, not halfway through.
+ensureSystemPackages({
+  browser: files.some((f) => f.includes(".browser.")),
+  curl: files.some((f) => f.startsWith("scripts/readme.")),
+});
 
 if (!unitOnly && !filters.length) {
   run("npx", ["buf", "lint"]);
