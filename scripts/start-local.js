@@ -79,12 +79,13 @@ createInterface({ input: fleet.stdout }).on("line", (line) => {
 });
 
 /** The peers as a table; the first running peer's URL is where the README's curl lines go. */
-async function printPeerTable(fleetUrl) {
+async function printPeerTable(fleetUrl, token) {
   let peers;
   try {
     const res = await fetch(`${fleetUrl}/p2p.v1.FleetService/ListPeers`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      // Off loopback the controller needs its token on every call.
+      headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: "{}",
       signal: AbortSignal.timeout(5000),
     });
@@ -108,7 +109,13 @@ async function printPeerTable(fleetUrl) {
 
 async function onFleetReady(entry) {
   console.log(`Fleet API:  ${entry.url}  (${entry.running}/${entry.peers} peers running, directory ${entry.dir})`);
-  await printPeerTable(entry.url);
+  let token = "";
+  try {
+    token = readFileSync(join(entry.dir, "token"), "utf8").trim();
+  } catch {
+    // No token file: calls go without one (fine on loopback).
+  }
+  await printPeerTable(entry.url, token);
   if (noDashboard) {
     console.log("Ctrl-C stops everything.");
     return;
@@ -123,12 +130,6 @@ async function onFleetReady(entry) {
   } catch {
     console.error("start-local: the dashboard is built but the next package is not installed; skipping it");
     return;
-  }
-  let token = "";
-  try {
-    token = readFileSync(join(entry.dir, "token"), "utf8").trim();
-  } catch {
-    // No token file: the dashboard then calls the controller without one (fine on loopback).
   }
   const dashboard = spawn(process.execPath, [nextBin, "start", "-H", dashboardHost, "-p", dashboardPort], {
     cwd: dashboardDir,

@@ -36,6 +36,12 @@ describe("parseFleetArgs", () => {
     assert.throws(() => parseFleetArgs(["--dir", " "]), /--dir: must not be empty/);
   });
 
+  test("--allowed-host: repeatable DNS names", () => {
+    assert.deepEqual(parseFleetArgs([]).allowedHosts, []);
+    assert.deepEqual(parseFleetArgs(["--allowed-host", "a.example", "--allowed-host", "b"]).allowedHosts, ["a.example", "b"]);
+    assert.throws(() => parseFleetArgs(["--allowed-host", "evil.example:7000"]), /--allowed-host: expected a DNS name/);
+  });
+
   test("peer ports: 8001… and 9001… unless set; 0 lets the OS pick", () => {
     assert.deepEqual(parseFleetArgs([]).peerPortBases, { http: 8001, grpc: 9001 });
     assert.deepEqual(parseFleetArgs(["--http-port-base", "0", "--grpc-port-base", "19001"]).peerPortBases, { http: 0, grpc: 19001 });

@@ -4,8 +4,10 @@ import { mergePeerSettings, peerSettingFlags, type PeerSettings, type PeerSettin
 
 /** The controller's configuration; `parseFleetArgs` documents each flag and its default. */
 export interface FleetConfig {
-  /** API bind host (`--host`, default 127.0.0.1). Anything but loopback requires the token for mutating calls. */
+  /** API bind host (`--host`, default 127.0.0.1). Anything but loopback requires the token on every call. */
   host: string;
+  /** DNS names the API answers to besides addresses and localhost (`--allowed-host`, repeatable). */
+  allowedHosts: string[];
   /** API port (`--port`, default 7000; 0 = OS picks, see the "fleet ready" line). */
   port: number;
   /** Fleet directory: state file, token, peers' data dirs (`--dir`, default .fleet, resolved against the cwd). */
@@ -35,7 +37,8 @@ export interface FleetConfig {
 export const fleetUsage = `Usage: npm run fleet -- [flags]
   --peers N              peers to spawn when the fleet dir is new (default 5)
   --port P               FleetService API port (default 7000; 0 = any)
-  --host H               API bind host (default 127.0.0.1; elsewhere mutating calls need the token)
+  --host H               API bind host (default 127.0.0.1; elsewhere every call needs the token)
+  --allowed-host NAME    a DNS name the API answers to (repeatable); addresses and localhost always work
   --dir D                fleet directory (default .fleet)
   --max-peers N          fleet size limit (default 200)
   --peer-host H          host peers bind and advertise (default 127.0.0.1)
@@ -69,7 +72,7 @@ const kebab = (flag: string) => flag.replace(/^--/, "");
 /** Parses and validates the controller's flags (no positional arguments). Throws ConfigError. */
 export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): FleetConfig {
   const str = { type: "string" } as const;
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -79,6 +82,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
         peers: str, port: str, host: str, dir: str, "max-peers": str, "peer-host": str, "peer-main": str,
         "http-port-base": str, "grpc-port-base": str,
         "ready-timeout-ms": str, "stop-grace-ms": str, "spawn-concurrency": str, "fleet-log-level": str,
+        "allowed-host": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
         ...Object.fromEntries(peerSettingFlags.map(([, flag]) => [kebab(flag), str])),
       },
@@ -123,6 +127,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
   const peerMain = s("peer-main");
   return {
     host: nonEmpty("host", "127.0.0.1"),
+    allowedHosts: allowedHostNames(values["allowed-host"] as string[] | undefined),
     port: int("port", s("port"), 7000, 0, 65535),
     dir: resolve(cwd, nonEmpty("dir", ".fleet")),
     initialPeers,
@@ -136,6 +141,13 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
     spawnConcurrency: int("spawn-concurrency", s("spawn-concurrency"), 4, 1, 64),
     fleetLogLevel,
   };
+}
+
+function allowedHostNames(raw: string[] | undefined): string[] {
+  for (const name of raw ?? []) {
+    if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(name)) throw new ConfigError(`--allowed-host: expected a DNS name like fleet.example, got "${name}"`);
+  }
+  return raw ?? [];
 }
 
 /** True for addresses only this machine can reach: there the token is not required. */

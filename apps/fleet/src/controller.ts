@@ -43,7 +43,12 @@ export async function startController(config: FleetConfig, logger?: Logger): Pro
   try {
     const { token, created } = await loadOrCreateToken(config.dir);
     const tokenRequired = !isLoopbackHost(config.host);
-    const server = await startFleetServer(fleet, { host: config.host, port: config.port, ...(tokenRequired ? { token } : {}) });
+    const server = await startFleetServer(fleet, {
+      host: config.host,
+      port: config.port,
+      allowedHosts: config.allowedHosts,
+      ...(tokenRequired ? { token } : {}),
+    });
     let stopping: Promise<void> | undefined;
     return {
       fleet,

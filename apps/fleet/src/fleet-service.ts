@@ -157,13 +157,13 @@ export function fleetServiceImpl(fleet: Fleet): ServiceImpl<typeof FleetService>
 }
 
 /**
- * Refuses every method with side effects unless the request carries `authorization: Bearer
- * <token>`. Installed only when the controller listens beyond loopback.
+ * Refuses every call unless it carries `authorization: Bearer <token>`. Installed only when the
+ * controller listens beyond loopback: there even its reads (peer addresses, logs, chaos
+ * histories) are for the operator only.
  */
-export function requireTokenForMutations(token: string): Interceptor {
+export function requireToken(token: string): Interceptor {
   return (next) => async (req) => {
-    const readOnly = req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    if (!readOnly && !bearerMatches(req.header.get("authorization"), token)) {
+    if (!bearerMatches(req.header.get("authorization"), token)) {
       throw new ConnectError(
         `${req.method.name} needs the fleet token: send "authorization: Bearer <token>" (the token is in the fleet directory's "token" file)`,
         Code.Unauthenticated,

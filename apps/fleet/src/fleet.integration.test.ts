@@ -4,6 +4,7 @@
 // P2P_PEER_MAIN overrides the peer binary (default: the built apps/peer/dist/main.js).
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,7 +182,7 @@ describe("a peer that crashes at start", { timeout: 120_000 }, () => {
 });
 
 describe("token beyond loopback", { timeout: 60_000 }, () => {
-  test("mutating calls need the token; reads do not", async (t) => {
+  test("every call needs the token, reads included", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "fleet-auth-"));
     const controller = await startController(parseFleetArgs(["--host", "0.0.0.0", "--port", "0", "--dir", dir, "--peers", "0", "--peer-main", peerMain]));
     t.after(async () => {
@@ -192,9 +193,41 @@ describe("token beyond loopback", { timeout: 60_000 }, () => {
     const url = `http://127.0.0.1:${new URL(controller.url).port}`;
     await rejectsWith(fleetClient(url).spawnPeers({ count: 1 }), Code.Unauthenticated, /fleet token/);
     await rejectsWith(fleetClient(url, { token: "0".repeat(64) }).killPeer({ peer: "peer-0" }), Code.Unauthenticated, /fleet token/);
-    assert.deepEqual((await fleetClient(url).listPeers({})).peers, []);
+    await rejectsWith(fleetClient(url).listPeers({}), Code.Unauthenticated, /ListPeers needs the fleet token/);
+    await rejectsWith(fleetClient(url).peerLogs({ peer: "peer-0" }), Code.Unauthenticated, /fleet token/);
+    assert.deepEqual((await fleetClient(url, { token: controller.token }).listPeers({})).peers, []);
     // With the token the call gets past auth to validation.
     await rejectsWith(fleetClient(url, { token: controller.token }).spawnPeers({ count: 0 }), Code.InvalidArgument, /count/);
+  });
+});
+
+describe("DNS rebinding", { timeout: 60_000 }, () => {
+  test("a request whose Host is a foreign name is refused; addresses, localhost and --allowed-host names are served", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "fleet-host-"));
+    const controller = await startController(parseFleetArgs(["--port", "0", "--dir", dir, "--peers", "0", "--peer-main", peerMain, "--allowed-host", "fleet.example"]));
+    t.after(async () => {
+      await controller.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const port = new URL(controller.url).port;
+    // What a page on evil.example, re-pointed at 127.0.0.1, makes the browser send.
+    const call = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port, path: "/p2p.v1.FleetService/ListPeers", method: "POST", headers: { host, "content-type": "application/json" } },
+          (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on("error", reject);
+        req.end("{}");
+      });
+    const refused = await call(`evil.example:${port}`);
+    assert.equal(refused.status, 403);
+    assert.match((JSON.parse(refused.body) as { message: string }).message, /^Host "evil\.example:\d+" is not this controller/);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `fleet.example:${port}`]) assert.equal((await call(host)).status, 200, host);
   });
 });
 

@@ -4,7 +4,8 @@ import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { FleetService } from "@p2p/proto/fleet";
 import type { Fleet } from "./fleet.js";
-import { fleetServiceImpl, requireTokenForMutations } from "./fleet-service.js";
+import { fleetServiceImpl, requireToken } from "./fleet-service.js";
+import { hostAllowed } from "./host-check.js";
 
 export interface FleetServer {
   /** host:port actually bound. */
@@ -13,12 +14,23 @@ export interface FleetServer {
   close(): Promise<void>;
 }
 
+export interface FleetServerOptions {
+  host: string;
+  port: number;
+  /** Required on every call when set (the controller sets it when bound beyond loopback). */
+  token?: string;
+  /** DNS names the Host header may carry besides addresses and localhost (host-check.ts). */
+  allowedHosts?: readonly string[];
+}
+
 /**
  * Serves FleetService (Connect, gRPC and gRPC-Web protocols; JSON or binary) on host:port, plus
- * `GET /healthz`. With `token` set, mutating calls require it.
+ * `GET /healthz`. With `token` set, every call requires it. A request whose Host header is a
+ * name not allowed is refused with 403 before anything else (DNS rebinding).
  */
-export async function startFleetServer(fleet: Fleet, options: { host: string; port: number; token?: string }): Promise<FleetServer> {
-  const interceptors: Interceptor[] = options.token ? [requireTokenForMutations(options.token)] : [];
+export async function startFleetServer(fleet: Fleet, options: FleetServerOptions): Promise<FleetServer> {
+  const interceptors: Interceptor[] = options.token ? [requireToken(options.token)] : [];
+  const allowedHosts = options.allowedHosts ?? [];
   const handler = connectNodeAdapter({
     routes: (router) => router.service(FleetService, fleetServiceImpl(fleet)),
     interceptors,
@@ -31,7 +43,14 @@ export async function startFleetServer(fleet: Fleet, options: { host: string; po
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     },
   });
-  const server: Server = createServer(handler);
+  const server: Server = createServer((req, res) => {
+    if (!hostAllowed(req.headers.host, allowedHosts)) {
+      const message = `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not this controller: use its address, or start it with --allowed-host <name>`;
+      res.writeHead(403, { "content-type": "application/json" }).end(JSON.stringify({ code: "permission_denied", message }));
+      return;
+    }
+    handler(req, res);
+  });
   // A SpawnPeers of 200 peers takes a while: no server-side request timeout.
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
