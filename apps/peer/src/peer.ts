@@ -110,6 +110,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults)]),
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
+      onConnectionLimit: (hit) => metrics.countConnectionLimit(hit),
     });
     cleanups.push(() => http.close(1000));
 

@@ -10,6 +10,7 @@ import net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectErrorInterceptor } from "../edge-errors.js";
+import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "./connection-guard.js";
 
 export interface HttpServerOptions {
   host: string;
@@ -28,6 +29,10 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** HTTP/1.1: a long upload sending nothing for this long is cut, ms. Default 30000. */
   idleTimeoutMs?: number;
+  /** Connection limits (connection-guard.ts); defaults in `defaultConnectionLimits`. */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** A connection was refused or cut by a limit (for the metrics). */
+  onConnectionLimit?: (hit: ConnectionLimitHit) => void;
 }
 
 /** File uploads: REST `PUT /files/<name>`, `POST /files`, and NodeService.UploadFile. */
@@ -86,26 +91,34 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     boundRequestBody(req, isLong(req.method ?? "GET", path), requestTimeoutMs, idleTimeoutMs);
     handler(req, res);
   });
-  // Bound slow clients: headers within 10 s (node), then the body per boundRequestBody. Node's
-  // own requestTimeout is off: it counts total time for every request, which would cut a slow
-  // large upload that is still making progress.
-  h1.headersTimeout = 10_000;
+  // Bound slow clients: first byte and headers per the connection guard (h1 never listens, so
+  // Node's own headersTimeout and requestTimeout never apply to it), then the body per
+  // boundRequestBody. A total request time would cut a slow large upload still making progress.
   h1.requestTimeout = 0;
   h1.keepAliveTimeout = 5_000;
   const h2 = http2.createServer({ maxSessionMemory: 16 }, handler);
+  const guard = new ConnectionGuard(opts.connectionLimits, opts.onConnectionLimit);
+  guard.watchHttp1(h1);
+  guard.watchHttp2(h2);
   const sockets = new Set<net.Socket>();
 
   const listener = net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    if (!guard.admit(socket)) return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
       const isH2 = first.subarray(0, 3).toString("latin1") === "PRI";
-      (isH2 ? h2 : h1).emit("connection", socket);
+      if (isH2) {
+        h2.emit("connection", socket);
+        guard.handedToHttp2(socket);
+      } else {
+        h1.emit("connection", socket);
+      }
       process.nextTick(() => socket.resume());
     });
-    socket.on("error", () => socket.destroy());
   });
 
   const port = await new Promise<number>((resolve, reject) => {

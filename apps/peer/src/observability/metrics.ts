@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import { Code } from "@connectrpc/connect";
 import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
+import type { ConnectionLimitHit } from "../http/connection-guard.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -42,6 +43,8 @@ export interface PeerMetrics {
   countEvent(event: NodeEvent): void;
   /** One stored record that did not decode and was moved to the quarantine. */
   countQuarantined(): void;
+  /** A connection to the public HTTP port refused or cut by a limit (connection-guard.ts). */
+  countConnectionLimit(hit: ConnectionLimitHit): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -150,6 +153,13 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
   for (const event of NODE_EVENTS) events.inc({ event }, 0);
   // Non-zero means the disk (or a bug) damaged stored bytes: worth an alert even though the
   // peer carries on and anti-entropy refetches the records.
+  const connectionLimits = new Counter({
+    name: "p2p_http_connection_limit_total",
+    help: "Connections to the public HTTP port refused (per_client, total) or cut (headers_timeout, idle_timeout) by a limit",
+    labelNames: ["limit"] as const,
+    registers: [registry],
+  });
+  for (const limit of ["per_client", "total", "headers_timeout", "idle_timeout"] as const) connectionLimits.inc({ limit }, 0);
   const quarantined = new Counter({
     name: "p2p_records_quarantined_total",
     help: "Stored records that did not decode and were moved to the quarantine sub-database",
@@ -177,6 +187,9 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
     countQuarantined() {
       quarantined.inc();
+    },
+    countConnectionLimit(hit) {
+      connectionLimits.inc({ limit: hit });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
