@@ -86,7 +86,17 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     // Both servers bind before the node exists (their ports are part of our contact); until
     // then they answer UNAVAILABLE.
     const handler = lateHandler();
-    const grpcServer = await startPeerGrpcServer({ host: config.host, port: config.grpcPort, identity, verifier, maxMessageBytes, getSelf: () => self, log: logger, handler: handler.handler });
+    const grpcServer = await startPeerGrpcServer({
+      host: config.host,
+      port: config.grpcPort,
+      identity,
+      verifier,
+      maxMessageBytes,
+      getSelf: () => self,
+      log: logger,
+      handler: handler.handler,
+      onConnectionLimit: (hit) => metrics.countConnectionLimit("grpc", hit),
+    });
     cleanups.push(() => grpcServer.close(1000));
     const ctx: ApiContext = {
       get node() {
@@ -110,7 +120,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults)]),
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
-      onConnectionLimit: (hit) => metrics.countConnectionLimit(hit),
+      onConnectionLimit: (hit) => metrics.countConnectionLimit("http", hit),
     });
     cleanups.push(() => http.close(1000));
 

@@ -32,8 +32,14 @@ export interface ChunkServerOptions {
   handler: PeerRpcHandler;
   /** Largest chunk a StoreChunk may declare, bytes. */
   maxChunkBytes: number;
-  /** Chunk transfers served at once; more are refused with UNAVAILABLE (the caller tries another holder). Default 32. */
+  /**
+   * Chunk transfers served at once, per direction (FetchChunk and StoreChunk each have their own
+   * budget, so uploads that stall cannot starve downloads); more are refused with UNAVAILABLE
+   * (the caller tries another holder). Default 32.
+   */
   maxConcurrent?: number;
+  /** A StoreChunk stream with no frame for this long is ended with DEADLINE_EXCEEDED, ms. Default 10000. */
+  frameTimeoutMs?: number;
   log: Logger;
   clock?: Clock;
 }
@@ -43,14 +49,15 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
   const signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
   const sender = (): SignedContact => signer.sign(opts.getSelf());
   const maxConcurrent = opts.maxConcurrent ?? 32;
+  const frameTimeoutMs = opts.frameTimeoutMs ?? 10_000;
   const { handler } = opts;
-  let active = 0;
-  const admit = () => {
-    if (active >= maxConcurrent) throw DhtError.unavailable(`busy: ${maxConcurrent} chunk transfers in progress`);
-    active++;
+  const active = { fetch: 0, store: 0 };
+  const admit = (direction: "fetch" | "store") => {
+    if (active[direction] >= maxConcurrent) throw DhtError.unavailable(`busy: ${maxConcurrent} chunk ${direction}es in progress`);
+    active[direction]++;
     let done = false;
     return () => {
-      if (!done) active--;
+      if (!done) active[direction]--;
       done = true;
     };
   };
@@ -64,7 +71,7 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
     void (async () => {
       const from = opts.verifier.verify(call.request.sender, "sender");
       if (!isNodeId(call.request.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
-      release = admit();
+      release = admit("fetch");
       const bytes = await handler.onFetchChunk(from, call.request.hash);
       let first = true;
       for (const frame of frames(bytes)) {
@@ -90,6 +97,14 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
 
   const storeChunk = (call: ServerReadableStream<StoreChunkRequest, StoreChunkResponse>, callback: sendUnaryData<StoreChunkResponse>) => {
     let release = () => {};
+    // Every frame within frameTimeoutMs: a stream left open (a cut or abandoned upload) would
+    // otherwise hold its transfer slot and its partly assembled chunk until the client's deadline.
+    let stalled = false;
+    const stall = setTimeout(() => {
+      stalled = true;
+      call.destroy(DhtError.deadlineExceeded(`stream: no frame for ${frameTimeoutMs} ms`));
+    }, frameTimeoutMs);
+    call.on("data", () => stall.refresh());
     void (async () => {
       let assembler: ChunkAssembler | undefined;
       let from: Contact | undefined;
@@ -100,7 +115,7 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
           from = opts.verifier.verify(msg.sender, "sender");
           if (!isNodeId(msg.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
           if (msg.size > opts.maxChunkBytes) throw DhtError.invalidArgument(`size: ${msg.size} bytes exceeds the chunk limit of ${opts.maxChunkBytes} bytes`);
-          release = admit();
+          release = admit("store");
           widenReceiveWindow(call);
           hash = msg.hash;
           pending = msg.pending;
@@ -114,12 +129,18 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
       return create(StoreChunkResponseSchema, { sender: sender(), applied: result.applied });
     })().then(
       (res) => {
+        clearTimeout(stall);
         release();
         callback(null, res);
       },
       (err: unknown) => {
+        clearTimeout(stall);
         release();
-        callback(grpcStatusFromError(err, opts.log, "StoreChunk"));
+        // A sender that cancels (or whose connection drops) is not this peer's failure: no error log.
+        const cause = stalled ? DhtError.deadlineExceeded(`stream: no frame for ${frameTimeoutMs} ms`)
+          : call.cancelled ? DhtError.canceled("stream: the sender cancelled it")
+          : err;
+        callback(grpcStatusFromError(cause, opts.log, "StoreChunk"));
       },
     );
   };

@@ -5,8 +5,8 @@
  * (chunk-server.ts), ends in the node's handler.
  */
 import { create } from "@bufbuild/protobuf";
-import { Server, ServerCredentials } from "@grpc/grpc-js";
-import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
+import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import {
   FetchRecordsResponseSchema,
@@ -40,8 +40,8 @@ import type {
   SyncKeysRequest,
   SyncKeysResponse,
 } from "@p2p/proto/peer";
-import { MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
-import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
+import { MAX_CHUNK_SIZE, parseTraceparent, silentLogger, systemClock } from "@p2p/dht";
+import type { Clock, Contact, Logger, PeerRpcHandler, SpanContext } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { chunkServerMethods } from "./chunk-server.js";
@@ -49,6 +49,8 @@ import { checkKey, checkTarget, contactToPeerRef, recordFromProto, recordToProto
 import { asGrpcServiceDefinition, grpcServiceDefinition } from "./service-definition.js";
 import { createReflectionService } from "./server-reflection.js";
 import { grpcStatusFromError } from "../edge-errors.js";
+import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "../http/connection-guard.js";
+import { listenForGrpc } from "./grpc-listener.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 const PEER_SERVICE_NAME = PeerService.typeName;
@@ -68,10 +70,60 @@ export interface PeerGrpcServerOptions {
   verifier?: ContactVerifier;
   /** Largest chunk a StoreChunk may declare, bytes. Default MAX_CHUNK_SIZE (16 MiB). */
   maxChunkBytes?: number;
+  /** Chunk transfers served at once, per direction. Default 32 (chunk-server.ts). */
+  maxChunkTransfers?: number;
+  /** A StoreChunk stream with no frame for this long is ended, ms. Default 10000 (chunk-server.ts). */
+  chunkFrameTimeoutMs?: number;
   /** Default: silent. */
   log?: Logger;
   /** Default: the system clock. */
   clock?: Clock;
+  /** Connection and stream limits (defaults in `defaultGrpcServerLimits`). */
+  limits?: Partial<GrpcServerLimits>;
+  /** Limits on connections before grpc-js sees them (defaults in `defaultGrpcConnectionLimits`). */
+  connectionLimits?: Partial<ConnectionLimits>;
+  /** A connection was refused or cut by one of those limits (for the metrics). */
+  onConnectionLimit?: (hit: ConnectionLimitHit) => void;
+}
+
+/**
+ * The gRPC port's connection limits: as the public port's, but a client may hold more
+ * connections (every peer on one host, e.g. a loopback test network, comes from one address,
+ * each with its RPC and chunk channels).
+ */
+export const defaultGrpcConnectionLimits: Partial<ConnectionLimits> = { maxConnectionsPerClient: 1024 };
+
+/** What one connection to the gRPC port may hold, and how long an idle one lives. */
+export interface GrpcServerLimits {
+  /** Streams open at once on one connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). Default 128. */
+  maxConcurrentStreams: number;
+  /** HTTP/2 session memory per connection, MiB, beyond which new streams are refused. Default 32. */
+  maxSessionMemoryMiB: number;
+  /** A connection with no stream open for this long is closed (GOAWAY; peers reconnect on demand), ms. Default 120000. */
+  maxConnectionIdleMs: number;
+  /** The server pings a connection quiet for this long and closes it when the ping is not answered in `keepaliveTimeoutMs`, ms. Default 60000. */
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+}
+
+export const defaultGrpcServerLimits: GrpcServerLimits = {
+  maxConcurrentStreams: 128,
+  maxSessionMemoryMiB: 32,
+  maxConnectionIdleMs: 120_000,
+  keepaliveTimeMs: 60_000,
+  keepaliveTimeoutMs: 20_000,
+};
+
+/** grpc-js channel options for the limits. */
+export function grpcServerLimits(limits: Partial<GrpcServerLimits> = {}): Record<string, number> {
+  const l = { ...defaultGrpcServerLimits, ...limits };
+  return {
+    "grpc.max_concurrent_streams": l.maxConcurrentStreams,
+    "grpc-node.max_session_memory": l.maxSessionMemoryMiB,
+    "grpc.max_connection_idle_ms": l.maxConnectionIdleMs,
+    "grpc.keepalive_time_ms": l.keepaliveTimeMs,
+    "grpc.keepalive_timeout_ms": l.keepaliveTimeoutMs,
+  };
 }
 
 export interface PeerGrpcServer {
@@ -104,12 +156,12 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   const unary =
     <Req extends { sender?: SignedContact }, Res>(
       name: string,
-      run: (from: Contact, req: Req) => Promise<Res> | Res,
+      run: (from: Contact, req: Req, trace: SpanContext | undefined) => Promise<Res> | Res,
     ): Unary<Req, Res> =>
     (call, callback) => {
       // The sender is verified before anything else: a rejected one never reaches the handler.
       Promise.resolve()
-        .then(() => run(verifier.verify(call.request.sender, "sender"), call.request))
+        .then(() => run(verifier.verify(call.request.sender, "sender"), call.request, traceOf(call.metadata)))
         .then(
           (res) => callback(null, res),
           (err: unknown) => callback(grpcStatusFromError(err, log, name)),
@@ -121,23 +173,23 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
       await handler.onPing(from);
       return create(PingResponseSchema, { sender: sender() });
     }),
-    findNode: unary<FindNodeRequest, FindNodeResponse>("FindNode", async (from, req) => {
+    findNode: unary<FindNodeRequest, FindNodeResponse>("FindNode", async (from, req, trace) => {
       checkTarget(req.target);
-      const contacts = await handler.onFindNode(from, req.target);
+      const contacts = await handler.onFindNode(from, req.target, trace);
       return create(FindNodeResponseSchema, { sender: sender(), contacts: contacts.map(contactToPeerRef) });
     }),
-    findValue: unary<FindValueRequest, FindValueResponse>("FindValue", async (from, req) => {
+    findValue: unary<FindValueRequest, FindValueResponse>("FindValue", async (from, req, trace) => {
       checkKey(req.key);
-      const result = await handler.onFindValue(from, req.key);
+      const result = await handler.onFindValue(from, req.key, trace);
       return create(FindValueResponseSchema, {
         sender: sender(),
         record: result.record ? recordToProto(result.record) : undefined,
         contacts: result.contacts.map(contactToPeerRef),
       });
     }),
-    store: unary<StoreRequest, StoreResponse>("Store", async (from, req) => {
+    store: unary<StoreRequest, StoreResponse>("Store", async (from, req, trace) => {
       const record = recordFromProto(req.record, "record");
-      const result = await handler.onStore(from, record);
+      const result = await handler.onStore(from, record, trace);
       return create(StoreResponseSchema, { sender: sender(), applied: result.applied, current: versionToProto(result.current) });
     }),
     // Anti-entropy and hand-off: the handler validates the contents (leaf indices, keys, sizes).
@@ -175,8 +227,19 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   const server = new Server({
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
+    ...grpcServerLimits(opts.limits),
   });
-  const chunks = chunkServerMethods({ identity: opts.identity, getSelf: opts.getSelf, verifier, handler, maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE, log, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const chunks = chunkServerMethods({
+    identity: opts.identity,
+    getSelf: opts.getSelf,
+    verifier,
+    handler,
+    maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE,
+    log,
+    ...(opts.maxChunkTransfers !== undefined ? { maxConcurrent: opts.maxChunkTransfers } : {}),
+    ...(opts.chunkFrameTimeoutMs !== undefined ? { frameTimeoutMs: opts.chunkFrameTimeoutMs } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   server.addService(asGrpcServiceDefinition(peerService), { ...(implementation as unknown as UntypedServiceImplementation), ...chunks });
   const health = new HealthImplementation({ "": "NOT_SERVING", [PEER_SERVICE_NAME]: "NOT_SERVING" });
   const setServing = (serving: boolean) => {
@@ -187,10 +250,9 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   health.addToServer(server);
   createReflectionService([file_p2p_v1_peer]).addToServer(server);
 
-  const host = opts.host.includes(":") && !opts.host.startsWith("[") ? `[${opts.host}]` : opts.host;
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
-  });
+  const guard = new ConnectionGuard({ ...defaultGrpcConnectionLimits, ...opts.connectionLimits }, opts.onConnectionLimit);
+  const listener = await listenForGrpc(server, opts.host, opts.port, guard);
+  const port = listener.port;
 
   let closing: Promise<void> | undefined;
   return {
@@ -201,7 +263,11 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
         setServing(false);
-        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        listener.stopAccepting();
+        const force = setTimeout(() => {
+          listener.destroy();
+          server.forceShutdown();
+        }, graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
@@ -210,4 +276,11 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
       return closing;
     },
   };
+}
+
+/** The caller's span when the call carries a sampled trace (a malformed traceparent is ignored). */
+function traceOf(metadata: Metadata): SpanContext | undefined {
+  const value = metadata.get("traceparent")[0];
+  const trace = typeof value === "string" ? parseTraceparent(value) : undefined;
+  return trace?.sampled ? trace : undefined;
 }

@@ -43,8 +43,8 @@ export interface PeerMetrics {
   countEvent(event: NodeEvent): void;
   /** One stored record that did not decode and was moved to the quarantine. */
   countQuarantined(): void;
-  /** A connection to the public HTTP port refused or cut by a limit (connection-guard.ts). */
-  countConnectionLimit(hit: ConnectionLimitHit): void;
+  /** A connection to the public HTTP port or the gRPC port refused or cut by a limit (connection-guard.ts). */
+  countConnectionLimit(port: "http" | "grpc", hit: ConnectionLimitHit): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -154,12 +154,14 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
   // Non-zero means the disk (or a bug) damaged stored bytes: worth an alert even though the
   // peer carries on and anti-entropy refetches the records.
   const connectionLimits = new Counter({
-    name: "p2p_http_connection_limit_total",
-    help: "Connections to the public HTTP port refused (per_client, total) or cut (headers_timeout, idle_timeout) by a limit",
-    labelNames: ["limit"] as const,
+    name: "p2p_connection_limit_total",
+    help: "Connections to the HTTP or gRPC port refused (per_client, total) or cut (headers_timeout, idle_timeout) by a limit",
+    labelNames: ["port", "limit"] as const,
     registers: [registry],
   });
-  for (const limit of ["per_client", "total", "headers_timeout", "idle_timeout"] as const) connectionLimits.inc({ limit }, 0);
+  for (const port of ["http", "grpc"] as const) {
+    for (const limit of ["per_client", "total", "headers_timeout", "idle_timeout"] as const) connectionLimits.inc({ port, limit }, 0);
+  }
   const quarantined = new Counter({
     name: "p2p_records_quarantined_total",
     help: "Stored records that did not decode and were moved to the quarantine sub-database",
@@ -188,8 +190,8 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     countQuarantined() {
       quarantined.inc();
     },
-    countConnectionLimit(hit) {
-      connectionLimits.inc({ limit: hit });
+    countConnectionLimit(port, hit) {
+      connectionLimits.inc({ port, limit: hit });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
