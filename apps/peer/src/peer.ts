@@ -143,6 +143,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     metrics.setSources({
       recordsHeld: () => db.records.count(),
       routingTableContacts: () => dht.kademlia.routingTable.size,
+      routingTableDiversityRefused: () => dht.kademlia.routingTable.refusedByDiversity,
       replicationHealth: () => dht.replicationHealth(),
     });
     warnIfWeak(config, logger);

@@ -16,6 +16,8 @@ export type ClientOperation = "put" | "get" | "delete";
 export interface MetricSources {
   recordsHeld?: () => number;
   routingTableContacts?: () => number;
+  /** Newcomers the routing table refused because their address group had its share (address-diversity.ts). */
+  routingTableDiversityRefused?: () => number;
   /** Anti-entropy's health (DhtNode.replicationHealth), read once per scrape. */
   replicationHealth?: () => ReplicationHealth;
 }
@@ -92,6 +94,16 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     registers: [registry],
     collect() {
       if (sources.routingTableContacts) this.set(sources.routingTableContacts());
+    },
+  });
+  new Counter({
+    name: "p2p_routing_table_diversity_refused_total",
+    help: "Newcomers refused by the routing table because their IPv4 /24 or IPv6 /48 had its share of a bucket or the table",
+    registers: [registry],
+    collect() {
+      if (!sources.routingTableDiversityRefused) return;
+      this.reset();
+      this.inc(sources.routingTableDiversityRefused());
     },
   });
   new Gauge({

@@ -92,6 +92,7 @@ export class KademliaNode implements Router {
     // Store our own copy: callers' objects (and any extra fields) stay theirs.
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
+    if (r === "refused") return; // its address group has its share of the table (address-diversity.ts)
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
     this.hooks.onContactHeard?.(contact);
     // A peer we did not know: whatever we took for the whole network was not.

@@ -3,6 +3,7 @@
  * self (Kademlia §2.2). Pure state, no I/O: ping-before-evict and refresh live in KademliaNode.
  */
 import { systemClock, type Clock, type Contact, type NodeId } from "../types.js";
+import { addressGroup, defaultDiversityLimits, type DiversityLimits } from "./address-diversity.js";
 import { KBucket, type BucketEntry, type TouchResult } from "./k-bucket.js";
 import { bucketIndex, ID_BITS, idHigh32, idToBigInt, isNodeId } from "./node-id.js";
 
@@ -14,6 +15,8 @@ export interface RoutingTableOptions {
   maxFailures?: number;
   /** Newcomers remembered per full bucket, promoted when a contact is evicted. Default 5. */
   replacementCacheSize?: number;
+  /** Contacts per public address group per bucket and per table (address-diversity.ts); false: no limit. */
+  diversity?: DiversityLimits | false;
   clock?: Clock;
 }
 
@@ -33,8 +36,11 @@ interface Ranked {
   idBig: bigint;
 }
 
-/** What touch() did; "self" when asked to insert our own ID (never stored). */
-export type TableTouchResult = TouchResult | "self";
+/**
+ * What touch() did; "self" when asked to insert our own ID (never stored); "refused" when a
+ * newcomer's address group already has its share of the bucket or table (address-diversity.ts).
+ */
+export type TableTouchResult = TouchResult | "self" | "refused";
 
 /** What markFailure() did to the contact. */
 export type FailureOutcome = "unknown" | "suspect" | { evicted: Contact; promoted?: Contact };
@@ -44,6 +50,9 @@ export class RoutingTable {
   readonly maxFailures: number;
   readonly replacementCacheSize: number;
   private readonly clock: Clock;
+  private readonly diversity: DiversityLimits | false;
+  /** Newcomers refused by the diversity limits (for a metric). */
+  refusedByDiversity = 0;
   private readonly table: (KBucket | undefined)[] = new Array(ID_BITS);
   private readonly refreshedAt: number[] = new Array<number>(ID_BITS).fill(0);
   private count = 0;
@@ -58,6 +67,7 @@ export class RoutingTable {
     this.maxFailures = options.maxFailures ?? 3;
     this.replacementCacheSize = options.replacementCacheSize ?? 5;
     this.clock = options.clock ?? systemClock;
+    this.diversity = options.diversity ?? defaultDiversityLimits;
     if (!Number.isInteger(this.k) || this.k < 1) throw new RangeError("RoutingTable: k must be a positive integer");
     if (!Number.isInteger(this.maxFailures) || this.maxFailures < 1) {
       throw new RangeError("RoutingTable: maxFailures must be a positive integer");
@@ -90,6 +100,7 @@ export class RoutingTable {
     const i = bucketIndex(this.selfId, contact.id);
     let bucket = this.table[i];
     if (!bucket) bucket = this.table[i] = new KBucket(this.k, this.replacementCacheSize);
+    if (!bucket.get(contact.id) && this.overDiversity(bucket, contact)) return "refused";
     const r = bucket.touch(contact, this.clock.now());
     if (r === "added") {
       this.count++;
@@ -104,8 +115,27 @@ export class RoutingTable {
     if (i === undefined) return;
     let bucket = this.table[i];
     if (!bucket) bucket = this.table[i] = new KBucket(this.k, this.replacementCacheSize);
-    if (bucket.get(contact.id)) return;
+    if (bucket.get(contact.id) || this.overDiversity(bucket, contact)) return;
     bucket.addReplacement(contact, this.clock.now());
+  }
+
+  /**
+   * True when adding `contact` would exceed its address group's share of `bucket` or of the
+   * table. Counted by scanning: it runs only for newcomers, and a table holds at most 256·k.
+   */
+  private overDiversity(bucket: KBucket, contact: Contact): boolean {
+    if (!this.diversity) return false;
+    const group = addressGroup(contact.address);
+    if (group === undefined) return false;
+    const inGroup = (c: Contact) => c.id !== contact.id && addressGroup(c.address) === group;
+    let over = bucket.contacts().filter(inGroup).length >= this.diversity.maxPerBucket;
+    if (!over) {
+      let n = 0;
+      for (const b of this.table) if (b) n += b.contacts().filter(inGroup).length;
+      over = n >= this.diversity.maxPerTable;
+    }
+    if (over) this.refusedByDiversity++;
+    return over;
   }
 
   get(id: NodeId): BucketEntry | undefined {
