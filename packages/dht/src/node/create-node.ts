@@ -120,7 +120,11 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     options.antiEntropy,
   );
   const files = new FileService({ router: kademlia, transport, chunks, records, replication, logger }, options.files);
-  const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge(), stored: (key) => antiEntropy.stored(key) });
+  const holders = () => {
+    const r = replication().replicationFactor;
+    return r + (options.storePlacement?.slack ?? 2 * r);
+  };
+  const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge(), stored: (key) => antiEntropy.stored(key), holders });
   const handler = interceptHandler(peerHandler, [serverTimingInterceptor(rpcStats, components.metrics), ...(components.interceptors?.server ?? [])]);
 
   return new DhtNode({

@@ -7,6 +7,7 @@ import type { ReplicationOptions } from "../replication/options.js";
 import type { AntiEntropyOptions } from "../anti-entropy/anti-entropy-options.js";
 import type { FileOptions } from "../files/file-options.js";
 import type { ChunkStoreOptions } from "../files/chunk-store.js";
+import type { StorePlacement } from "./store-placement.js";
 
 /** The settings that can change while the node runs (config hot reload). */
 export interface LiveNodeOptions {
@@ -31,6 +32,8 @@ export interface NodeOptions extends LiveNodeOptions {
    * otherwise spend most of its memory on latency windows.
    */
   statsWindow?: number;
+  /** Which Stores from other peers are accepted by where their key belongs (store-placement.ts). */
+  storePlacement?: StorePlacement;
 }
 
 /**

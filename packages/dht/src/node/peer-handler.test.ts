@@ -4,6 +4,7 @@ import { DhtError } from "../errors.js";
 import { isDhtError } from "../testing/assertions.js";
 import { createTestnet } from "../testing/testnet.js";
 import type { DhtRecord } from "../types.js";
+import { compareDistance, sha256Hex } from "../kademlia/node-id.js";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -35,4 +36,23 @@ describe("what a node answers to Store and FindValue", () => {
     assert.ok(!res.contacts.some((c) => c.id === y!.self.id || c.id === x!.self.id));
     await assert.rejects(x!.handler.onFindValue(y!.self, ""), isDhtError("invalid_argument", /^key:/));
   });
+
+  test("Store is accepted only by peers among the key's closest (R + slack), after the record is checked", async (t) => {
+    const net = await createTestnet(30);
+    t.after(() => net.stop());
+    const key = "placed";
+    const position = sha256Hex(key);
+    const byDistance = [...net.nodes].sort((a, b) => compareDistance(position, a.self.id, b.self.id));
+    const writer = byDistance[0]!;
+    const record: DhtRecord = { key, value: text("v"), version: { wallMs: Date.now(), logical: 0, writer: writer.self.id }, tombstone: false };
+    // R = 3 and slack 2R: the 9 closest accept (their tables know every peer of 30).
+    const near = byDistance[8]!;
+    assert.equal((await near.handler.onStore(writer.self, record)).applied, true);
+    const far = byDistance[29]!;
+    await assert.rejects(far.handler.onStore(writer.self, record), isDhtError("failed_precondition", /not among the 9 peers closest to the key/));
+    assert.equal(await far.store.get(key), undefined);
+    // Bad input is still named as such, wherever it lands.
+    await assert.rejects(far.handler.onStore(writer.self, { ...record, key: "" }), isDhtError("invalid_argument", /key/));
+  });
 });
+

@@ -10,6 +10,8 @@ import type { KademliaNode } from "../kademlia/kademlia-node.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey } from "../records/record-validation.js";
 import { sha256Hex } from "../kademlia/node-id.js";
+import { DhtError } from "../errors.js";
+import { isAmongClosest } from "./store-placement.js";
 import type { SyncHandlers } from "../anti-entropy/sync-handlers.js";
 import type { ChunkStore } from "../files/chunk-store.js";
 
@@ -25,6 +27,8 @@ export interface PeerHandlerComponents {
   nudge: () => void;
   /** A Store was applied (hinted hand-off checks whether this peer is one of the key's replicas). */
   stored: (key: string) => void;
+  /** How many of a key's closest peers may hold it (replication factor + slack; store-placement.ts). Default: no check. */
+  holders?: () => number;
 }
 
 export class NodePeerHandler implements PeerRpcHandler {
@@ -81,7 +85,16 @@ export class NodePeerHandler implements PeerRpcHandler {
   /** Checks the record by its type (and its version against our clock), then keeps it under the type's rule. */
   async onStore(from: Contact, record: DhtRecord): Promise<StoreResult> {
     this.#heard(from);
-    const res = await this.#c.records.accept(record);
+    // Bad input first (it gets INVALID_ARGUMENT naming the problem), then where the key belongs.
+    this.#c.records.check(record);
+    const holders = this.#c.holders?.();
+    if (holders !== undefined) {
+      const kad = this.#c.kademlia;
+      if (!isAmongClosest(kad.routingTable, kad.self.id, sha256Hex(record.key), holders)) {
+        throw DhtError.failedPrecondition(`store of "${record.key.slice(0, 64)}": this peer is not among the ${holders} peers closest to the key it knows of`);
+      }
+    }
+    const res = await this.#c.records.keep(record);
     if (res.applied) this.#c.stored(record.key);
     return res;
   }
