@@ -68,6 +68,7 @@ if (!unitOnly && !filters.length) {
   run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 }
 run("npx", ["tsc", "-b", "tsconfig.build.json"]);
+run(process.execPath, [join(root, "scripts/bin-modes.js")]);
 // Browser tests drive the dashboard's production build.
 if (files.some((f) => f.includes(".browser."))) run("npm", ["run", "build", "-w", "@p2p/dashboard"]);
 run(process.execPath, [
