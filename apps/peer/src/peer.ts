@@ -18,6 +18,8 @@ import { fileServiceHandlers } from "./http/node-service-files.js";
 import { replicationHandlers } from "./http/node-service-replication.js";
 import { nodeServiceRoutes } from "./http/node-service.js";
 import { restRoutes } from "./http/rest-routes.js";
+import { traceHandlers } from "./http/node-service-trace.js";
+import { PeerTracing } from "./tracing/peer-tracing.js";
 import { IDENTITY_KEY_FILE_NAME } from "./identity/identity-key-file.js";
 import { loadIdentity } from "./identity/peer-identity.js";
 import { ContactVerifier } from "./identity/signed-contact.js";
@@ -82,6 +84,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const maxMessageBytes = config.maxValueBytes + MESSAGE_OVERHEAD;
     let self: Contact = { id: identity.id, address: "", httpAddress: "" };
     let node: DhtNode | undefined;
+    let tracing: PeerTracing | undefined;
 
     // Both servers bind before the node exists (their ports are part of our contact); until
     // then they answer UNAVAILABLE.
@@ -106,18 +109,22 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       get self() {
         return self;
       },
+      get tracing() {
+        if (!tracing) throw DhtError.unavailable("peer is starting");
+        return tracing;
+      },
       startedAtMs,
       softwareVersion: SOFTWARE_VERSION,
       metrics,
       onLeft: () => grpcServer.setServing(false),
     };
-    const files: FileRouteContext = { files: () => ctx.node.files };
+    const files: FileRouteContext = { files: () => ctx.node.files, tracer: () => tracing?.tracer };
     // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
     const faults = config.faultInjection ? new FaultInjector() : undefined;
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
-      routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults)]),
+      routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults), traceHandlers(ctx)]),
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
       onConnectionLimit: (hit) => metrics.countConnectionLimit("http", hit),
@@ -127,8 +134,19 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     self = { id: identity.id, address: hostPort(config.advertise, grpcServer.port), httpAddress: hostPort(config.advertise, http.port) };
     const transport = new GrpcTransport({ identity, self: () => self, verifier, maxMessageBytes, log: logger });
     cleanups.push(() => transport.close());
+    // After the HTTP bind: the exported resource names our address. OTLP modules load only with an endpoint.
+    const peerTracing = await PeerTracing.create({
+      peerId: identity.id,
+      httpAddress: () => self.httpAddress,
+      softwareVersion: SOFTWARE_VERSION,
+      store: { maxTraces: config.traceMaxTraces, ttlMs: config.traceTtlMs },
+      otlpEndpoint: config.otlpEndpoint,
+      registry: metrics.registry,
+    });
+    tracing = peerTracing;
+    cleanups.push(() => peerTracing.stop());
     const faultComponents = faults ? { interceptors: { client: [faults.client], server: [faults.server] }, clock: faults.clock(systemClock) } : {};
-    const dht = createNode({ self, transport, store: db.records, deleteLog: db.deleteLog, logger, metrics: nodeMetricsHooks(metrics), ...faultComponents }, nodeOptionsOf(config));
+    const dht = createNode({ self, transport, store: db.records, deleteLog: db.deleteLog, logger, metrics: nodeMetricsHooks(metrics), spans: peerTracing.sink, ...faultComponents }, nodeOptionsOf(config));
     if (faults) logger.warn({}, "fault injection is on: SetFaults can cut this peer off (tests and chaos runs only)");
     cleanups.push(() => dht.stop());
     // Graceful stop = leave, before the servers close; not on a failed start (ready is false then).

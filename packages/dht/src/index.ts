@@ -36,6 +36,12 @@ export { interceptTransport, interceptHandler, type ClientInterceptor, type Serv
 export { withDeadline, deadlineInterceptor, OperationScope } from "./rpc/deadline.js";
 export { lateHandler } from "./rpc/late-handler.js";
 
+// Tracing (W3C trace context; spans of sampled operations, handed to the embedder's sink).
+export { parseTraceparent, formatTraceparent, newTraceId, newSpanId, isTraceId, type SpanContext } from "./tracing/trace-context.js";
+export { Tracer, Span, startSpan, type FinishedSpan, type SpanSink, type SpanAttributes, type SpanKind, type CallTrace } from "./tracing/tracer.js";
+export { clientTracingInterceptor, serverTracingInterceptor } from "./tracing/tracing-interceptors.js";
+export { traceSignal, traceOfSignal } from "./tracing/signal-trace.js";
+
 // Observability.
 export { OperationStats, type OperationStatsSnapshot, type OperationSnapshot, type Operation } from "./observability/op-stats.js";
 export { RpcStats } from "./observability/rpc-stats.js";

@@ -5,6 +5,8 @@
  * in-memory ones from this package. The peer-to-peer calls are in rpc/peer-rpc.ts.
  */
 
+import type { CallTrace } from "./tracing/tracer.js";
+
 /** A 256-bit ID or ring position as 64 lowercase hex characters (peer IDs, SHA-256 of record keys). */
 export type NodeId = string;
 
@@ -36,6 +38,8 @@ export interface DhtRecord {
 export interface CallOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Record this call as a span of a sampled trace, and carry the trace to the remote. */
+  trace?: CallTrace;
 }
 
 export interface FindValueResult {
@@ -182,6 +186,8 @@ export interface LookupOptions {
   countSelf?: boolean;
   /** The operation the lookup serves: when it aborts, the lookup ends at once with what it has. */
   signal?: AbortSignal;
+  /** Each request of the lookup becomes a span of this trace (see tracing/). */
+  trace?: CallTrace;
 }
 
 /**

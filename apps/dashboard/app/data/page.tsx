@@ -9,6 +9,10 @@ import { DataTable } from "../../components/data-table";
 import { fmtDuration } from "../../components/format";
 import type { DataResult, ReplicaView, TraceStepView } from "../../lib/data-types";
 import type { PeerView, RecordStatus, RecordView, Snapshot } from "../../lib/snapshot-types";
+import { TraceWaterfall, type PeerLabel } from "../../components/trace/trace-waterfall";
+
+/** What /api/data answers: the result and the trace ID of the call (its spans: /api/trace). */
+type TracedResult = DataResult & { traceId?: string };
 
 const input = "w-full rounded-lg border border-slate-700 bg-slate-950 px-3 py-2 text-sm text-slate-100 placeholder:text-slate-500 focus:border-indigo-400 focus:outline-none";
 const peerName = (p?: PeerView) => (p ? p.name ?? p.id.slice(0, 8) : "?");
@@ -19,7 +23,7 @@ export default function DataPage() {
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<DataResult>();
+  const [result, setResult] = useState<TracedResult>();
   const [outcome, setOutcome] = useState<Outcome>();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const live = s?.peers.filter((p) => p.status !== "down" && p.id) ?? [];
@@ -31,7 +35,7 @@ export default function DataPage() {
   const run = async (op: "put" | "get" | "delete") => {
     setBusy(true);
     try {
-      const r = await postJson<DataResult>("/api/data", op === "put" ? { op, peer: via, key, value } : { op, peer: via, key });
+      const r = await postJson<TracedResult>("/api/data", op === "put" ? { op, peer: via, key, value } : { op, peer: via, key });
       setResult(r);
       setOutcome({ ok: true, message: `${op} "${key}" through ${peerName(s.peers.find((p) => p.id === via))}: ${r.replicas.filter((x) => x.ok).length}/${r.replicas.length} replicas ${op === "get" ? "answered" : "acknowledged"} in ${fmtDuration(r.elapsedMs)}`, atMs: Date.now() });
     } catch (err) {
@@ -79,8 +83,9 @@ export default function DataPage() {
   );
 }
 
-function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: Snapshot }) {
+function ResultView({ result: r, snapshot: s }: { result: TracedResult; snapshot: Snapshot }) {
   const byId = new Map(s.peers.map((p) => [p.id, p]));
+  const labels = new Map<string, PeerLabel>(s.peers.map((p) => [p.id, { name: peerName(p), position: parseInt(p.id.slice(0, 8), 16) / 2 ** 32 }]));
   const holders = r.replicas.filter((x) => x.ok).map((x) => x.id);
   return (
     <div className="space-y-6" data-testid="data-result" data-op={r.op}>
@@ -125,6 +130,7 @@ function ResultView({ result: r, snapshot: s }: { result: DataResult; snapshot: 
           </div>
         </div>
       </Card>
+      {r.traceId && <TraceWaterfall key={r.traceId} via={r.via} traceId={r.traceId} peers={labels} />}
     </div>
   );
 }

@@ -21,7 +21,7 @@ import {
 } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
-import { DhtError, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
+import { DhtError, formatTraceparent, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
 import type {
   CallOptions,
   ChunkStoreResult,
@@ -274,7 +274,7 @@ export class GrpcTransport implements Transport {
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        new Metadata(),
+        metadataOf(opts),
         { deadline: Date.now() + opts.timeoutMs },
         (err, res) => {
           signal?.removeEventListener("abort", onAbort);
@@ -290,4 +290,11 @@ export class GrpcTransport implements Transport {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
+}
+
+/** A call of a sampled trace carries it (W3C `traceparent`), so the remote's span is the child of ours. */
+function metadataOf(opts: CallOptions): Metadata {
+  const metadata = new Metadata();
+  if (opts.trace?.parent.sampled) metadata.set("traceparent", formatTraceparent(opts.trace.parent));
+  return metadata;
 }

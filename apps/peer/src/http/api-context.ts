@@ -1,5 +1,6 @@
 import type { Contact, DhtNode } from "@p2p/dht";
 import type { PeerMetrics } from "../observability/metrics.js";
+import type { PeerTracing } from "../tracing/peer-tracing.js";
 
 /** What the public API (Connect and REST) needs of the running peer. */
 export interface ApiContext {
@@ -9,6 +10,8 @@ export interface ApiContext {
   startedAtMs: number;
   softwareVersion: string;
   metrics: PeerMetrics;
+  /** Spans of sampled traces (GetTrace) and the API's tracer; throws UNAVAILABLE before the peer has started. */
+  tracing: PeerTracing;
   /** The peer left through the API: health probes report it as no longer serving. */
   onLeft?: () => void;
 }

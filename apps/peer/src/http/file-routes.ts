@@ -19,6 +19,8 @@ import type { FileManifest, FileService, UploadedFile } from "@p2p/dht";
 import type { RestRoute } from "./rest-routes.js";
 import { requestSignal, sendError, sendJson } from "./rest-routes.js";
 import { parseRange } from "./http-range.js";
+import { beginRequestTrace, TRACEPARENT } from "../tracing/request-trace.js";
+import { traceSignal, type SpanContext, type Tracer } from "@p2p/dht";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -26,6 +28,8 @@ type Res = ServerResponse | Http2ServerResponse;
 export interface FileRouteContext {
   /** The node's file service; throws UNAVAILABLE while the peer is starting. */
   files(): FileService;
+  /** The API's tracer (undefined while starting): uploads and downloads get trace IDs and, when asked, a span. */
+  tracer?: () => Tracer | undefined;
 }
 
 const ID_PATH = /^\/files\/([^/]+)(\/manifest|\/chunks)?$/;
@@ -36,13 +40,21 @@ export function fileRoutes(ctx: FileRouteContext): RestRoute {
     const path = url.pathname;
     if (path !== "/files" && !path.startsWith("/files/")) return false;
     const method = req.method ?? "GET";
+    // The transfer as one span (chunk transfers are not traced one by one yet).
+    const header = req.headers[TRACEPARENT];
+    const asked = url.searchParams.has("trace") && url.searchParams.get("trace") !== "0";
+    const trace = beginRequestTrace(ctx.tracer?.(), typeof header === "string" ? header : undefined, asked, `${method} ${path === "/files" ? "/files" : "/files/<id>"}`, { path });
+    for (const [k, v] of Object.entries(trace.headers)) res.setHeader(k, v);
     try {
-      if (method === "PUT") await putFile(ctx, req, res, url);
+      const traced = trace.sampled ? trace.parent : undefined;
+      if (method === "PUT") await putFile(ctx, req, res, url, traced);
       else if (method === "POST" && path === "/files") await postFile(ctx, req, res);
       else if ((method === "GET" || method === "HEAD") && path === "/files") await listFiles(ctx, res);
-      else if (method === "GET" || method === "HEAD") await getFile(ctx, req, res, path);
+      else if (method === "GET" || method === "HEAD") await getFile(ctx, req, res, path, traced);
       else sendJson(res, 405, { error: `use GET, HEAD, PUT or POST on ${path}`, code: "invalid_argument" }, { allow: "GET, HEAD, PUT, POST" });
+      trace.end();
     } catch (err) {
+      trace.end(err);
       if (!res.headersSent) sendError(res, err);
       else res.destroy();
     }
@@ -73,12 +85,14 @@ function bodyOf(req: Req): AsyncIterable<Uint8Array> {
   return req as unknown as AsyncIterable<Uint8Array>;
 }
 
-async function putFile(ctx: FileRouteContext, req: Req, res: Res, url: URL): Promise<void> {
+async function putFile(ctx: FileRouteContext, req: Req, res: Res, url: URL, trace?: SpanContext): Promise<void> {
   const fromPath = url.pathname.startsWith("/files/") ? decodeSegment(url.pathname.slice("/files/".length), "name") : "";
   const name = url.searchParams.get("name") ?? (fromPath || "upload.bin");
   checkDeclaredLength(req, ctx.files().options.maxFileBytes);
   const mediaType = mediaTypeFor(name, url.searchParams.get("type") ?? (req.headers["content-type"] as string | undefined));
-  sendUploaded(res, await ctx.files().upload(bodyOf(req), { name, mediaType }, requestSignal(res)));
+  const signal = requestSignal(res);
+  if (trace) traceSignal(signal, trace); // each chunk's store becomes a span
+  sendUploaded(res, await ctx.files().upload(bodyOf(req), { name, mediaType }, signal));
 }
 
 function checkDeclaredLength(req: Req, max: number): void {
@@ -135,7 +149,7 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-async function getFile(ctx: FileRouteContext, req: Req, res: Res, path: string): Promise<void> {
+async function getFile(ctx: FileRouteContext, req: Req, res: Res, path: string, trace?: SpanContext): Promise<void> {
   const m = ID_PATH.exec(path);
   if (!m) throw new ConnectError(`no route for GET ${path}`, Code.NotFound);
   const id = decodeSegment(m[1]!, "id");
@@ -166,6 +180,7 @@ async function getFile(ctx: FileRouteContext, req: Req, res: Res, path: string):
   if (req.method === "HEAD") return void res.end();
 
   const aborted = new AbortController();
+  if (trace) traceSignal(aborted.signal, trace); // each chunk's fetch becomes a span
   const onClose = () => aborted.abort();
   res.once("close", onClose);
   try {

@@ -8,6 +8,7 @@ import { NodeService } from "@p2p/proto/node";
 import { PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { ApiContext } from "./api-context.js";
 import { lookupTraceMsg, peerRef, replicaState, versionMsg, writeFields } from "./proto-mapping.js";
+import { beginRequestTrace, traced, TRACEPARENT, type RequestTrace } from "../tracing/request-trace.js";
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
@@ -38,12 +39,16 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
   return {
     // The client's signal reaches every peer call of the operation (a client that goes away stops it).
     async put(req, hc) {
-      return writeFields(await ctx.node.put(req.key, toUtf8.encode(req.value), { signal: hc.signal }));
+      const trace = requestTrace(ctx, hc, req.trace, "NodeService/Put", req.key);
+      const r = await traced(trace, () => ctx.node.put(req.key, toUtf8.encode(req.value), { signal: hc.signal, traceParent: trace.parent }));
+      return { ...writeFields(r), traceId: req.trace ? trace.traceId : "" };
     },
 
     async get(req, hc) {
-      const r = await ctx.node.get(req.key, { trace: req.trace, allReplicas: req.trace, signal: hc.signal });
+      const trace = requestTrace(ctx, hc, req.trace, "NodeService/Get", req.key);
+      const r = await traced(trace, () => ctx.node.get(req.key, { trace: req.trace, allReplicas: req.trace, signal: hc.signal, traceParent: trace.parent }));
       return {
+        traceId: req.trace ? trace.traceId : "",
         key: r.key,
         position: r.position,
         value: utf8.decode(r.record.value),
@@ -54,7 +59,9 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
     },
 
     async delete(req, hc) {
-      return writeFields(await ctx.node.delete(req.key, { signal: hc.signal }));
+      const trace = requestTrace(ctx, hc, req.trace, "NodeService/Delete", req.key);
+      const r = await traced(trace, () => ctx.node.delete(req.key, { signal: hc.signal, traceParent: trace.parent }));
+      return { ...writeFields(r), traceId: req.trace ? trace.traceId : "" };
     },
 
     info() {
@@ -119,6 +126,13 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
       };
     },
   };
+}
+
+/** The request's trace (see request-trace.ts); its IDs go back in the response headers, error or not. */
+function requestTrace(ctx: ApiContext, hc: { requestHeader: Headers; responseHeader: Headers }, asked: boolean, name: string, key: string): RequestTrace {
+  const trace = beginRequestTrace(ctx.tracing.tracer, hc.requestHeader.get(TRACEPARENT), asked, name, { key });
+  for (const [k, v] of Object.entries(trace.headers)) hc.responseHeader.set(k, v);
+  return trace;
 }
 
 function statsFields(s: { count: number; errors: number; p50Ms: number; p99Ms: number }) {

@@ -12,6 +12,7 @@ import type { ApiContext } from "./api-context.js";
 import { versionMsg } from "./proto-mapping.js";
 import { DhtError } from "@p2p/dht";
 import { httpStatusOf } from "../edge-errors.js";
+import { beginRequestTrace, traced, TRACEPARENT, type RequestTrace } from "../tracing/request-trace.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
 type Res = ServerResponse | Http2ServerResponse;
@@ -86,6 +87,18 @@ export function requestSignal(res: Res): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * The request's trace (`?trace=1` records it, as does a sampled traceparent); its IDs go in
+ * the response headers whatever the outcome.
+ */
+export function restTrace(ctx: ApiContext, req: Req, res: Res, url: URL, name: string): RequestTrace {
+  const header = req.headers[TRACEPARENT];
+  const asked = url.searchParams.has("trace") && url.searchParams.get("trace") !== "0";
+  const trace = beginRequestTrace(ctx.tracing.tracer, typeof header === "string" ? header : undefined, asked, name);
+  for (const [k, v] of Object.entries(trace.headers)) res.setHeader(k, v);
+  return trace;
+}
+
 /** Creates the REST handler; `extra` routes are tried before the built-in 404. */
 export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
   return async function handle(req: Req, res: Res): Promise<void> {
@@ -97,10 +110,13 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
         if (method !== "POST") return sendJson(res, 405, { error: "use POST /store_data", code: "invalid_argument" }, { allow: "POST" });
         // JSON escapes can make a value up to 6x longer than its UTF-8 bytes; the value's own
         // size is checked against the limit after parsing.
+        const trace = restTrace(ctx, req, res, url, "POST /store_data");
         const raw = await readBody(req, ctx.node.coordinator.options.maxValueBytes * 6 + 64 * 1024);
         const { key, value } = parseStoreBody(raw);
-        const w = await ctx.node.put(key, new TextEncoder().encode(value), { signal: requestSignal(res) });
+        trace.set("key", key);
+        const w = await traced(trace, () => ctx.node.put(key, new TextEncoder().encode(value), { signal: requestSignal(res), traceParent: trace.parent }));
         return sendJson(res, 200, {
+          ...(trace.sampled ? { trace_id: trace.traceId } : {}),
           message: "stored",
           key: w.key,
           position: w.position,
@@ -117,8 +133,10 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
         } catch {
           throw new ConnectError("key: malformed percent-encoding in the URL", Code.InvalidArgument);
         }
-        const r = await ctx.node.get(key, { signal: requestSignal(res) });
-        return sendJson(res, 200, { key: r.key, value: valueText.decode(r.record.value), version: toJson(VersionSchema, versionMsg(r.record.version)) });
+        const trace = restTrace(ctx, req, res, url, "GET /get_data");
+        trace.set("key", key);
+        const r = await traced(trace, () => ctx.node.get(key, { signal: requestSignal(res), traceParent: trace.parent }));
+        return sendJson(res, 200, { ...(trace.sampled ? { trace_id: trace.traceId } : {}), key: r.key, value: valueText.decode(r.record.value), version: toJson(VersionSchema, versionMsg(r.record.version)) });
       }
       if (path === "/metrics" && method === "GET") {
         const m = await ctx.metrics.render();

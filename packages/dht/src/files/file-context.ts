@@ -6,6 +6,7 @@ import type { LocalRecords } from "../records/local-records.js";
 import type { ReplicationOptions } from "../replication/options.js";
 import type { ChunkStore } from "./chunk-store.js";
 import type { FileOptions } from "./file-options.js";
+import { traceOfSignal } from "../tracing/signal-trace.js";
 
 export interface FileContext {
   router: Router;
@@ -38,7 +39,9 @@ export async function callPeer<T>(c: FileContext, peer: Contact, opts: CallOptio
   }
 }
 
-/** Call options with an optional signal. */
+/** Call options with an optional signal, and the signal's trace when the transfer is traced (tracing/signal-trace.ts). */
 export function withSignal(timeoutMs: number, signal: AbortSignal | undefined): CallOptions {
-  return signal ? { timeoutMs, signal } : { timeoutMs };
+  if (!signal) return { timeoutMs };
+  const trace = traceOfSignal(signal);
+  return trace ? { timeoutMs, signal, trace: { parent: trace } } : { timeoutMs, signal };
 }

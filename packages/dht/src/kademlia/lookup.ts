@@ -158,7 +158,9 @@ class LookupRun {
       method,
       ...(cand.via === undefined ? {} : { via: cand.via }),
     });
-    const callOpts = { timeoutMs: this.config.rpcTimeoutMs, signal: this.abort.signal };
+    const callOpts = this.opts.trace
+      ? { timeoutMs: this.config.rpcTimeoutMs, signal: this.abort.signal, trace: this.opts.trace }
+      : { timeoutMs: this.config.rpcTimeoutMs, signal: this.abort.signal };
     let call: Promise<{ contacts: Contact[]; record?: DhtRecord | undefined }>;
     try {
       call =

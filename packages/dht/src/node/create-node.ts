@@ -26,6 +26,8 @@ import { LeaseSweeper } from "../files/lease-sweeper.js";
 import type { NodeMetricsHooks } from "../observability/metrics-hooks.js";
 import { clientTimingInterceptor, RpcStats, serverTimingInterceptor } from "../observability/rpc-stats.js";
 import { DhtNode } from "./dht-node.js";
+import { Tracer, type SpanSink } from "../tracing/tracer.js";
+import { clientTracingInterceptor, serverTracingInterceptor } from "../tracing/tracing-interceptors.js";
 import type { NodeOptions } from "./node-options.js";
 import { NodePeerHandler } from "./peer-handler.js";
 import { CollectedDeletes, type DeleteLog } from "../records/collected-deletes.js";
@@ -63,6 +65,11 @@ export interface NodeComponents {
    * still cut by it (fault injection, tracing).
    */
   interceptors?: { client?: readonly ClientInterceptor[]; server?: readonly ServerInterceptor[] };
+  /**
+   * Where spans of sampled traces go (a bounded store, an OTLP exporter). Without it nothing
+   * is recorded, and calls carry no trace context.
+   */
+  spans?: SpanSink;
   /** Record types asked before the built-in ones (chunks, manifests, plain values). */
   recordTypes?: (ctx: RecordTypeContext) => readonly RecordType[];
 }
@@ -73,8 +80,11 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const logger = components.logger ?? silentLogger;
   const self = components.self;
   const rpcStats = new RpcStats(options.statsWindow ?? 1024);
+  const tracer = components.spans ? new Tracer(self.id, components.spans) : undefined;
   const transport = interceptTransport(components.transport, [
     clientTimingInterceptor(rpcStats, components.metrics),
+    // Outside the deadline, so a call's span ends with DEADLINE_EXCEEDED when it times out.
+    ...(tracer ? [clientTracingInterceptor(tracer)] : []),
     deadlineInterceptor,
     ...(components.interceptors?.client ?? []),
   ]);
@@ -112,7 +122,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
 
   coordinator = new ReplicationCoordinator(
     // `stored` is called only once the node runs, after antiEntropy below exists.
-    { router: kademlia, transport, records, clock: hlc, logger, stored: (key) => antiEntropy.stored(key), ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024 },
+    { router: kademlia, transport, records, clock: hlc, logger, stored: (key) => antiEntropy.stored(key), ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024, ...(tracer ? { tracer } : {}) },
     replicationAtStart,
   );
   const antiEntropy = new AntiEntropy(
@@ -125,7 +135,11 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     return r + (options.storePlacement?.slack ?? 2 * r);
   };
   const peerHandler = new NodePeerHandler({ kademlia, records, sync: antiEntropy.handlers, chunks, nudge: () => antiEntropy.nudge(), stored: (key) => antiEntropy.stored(key), holders });
-  const handler = interceptHandler(peerHandler, [serverTimingInterceptor(rpcStats, components.metrics), ...(components.interceptors?.server ?? [])]);
+  const handler = interceptHandler(peerHandler, [
+    serverTimingInterceptor(rpcStats, components.metrics),
+    ...(tracer ? [serverTracingInterceptor(tracer)] : []),
+    ...(components.interceptors?.server ?? []),
+  ]);
 
   return new DhtNode({
     self,

@@ -25,6 +25,9 @@ import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
 import { RecordWriter } from "./record-writer.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
+import { replicaLookup } from "./replica-lookup.js";
+import { startSpan, type Tracer } from "../tracing/tracer.js";
+import type { SpanContext } from "../tracing/trace-context.js";
 
 export type { LookupTrace, OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 
@@ -40,6 +43,8 @@ export interface ReplicationComponents {
   stored?: (key: string) => void;
   /** Latencies kept per operation for the Stats percentiles (0: counts only). Default 1024. */
   statsWindow?: number;
+  /** Records the steps of operations whose trace is sampled (OperationOptions.traceParent). */
+  tracer?: Tracer;
 }
 
 export class ReplicationCoordinator {
@@ -50,6 +55,7 @@ export class ReplicationCoordinator {
   readonly #log: Logger;
   readonly #metrics: NodeMetricsHooks | undefined;
   readonly #stats: OperationStats;
+  readonly #tracer: Tracer | undefined;
   readonly #background = new Set<Promise<void>>();
   #pendingRepairs = 0;
   #options: ReplicationOptions;
@@ -64,6 +70,7 @@ export class ReplicationCoordinator {
     this.#log = components.logger ?? silentLogger;
     this.#metrics = components.metrics;
     this.#stats = new OperationStats(components.statsWindow ?? 1024);
+    this.#tracer = components.tracer;
     this.#options = resolveReplicationOptions(options);
     this.#writer = new RecordWriter({
       router: this.#router,
@@ -72,6 +79,7 @@ export class ReplicationCoordinator {
       clock: this.#clock,
       log: this.#log,
       metrics: this.#metrics,
+      tracer: this.#tracer,
       stored: components.stored ?? (() => {}),
       options: () => this.#options,
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
@@ -181,9 +189,10 @@ export class ReplicationCoordinator {
         unanswered = new Set(lookup.unanswered.map((c) => c.id));
         known = byDistance([self, ...lookup.closest, ...lookup.unanswered], position);
       }
-      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal };
+      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace };
       const { replicas, set, consulted, replicasAnswered, setAnswered } = await readQuorum(read, key, known, unanswered, needed, answers);
       scope.throwIfAborted();
+      if (scope.trace) this.#tracer?.mark("read quorum", scope.trace, { replicasAnswered, setAnswered, needed, replicas: replicas.length });
 
       // Only the replica set (and our own store) speaks for the key: a lookup responder outside
       // it may hold a forged or long-superseded copy, and the newest answer is written back to
@@ -212,7 +221,7 @@ export class ReplicationCoordinator {
         if (held) report.version = held.version;
         // Only replicas that answered: one that did not is likely down and costs a deadline.
         if (newest && held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0)) {
-          report.repaired = this.#repair(peer, newest);
+          report.repaired = this.#repair(peer, newest, scope.trace);
         }
         return report;
       });
@@ -225,28 +234,19 @@ export class ReplicationCoordinator {
   }
 
   /** Schedules a read repair unless too many are in flight; returns whether it was sent. */
-  #repair(peer: Contact, record: DhtRecord): boolean {
+  #repair(peer: Contact, record: DhtRecord, trace: SpanContext | undefined): boolean {
     if (this.#pendingRepairs >= this.#options.maxPendingRepairs) return false;
     this.#pendingRepairs++;
     this.#track(
-      this.#writer.storeAt(peer, record, this.#options.rpcTimeoutMs)
+      this.#writer.storeAt(peer, record, this.#options.rpcTimeoutMs, undefined, trace && { parent: trace, name: "read repair" })
         .catch((error) => this.#log.warn({ peer: peer.id, key: record.key, err: String(error) }, "read repair failed"))
         .finally(() => this.#pendingRepairs--),
     );
     return true;
   }
 
-  async #lookup(position: NodeId, wanted: number, scope: OperationScope, key?: string): Promise<LookupResult> {
-    try {
-      // countSelf: when we are one of the R closest, R-1 others suffice (we read and write
-      // ourselves through the store); saves a request on R/n of operations.
-      return await this.#router.lookup(position, { wanted, countSelf: true, signal: scope.signal, ...(key === undefined ? {} : { key }) });
-    } catch (error) {
-      scope.throwIfAborted();
-      // Fall back to what the routing table knows rather than failing the call outright.
-      this.#log.warn({ position, err: String(error) }, "lookup failed; using the routing table");
-      return { target: position, closest: this.#router.closestKnown(position, wanted), unanswered: [], records: new Map(), steps: [], totalMs: 0, hops: 0 };
-    }
+  #lookup(position: NodeId, wanted: number, scope: OperationScope, key?: string): Promise<LookupResult> {
+    return replicaLookup({ router: this.#router, log: this.#log, tracer: this.#tracer }, position, wanted, scope, key);
   }
 
   #track(work: Promise<unknown>): void {
@@ -262,13 +262,17 @@ export class ReplicationCoordinator {
   async #timed<T>(op: Operation, opts: OperationOptions, run: (scope: OperationScope) => Promise<T>): Promise<T> {
     const start = performance.now();
     const scope = new OperationScope(op, opts.timeoutMs ?? this.#options.requestTimeoutMs, opts.signal);
+    const span = startSpan(this.#tracer, opts.traceParent, op);
+    scope.trace = span?.context;
     try {
       const result = await scope.run(run(scope));
+      span?.end();
       const ms = performance.now() - start;
       this.#stats.record(op, ms, true);
       observe(this.#metrics?.operation, op, "ok", ms / 1000);
       return result;
     } catch (error) {
+      span?.end(error);
       const ms = performance.now() - start;
       const code = errorCode(error);
       // A get of a missing key is an answer, not a failure of the service.

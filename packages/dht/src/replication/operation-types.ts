@@ -1,5 +1,6 @@
 /** What client operations take and answer: the coordinator's API types. */
 import type { Contact, DhtRecord, LookupStep, NodeId, Version } from "../types.js";
+import type { SpanContext } from "../tracing/trace-context.js";
 
 /** A client operation's cancellation and deadline. */
 export interface OperationOptions {
@@ -7,6 +8,11 @@ export interface OperationOptions {
   signal?: AbortSignal;
   /** The operation's deadline, ms. Default: ReplicationOptions.requestTimeoutMs. */
   timeoutMs?: number;
+  /**
+   * The caller's span (the API request's). When sampled, the operation and each of its steps
+   * (lookup, replica calls, read repair, quorum reached) are recorded as spans under it.
+   */
+  traceParent?: SpanContext;
 }
 
 /** Outcome of a put or delete, returned once W replicas have acknowledged. */

@@ -23,6 +23,7 @@ import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LocalRecords } from "../records/local-records.js";
+import type { SpanContext } from "../tracing/trace-context.js";
 
 export interface QuorumReadContext {
   router: Router;
@@ -32,6 +33,8 @@ export interface QuorumReadContext {
   rpcTimeoutMs: number;
   replicationFactor: number;
   signal: AbortSignal;
+  /** The operation's span when traced: each replica call is recorded under it. */
+  trace?: SpanContext | undefined;
 }
 
 /** What each peer answered: its record, null when it holds none. */
@@ -92,10 +95,17 @@ export async function readQuorum(
   const reachable = () => known.filter((x) => !failed.has(x.id)).slice(0, c.replicationFactor);
   const answeredIn = (peers: readonly Contact[]) => peers.filter((x) => answers.has(x.id)).length;
   const ask = async (peer: Contact): Promise<void> => {
-    if (asked.has(peer.id) || unanswered.has(peer.id)) done.add(peer.id);
+    const again = asked.has(peer.id) || unanswered.has(peer.id);
+    if (again) done.add(peer.id);
     asked.add(peer.id);
+    const opts = { timeoutMs: c.rpcTimeoutMs, signal: c.signal };
     try {
-      const res = await c.transport.findValue(peer, key, { timeoutMs: c.rpcTimeoutMs, signal: c.signal });
+      const res = await c.transport.findValue(
+        peer,
+        key,
+        // A spare asked in a failed replica's place is a stand-in, as in a write.
+        c.trace ? { ...opts, trace: { parent: c.trace, name: "replica read", attributes: { replica: replicas.some((r) => r.id === peer.id), retry: again } } } : opts,
+      );
       c.router.reportSuccess(peer);
       const accepted = acceptRemote(c.records, c.log, peer.id, key, res.record ?? null);
       if (accepted !== undefined) {

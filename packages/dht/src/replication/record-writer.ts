@@ -19,6 +19,7 @@ import { byDistance, sha256Hex } from "./position.js";
 import { startQuorumWrite, type WriteFailure } from "./quorum-writer.js";
 import { SpareCandidates } from "./replica-candidates.js";
 import type { WriteResult } from "./operation-types.js";
+import { startSpan, type CallTrace, type Tracer } from "../tracing/tracer.js";
 
 /** Attempts of one put or delete when replicas hold newer versions (the first and two retries). */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -42,6 +43,8 @@ export interface RecordWriterContext {
   clock: HybridLogicalClock;
   log: Logger;
   metrics: NodeMetricsHooks | undefined;
+  /** Records the steps of traced writes (scope.trace). */
+  tracer: Tracer | undefined;
   /** This peer applied a write to its own store (hinted hand-off checks whether it is a replica). */
   stored: (key: string) => void;
   /** The settings in force (they change live). */
@@ -117,7 +120,9 @@ export class RecordWriter {
       replicas: replicas.length,
       quorum: writeQuorum,
       write: async (peer) => {
-        const res = await this.storeAt(peer, record, rpcTimeoutMs, scope.signal);
+        // A peer beyond the R closest stands in for a failed replica (hinted hand-off gives the copy back).
+        const trace = scope.trace && { parent: scope.trace, name: inSet.has(peer.id) ? "replica store" : "stand-in store", attributes: { standIn: !inSet.has(peer.id) } };
+        const res = await this.storeAt(peer, record, rpcTimeoutMs, scope.signal, trace);
         // An ack is a replica that applied this version or already held exactly it.
         if (res.applied) return;
         const order = compareVersions(res.current, record.version);
@@ -150,6 +155,7 @@ export class RecordWriter {
     this.#c.track(write.settled);
     try {
       const acked = await write.reached;
+      if (scope.trace) this.#c.tracer?.mark("write quorum", scope.trace, { acks: acked.length, writeQuorum, by: acked.map((c) => c.id.slice(0, 8)).join(",") });
       return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
     } catch (error) {
       if (clockRefusals.length > 0) {
@@ -165,14 +171,22 @@ export class RecordWriter {
   }
 
   /** Writes to self through its records, to others through the transport; reports to the router. */
-  async storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal): Promise<StoreResult> {
+  async storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal, trace?: CallTrace): Promise<StoreResult> {
     if (peer.id === this.#c.router.self.id) {
-      const res = await this.#c.records.keep(record);
-      if (res.applied) this.#c.stored(record.key);
-      return res;
+      const span = startSpan(this.#c.tracer, trace?.parent, `${trace?.name ?? "store"} (self)`, "internal", { ...trace?.attributes, "peer.id": peer.id });
+      try {
+        const res = await this.#c.records.keep(record);
+        if (res.applied) this.#c.stored(record.key);
+        span?.set("applied", res.applied).end();
+        return res;
+      } catch (error) {
+        span?.end(error);
+        throw error;
+      }
     }
     try {
-      const res = await this.#c.transport.store(peer, record, signal ? { timeoutMs, signal } : { timeoutMs });
+      const opts = signal ? { timeoutMs, signal } : { timeoutMs };
+      const res = await this.#c.transport.store(peer, record, trace ? { ...opts, trace } : opts);
       this.#c.router.reportSuccess(peer);
       return res;
     } catch (error) {

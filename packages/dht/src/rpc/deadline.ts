@@ -8,6 +8,7 @@
 import { DhtError } from "../errors.js";
 import type { ClientInterceptor } from "./interceptor.js";
 import { PEER_METHOD_NAMES } from "./peer-rpc.js";
+import type { SpanContext } from "../tracing/trace-context.js";
 
 /** Aborting with an error instead of no reason spares building a DOMException per abort. */
 function reasonOf(signal: AbortSignal, what: string): DhtError {
@@ -81,6 +82,8 @@ export class OperationScope {
   readonly #parent: AbortSignal | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #onParentAbort = () => this.#abort(reasonOf(this.#parent!, this.what));
+  /** The operation's span when its trace is sampled: its steps are recorded under it. */
+  trace: SpanContext | undefined;
 
   /**
    * @param what names the operation in errors ("put", "get").

@@ -6,6 +6,8 @@
  * hand-written wrapper, and a new RPC is a new entry here and in the two tables below.
  */
 import { DhtError } from "../errors.js";
+import type { SpanContext } from "../tracing/trace-context.js";
+import type { CallTrace } from "../tracing/tracer.js";
 import type {
   CallOptions,
   Contact,
@@ -71,12 +73,14 @@ export interface Transport {
 /**
  * What a peer answers to incoming requests. The transport's server side calls it after it has
  * validated the message's shape and verified the sender; `from` is that verified sender.
+ * `trace`: the caller's span when the call carries a trace (gRPC metadata `traceparent`); the
+ * server tracing interceptor records the call under it. Handlers themselves ignore it.
  */
 export interface PeerRpcHandler {
-  onPing(from: Contact): Promise<void>;
-  onFindNode(from: Contact, target: NodeId): Promise<Contact[]>;
-  onFindValue(from: Contact, key: string): Promise<FindValueResult>;
-  onStore(from: Contact, record: DhtRecord): Promise<StoreResult>;
+  onPing(from: Contact, trace?: SpanContext): Promise<void>;
+  onFindNode(from: Contact, target: NodeId, trace?: SpanContext): Promise<Contact[]>;
+  onFindValue(from: Contact, key: string, trace?: SpanContext): Promise<FindValueResult>;
+  onStore(from: Contact, record: DhtRecord, trace?: SpanContext): Promise<StoreResult>;
   onSyncDigest(from: Contact, request: SyncDigestRequest): Promise<SyncDigestResult>;
   onSyncKeys(from: Contact, request: SyncKeysRequest): Promise<SyncKeysResult>;
   onFetchRecords(from: Contact, keys: string[]): Promise<DhtRecord[]>;
@@ -143,12 +147,12 @@ export const PEER_METHOD_NAME_LIST: readonly PeerMethodName[] = PEER_METHODS.map
 
 /** One outgoing call as client interceptors see it. */
 export type OutgoingCall = {
-  [M in PeerMethod]: { method: M; peer: Contact; request: PeerRequests[M]; timeoutMs: number; signal?: AbortSignal };
+  [M in PeerMethod]: { method: M; peer: Contact; request: PeerRequests[M]; timeoutMs: number; signal?: AbortSignal; trace?: CallTrace };
 }[PeerMethod];
 
 /** One incoming call as server interceptors see it; `from` is the verified sender. */
 export type IncomingCall = {
-  [M in PeerMethod]: { method: M; from: Contact; request: PeerRequests[M] };
+  [M in PeerMethod]: { method: M; from: Contact; request: PeerRequests[M]; trace?: SpanContext };
 }[PeerMethod];
 
 /** Methods whose request carries nothing beyond the sender (`ping(to, opts)`, `onPing(from)`). */
@@ -164,6 +168,7 @@ type AnyFn = (...args: unknown[]) => Promise<unknown>;
 /** Sends one call with `transport`. */
 export function sendCall(transport: Transport, call: OutgoingCall): Promise<unknown> {
   const opts: CallOptions = call.signal ? { timeoutMs: call.timeoutMs, signal: call.signal } : { timeoutMs: call.timeoutMs };
+  if (call.trace) opts.trace = call.trace;
   const fn = transport[call.method] as AnyFn;
   return WITHOUT_REQUEST.has(call.method) ? fn.call(transport, call.peer, opts) : fn.call(transport, call.peer, call.request, opts);
 }
@@ -171,7 +176,7 @@ export function sendCall(transport: Transport, call: OutgoingCall): Promise<unkn
 /** Hands one incoming call to `handler`. */
 export function handleCall(handler: PeerRpcHandler, call: IncomingCall): Promise<unknown> {
   const fn = handler[handlerName(call.method)] as AnyFn;
-  return WITHOUT_REQUEST.has(call.method) ? fn.call(handler, call.from) : fn.call(handler, call.from, call.request);
+  return WITHOUT_REQUEST.has(call.method) ? fn.call(handler, call.from, call.trace) : fn.call(handler, call.from, call.request, call.trace);
 }
 
 /**
@@ -199,11 +204,11 @@ for (const method of PEER_METHODS) {
   });
   Object.defineProperty(ChainedHandler.prototype, handlerName(method), {
     value: bare
-      ? function (this: ChainedHandler, from: Contact) {
-          return this.handle({ method, from, request: undefined } as IncomingCall);
+      ? function (this: ChainedHandler, from: Contact, trace?: SpanContext) {
+          return this.handle((trace ? { method, from, request: undefined, trace } : { method, from, request: undefined }) as IncomingCall);
         }
-      : function (this: ChainedHandler, from: Contact, request: unknown) {
-          return this.handle({ method, from, request } as IncomingCall);
+      : function (this: ChainedHandler, from: Contact, request: unknown, trace?: SpanContext) {
+          return this.handle((trace ? { method, from, request, trace } : { method, from, request }) as IncomingCall);
         },
   });
 }

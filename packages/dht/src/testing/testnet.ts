@@ -31,6 +31,8 @@ export interface TestnetOptions {
   metricsFor?: (self: Contact, index: number) => NodeMetricsHooks;
   /** Extra interceptors of node `index` (a peer that misbehaves, faults, tracing). */
   interceptorsFor?: (self: Contact, index: number) => NodeComponents["interceptors"];
+  /** Where node `index` sends the spans of sampled traces (see tracing/). */
+  spansFor?: (self: Contact, index: number) => NodeComponents["spans"];
   /** Floats in [0, 1) for refresh targets. */
   random?: () => number;
   /** Bootstrap each new node from the first live one. Default true. */
@@ -121,6 +123,7 @@ export class Testnet {
     const transport = this.network.attach(self, late.handler);
     const interceptors = o.interceptorsFor?.(self, index);
     const metrics = o.metricsFor?.(self, index);
+    const spans = o.spansFor?.(self, index);
     const clock = o.clockFor?.(index) ?? o.clock;
     const node = createNode(
       {
@@ -132,6 +135,7 @@ export class Testnet {
         ...(o.random ? { random: o.random } : {}),
         ...(interceptors ? { interceptors } : {}),
         ...(metrics ? { metrics } : {}),
+        ...(spans ? { spans } : {}),
       },
       mergeNodeOptions(memoryNetworkOptions, o.node, o.nodeFor?.(index)),
     );

@@ -94,13 +94,13 @@ export class MemoryNetwork {
       findNode: (to, target, opts) =>
         this.call(self, to, "findNode", opts, (h, from) => h.onFindNode(from, target), (cs) => cs.map(copyContact)),
       findValue: (to, key, opts) =>
-        this.call(self, to, "findValue", opts, (h, from) => h.onFindValue(from, key), (r: FindValueResult) => ({
+        this.call(self, to, "findValue", opts, (h, from) => h.onFindValue(from, key, opts.trace?.parent), (r: FindValueResult) => ({
           contacts: r.contacts.map(copyContact),
           ...(r.record ? { record: copyRecord(r.record) } : {}),
         })),
       store: (to, record, opts) => {
         const sent = copyRecord(record);
-        return this.call(self, to, "store", opts, (h, from) => h.onStore(from, sent), (r: StoreResult) => ({
+        return this.call(self, to, "store", opts, (h, from) => h.onStore(from, sent, opts.trace?.parent), (r: StoreResult) => ({
           applied: r.applied,
           current: { ...r.current },
         }));

@@ -45,14 +45,18 @@ export async function POST(req: Request): Promise<Response> {
     const started = Date.now();
     const opts = { timeoutMs: ACTION_TIMEOUT_MS };
     let result: DataResult;
+    // Every call is traced: the Data page draws its spans (GetTrace through /api/trace).
+    let traceId: string;
     if (body.op === "get") {
       const r = await client.get({ key: body.key, trace: true }, opts);
+      traceId = r.traceId;
       result = {
         op: "get", via: body.peer, key: r.key, position: r.position, value: r.value, version: version(r.version), elapsedMs: 0, trace: trace(r.trace),
         replicas: r.replicas.map((s): ReplicaView => ({ ...ref(s.peer), ok: s.answered, version: version(s.version), tombstone: s.tombstone, repaired: s.repaired })),
       };
     } else {
-      const r = body.op === "put" ? await client.put({ key: body.key, value: body.value }, opts) : await client.delete({ key: body.key }, opts);
+      const r = body.op === "put" ? await client.put({ key: body.key, value: body.value, trace: true }, opts) : await client.delete({ key: body.key, trace: true }, opts);
+      traceId = r.traceId;
       const acked = new Set(r.acknowledgedBy);
       result = {
         op: body.op, via: body.peer, key: r.key, position: r.position, version: version(r.version), elapsedMs: 0,
@@ -60,7 +64,7 @@ export async function POST(req: Request): Promise<Response> {
       };
     }
     result.elapsedMs = Date.now() - started;
-    return Response.json(result);
+    return Response.json({ ...result, traceId });
   } catch (err) {
     return errorResponse(err);
   }

@@ -28,6 +28,13 @@ export declare type PutRequest = Message<"p2p.v1.PutRequest"> & {
    * @generated from field: string value = 2;
    */
   value: string;
+
+  /**
+   * Record the put's spans (replica stores, stand-ins, quorum) for GetTrace.
+   *
+   * @generated from field: bool trace = 3;
+   */
+  trace: boolean;
 };
 
 /**
@@ -70,6 +77,13 @@ export declare type PutResponse = Message<"p2p.v1.PutResponse"> & {
    * @generated from field: repeated string acknowledged_by = 5;
    */
   acknowledgedBy: string[];
+
+  /**
+   * The W3C trace ID of this request (also in the x-trace-id header); set when trace was asked.
+   *
+   * @generated from field: string trace_id = 6;
+   */
+  traceId: string;
 };
 
 /**
@@ -136,6 +150,13 @@ export declare type GetResponse = Message<"p2p.v1.GetResponse"> & {
    * @generated from field: p2p.v1.LookupTrace trace = 6;
    */
   trace?: LookupTrace | undefined;
+
+  /**
+   * The W3C trace ID of this request (also in the x-trace-id header): GetTrace shows its spans.
+   *
+   * @generated from field: string trace_id = 7;
+   */
+  traceId: string;
 };
 
 /**
@@ -194,6 +215,13 @@ export declare type DeleteRequest = Message<"p2p.v1.DeleteRequest"> & {
    * @generated from field: string key = 1;
    */
   key: string;
+
+  /**
+   * Record the delete's spans for GetTrace.
+   *
+   * @generated from field: bool trace = 2;
+   */
+  trace: boolean;
 };
 
 /**
@@ -230,6 +258,13 @@ export declare type DeleteResponse = Message<"p2p.v1.DeleteResponse"> & {
    * @generated from field: repeated string acknowledged_by = 5;
    */
   acknowledgedBy: string[];
+
+  /**
+   * The W3C trace ID of this request; set when trace was asked.
+   *
+   * @generated from field: string trace_id = 6;
+   */
+  traceId: string;
 };
 
 /**
@@ -237,6 +272,152 @@ export declare type DeleteResponse = Message<"p2p.v1.DeleteResponse"> & {
  * Use `create(DeleteResponseSchema)` to create a new message.
  */
 export declare const DeleteResponseSchema: GenMessage<DeleteResponse>;
+
+/**
+ * @generated from message p2p.v1.GetTraceRequest
+ */
+export declare type GetTraceRequest = Message<"p2p.v1.GetTraceRequest"> & {
+  /**
+   * 32 lowercase hex characters: a response's trace_id or x-trace-id header.
+   *
+   * @generated from field: string trace_id = 1;
+   */
+  traceId: string;
+
+  /**
+   * Only this peer's spans: do not ask the other peers of the trace for theirs.
+   *
+   * @generated from field: bool local_only = 2;
+   */
+  localOnly: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.GetTraceRequest.
+ * Use `create(GetTraceRequestSchema)` to create a new message.
+ */
+export declare const GetTraceRequestSchema: GenMessage<GetTraceRequest>;
+
+/**
+ * @generated from message p2p.v1.GetTraceResponse
+ */
+export declare type GetTraceResponse = Message<"p2p.v1.GetTraceResponse"> & {
+  /**
+   * @generated from field: string trace_id = 1;
+   */
+  traceId: string;
+
+  /**
+   * Wall-clock start of the earliest span, ms since the epoch; span offsets count from it.
+   *
+   * @generated from field: double start_ms = 2;
+   */
+  startMs: number;
+
+  /**
+   * Earliest first.
+   *
+   * @generated from field: repeated p2p.v1.TraceSpan spans = 3;
+   */
+  spans: TraceSpan[];
+
+  /**
+   * Peers (HTTP address) asked for their spans that did not answer within the deadline.
+   *
+   * @generated from field: repeated string unreachable_peers = 4;
+   */
+  unreachablePeers: string[];
+};
+
+/**
+ * Describes the message p2p.v1.GetTraceResponse.
+ * Use `create(GetTraceResponseSchema)` to create a new message.
+ */
+export declare const GetTraceResponseSchema: GenMessage<GetTraceResponse>;
+
+/**
+ * One step of a traced operation, as the peer that did it recorded it.
+ *
+ * @generated from message p2p.v1.TraceSpan
+ */
+export declare type TraceSpan = Message<"p2p.v1.TraceSpan"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * 16 lowercase hex characters.
+   *
+   * @generated from field: string span_id = 2;
+   */
+  spanId: string;
+
+  /**
+   * The parent span's ID (possibly on another peer); empty for the trace's root.
+   *
+   * @generated from field: string parent_id = 3;
+   */
+  parentId: string;
+
+  /**
+   * The peer that recorded the span.
+   *
+   * @generated from field: string peer_id = 4;
+   */
+  peerId: string;
+
+  /**
+   * Milliseconds from the trace's earliest span.
+   *
+   * @generated from field: double start_offset_ms = 5;
+   */
+  startOffsetMs: number;
+
+  /**
+   * @generated from field: double duration_ms = 6;
+   */
+  durationMs: number;
+
+  /**
+   * @generated from field: map<string, string> attributes = 7;
+   */
+  attributes: { [key: string]: string };
+
+  /**
+   * "ok" or "error".
+   *
+   * @generated from field: string status = 8;
+   */
+  status: string;
+
+  /**
+   * The error code when status is "error" (e.g. "unavailable", "deadline_exceeded").
+   *
+   * @generated from field: string error = 9;
+   */
+  error: string;
+
+  /**
+   * "internal", "client" (a call to another peer) or "server" (serving one).
+   *
+   * @generated from field: string kind = 10;
+   */
+  kind: string;
+
+  /**
+   * Wall-clock start, ms since the epoch.
+   *
+   * @generated from field: double start_ms = 11;
+   */
+  startMs: number;
+};
+
+/**
+ * Describes the message p2p.v1.TraceSpan.
+ * Use `create(TraceSpanSchema)` to create a new message.
+ */
+export declare const TraceSpanSchema: GenMessage<TraceSpan>;
 
 /**
  * @generated from message p2p.v1.InfoRequest
@@ -1371,6 +1552,18 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof DeleteRequestSchema;
     output: typeof DeleteResponseSchema;
+  },
+  /**
+   * The spans recorded for one trace (a traced Put, Get or Delete, or a sampled traceparent):
+   * this peer's, plus, unless local_only, those of the peers its spans called. Kept a while
+   * (bounded by count and age), then forgotten.
+   *
+   * @generated from rpc p2p.v1.NodeService.GetTrace
+   */
+  getTrace: {
+    methodKind: "unary";
+    input: typeof GetTraceRequestSchema;
+    output: typeof GetTraceResponseSchema;
   },
   /**
    * Identity, addresses, settings and counters of this peer.
