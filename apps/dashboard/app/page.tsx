@@ -8,7 +8,7 @@ import { fmtCount, fmtDuration, fmtRate } from "../components/format";
 import type { OpSummary } from "../lib/snapshot-types";
 
 export default function OverviewPage() {
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("overview");
   if (!s) return <Empty>Loading the network…</Empty>;
   const up = s.peers.filter((p) => p.status === "up").length;
   const suspect = s.peers.filter((p) => p.status === "suspect").length;
@@ -41,8 +41,11 @@ export default function OverviewPage() {
         <Card title="Peers">
           <PeersTable peers={s.peers} />
         </Card>
-        <Card title="Latency by operation">
-          <DataTable<OpSummary> rows={s.ops} rowKey={(o) => o.name} empty="No operations yet" initialSort={{ key: "count", dir: -1 }}
+        <Card title={<>Operations and latency{s.opsFromDownPeers > 0 && (
+          <span className="ml-2 text-xs font-normal text-amber-300" data-testid="ops-down-note">
+            counts include the last known counters of {s.opsFromDownPeers} down {s.opsFromDownPeers === 1 ? "peer" : "peers"}
+          </span>)}</>}>
+          <DataTable<OpSummary> rows={s.ops} rowTestId="op-row" rowAttrs={(o) => ({ "data-op": o.name, "data-count": String(o.count) })} rowKey={(o) => o.name} empty="No operations yet" initialSort={{ key: "count", dir: -1 }}
             columns={[
               { key: "name", header: "Op", render: (o) => <span className="font-medium">{o.name}</span>, sort: (o) => o.name },
               { key: "rate", header: "/s", align: "right", render: (o) => fmtRate(o.opsPerSec), sort: (o) => o.opsPerSec },

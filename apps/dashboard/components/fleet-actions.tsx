@@ -1,9 +1,8 @@
 "use client";
 /** Stop / kill / restart / remove buttons for one fleet peer, each confirmed, with the outcome reported. */
 import { useState } from "react";
-import { mutate } from "swr";
 import { Button, ConfirmDialog, type Outcome } from "./ui";
-import { postJson } from "./use-snapshot";
+import { postJson, refreshSnapshots } from "./use-snapshot";
 
 export type FleetAction = "stop" | "kill" | "restart" | "remove";
 
@@ -21,7 +20,7 @@ const WHAT: Record<FleetAction, { label: string; tone: "default" | "warn" | "dan
 export async function runAction(url: string, body: { action: string } & Record<string, unknown>): Promise<Outcome> {
   try {
     const r = await postJson<{ message: string }>(url, body);
-    await mutate("/api/snapshot");
+    await refreshSnapshots();
     return { ok: true, message: r.message, atMs: Date.now() };
   } catch (err) {
     return { ok: false, message: `${body.action} failed: ${(err as Error).message}`, atMs: Date.now() };

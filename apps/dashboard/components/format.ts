@@ -35,7 +35,4 @@ export function fmtPercent(f: number): string {
   return `${(f * 100).toFixed(f < 0.1 ? 2 : 1)}%`;
 }
 
-/** Stable hue (0–360) for a ring position, so a peer keeps its colour across views. */
-export function hueOf(position: number): number {
-  return Math.round(position * 360);
-}
+export { hueOf } from "../lib/identity-hue";

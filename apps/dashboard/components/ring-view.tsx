@@ -7,11 +7,13 @@
  * While a partition is in force, each peer wears its side's colour and letter; a paused peer
  * a pause mark.
  */
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import type { PeerView, RecordView, Snapshot } from "../lib/snapshot-types";
 import { ringFraction } from "../lib/ids";
 import { sideIndex, type PartitionLayout } from "../lib/partition-sides";
 import { hueOf } from "./format";
+import { minLabelGap, visibleLabels } from "../lib/ring-labels";
+import { RING_DETAILED_MAX } from "../lib/snapshot-slice";
 import { stateColor } from "./ui";
 import { pausedColor, sideColor, sideLetter } from "./faults/partition-banner";
 
@@ -29,7 +31,7 @@ export interface RingTrace {
 }
 
 /** Above this many records (or when the snapshot is capped), records are drawn as bins. */
-const DETAILED_MAX = 150;
+const DETAILED_MAX = RING_DETAILED_MAX;
 const R_PEER = 280, R_BAND_IN = 291, R_BAND_OUT = 307, R_LABEL = 318, R_RECORD = 228, R_BIN = 150, BIN_MAX = 68;
 
 const angle = (f: number) => f * 2 * Math.PI - Math.PI / 2;
@@ -67,6 +69,11 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
   const selectedRecord = selection?.kind === "record" ? snapshot.records.find((r) => r.key === selection.key) : undefined;
   const selectedPeer = selection?.kind === "peer" ? peers.find((p) => p.key === selection.key) : undefined;
   const maxBin = Math.max(1, ...snapshot.ringBins.map((b) => b.count));
+  const [hovered, setHovered] = useState<string>();
+  const labelPx = (peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale);
+  // The hovered and selected peers' labels are placed first; colliding neighbours give way.
+  const pinned = [hovered, selectedPeer?.key].map((k) => peers.findIndex((p) => p.key === k));
+  const labelShown = visibleLabels(peers.map((p) => p.position), minLabelGap(labelPx, R_LABEL), pinned);
 
   const links = (r: RecordView, strong: boolean) => r.holders.map((h) => {
     const p = byId.get(h);
@@ -104,11 +111,15 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
             if (!b.count) return null;
             const s = i / snapshot.ringBins.length, e = (i + 1) / snapshot.ringBins.length;
             const len = (b.count / maxBin) * BIN_MAX;
-            const bad = ((b.under + b.unavailable) / b.count) * len;
+            // Problem records stacked from the inside in the legend's colours: unavailable, then under-replicated.
+            const gone = b.unavailable ? Math.max(2, (b.unavailable / b.count) * len) : 0;
+            const under = b.under ? Math.max(2, (b.under / b.count) * len) : 0;
+            const title = `${b.count} records, ${b.under} under-replicated, ${b.unavailable} unavailable`;
             return (
               <g key={i}>
-                <path d={arcPath(s + 0.0008, e - 0.0008, R_BIN, R_BIN + len)} fill="#38bdf8" fillOpacity={0.45}><title>{`${b.count} records, ${b.under} under-replicated, ${b.unavailable} unavailable`}</title></path>
-                {bad > 0 && <path d={arcPath(s + 0.0008, e - 0.0008, R_BIN, R_BIN + Math.max(2, bad))} fill="#f43f5e" />}
+                <path d={arcPath(s + 0.0008, e - 0.0008, R_BIN, R_BIN + len)} fill={stateColor.healthy} fillOpacity={0.45}><title>{title}</title></path>
+                {gone > 0 && <path d={arcPath(s + 0.0008, e - 0.0008, R_BIN, R_BIN + gone)} fill={stateColor.unavailable} data-testid="ring-bin-problem" data-status="unavailable"><title>{title}</title></path>}
+                {under > 0 && <path d={arcPath(s + 0.0008, e - 0.0008, R_BIN + gone, R_BIN + gone + under)} fill={stateColor.under} data-testid="ring-bin-problem" data-status="under"><title>{title}</title></path>}
               </g>
             );
           })}
@@ -142,7 +153,7 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
 
       {/* Peers */}
       <g>
-        {peers.map((p) => {
+        {peers.map((p, i) => {
           const [x, y] = pt(p.position, R_PEER);
           const up = p.status !== "down";
           const sel = selectedPeer?.key === p.key;
@@ -155,7 +166,9 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
           const [sx, sy] = pt(p.position, R_PEER - 22);
           return (
             <g key={p.key} data-testid="ring-peer" data-id={p.id} data-name={p.name ?? ""} data-status={p.status} data-side={side >= 0 ? sideLetter(side) : ""} data-paused={String(paused)}
-              className="cursor-pointer" onClick={() => onSelect?.({ kind: "peer", key: p.key })}>
+              data-label={String(showLabels && labelShown[i])} data-pos={p.position}
+              className="cursor-pointer" onClick={() => onSelect?.({ kind: "peer", key: p.key })}
+              onMouseEnter={() => setHovered(p.key)} onMouseLeave={() => setHovered((h) => (h === p.key ? undefined : h))}>
               {side >= 0 && (
                 <>
                   <circle cx={x} cy={y} r={12} fill={sideColor(side)} fillOpacity={0.18} stroke={sideColor(side)} strokeWidth={2.5} />
@@ -166,8 +179,9 @@ export function RingView({ snapshot, selection, onSelect, trace, showLabels = tr
               <circle cx={x} cy={y} r={7} fill={paused ? "#1c1405" : up ? `hsl(${hueOf(p.position)} 65% 55%)` : "#020617"} stroke={paused ? pausedColor : p.status === "up" ? "#020617" : stateColor[p.status]} strokeWidth={p.status === "up" && !paused ? 1.5 : 2.5} />
               {paused ? <path d={`M${x - 2.2},${y - 3.5} V${y + 3.5} M${x + 2.2},${y - 3.5} V${y + 3.5}`} stroke={pausedColor} strokeWidth={1.8} data-testid="ring-paused" />
                 : !up && <path d={`M${x - 3.5},${y - 3.5} L${x + 3.5},${y + 3.5} M${x + 3.5},${y - 3.5} L${x - 3.5},${y + 3.5}`} stroke={stateColor.down} strokeWidth={1.8} />}
-              {showLabels && (
-                <text x={lx} y={ly} fontSize={(peers.length > 40 ? 9 : 12) * (peers.length > 40 ? 1 : labelScale)} fill={side >= 0 ? sideColor(side) : up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle"
+              {showLabels && labelShown[i] && (
+                <text x={lx} y={ly} fontSize={labelPx} fill={side >= 0 ? sideColor(side) : up ? "#cbd5e1" : "#fb7185"} dominantBaseline="middle" data-testid="ring-label"
+                  fontWeight={pinned.includes(i) ? 700 : 400} stroke="#020617" strokeWidth={pinned.includes(i) ? 3 : 0} paintOrder="stroke"
                   textAnchor={flip ? "end" : "start"} transform={`rotate(${flip ? deg + 180 : deg} ${lx} ${ly})`}>
                   {peerLabel(p)}{paused ? " ⏸" : up ? "" : " ✕"}
                 </text>

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useEffect, useState, type ReactNode } from "react";
 import { useSnapshot } from "./use-snapshot";
+import { viewForPath } from "../lib/snapshot-slice";
 import { Badge, verdictTone } from "./ui";
 import { fmtAge } from "./format";
 
@@ -29,7 +30,8 @@ export function useNow(intervalMs = 1000): number {
 
 export function Shell({ children }: { children: ReactNode }) {
   const path = usePathname();
-  const { snapshot, error } = useSnapshot();
+  const { view, peer } = viewForPath(path);
+  const { snapshot, error } = useSnapshot(view, peer);
   const now = useNow();
   const up = snapshot?.peers.filter((p) => p.status === "up").length ?? 0;
   const fleet = snapshot?.fleet.configured ?? false;

@@ -11,7 +11,6 @@ import { useMemo, useRef } from "react";
 import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationLinkDatum, type SimulationNodeDatum } from "d3-force";
 import type { PeerView } from "../lib/snapshot-types";
 import { isCut, sideIndex, type PartitionLayout } from "../lib/partition-sides";
-import { hueOf } from "./format";
 import { stateColor } from "./ui";
 import { cutColor, pausedColor, sideColor, sideLetter } from "./faults/partition-banner";
 
@@ -28,10 +27,15 @@ function anchor(i: number, k: number): { x: number; y: number } {
   return { x: Math.cos(a) * 190, y: Math.sin(a) * 150 };
 }
 
-export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTITION }: {
+/** Outline of a peer by its state only, as in the legend (identity colours live on the ring). */
+const outline = { up: "#475569", suspect: stateColor.suspect, down: stateColor.down } as const;
+
+export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTITION, onlySelectedLinks = false }: {
   peers: PeerView[];
   selected?: string;
   onSelect?: (key: string) => void;
+  /** Draw only the selected peer's links (in and out): the whole mesh of a large fleet is a hairball. */
+  onlySelectedLinks?: boolean;
   /** The partition in force (lib/partition-sides), when the controller reports one. */
   partition?: PartitionLayout;
 }) {
@@ -95,6 +99,7 @@ export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTIT
       <g>
         {layout.links.map((l, i) => {
           const s = l.source as Node, t = l.target as Node;
+          if (onlySelectedLinks && s.peer.key !== selected && t.peer.key !== selected) return null;
           const dx = t.x! - s.x!, dy = t.y! - s.y!, len = Math.hypot(dx, dy) || 1;
           const ux = dx / len, uy = dy / len;
           // A cut pair is drawn once, straight: which way the table entry points no longer matters.
@@ -104,7 +109,7 @@ export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTIT
           const x1 = s.x! + ux * NODE_R, y1 = s.y! + uy * NODE_R, x2 = t.x! - ux * (NODE_R + 2), y2 = t.y! - uy * (NODE_R + 2);
           const mx = (x1 + x2) / 2 - uy * bend, my = (y1 + y2) / 2 + ux * bend;
           const down = current.get(t.id)?.status === "down";
-          const sel = selected === s.peer.key;
+          const sel = selected === s.peer.key || (onlySelectedLinks && selected === t.peer.key);
           if (l.cut) {
             // The curve's midpoint (quadratic Bézier at t = ½) carries the cross.
             const cx = (x1 + 2 * mx + x2) / 4, cy = (y1 + 2 * my + y2) / 4;
@@ -129,10 +134,10 @@ export function TopologyGraph({ peers, selected, onSelect, partition = NO_PARTIT
           const label = p.name ?? p.id.slice(0, 8);
           const side = sideOf(p);
           const paused = !!p.faults?.paused;
-          const ring = paused ? pausedColor : side >= 0 ? sideColor(side) : up ? `hsl(${hueOf(p.position)} 65% 55%)` : stateColor.down;
+          const ring = paused ? pausedColor : side >= 0 ? sideColor(side) : outline[p.status];
           return (
             <g key={n.id} transform={`translate(${n.x},${n.y})`} className="cursor-pointer" onClick={() => onSelect?.(p.key)}
-              data-testid="topo-node" data-id={p.id} data-name={p.name ?? ""} data-status={p.status} data-side={side >= 0 ? sideLetter(side) : ""} data-paused={String(paused)}>
+              data-testid="topo-node" data-outline={ring} data-id={p.id} data-name={p.name ?? ""} data-status={p.status} data-side={side >= 0 ? sideLetter(side) : ""} data-paused={String(paused)}>
               {side >= 0 && <circle r={NODE_R + 7} fill={sideColor(side)} fillOpacity={0.16} stroke={sideColor(side)} strokeOpacity={0.5} />}
               {selected === p.key && <circle r={NODE_R + 5} fill="none" stroke="#a5b4fc" strokeWidth={2} />}
               <circle r={NODE_R} fill={paused ? "#1c1405" : p.status === "up" ? stateColor.up : p.status === "suspect" ? stateColor.suspect : "#1f0a10"} stroke={ring} strokeWidth={3}

@@ -1,11 +1,13 @@
 "use client";
 /**
- * The browser's view of the network: GET /api/snapshot about once a second. SWR pauses
- * polling while the tab is hidden (refreshWhenHidden is off by default) and keeps the
- * previous snapshot while a new one loads, so views never flash empty.
+ * The browser's view of the network: GET /api/snapshot about once a second, sliced to the
+ * view the page draws (lib/snapshot-slice). SWR pauses polling while the tab is hidden
+ * (refreshWhenHidden is off by default) and keeps the previous snapshot while a new one
+ * loads, so views never flash empty.
  */
-import useSWR from "swr";
+import useSWR, { mutate } from "swr";
 import type { Snapshot } from "../lib/snapshot-types";
+import type { SnapshotView } from "../lib/snapshot-slice";
 
 export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
@@ -14,8 +16,20 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
   return body;
 }
 
-export function useSnapshot() {
-  const { data, error, isLoading } = useSWR<Snapshot>("/api/snapshot", fetchJson, {
+/** The snapshot URL of a view; no view: the whole snapshot. */
+export function snapshotUrl(view?: SnapshotView, peer?: string): string {
+  if (!view) return "/api/snapshot";
+  return `/api/snapshot?view=${view}${peer ? `&peer=${encodeURIComponent(peer)}` : ""}`;
+}
+
+/** Refreshes every snapshot slice in SWR's cache (after an action changed the network). */
+export function refreshSnapshots(): Promise<unknown> {
+  return mutate((key) => typeof key === "string" && key.startsWith("/api/snapshot"));
+}
+
+/** Polls the slice `view` (for "peer", of the peer `peer`); no view: the whole snapshot. */
+export function useSnapshot(view?: SnapshotView, peer?: string) {
+  const { data, error, isLoading } = useSWR<Snapshot>(snapshotUrl(view, peer), fetchJson, {
     refreshInterval: 1000,
     dedupingInterval: 400,
     keepPreviousData: true,

@@ -1,4 +1,5 @@
 /** The snapshot collector's settings, and what it keeps of each peer between polls. */
+import type { CarriedCounts } from "./op-totals";
 import type { PeerState } from "@p2p/proto/fleet";
 import { fleetClient, nodeClient, type FleetClient, type NodeClient } from "./clients";
 import type { PeerData } from "./peer-data";
@@ -53,6 +54,8 @@ export interface Entry {
   mentionedAtMs: number;
   prevCounts?: { atMs: number; counts: Map<string, number> };
   rates: Map<string, number>;
+  /** Counts reached before the peer's counters were reset by a restart (lib/op-totals). */
+  carried?: CarriedCounts;
 }
 
 export interface RecordQuery {

@@ -2,6 +2,7 @@
  * The JSON the dashboard's server hands the browser (GET /api/snapshot). Plain data only:
  * client components import these types, never the server modules that build them.
  */
+import type { SnapshotView } from "./snapshot-slice";
 
 /**
  * "up": answered every call of the last poll. "suspect": was up but missed the last poll (still
@@ -173,6 +174,8 @@ export interface RingSegmentView {
 }
 
 export interface Snapshot {
+  /** Which slice of the snapshot this is (lib/snapshot-slice): what it leaves out is empty. */
+  view?: SnapshotView;
   takenAtMs: number;
   /** How long building this snapshot took. */
   buildMs: number;
@@ -186,8 +189,11 @@ export interface Snapshot {
   recordsShown: number;
   ringBins: RingBin[];
   ring: RingSegmentView[];
+  /** Every peer's counters summed: down peers' last known ones too, and counts from before restarts. */
   ops: OpSummary[];
   opsPerSec: number;
+  /** Down peers whose last known counters are in `ops` (they may have done more before dying). */
+  opsFromDownPeers: number;
   /** Recent network-wide ops/s, oldest first (one point per poll). */
   opsHistory: { atMs: number; opsPerSec: number }[];
 }

@@ -7,13 +7,14 @@
 import { PeerState, type FleetPeer } from "@p2p/proto/fleet";
 import { isId, ringFraction } from "./ids";
 import { aggregate } from "./aggregate";
+import { carryOver, totalOps } from "./op-totals";
 import { isHostPort, type FleetClient } from "./clients";
 import { describeError, fetchPeerData, type PeerData } from "./peer-data";
 import { resolveSnapshotOptions, type Entry, type RecordQuery, type ResolvedSnapshotOptions, type SnapshotOptions } from "./snapshot-options";
 
 export type { RecordQuery, SnapshotOptions };
 import { mapWithConcurrency } from "./pool";
-import type { OpSummary, PeerView, RecordStatus, RecordView, Snapshot } from "./snapshot-types";
+import type { PeerView, RecordStatus, RecordView, Snapshot } from "./snapshot-types";
 
 const stateNames: Record<number, string> = {
   [PeerState.UNSPECIFIED]: "unknown", [PeerState.STARTING]: "starting", [PeerState.RUNNING]: "running",
@@ -154,6 +155,8 @@ export class SnapshotCollector {
     e.id = data.id;
     e.httpAddress = polledEntry.httpAddress;
     e.grpcAddress = data.grpcAddress || e.grpcAddress;
+    // Counters that went down mean a restart: what they had reached stays in the totals.
+    if (e.data) e.carried = carryOver(e.carried ?? new Map(), e.data.operations, data.operations);
     e.data = data;
     e.up = true;
     e.failures = 0;
@@ -218,21 +221,7 @@ export class SnapshotCollector {
     this.lastAggregate = { signature, agg };
     this.allRecords = agg.records;
 
-    const ops = new Map<string, OpSummary & { weighted: number }>();
-    for (const e of entries) {
-      if (!e.up || !e.data) continue;
-      for (const o of e.data.operations) {
-        const s = ops.get(o.name) ?? { name: o.name, opsPerSec: 0, count: 0, errors: 0, p50Ms: 0, p99Ms: 0, weighted: 0 };
-        s.opsPerSec += e.rates.get(o.name) ?? 0;
-        s.count += o.count;
-        s.errors += o.errors;
-        s.weighted += o.p50Ms * o.count;
-        s.p99Ms = Math.max(s.p99Ms, o.p99Ms);
-        ops.set(o.name, s);
-      }
-    }
-    const opList: OpSummary[] = [...ops.values()].map(({ weighted, ...s }) => ({ ...s, p50Ms: s.count ? weighted / s.count : 0 }));
-    const opsPerSec = opList.reduce((a, s) => a + s.opsPerSec, 0);
+    const { ops: opList, opsPerSec, downPeersCounted } = totalOps(entries.map((e) => ({ up: e.up, operations: e.data?.operations, rates: e.up ? e.rates : new Map(), carried: e.carried })));
     this.history.push({ atMs: started, opsPerSec });
     if (this.history.length > this.o.historyPoints) this.history.splice(0, this.history.length - this.o.historyPoints);
 
@@ -254,7 +243,7 @@ export class SnapshotCollector {
     const snapshot: Snapshot = {
       takenAtMs: started, buildMs: Date.now() - started, fleet, peers, peersCapped,
       replication: agg.replication, records: agg.records.slice(0, this.o.maxRecordsInSnapshot), recordsShown: Math.min(agg.records.length, this.o.maxRecordsInSnapshot),
-      ringBins: agg.ringBins, ring: agg.ring, ops: opList, opsPerSec, opsHistory: [...this.history],
+      ringBins: agg.ringBins, ring: agg.ring, ops: opList, opsPerSec, opsFromDownPeers: downPeersCounted, opsHistory: [...this.history],
     };
     this.last = snapshot;
     return snapshot;

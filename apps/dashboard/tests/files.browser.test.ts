@@ -1,7 +1,7 @@
 /**
  * The Files page end to end: a file uploaded from the page through a real peer of a
- * real fleet appears in the network-wide list, and its download through the page's link is
- * byte-identical. Screenshots go to apps/dashboard/test-results/files-*.png.
+ * real fleet appears in the network-wide list, and its download through the page's button
+ * shows bytes received of the total while it runs and is byte-identical. Screenshots go to apps/dashboard/test-results/files-*.png.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -67,8 +67,26 @@ describe("Files page in a browser against a real fleet", { skip, timeout: 300_00
     await waitFor("3 chunk rows", async () => ((await page.locator('[data-testid="files-chunk-table"] tr').count()) >= 3 ? true : undefined), 30_000);
     await screenshot(page, "files-2-uploaded");
 
-    // Download through the page's link; compare bytes.
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`file-download-${id}`).click()]);
+    // Download through the page's button at ~1 MB/s (Chromium's network emulation), so the
+    // progress of a running download is seen; then compare bytes.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: 1_000_000, uploadThroughput: -1 });
+    const downloaded = page.waitForEvent("download", { timeout: 60_000 });
+    await page.getByTestId(`file-download-${id}`).click();
+    const progress = page.getByTestId(`file-progress-${id}`);
+    const midway = await waitFor("progress while the download runs", async () => {
+      const text = await progress.innerText();
+      const received = Number(await progress.getAttribute("data-received"));
+      return (await progress.getAttribute("data-state")) === "running" && received > 0 && received < bytes.byteLength && / \/ 2\.5 MiB$/.test(text) ? text : undefined;
+    }, 30_000, 50);
+    assert.match(midway, /^[\d.]+ (B|KiB|MiB) \/ 2\.5 MiB$/);
+    await screenshot(page, "files-3-downloading");
+    const download = await downloaded;
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.locator(`[data-testid="file-progress-${id}"][data-state="done"]`).waitFor();
+    assert.equal(Number(await progress.getAttribute("data-received")), bytes.byteLength);
+    assert.ok(Number(await progress.getAttribute("data-updates")) > 2, "progress reported several times");
     assert.equal(download.suggestedFilename(), name);
     const path = await download.path();
     assert.ok(path, `download failed: ${await download.failure()}`);
@@ -79,6 +97,6 @@ describe("Files page in a browser against a real fleet", { skip, timeout: 300_00
     const ranged = await page.request.get(`${dash!.url}/api/files/${id}`, { headers: { range: `bytes=${MiB - 10}-${MiB + 9}` } });
     assert.equal(ranged.status(), 206);
     assert.deepEqual(Buffer.from(await ranged.body()), bytes.subarray(MiB - 10, MiB + 10));
-    await screenshot(page, "files-3-downloaded");
+    await screenshot(page, "files-4-downloaded");
   });
 });

@@ -12,7 +12,7 @@ import { CHAOS_RUNS_URL, chaosRunUrl, useChaosRun, useChaosRuns } from "../../co
 import { chaosFinished, type ChaosRunResponse, type ChaosRunView } from "../../lib/chaos-types";
 
 export default function ChaosPage() {
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("peers");
   /** "" follows the latest run; an ID pins an earlier one. */
   const [selected, setSelected] = useState("");
   const { run, loaded, error } = useChaosRun(selected);

@@ -5,19 +5,14 @@ import { fetchJson, useSnapshot } from "../../components/use-snapshot";
 import { Card, Empty, IdChip } from "../../components/ui";
 import { ChunkMap } from "../../components/files/chunk-map";
 import { UploadCard } from "../../components/files/upload-card";
+import { DownloadButton } from "../../components/files/download-button";
+import { fmtBytes } from "../../components/files/fmt-bytes";
 
 interface FileEntry { id: string; manifest: { name: string; size: number; mediaType: string; chunks: string[] }; heldBy: string[] }
 
-function fmtBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
-
 /** Files: upload through any peer, the network-wide list (every peer's manifests), download, chunk placement. */
 export default function FilesPage() {
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("peers");
   const { data, mutate } = useSWR<{ files: FileEntry[]; peersAsked: number }>("/api/files", fetchJson, { refreshInterval: 3000 });
   const [selected, setSelected] = useState<string>();
   if (!s) return <Empty>Loading the network…</Empty>;
@@ -38,7 +33,7 @@ export default function FilesPage() {
                   <td>{f.manifest.chunks.length}</td>
                   <td><IdChip id={f.id} /></td>
                   <td>{f.heldBy.length} peers</td>
-                  <td><a className="text-indigo-300 hover:underline" href={`/api/files/${f.id}`} download={f.manifest.name} data-testid={`file-download-${f.id}`}>download</a></td>
+                  <td><DownloadButton fileId={f.id} name={f.manifest.name} size={f.manifest.size} /></td>
                 </tr>
               ))}
             </tbody>

@@ -11,7 +11,7 @@ import { fmtDuration } from "../../components/format";
 import type { PeerView } from "../../lib/snapshot-types";
 
 export default function FleetPage() {
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("peers");
   const router = useRouter();
   const [count, setCount] = useState(1);
   const [busy, setBusy] = useState(false);

@@ -9,7 +9,7 @@ import type { RecordView } from "../../lib/snapshot-types";
 import { PartitionBanner, partitionOfPeers, pausedPeers } from "../../components/faults/partition-banner";
 
 export default function RingPage() {
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("ring");
   const [sel, setSel] = useState<RingSelection>();
   if (!s) return <Empty>Loading the network…</Empty>;
   const peer = sel?.kind === "peer" ? s.peers.find((p) => p.key === sel.key) : undefined;
@@ -26,10 +26,10 @@ export default function RingPage() {
             position (a peer&apos;s share can be split where a trie branch is empty). Records sit at SHA-256(key), linked to the peers holding them.
           </p>
         </div>
-        <div className="flex gap-4 text-xs text-slate-400">
-          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" style={{ background: stateColor.healthy }} />healthy record</span>
-          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" style={{ background: stateColor.under }} />under-replicated</span>
-          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" style={{ background: stateColor.unavailable }} />unavailable</span>
+        <div className="flex gap-4 text-xs text-slate-400" data-testid="ring-legend">
+          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" data-status="healthy" style={{ background: stateColor.healthy }} />healthy record</span>
+          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" data-status="under" style={{ background: stateColor.under }} />under-replicated</span>
+          <span className="flex items-center gap-1.5"><span className="h-2.5 w-2.5 rounded-full" data-status="unavailable" style={{ background: stateColor.unavailable }} />unavailable</span>
         </div>
       </div>
       <PartitionBanner partition={partition} paused={pausedPeers(s.peers)} />

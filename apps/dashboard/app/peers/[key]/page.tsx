@@ -16,7 +16,7 @@ import type { PeerRecordsPage } from "../../../lib/data-types";
 export default function PeerPage() {
   const { key } = useParams<{ key: string }>();
   const peerKey = decodeURIComponent(key);
-  const { snapshot: s } = useSnapshot();
+  const { snapshot: s } = useSnapshot("peer", peerKey);
   const [outcome, setOutcome] = useState<Outcome>();
   const now = useNow();
   if (!s) return <Empty>Loading…</Empty>;
