@@ -99,11 +99,18 @@ describe("p2p CLI against 3 real peers", { timeout: 300_000 }, () => {
     assert.equal(gone.code, 3, gone.stderr);
   });
 
-  test("get --trace prints the lookup as a tree", async () => {
+  test("get --trace and put --trace print the request's spans across peers as a tree", async () => {
     const r = await p2p(["--peer", B, "get", "cli:stdin", "--trace"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^line one\nline two\n\nlookup [0-9a-f]{12}… — \d+ requests?/m);
-    assert.match(r.stdout, /└─ /);
+    assert.match(r.stdout, /^line one\nline two\n\ntrace [0-9a-f]{32} \(\d+ spans on [23] peers\)/m);
+    assert.match(r.stdout, /lookup FindValue/);
+    assert.match(r.stdout, /serve FindValue/);
+    assert.match(r.stdout, /read quorum/);
+    const w = await json<{ traceId: string; spans: { spans: { name: string; peerId: string }[] } }>(["--peer", A, "put", "cli:traced", "v", "--trace"]);
+    assert.match(w.traceId, /^[0-9a-f]{32}$/);
+    const names = w.spans.spans.map((s) => s.name);
+    assert.ok(names.includes("write quorum") && names.filter((n) => n === "serve Store").length >= 2, names.join(", "));
+    assert.ok(new Set(w.spans.spans.map((s) => s.peerId)).size >= 3);
   });
 
   test("peers and status see the whole network", async () => {

@@ -105,14 +105,15 @@ program
   .description("store VALUE under KEY on the key's replicas")
   .argument("<key>", "1 to 1024 bytes of UTF-8")
   .argument("<value>", 'the value, or "-" to read it from stdin')
-  .addHelpText("after", "\nExamples:\n  $ p2p put greeting hello\n  $ p2p put report - < report.txt")
-  .action(action((key: string) => `put ${JSON.stringify(key)}`, (ctx, key: string, value: string) => put(ctx, key, value)));
+  .option("--trace", "also print the request's spans: lookup, each replica's store with outcome and time, the quorum")
+  .addHelpText("after", "\nExamples:\n  $ p2p put greeting hello\n  $ p2p put report - < report.txt\n  $ p2p put greeting hello --trace")
+  .action(action((key: string) => `put ${JSON.stringify(key)}`, (ctx, key: string, value: string, flags: { trace?: boolean }) => put(ctx, key, value, flags)));
 
 program
   .command("get")
   .description("print the newest value of KEY")
   .argument("<key>")
-  .option("--trace", "also print the lookup: each round and contacted peer, with outcome and time")
+  .option("--trace", "also print the request's spans across peers: lookup rounds, replica reads, read repair, with outcome and time")
   .addHelpText("after", "\nExamples:\n  $ p2p get greeting\n  $ p2p get greeting --trace\n  $ p2p --json get greeting | jq -r .value")
   .action(action((key: string) => `get ${JSON.stringify(key)}`, (ctx, key: string, flags: { trace?: boolean }) => get(ctx, key, flags)));
 
