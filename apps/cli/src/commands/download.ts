@@ -11,6 +11,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { verifiedPrefix, ChunkVerifier } from "../chunk-verifier.js";
 import { unaryCall } from "../clients.js";
 import { emit, note, type CommandContext } from "../context.js";
+import { fileBody } from "../file-body.js";
 import { corruptError, usageError } from "../errors.js";
 import { checkManifest, manifestOf, type Manifest } from "../manifest.js";
 import { parseByteRate, validateFileId } from "../options.js";
@@ -72,16 +73,15 @@ export async function download(ctx: CommandContext, id: string, flags: DownloadF
     poke();
     try {
       if (offset < manifest.size) {
-        const stream = ctx.client.downloadFile({ id, offset: BigInt(offset) }, { signal: AbortSignal.any([ctx.signal, idle.signal]) });
-        for await (const msg of stream) {
+        // Every byte is checked against the manifest's chunk hashes as it arrives (verifier).
+        for await (const data of fileBody(ctx.opts.peer, id, offset, AbortSignal.any([ctx.signal, idle.signal]))) {
           poke();
-          if (msg.manifest && manifestsDiffer(manifest, manifestOf(msg.manifest))) throw corruptError("the download stream's manifest differs from the one looked up");
-          if (!msg.data.byteLength) continue;
-          await fh.write(msg.data, 0, msg.data.byteLength, position);
-          position += msg.data.byteLength;
-          await verifier.push(msg.data);
+          if (position + data.byteLength > manifest.size) throw corruptError(`the peer sent more than the manifest's ${manifest.size} bytes`);
+          await fh.write(data, 0, data.byteLength, position);
+          position += data.byteLength;
+          await verifier.push(data);
           bar.update(position);
-          await pacer.after(msg.data.byteLength, ctx.signal);
+          await pacer.after(data.byteLength, ctx.signal);
         }
       }
     } catch (err) {
@@ -104,8 +104,4 @@ export async function download(ctx: CommandContext, id: string, flags: DownloadF
     { id, name: manifest.name, path: out, size: manifest.size, chunks: manifest.chunks.length, resumedFrom: offset, bytesDownloaded: position - offset },
     offset > 0 ? `${out}: ${manifest.size} bytes (resumed from ${offset})` : `${out}: ${manifest.size} bytes`,
   );
-}
-
-function manifestsDiffer(a: Manifest, b: Manifest): boolean {
-  return a.size !== b.size || a.chunkSize !== b.chunkSize || a.chunks.length !== b.chunks.length || a.chunks.some((c, i) => c !== b.chunks[i]);
 }
