@@ -10,7 +10,7 @@ import { ensureBuilt, launchBrowser, screenshot, startDashboard, waitFor, type B
 import { fleetBuilt, startFleet, type Fleet } from "./fleet";
 import type { Snapshot } from "../lib/snapshot-types";
 import type { DataResult } from "../lib/data-types";
-import { nodeClient } from "@p2p/launcher";
+import { adminClient, nodeClient } from "@p2p/launcher";
 
 const PEERS = 5;
 const KEY = `browser-test-${process.pid}`;
@@ -138,7 +138,7 @@ describe("dashboard in a browser against a real fleet", { skip, timeout: 600_000
     // A dead contact is evicted after a few failed calls, so it may take a few rounds.
     const live = (await snapshot()).peers.filter((p) => p.status === "up" && p.httpAddress);
     await waitFor("repair rounds to restore R copies", async () => {
-      await Promise.all(live.map((p) => nodeClient(p.httpAddress).repair({})));
+      await Promise.all(live.map((p) => adminClient(p.httpAddress).repair({})));
       const r = await fetch(`${dash!.url}/api/records?q=${encodeURIComponent(KEY)}`).then((x) => x.json()) as { records: { key: string; status: string }[] };
       return r.records.find((x) => x.key === KEY)?.status === "healthy" ? true : undefined;
     }, 60_000, 1000);

@@ -9,7 +9,7 @@
  * rules when it runs again (reapply), so a restart inside a partition stays inside it.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { nodeClient } from "@p2p/launcher";
+import { adminClient, nodeClient } from "@p2p/launcher";
 import type { Logger } from "pino";
 import { liveProcess } from "./peer-phase.js";
 import type { Slot } from "./supervisor.js";
@@ -169,7 +169,7 @@ export class FaultControl {
       clockSkewMs: BigInt(s?.clockSkewMs ?? 0),
     };
     try {
-      await nodeClient(slot.record.httpAddress, { timeoutMs: SET_FAULTS_TIMEOUT_MS }).setFaults({ rules });
+      await adminClient(slot.record.httpAddress, { timeoutMs: SET_FAULTS_TIMEOUT_MS }).setFaults({ rules });
     } catch (err) {
       const e = ConnectError.from(err);
       this.#d.logger?.warn({ peer: slot.record.name, err: e.message }, "could not set the peer's faults");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { defaultPeerMain, nodeClient, waitFor, waitForFullTables } from "@p2p/launcher";
+import { adminClient, defaultPeerMain, nodeClient, waitFor, waitForFullTables } from "@p2p/launcher";
 import { PeerState, type FleetPeer } from "@p2p/proto/fleet";
 import { parseFleetArgs } from "./config.js";
 import { startController, type FleetController } from "./controller.js";
@@ -35,7 +35,9 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
     await rm(dir, { recursive: true, force: true });
   });
   const client = () => fleetClient(controller!.url, { timeoutMs: 30_000 });
-  const peer = (name: string) => nodeClient(peers.find((p) => p.name === name)!.httpAddress, { timeoutMs: 10_000 });
+  const addressOf = (name: string) => peers.find((p) => p.name === name)!.httpAddress;
+  const peer = (name: string) => nodeClient(addressOf(name), { timeoutMs: 10_000 });
+  const admin = (name: string) => adminClient(addressOf(name), { timeoutMs: 10_000 });
 
   test("bad partitions are INVALID_ARGUMENT naming the problem", async () => {
     const bad: [string[][], RegExp][] = [
@@ -57,7 +59,7 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
     const res = await client().partition({ groups: [{ peers: ["peer-0", "peer-1"] }, { peers: ["peer-2", "peer-3", "peer-4"] }] });
     const p0 = res.peers.find((p) => p.name === "peer-0")!;
     assert.deepEqual(p0.faults?.partitionedFrom, ["peer-2", "peer-3", "peer-4"]);
-    const onPeer = await peer("peer-3").getFaults({});
+    const onPeer = await admin("peer-3").getFaults({});
     assert.deepEqual([...(onPeer.rules?.dropPeers ?? [])].sort(), peers.filter((p) => ["peer-0", "peer-1"].includes(p.name)).map((p) => p.id).sort());
 
     // Writes through either side are acknowledged by peers of that side only.
@@ -69,7 +71,7 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
 
     const healed = await client().heal({});
     assert.ok(healed.peers.every((p) => (p.faults?.partitionedFrom.length ?? 0) === 0));
-    assert.deepEqual((await peer("peer-3").getFaults({})).rules?.dropPeers, []);
+    assert.deepEqual((await admin("peer-3").getFaults({})).rules?.dropPeers, []);
     // Both writes become readable through every peer (hinted hand-off moves the stand-ins' copies).
     for (const p of peers) {
       await waitFor(async () => (await peer(p.name).get({ key: "split-a" })).value === "a" && (await peer(p.name).get({ key: "split-b" })).value === "b", {
@@ -89,10 +91,10 @@ describe("fault injection through the fleet controller", { timeout: 180_000 }, (
     const slowed = await client().setPeerFaults({ peer: "peer-1", delayMs: 20, clockSkewMs: -300n });
     assert.equal(slowed.peer?.faults?.delayMs, 20);
     assert.equal(slowed.peer?.faults?.clockSkewMs, -300n);
-    const rules = (await peer("peer-1").getFaults({})).rules;
+    const rules = (await admin("peer-1").getFaults({})).rules;
     assert.deepEqual(rules?.delays.map((d) => [d.peerId, d.delayMs]), [["*", 20]]);
     assert.equal(rules?.clockSkewMs, -300n);
     await client().heal({});
-    assert.equal((await peer("peer-1").getFaults({})).rules?.clockSkewMs, 0n);
+    assert.equal((await admin("peer-1").getFaults({})).rules?.clockSkewMs, 0n);
   });
 });

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { compareDistance, sha256Hex } from "@p2p/dht";
-import { nodeClient, startNetwork, startPeer, waitFor, type Network, type PeerProcess } from "@p2p/launcher";
+import { adminClient, nodeClient, startNetwork, startPeer, waitFor, type Network, type PeerProcess } from "@p2p/launcher";
 import type { Version } from "@p2p/proto/types";
 
 const R = 3;
@@ -275,7 +275,7 @@ describe("durability under churn: 5 peers join a 5-peer network holding 2,000 ke
     await waitFor(exact, { timeoutMs: 60_000, intervalMs: 500, what: "every key held exactly by its R closest" });
     // The Leave call hands everything over at once too (the process keeps running until stopped).
     const leaver = net.peers[7]!;
-    const res = await nodeClient(leaver.httpAddress!, { timeoutMs: 30_000 }).leave({});
+    const res = await adminClient(leaver.httpAddress!, { timeoutMs: 30_000 }).leave({});
     assert.equal(res.recordsFailed, 0n);
     assert.ok(res.recordsHandedOff > 0n && res.neighboursTold > 0);
     const rest = net.peers.filter((p) => p !== leaver);

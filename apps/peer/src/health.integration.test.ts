@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
-import { nodeClient, startPeer, waitFor, type PeerProcess } from "@p2p/launcher";
+import { adminClient, nodeClient, startPeer, waitFor, type PeerProcess } from "@p2p/launcher";
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -55,7 +55,7 @@ describe("health through a peer's life", () => {
       assert.equal(await check(), "SERVING");
       assert.equal((await fetch(`http://${peer.httpAddress}/healthz`)).status, 200);
 
-      await nodeClient(peer.httpAddress!).leave({});
+      await adminClient(peer.httpAddress!).leave({});
       assert.equal(await check(), "NOT_SERVING");
       const healthz = await fetch(`http://${peer.httpAddress}/healthz`);
       assert.equal(healthz.status, 503);

@@ -15,7 +15,8 @@ import { faultHandlers } from "./http/node-service-faults.js";
 import { fileRoutes, type FileRouteContext } from "./http/file-routes.js";
 import { startHttpServer } from "./http/http-server.js";
 import { fileServiceHandlers } from "./http/node-service-files.js";
-import { replicationHandlers } from "./http/node-service-replication.js";
+import { replicationAdminHandlers, replicationHandlers } from "./http/node-service-replication.js";
+import { adminServiceRoutes, readAdminToken } from "./http/admin-service.js";
 import { nodeServiceRoutes } from "./http/node-service.js";
 import { restRoutes } from "./http/rest-routes.js";
 import { traceHandlers } from "./http/node-service-trace.js";
@@ -121,10 +122,14 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const files: FileRouteContext = { files: () => ctx.node.files, tracer: () => tracing?.tracer };
     // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
     const faults = config.faultInjection ? new FaultInjector() : undefined;
+    const adminToken = config.adminTokenFile ? await readAdminToken(config.adminTokenFile) : undefined;
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
-      routes: nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), faultHandlers(faults), traceHandlers(ctx)]),
+      routes: (router) => {
+        nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), traceHandlers(ctx)])(router);
+        adminServiceRoutes([replicationAdminHandlers(ctx), faultHandlers(faults)], adminToken)(router);
+      },
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
       onConnectionLimit: (hit) => metrics.countConnectionLimit("http", hit),

@@ -3,7 +3,7 @@
  * until the network has settled, then read every key back.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { nodeClient, waitFor } from "@p2p/launcher";
+import { adminClient, nodeClient, waitFor } from "@p2p/launcher";
 import { Prng } from "./prng.js";
 import type { Target, Workload } from "./workload.js";
 
@@ -16,7 +16,7 @@ import type { Target, Workload } from "./workload.js";
 export async function waitForSettled(targets: readonly Target[], timeoutMs = 60_000): Promise<boolean> {
   return waitFor(
     async () => {
-      const health = await Promise.all(targets.map((p) => nodeClient(p.httpAddress, { timeoutMs: 10_000 }).repair({}).then((r) => r.health)));
+      const health = await Promise.all(targets.map((p) => adminClient(p.httpAddress, { timeoutMs: 10_000 }).repair({}).then((r) => r.health)));
       return health.every((h) => Number(h?.underReplicated ?? 1) === 0 && Number(h?.recordsHandoff ?? 1) === 0);
     },
     { timeoutMs, intervalMs: 1000, what: "every peer's repair to find nothing under-replicated or awaiting hand-off" },

@@ -1,18 +1,18 @@
 /**
- * NodeService SetFaults and GetFaults: the faults injected into this peer (partitions, delays,
+ * AdminService SetFaults and GetFaults: the faults injected into this peer (partitions, delays,
  * clock skew), for tests and chaos runs. SetFaults works only on a peer started with
- * --fault-injection (else FAILED_PRECONDITION) and only from loopback (else PERMISSION_DENIED):
- * an admin call, never part of the public surface. Contributed to nodeServiceRoutes as `extra`.
+ * --fault-injection (else FAILED_PRECONDITION) and only from loopback (else PERMISSION_DENIED),
+ * even for a caller with the admin token: whoever reaches the port could cut the peer off.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { FaultInjector, FaultRules } from "@p2p/dht";
 import type { FaultRules as FaultRulesMsg } from "@p2p/proto/node";
-import type { NodeServiceHandlers } from "./node-service.js";
+import type { AdminServiceHandlers } from "./admin-service.js";
 import { isLoopbackAddress, REMOTE_ADDRESS } from "./remote-address.js";
 
 const OFF = "fault injection is off: start the peer with --fault-injection (P2P_FAULT_INJECTION=1)";
 
-export function faultHandlers(faults: FaultInjector | undefined): NodeServiceHandlers {
+export function faultHandlers(faults: FaultInjector | undefined): AdminServiceHandlers {
   return {
     setFaults(req, ctx) {
       if (!faults) throw new ConnectError(OFF, Code.FailedPrecondition);

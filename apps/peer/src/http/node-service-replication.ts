@@ -1,15 +1,17 @@
 /**
- * NodeService methods about durability: ReplicaStatus (who holds a key, at which version),
- * ReplicationHealth (this peer's records by role, under-replication, repair counters), Repair
- * (an anti-entropy round now) and Leave (hand everything off and say goodbye). Contributed to nodeServiceRoutes as `extra`.
+ * Methods about durability: NodeService's ReplicaStatus (who holds a key, at which version) and
+ * ReplicationHealth (this peer's records by role, under-replication, repair counters), and
+ * AdminService's Repair (an anti-entropy round now) and Leave (hand everything off and say
+ * goodbye), which change the peer's state and so sit behind the admin guard.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DhtError, withDeadline } from "@p2p/dht";
 import type { ApiContext } from "./api-context.js";
+import type { AdminServiceHandlers } from "./admin-service.js";
 import type { NodeServiceHandlers } from "./node-service.js";
 import { peerRef, versionMsg } from "./proto-mapping.js";
 
-/** ReplicaStatus and Repair run under the client-operation deadline and end with the client's request. */
+/** ReplicaStatus runs under the client-operation deadline and ends with the client's request. */
 export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
   return {
     async replicaStatus(req, hc) {
@@ -36,7 +38,12 @@ export function replicationHandlers(ctx: ApiContext): NodeServiceHandlers {
     replicationHealth() {
       return healthFields(ctx);
     },
+  };
+}
 
+/** AdminService's Repair and Leave. */
+export function replicationAdminHandlers(ctx: ApiContext): AdminServiceHandlers {
+  return {
     async repair(_req, hc) {
       // A round is not cut when the client goes: it finishes in the background.
       const node = ctx.node;

@@ -1628,50 +1628,6 @@ export declare const NodeService: GenService<{
     output: typeof ReplicationHealthResponseSchema;
   },
   /**
-   * Hands every record this peer holds to the next closest peers and says goodbye to its
-   * neighbours; the process keeps running (SIGTERM does the same, then exits).
-   *
-   * @generated from rpc p2p.v1.NodeService.Leave
-   */
-  leave: {
-    methodKind: "unary";
-    input: typeof LeaveRequestSchema;
-    output: typeof LeaveResponseSchema;
-  },
-  /**
-   * Runs an anti-entropy round now instead of waiting for the repair interval: detects dead
-   * neighbours, restores R copies and hands off records, then answers this peer's health.
-   *
-   * @generated from rpc p2p.v1.NodeService.Repair
-   */
-  repair: {
-    methodKind: "unary";
-    input: typeof RepairRequestSchema;
-    output: typeof RepairResponseSchema;
-  },
-  /**
-   * Replaces the faults injected into this peer (partitions, delays, clock skew) as a whole;
-   * empty rules heal. For tests and chaos runs: FAILED_PRECONDITION unless the peer was started
-   * with --fault-injection, which an operator never turns on for a peer others rely on.
-   *
-   * @generated from rpc p2p.v1.NodeService.SetFaults
-   */
-  setFaults: {
-    methodKind: "unary";
-    input: typeof SetFaultsRequestSchema;
-    output: typeof SetFaultsResponseSchema;
-  },
-  /**
-   * The faults injected now, and how many calls they have dropped or delayed.
-   *
-   * @generated from rpc p2p.v1.NodeService.GetFaults
-   */
-  getFaults: {
-    methodKind: "unary";
-    input: typeof GetFaultsRequestSchema;
-    output: typeof GetFaultsResponseSchema;
-  },
-  /**
    * Uploads a file: the first message carries name and media type, the following ones its
    * bytes. Answers the file ID (SHA-256 of the manifest) once every chunk has W copies and
    * the manifest is stored; a stream cut short stores no manifest.
