@@ -35,17 +35,7 @@ export function clientTracingInterceptor(tracer: Tracer): ClientInterceptor {
       "peer.http": call.peer.httpAddress,
     });
     // The remote's server span is a child of this one.
-    return next({ ...call, trace: { parent: span.context } }).then(
-      (result) => {
-        noteResult(span, call.method, result);
-        span.end();
-        return result;
-      },
-      (error: unknown) => {
-        span.end(error);
-        throw error;
-      },
-    );
+    return endWith(span, call.method, next({ ...call, trace: { parent: span.context } }));
   };
 }
 
@@ -54,16 +44,21 @@ export function serverTracingInterceptor(tracer: Tracer): ServerInterceptor {
     if (!call.trace?.sampled) return next(call);
     const rpc = PEER_METHOD_NAMES[call.method];
     const span = tracer.start(`serve ${rpc}`, call.trace, "server", { "rpc.method": rpc, "peer.from": call.from.id });
-    return next(call).then(
-      (result) => {
-        noteResult(span, call.method, result);
-        span.end();
-        return result;
-      },
-      (error: unknown) => {
-        span.end(error);
-        throw error;
-      },
-    );
+    return endWith(span, call.method, next(call));
   };
+}
+
+/** Ends `span` when `result` settles: with the call's outcome noted, or with its error. */
+function endWith<T>(span: Span, method: PeerMethod, result: Promise<T>): Promise<T> {
+  return result.then(
+    (value) => {
+      noteResult(span, method, value);
+      span.end();
+      return value;
+    },
+    (error: unknown) => {
+      span.end(error);
+      throw error;
+    },
+  );
 }
