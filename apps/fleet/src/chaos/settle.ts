@@ -3,6 +3,7 @@
  * until the network has settled, then read every key back.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { adminClient, nodeClient, waitFor } from "@p2p/launcher";
 import { Prng } from "./prng.js";
 import type { Target, Workload } from "./workload.js";
@@ -14,9 +15,21 @@ import type { Target, Workload } from "./workload.js";
  * within `timeoutMs`: the caller checks the history anyway, and says so.
  */
 export async function waitForSettled(targets: readonly Target[], timeoutMs = 60_000): Promise<boolean> {
-  return waitFor(
+  // A refused Repair (an admin call from another machine without the peer's token) never turns
+  // into "settled": say so at once instead of waiting out the timeout.
+  let refused: ConnectError | undefined;
+  const repair = (p: Target) =>
+    adminClient(p.httpAddress, { timeoutMs: 10_000, ...(p.adminToken ? { token: p.adminToken } : {}) })
+      .repair({})
+      .catch((err: unknown) => {
+        const e = ConnectError.from(err);
+        if (e.code === Code.PermissionDenied) refused = e;
+        throw e;
+      });
+  const settled = await waitFor(
     async () => {
-      const health = await Promise.all(targets.map((p) => adminClient(p.httpAddress, { timeoutMs: 10_000 }).repair({}).then((r) => r.health)));
+      if (refused) return true;
+      const health = await Promise.all(targets.map((p) => repair(p).then((r) => r.health)));
       return health.every((h) => Number(h?.underReplicated ?? 1) === 0 && Number(h?.recordsHandoff ?? 1) === 0);
     },
     { timeoutMs, intervalMs: 1000, what: "every peer's repair to find nothing under-replicated or awaiting hand-off" },
@@ -24,6 +37,8 @@ export async function waitForSettled(targets: readonly Target[], timeoutMs = 60_
     () => true,
     () => false,
   );
+  if (refused) throw new Error(`waiting for the network to settle: Repair was refused: ${refused.rawMessage}`);
+  return settled;
 }
 
 /** Every key read through two peers drawn from the seed, each read retried up to 5 times (a read may still meet a slow peer). */

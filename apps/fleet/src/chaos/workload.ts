@@ -15,6 +15,8 @@ import type { Prng } from "./prng.js";
 export interface Target {
   name: string;
   httpAddress: string;
+  /** The peer's admin token, for AdminService calls from another machine (test hosts); loopback needs none. */
+  adminToken?: string;
 }
 
 export interface OpCounts {

@@ -4,7 +4,8 @@
  * a DNS name that resolves to every host, as a Kubernetes headless Service would. The test
  * process reaches each peer through the hosts' observer port.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeClient, startPeer, waitFor, type PeerProcess } from "@p2p/launcher";
@@ -15,6 +16,7 @@ import type { Target } from "../chaos/workload.js";
 export const SEED_NAME = "peers.p2p.test";
 export const HTTP_PORT = 8001;
 export const GRPC_PORT = 9001;
+const ADMIN_TOKEN_FILE = "admin-token";
 
 export interface HostPeersOptions {
   /** Flags for every peer (deadlines, repair interval, log level…). */
@@ -27,10 +29,13 @@ export class HostPeers {
   readonly #peers = new Map<string, PeerProcess>();
   readonly dir: string;
 
+  /** Every peer's admin token: the test process calls AdminService (Repair) from the observer's address, not loopback. */
+  readonly adminToken = randomBytes(24).toString("hex");
+
   private constructor(hosts: TestHosts, dir: string, args: readonly string[]) {
     this.#hosts = hosts;
     this.dir = dir;
-    this.#args = args;
+    this.#args = ["--admin-token-file", join(dir, ADMIN_TOKEN_FILE), ...args];
   }
 
   /** Starts a peer on every host (the first alone, the rest in parallel) and waits until every table holds every peer. */
@@ -38,6 +43,7 @@ export class HostPeers {
     const dir = await mkdtemp(join(tmpdir(), "p2p-hosts-"));
     const peers = new HostPeers(hosts, dir, options.args ?? []);
     try {
+      await writeFile(join(dir, ADMIN_TOKEN_FILE), peers.adminToken + "\n", { mode: 0o600 });
       await hosts.setHostsFile({ [SEED_NAME]: hosts.hosts.map((h) => h.address) });
       const [first, ...rest] = hosts.hosts;
       await peers.startOn(first!.name);
@@ -99,7 +105,7 @@ export class HostPeers {
   targets(except: ReadonlySet<string> = new Set()): Target[] {
     return [...this.#peers]
       .filter(([name, p]) => p.state === "running" && p.httpAddress && !except.has(name))
-      .map(([name, p]) => ({ name, httpAddress: p.httpAddress! }));
+      .map(([name, p]) => ({ name, httpAddress: p.httpAddress!, adminToken: this.adminToken }));
   }
 
   /** Stops every peer (SIGTERM, SIGKILL after 5 s) and removes the data dirs. */
