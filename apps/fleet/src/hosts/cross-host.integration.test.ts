@@ -14,7 +14,7 @@ import { after, before, describe, test, type TestContext } from "node:test";
 import { formatVerdict } from "@p2p/checker";
 import { nodeClient, waitFor } from "@p2p/launcher";
 import { createTestHosts, partitionsUnavailable, type TestHosts } from "@p2p/netns";
-import { GRPC_PORT, HostPeers, SEED_NAME } from "./host-peers.js";
+import { GRPC_PORT, HostPeers, HTTP_PORT, SEED_NAME } from "./host-peers.js";
 import { runHostScenario, type HostScenarioOptions, type HostScenarioResult } from "./host-scenario.js";
 
 const skip = await partitionsUnavailable();
@@ -154,7 +154,8 @@ describe("across 7 test hosts", { skip }, () => {
       if (put.replicas.some((r) => r.id === named.id)) mine.push(key);
     }
     assert.ok(mine.length > 0, "h7 is a replica of none of 20 keys");
-    const h7 = nodeClient(named.httpAddress!);
+    // The test process resolves no test-host names: it reaches h7 by address.
+    const h7 = nodeClient(`${hosts.host("h7").address}:${HTTP_PORT}`);
     await waitFor(
       async () => {
         const held = new Set((await h7.localRecords({ prefix: "named/", pageSize: 100 })).records.map((r) => r.key));
