@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { CliError, codeFromHttpStatus, codeFromName, describeFailure, exitCodeOf, ExitCode } from "./errors.js";
+import { CliError, codeFromHttpStatus, codeFromName, describeFailure, exitCodeOf, ExitCode, restError } from "./errors.js";
 
 test("Connect codes map to the documented exit codes", () => {
   assert.equal(exitCodeOf(Code.NotFound), 3);
@@ -50,4 +50,17 @@ test("deadlines, CLI errors, missing files and anything else", () => {
   const enoent = Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: "ENOENT" });
   assert.equal(describeFailure(enoent).exitCode, ExitCode.usage);
   assert.deepEqual(describeFailure("boom"), { message: "boom", exitCode: 1 });
+});
+
+test("a refused upload keeps the peer's JSON error and code", () => {
+  const e = restError(413, JSON.stringify({ error: "file: 2000 bytes exceeds the limit of 1000 bytes", code: "resource_exhausted" }));
+  assert.equal(e.code, Code.ResourceExhausted);
+  assert.equal(e.rawMessage, "file: 2000 bytes exceeds the limit of 1000 bytes");
+});
+
+test("without a JSON body the HTTP status decides the code", () => {
+  assert.equal(restError(404, "<html>").code, Code.NotFound);
+  assert.equal(restError(503, "").code, Code.Unavailable);
+  assert.equal(restError(500, "").rawMessage, "HTTP 500");
+  assert.equal(restError(400, JSON.stringify({ error: "name: bad", code: "nonsense" })).code, Code.InvalidArgument);
 });

@@ -130,3 +130,19 @@ export function describeFailure(err: unknown, ctx: FailureContext = {}): { messa
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, " ").trim();
 }
+
+/**
+ * The error a REST answer other than the expected one stands for (an upload not 201, a file
+ * read not 200/206): the peer's JSON body's code and message when there is one, else the status.
+ */
+export function restError(status: number, body: string): ConnectError {
+  let parsed: { error?: unknown; message?: unknown; code?: unknown } = {};
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    // not JSON: the status alone says what went wrong
+  }
+  const code = typeof parsed.code === "string" ? codeFromName(parsed.code) : Code.Unknown;
+  const message = typeof parsed.error === "string" ? parsed.error : typeof parsed.message === "string" ? parsed.message : `HTTP ${status}`;
+  return new ConnectError(message, code !== Code.Unknown ? code : codeFromHttpStatus(status));
+}

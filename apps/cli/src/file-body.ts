@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { uploadError } from "./commands/upload.js";
+import { restError } from "./errors.js";
 
 /** Yields the body from `offset`; throws the peer's error (with its code) for any other answer than 200/206 at that offset. */
 export async function* fileBody(peer: string, id: string, offset: number, signal: AbortSignal): AsyncGenerator<Buffer> {
@@ -21,11 +21,11 @@ export async function* fileBody(peer: string, id: string, offset: number, signal
   if (status !== expected) {
     let body = "";
     for await (const piece of res) if (body.length < 4096) body += String(piece);
-    throw uploadError(status, body || `HTTP ${status} where ${expected} was expected`);
+    throw restError(status, body || `HTTP ${status} where ${expected} was expected`);
   }
   if (offset > 0 && !new RegExp(`^bytes ${offset}-`).test(String(res.headers["content-range"] ?? ""))) {
     res.destroy();
-    throw uploadError(502, `the peer answered a range other than bytes ${offset}- (${String(res.headers["content-range"])})`);
+    throw restError(502, `the peer answered a range other than bytes ${offset}- (${String(res.headers["content-range"])})`);
   }
   yield* res as AsyncIterable<Buffer>;
 }

@@ -9,7 +9,7 @@ export type { Network, StartNetworkOptions } from "./network.js";
 export { parseReadyLine } from "./ready-line.js";
 export type { PeerReady } from "./ready-line.js";
 export { LineRing, LineSplitter } from "./log-lines.js";
-export { isPortFree, portOrAny, isAddressInUse } from "./ports.js";
+export { isPortFree, isAddressInUse } from "./ports.js";
 export { defaultPeerMain, assertPeerMainExists } from "./peer-binary.js";
 export { waitFor } from "./wait-for.js";
 export type { WaitForOptions } from "./wait-for.js";

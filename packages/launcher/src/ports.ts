@@ -14,12 +14,6 @@ export function isPortFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** `preferred` when it is free on `host`, otherwise 0 (the OS picks; the ready line tells which). */
-export async function portOrAny(host: string, preferred: number | undefined): Promise<number> {
-  if (!preferred) return 0;
-  return (await isPortFree(host, preferred)) ? preferred : 0;
-}
-
 /** True when a peer's last log lines say it could not bind its port. */
 export function isAddressInUse(lines: readonly string[]): boolean {
   return lines.some((l) => l.includes("EADDRINUSE"));

@@ -11,7 +11,7 @@ import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { emit, type CommandContext } from "../context.js";
-import { codeFromHttpStatus, codeFromName, usageError } from "../errors.js";
+import { restError, usageError } from "../errors.js";
 import { parseByteRate } from "../options.js";
 import { startProgress, wantsBar } from "../progress.js";
 import { createPacer } from "../rate-limit.js";
@@ -25,19 +25,6 @@ export interface UploadFlags {
 interface UploadAnswer {
   status: number;
   body: string;
-}
-
-/** The error a non-201 answer stands for: the JSON body's code and message when there is one. */
-export function uploadError(status: number, body: string): ConnectError {
-  let parsed: { error?: unknown; message?: unknown; code?: unknown } = {};
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    // not JSON: the status alone says what went wrong
-  }
-  const code = typeof parsed.code === "string" ? codeFromName(parsed.code) : Code.Unknown;
-  const message = typeof parsed.error === "string" ? parsed.error : typeof parsed.message === "string" ? parsed.message : `HTTP ${status}`;
-  return new ConnectError(message, code !== Code.Unknown ? code : codeFromHttpStatus(status));
 }
 
 export async function upload(ctx: CommandContext, file: string, flags: UploadFlags): Promise<void> {
@@ -75,7 +62,7 @@ export async function upload(ctx: CommandContext, file: string, flags: UploadFla
       };
       pipeline(createReadStream(file, { highWaterMark: 64 * 1024 }), counted, req).catch(reject);
     });
-    if (answer.status !== 201) throw uploadError(answer.status, answer.body);
+    if (answer.status !== 201) throw restError(answer.status, answer.body);
     const result = JSON.parse(answer.body) as { id: string; manifest: { size: number; chunks: string[] } };
     bar.stop();
     const seconds = (performance.now() - began) / 1000;
