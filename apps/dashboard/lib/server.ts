@@ -18,7 +18,7 @@ export function state(): State {
     const config = readConfig();
     g.__p2pDashboard = {
       config,
-      collector: new SnapshotCollector({ fleetUrl: config.fleetUrl, fleetToken: config.fleetToken, seeds: config.seeds, timeoutMs: config.timeoutMs }),
+      collector: new SnapshotCollector({ fleetUrl: config.fleetUrl, fleetToken: config.fleetToken, seeds: config.seeds, timeoutMs: config.timeoutMs, allowPeer: config.allowPeer }),
       fleet: config.fleetUrl ? fleetClient(config.fleetUrl, config.fleetToken) : undefined,
     };
   }

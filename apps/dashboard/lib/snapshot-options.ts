@@ -32,6 +32,11 @@ export interface SnapshotOptions {
   forgetAfterMs?: number;
   /** Points of ops/s history kept. Default 120. */
   historyPoints?: number;
+  /**
+   * Whether a crawled peer address ("host:port") may be polled; peers the controller lists
+   * always are. Default: the seeds and their /24 or /64 (lib/security/peer-allowlist).
+   */
+  allowPeer?: (hostPort: string) => boolean;
   /** Client factories, replaceable in tests. */
   nodeClient?: (httpAddress: string) => NodeClient;
   fleetClient?: (baseUrl: string, token?: string) => FleetClient;
@@ -68,12 +73,12 @@ export interface RecordQuery {
   limit?: number;
 }
 
-export type ResolvedSnapshotOptions = Required<Omit<SnapshotOptions, "fleetUrl" | "fleetToken">> & Pick<SnapshotOptions, "fleetUrl" | "fleetToken">;
+export type ResolvedSnapshotOptions = Required<Omit<SnapshotOptions, "fleetUrl" | "fleetToken" | "allowPeer">> & Pick<SnapshotOptions, "fleetUrl" | "fleetToken" | "allowPeer">;
 
 /** Fills the defaults documented on SnapshotOptions. */
 export function resolveSnapshotOptions(opts: SnapshotOptions): ResolvedSnapshotOptions {
   return {
-    fleetUrl: opts.fleetUrl, fleetToken: opts.fleetToken, seeds: opts.seeds ?? [], timeoutMs: opts.timeoutMs ?? 800,
+    fleetUrl: opts.fleetUrl, fleetToken: opts.fleetToken, allowPeer: opts.allowPeer, seeds: opts.seeds ?? [], timeoutMs: opts.timeoutMs ?? 800,
     concurrency: opts.concurrency ?? 32, maxPeers: opts.maxPeers ?? 256, maxRecordsPerPeer: opts.maxRecordsPerPeer ?? 2000, recordsMaxAgeMs: opts.recordsMaxAgeMs ?? 10_000,
     maxRecordsInSnapshot: opts.maxRecordsInSnapshot ?? 400, crawlWaves: opts.crawlWaves ?? 4, downAfterFailures: Math.max(1, opts.downAfterFailures ?? 2), forgetAfterMs: opts.forgetAfterMs ?? 300_000,
     historyPoints: opts.historyPoints ?? 120, nodeClient: opts.nodeClient ?? nodeClient, fleetClient: opts.fleetClient ?? fleetClient,

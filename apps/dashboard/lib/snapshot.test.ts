@@ -194,6 +194,21 @@ describe("SnapshotCollector", () => {
     assert.equal(s.peers[0]!.status, "up");
   });
 
+  test("a crawled contact outside the allowlist is listed, never called, and has no address for routes", async (t) => {
+    const calls: string[] = [];
+    const [hidden] = await peers(t, [{ id: id(1), onCall: (m) => calls.push(m) }]);
+    const [seed] = await peers(t, [{ id: id(0), contacts: () => [{ id: hidden!.id, httpAddress: hidden!.httpAddress }] }]);
+    const c = new SnapshotCollector({ seeds: [seed!.httpAddress], timeoutMs: BUSY_MS, allowPeer: (hp) => hp === seed!.httpAddress });
+    await c.poll();
+    const s = await c.poll();
+    const shown = s.peers.find((p) => p.id === hidden!.id);
+    assert.equal(shown?.lastError, "not polled (outside the allowlist)");
+    assert.equal(shown?.status, "down");
+    assert.equal(c.addressOf(hidden!.id), undefined);
+    assert.equal(c.addressOf(seed!.id), seed!.httpAddress);
+    assert.deepEqual(calls, []);
+  });
+
   test("rejects a malformed seed, naming it", () => {
     assert.throws(() => new SnapshotCollector({ seeds: ["not an address"] }), /seeds: "not an address"/);
   });

@@ -14,7 +14,11 @@ import { resolveSnapshotOptions, type Entry, type RecordQuery, type ResolvedSnap
 
 export type { RecordQuery, SnapshotOptions };
 import { mapWithConcurrency } from "./pool";
+import { peerAllowlist } from "./security/peer-allowlist";
 import type { PeerView, RecordStatus, RecordView, Snapshot } from "./snapshot-types";
+
+/** Shown as the peer's error: it is listed, never fetched. */
+export const NOT_ALLOWED = "not polled (outside the allowlist)";
 
 const stateNames: Record<number, string> = {
   [PeerState.UNSPECIFIED]: "unknown", [PeerState.STARTING]: "starting", [PeerState.RUNNING]: "running",
@@ -30,11 +34,13 @@ export class SnapshotCollector {
   private allRecords: RecordView[] = [];
   private fleet?: FleetClient;
   private lastAggregate?: { signature: string; agg: ReturnType<typeof aggregate> };
+  private readonly allowPeer: (hostPort: string) => boolean;
 
   constructor(opts: SnapshotOptions = {}) {
     this.o = resolveSnapshotOptions(opts);
     if (this.o.fleetUrl) this.fleet = this.o.fleetClient(this.o.fleetUrl, this.o.fleetToken);
     for (const s of this.o.seeds) if (!isHostPort(s)) throw new Error(`seeds: ${JSON.stringify(s)} is not host:port`);
+    this.allowPeer = this.o.allowPeer ?? peerAllowlist(this.o.seeds);
   }
 
   /** The last snapshot built, if any. */
@@ -50,7 +56,8 @@ export class SnapshotCollector {
 
   /** The HTTP address of a known peer by ID (for Data and peer-detail calls), if any. */
   addressOf(id: string): string | undefined {
-    return this.entries.get(id)?.httpAddress || undefined;
+    const e = this.entries.get(id);
+    return e && this.allowed(e) ? e.httpAddress || undefined : undefined;
   }
 
   /** The controller's name for a peer ID, if it manages it. */
@@ -81,6 +88,7 @@ export class SnapshotCollector {
     const polled = new Set<string>();
     for (let wave = 0; wave < this.o.crawlWaves; wave++) {
       const targets = [...this.entries.values()].filter((e) => !polled.has(e.key) && this.pollable(e));
+      for (const e of this.entries.values()) if (e.httpAddress && !this.allowed(e)) e.lastError = NOT_ALLOWED;
       if (targets.length === 0) break;
       for (const e of targets) polled.add(e.key);
       const results = await mapWithConcurrency(targets, this.o.concurrency, async (e) => {
@@ -123,7 +131,18 @@ export class SnapshotCollector {
   }
 
   private pollable(e: Entry): boolean {
-    return Boolean(e.httpAddress) && isHostPort(e.httpAddress) && (!e.fleet || this.fleetRunning(e));
+    return Boolean(e.httpAddress) && isHostPort(e.httpAddress) && (!e.fleet || this.fleetRunning(e)) && this.allowed(e);
+  }
+
+  /**
+   * Whether the dashboard may contact this entry's address: the controller lists it (or a peer
+   * at the same address), or it is within the crawl allowlist. Addresses come from routing
+   * tables that any peer writes, so nothing else is fetched (SSRF).
+   */
+  private allowed(e: Entry): boolean {
+    if (e.fleet) return true;
+    if (this.allowPeer(e.httpAddress)) return true;
+    return [...this.entries.values()].some((o) => o.fleet && o.httpAddress === e.httpAddress);
   }
 
   private fleetRunning(e: Entry): boolean {

@@ -82,10 +82,12 @@ describe("fault controls in a browser against a real fleet", { skip, timeout: 30
     await page.getByTestId("fault-apply").click();
     await outcome(false, "delayMs: at most 60000");
     // The controller's own refusal comes through with its message and a matching status.
-    const unknown = await page.request.post(`${dash!.url}/api/fleet/faults`, { data: { action: "pause", peer: "peer-99" } });
+    // page.request sends no Origin; the dashboard refuses mutations without one (CSRF), so say it.
+    const sameOrigin = { origin: dash!.url };
+    const unknown = await page.request.post(`${dash!.url}/api/fleet/faults`, { data: { action: "pause", peer: "peer-99" }, headers: sameOrigin });
     assert.equal(unknown.status(), 404);
     assert.match(((await unknown.json()) as { error: string }).error, /^not_found: .*peer-99/);
-    const oneSide = await page.request.post(`${dash!.url}/api/fleet/faults`, { data: { action: "partition", groups: [[a[0]]] } });
+    const oneSide = await page.request.post(`${dash!.url}/api/fleet/faults`, { data: { action: "partition", groups: [[a[0]]] }, headers: sameOrigin });
     assert.equal(oneSide.status(), 400);
     assert.match(((await oneSide.json()) as { error: string }).error, /^groups: a partition needs at least 2 groups/);
 

@@ -91,7 +91,8 @@ export async function startDashboard(env: Record<string, string>): Promise<Dashb
   const url = `http://127.0.0.1:${port}`;
   const dash: Dashboard = { url, output: () => out, stop: () => stopChild(child) };
   try {
-    await waitFor("the dashboard to answer", async () => (await fetch(`${url}/api/snapshot`)).ok || undefined, 30_000);
+    // 401: up, but asking for the login token (DASHBOARD_REQUIRE_TOKEN / off loopback).
+    await waitFor("the dashboard to answer", async () => { const r = await fetch(`${url}/api/snapshot`); return r.ok || r.status === 401 || undefined; }, 30_000);
   } catch (err) {
     await dash.stop();
     throw new Error(`${(err as Error).message}\n${out}`);

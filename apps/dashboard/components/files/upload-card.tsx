@@ -18,7 +18,9 @@ export function UploadCard({ peers, onUploaded }: { peers: PeerView[]; onUploade
     if (!file || !peer) return;
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", `/api/files?name=${encodeURIComponent(file.name)}&peer=${peer.id}`);
-    xhr.setRequestHeader("content-type", file.type || "application/octet-stream");
+    // Always octet-stream (the dashboard refuses CORS-simple types on mutations); the real type rides along.
+    xhr.setRequestHeader("content-type", "application/octet-stream");
+    if (file.type) xhr.setRequestHeader("x-file-type", file.type);
     xhr.upload.onprogress = (e) => e.lengthComputable && setProgress(e.loaded / e.total);
     xhr.onload = () => {
       setProgress(undefined);

@@ -13,6 +13,8 @@ export async function fileServingPeer(req: Request): Promise<{ id: string; addre
   const wanted = new URL(req.url).searchParams.get("peer");
   if (wanted !== null && !/^[0-9a-f]{64}$/.test(wanted)) return { error: "peer: must be a peer ID (64 lowercase hex)", status: 400 };
   const peer = wanted ? snapshot.peers.find((p) => p.id === wanted) : snapshot.peers.find((p) => p.status === "up" && p.id && p.httpAddress);
-  if (!peer || !peer.httpAddress) return { error: wanted ? "peer: not a known peer" : "no peer is up", status: wanted ? 404 : 503 };
-  return { id: peer.id, address: peer.httpAddress };
+  // addressOf: only addresses the dashboard may contact (the crawl allowlist; lib/snapshot).
+  const address = peer?.id ? collector.addressOf(peer.id) : undefined;
+  if (!peer || !address) return { error: wanted ? "peer: not a known peer" : "no peer is up", status: wanted ? 404 : 503 };
+  return { id: peer.id, address };
 }

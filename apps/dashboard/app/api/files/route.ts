@@ -9,7 +9,11 @@ interface Manifest { name: string; size: number; mediaType: string; chunkSize: n
 export async function GET(): Promise<Response> {
   const { collector, config } = state();
   const snapshot = collector.latest() ?? (await collector.poll());
-  const peers = snapshot.peers.filter((p) => p.status !== "down" && p.httpAddress && p.id);
+  // addressOf: only addresses the dashboard may contact (the crawl allowlist; lib/snapshot).
+  const peers = snapshot.peers.flatMap((p) => {
+    const httpAddress = p.status !== "down" && p.id ? collector.addressOf(p.id) : undefined;
+    return httpAddress ? [{ id: p.id, httpAddress }] : [];
+  });
   const files = new Map<string, { id: string; manifest: Manifest; heldBy: string[] }>();
   await Promise.all(
     peers.map(async (p) => {
@@ -31,14 +35,17 @@ export async function GET(): Promise<Response> {
   return Response.json({ files: list, peersAsked: peers.length }, { headers: { "cache-control": "no-store" } });
 }
 
-/** PUT /api/files?name=<name>[&peer=<id>]: streams the body to that peer's PUT /files/<name>. */
+/** PUT /api/files?name=<name>[&peer=<id>] (X-File-Type: media type): streams the body to that peer's PUT /files/<name>. */
 export async function PUT(req: Request): Promise<Response> {
   const name = new URL(req.url).searchParams.get("name") ?? "";
   if (name === "" || name.length > 255 || /[/\\]/.test(name)) return Response.json({ error: "name: a file name of 1 to 255 characters without slashes" }, { status: 400 });
   const peer = await fileServingPeer(req);
   if ("error" in peer) return Response.json({ error: peer.error }, { status: peer.status });
   if (!req.body) return Response.json({ error: "body: the file is missing" }, { status: 400 });
-  const headers: Record<string, string> = { "content-type": req.headers.get("content-type") || "application/octet-stream" };
+  // The body is sent as application/octet-stream (proxy.ts refuses CORS-simple types); the
+  // file's own media type travels in X-File-Type and becomes the peer's Content-Type.
+  const fileType = req.headers.get("x-file-type") ?? "";
+  const headers: Record<string, string> = { "content-type": /^[\w.+-]+\/[\w.+-]+$/.test(fileType) ? fileType : "application/octet-stream" };
   const length = req.headers.get("content-length");
   if (length) headers["content-length"] = length;
   try {
