@@ -3,10 +3,20 @@
  * to the same few hundred peers again and again, and a new HTTP/2 connection per call would
  * cost a handshake each time. Beyond `maxChannels`, the least recently used idle channel is
  * closed (one with calls in flight is never closed under them).
+ *
+ * Over TLS a channel is also bound to the peer ID it was opened for (its credentials refuse any
+ * other certificate), so channels are keyed by peer and address: a new identity at a known
+ * address gets a channel of its own, and a dial by address alone (bootstrap) one that accepts
+ * any valid peer.
  */
 import { Client, credentials } from "@grpc/grpc-js";
-import type { ChannelOptions } from "@grpc/grpc-js";
+import type { ChannelCredentials, ChannelOptions } from "@grpc/grpc-js";
 import { DhtError } from "@p2p/dht";
+import type { NodeId } from "@p2p/dht";
+
+/** The credentials of a new channel to the peer `peerId` (undefined: any peer). Default: plaintext. */
+export type CredentialsFor = (peerId: NodeId | undefined) => ChannelCredentials;
+const plaintext: CredentialsFor = () => credentials.createInsecure();
 
 interface PooledChannel {
   client: Client;
@@ -19,6 +29,8 @@ interface PooledChannel {
 export interface ChannelLease {
   client: Client;
   release(): void;
+  /** Takes this channel out of the pool: see ChannelPool.retire. */
+  retire(): void;
 }
 
 export class ChannelPool {
@@ -29,17 +41,22 @@ export class ChannelPool {
   constructor(
     private readonly maxChannels: number,
     private readonly channelOptions: ChannelOptions,
+    private readonly credentialsFor: CredentialsFor = plaintext,
   ) {
     if (!Number.isInteger(maxChannels) || maxChannels < 1) throw new RangeError(`maxChannels must be an integer ≥ 1, got ${maxChannels}`);
   }
 
-  /** Borrows the channel to `address`, opening it if needed. Throws Unavailable after close(). */
-  acquire(address: string): ChannelLease {
+  /**
+   * Borrows the channel to the peer `peerId` at `address` (undefined: whoever is there),
+   * opening it if needed. Throws Unavailable after close().
+   */
+  acquire(address: string, peerId?: NodeId): ChannelLease {
     if (this.#closed) throw DhtError.unavailable("grpc transport is closed");
-    let entry = this.#channels.get(address);
-    if (entry) this.#channels.delete(address);
-    else entry = { client: new Client(address, credentials.createInsecure(), this.channelOptions), inFlight: 0, retired: false };
-    this.#channels.set(address, entry);
+    const key = peerId === undefined ? address : `${peerId}@${address}`;
+    let entry = this.#channels.get(key);
+    if (entry) this.#channels.delete(key);
+    else entry = { client: new Client(address, this.credentialsFor(peerId), this.channelOptions), inFlight: 0, retired: false };
+    this.#channels.set(key, entry);
     entry.inFlight++;
     this.#evictIdle();
     let released = false;
@@ -53,6 +70,7 @@ export class ChannelPool {
         if (held.retired && held.inFlight === 0) held.client.close();
         this.#evictIdle();
       },
+      retire: () => this.retire(key, held.client),
     };
   }
 
@@ -64,10 +82,10 @@ export class ChannelPool {
    * more rarely (after a 15 s cut the next try is ~13 s away), or behind grpc-js's reconnect
    * backoff (up to 2 min). A new connection starts with neither.
    */
-  retire(address: string, client: Client): void {
-    const entry = this.#channels.get(address);
+  retire(key: string, client: Client): void {
+    const entry = this.#channels.get(key);
     if (!entry || entry.client !== client) return;
-    this.#channels.delete(address);
+    this.#channels.delete(key);
     entry.retired = true;
     this.retired++;
     if (entry.inFlight === 0) entry.client.close();

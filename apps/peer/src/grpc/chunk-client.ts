@@ -14,7 +14,7 @@ import type { CallOptions, ChunkStoreResult, Clock, CommitResult, Contact, Store
 import { dhtErrorFromGrpc } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
-import { ChannelPool } from "./channel-pool.js";
+import { ChannelPool, type CredentialsFor } from "./channel-pool.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 
@@ -24,6 +24,8 @@ const peerService = grpcServiceDefinition(PeerService);
 const FLOW_CONTROL_WINDOW_BYTES = 8 << 20;
 
 export interface ChunkClientOptions {
+  /** Credentials of each new channel (TLS bound to the peer dialled). Default: plaintext. */
+  credentialsFor?: CredentialsFor;
   identity: PeerIdentity;
   self: () => Contact;
   verifier: ContactVerifier;
@@ -54,7 +56,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
       // stream flow; memory stays bounded by the chunks we asked for (each is read in full).
       "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     };
-    this.#pool = new ChannelPool(opts.maxChannels ?? 64, channelOptions);
+    this.#pool = new ChannelPool(opts.maxChannels ?? 64, channelOptions, opts.credentialsFor);
     this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
     this.#verifier = opts.verifier;
     this.#self = opts.self;
@@ -67,7 +69,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
 
   async fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array> {
     const what = `FetchChunk ${to.address}`;
-    const lease = this.#acquire(to.address, what);
+    const lease = this.#acquire(to, what);
     const req = create(FetchChunkRequestSchema, { sender: this.#sender(), hash });
     const call = lease.client.makeServerStreamRequest(
       peerService.fetchChunk.path,
@@ -163,7 +165,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
     const what = `${method} ${to.address}`;
     let lease: ReturnType<ChannelPool["acquire"]>;
     try {
-      lease = this.#acquire(to.address, what);
+      lease = this.#acquire(to, what);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -184,9 +186,9 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
     });
   }
 
-  #acquire(address: string, what: string) {
+  #acquire(to: Contact, what: string) {
     try {
-      return this.#pool.acquire(address);
+      return this.#pool.acquire(to.address, to.id);
     } catch (err) {
       throw dhtErrorFromGrpc(err, what);
     }

@@ -20,14 +20,16 @@ import { DhtError, isNodeId, systemClock } from "@p2p/dht";
 import type { Clock, Contact, Logger, PeerRpcHandler } from "@p2p/dht";
 import { grpcStatusFromError } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
-import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { SelfContactSigner } from "../identity/signed-contact.js";
+import type { SenderVerifier } from "./sender-verifier.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
 import { widenReceiveWindow } from "./receive-window.js";
 
 export interface ChunkServerOptions {
   identity: PeerIdentity;
   getSelf: () => Contact;
-  verifier: ContactVerifier;
+  /** Checks each request's sender (and, over TLS, that it is the connection's peer). */
+  senders: SenderVerifier;
   /** The node's handler (it learns the sender and answers from its chunk store). */
   handler: PeerRpcHandler;
   /** Largest chunk a StoreChunk may declare, bytes. */
@@ -69,7 +71,7 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
       call.emit("error", grpcStatusFromError(err, opts.log, "FetchChunk"));
     };
     void (async () => {
-      const from = opts.verifier.verify(call.request.sender, "sender");
+      const from = opts.senders.verify(call, call.request.sender, "sender");
       if (!isNodeId(call.request.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
       release = admit("fetch");
       const bytes = await handler.onFetchChunk(from, call.request.hash);
@@ -112,7 +114,7 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
       let pending = false;
       for await (const msg of call as AsyncIterable<StoreChunkRequest>) {
         if (!assembler) {
-          from = opts.verifier.verify(msg.sender, "sender");
+          from = opts.senders.verify(call, msg.sender, "sender");
           if (!isNodeId(msg.hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
           if (msg.size > opts.maxChunkBytes) throw DhtError.invalidArgument(`size: ${msg.size} bytes exceeds the chunk limit of ${opts.maxChunkBytes} bytes`);
           release = admit("store");
@@ -147,7 +149,7 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
 
   const commitChunks = (call: ServerUnaryCall<CommitChunksRequest, CommitChunksResponse>, callback: sendUnaryData<CommitChunksResponse>) => {
     void (async () => {
-      const from = opts.verifier.verify(call.request.sender, "sender");
+      const from = opts.senders.verify(call, call.request.sender, "sender");
       const result = await handler.onCommitChunks(from, call.request.hashes); // validates count and each hash
       return create(CommitChunksResponseSchema, { sender: sender(), committed: result.committed, missing: result.missing });
     })().then(

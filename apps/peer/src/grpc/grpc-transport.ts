@@ -6,7 +6,7 @@
  * of silently poisoning the routing table. Failures are DhtErrors (edge-errors.ts).
  */
 import { create } from "@bufbuild/protobuf";
-import { Metadata, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
 import {
   FetchRecordsRequestSchema,
@@ -21,7 +21,7 @@ import {
 } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
-import { DhtError, formatTraceparent, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
+import { DhtError, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
 import type {
   CallOptions,
   ChunkStoreResult,
@@ -43,9 +43,11 @@ import type {
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { hostPortProblem } from "../identity/contact-format.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
-import { ChannelPool } from "./channel-pool.js";
+import { ChannelPool, type CredentialsFor } from "./channel-pool.js";
+import { PeerChannelCredentials } from "../tls/peer-channel-credentials.js";
+import type { PeerTls } from "../tls/peer-tls.js";
 import { ChunkClient } from "./chunk-client.js";
-import { checkKey, checkTarget, peerRefToContact, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
+import { checkKey, checkTarget, contactsOfReply, traceMetadata, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
 
@@ -79,6 +81,11 @@ export interface GrpcTransportOptions {
   maxContactsPerReply?: number;
   /** Largest chunk accepted from a peer, bytes. Default MAX_CHUNK_SIZE (16 MiB). */
   maxChunkBytes?: number;
+  /**
+   * TLS with peer certificates: each channel proves it reached the peer ID dialled (and, in a
+   * private network, a member). Undefined: plaintext (`--insecure`).
+   */
+  tls?: PeerTls;
   /** Default: the system clock. */
   clock?: Clock;
   /** Default: silent. */
@@ -106,7 +113,9 @@ export class GrpcTransport implements Transport {
       // Each pooled client gets its own connection: no hidden sharing outside the pool's bound.
       "grpc.use_local_subchannel_pool": 1,
     };
-    this.#pool = new ChannelPool(opts.maxChannels ?? 256, channelOptions);
+    const tls = opts.tls;
+    const credentialsFor: CredentialsFor | undefined = tls ? (peerId) => new PeerChannelCredentials(tls, peerId) : undefined;
+    this.#pool = new ChannelPool(opts.maxChannels ?? 256, channelOptions, credentialsFor);
     this.#verifier = opts.verifier ?? new ContactVerifier({ clock: opts.clock });
     this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
     const self = opts.self;
@@ -118,19 +127,20 @@ export class GrpcTransport implements Transport {
       self: this.#self,
       verifier: this.#verifier,
       maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE,
+      ...(credentialsFor ? { credentialsFor } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
   }
 
   async ping(to: Contact, opts: CallOptions): Promise<void> {
-    const res = await this.#unary(to.address, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
+    const res = await this.#unary(to, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
     this.#checkResponder(to, res.sender);
   }
 
   async findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]> {
     checkTarget(target);
     const req = create(FindNodeRequestSchema, { sender: this.#sender(), target });
-    const res = await this.#unary(to.address, peerService.findNode, req, opts);
+    const res = await this.#unary(to, peerService.findNode, req, opts);
     this.#checkResponder(to, res.sender);
     return this.#contacts(to, res.contacts);
   }
@@ -138,7 +148,7 @@ export class GrpcTransport implements Transport {
   async findValue(to: Contact, key: string, opts: CallOptions): Promise<FindValueResult> {
     checkKey(key);
     const req = create(FindValueRequestSchema, { sender: this.#sender(), key });
-    const res = await this.#unary(to.address, peerService.findValue, req, opts);
+    const res = await this.#unary(to, peerService.findValue, req, opts);
     this.#checkResponder(to, res.sender);
     const contacts = this.#contacts(to, res.contacts);
     if (!res.record) return { contacts };
@@ -149,7 +159,7 @@ export class GrpcTransport implements Transport {
 
   async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
     const req = create(StoreRequestSchema, { sender: this.#sender(), record: recordToProto(record) });
-    const res = await this.#unary(to.address, peerService.store, req, opts);
+    const res = await this.#unary(to, peerService.store, req, opts);
     this.#checkResponder(to, res.sender);
     return { applied: res.applied, current: versionFromProto(res.current, "response.current", "internal") };
   }
@@ -159,14 +169,14 @@ export class GrpcTransport implements Transport {
 
   async syncDigest(to: Contact, request: SyncDigestRequest, opts: CallOptions): Promise<SyncDigestResult> {
     const req = create(SyncDigestRequestSchema, { sender: this.#sender(), root: request.root, count: request.count });
-    const res = await this.#unary(to.address, peerService.syncDigest, req, opts);
+    const res = await this.#unary(to, peerService.syncDigest, req, opts);
     this.#checkResponder(to, res.sender);
     return { match: res.match, leaves: res.leaves, count: res.count };
   }
 
   async syncKeys(to: Contact, request: SyncKeysRequest, opts: CallOptions): Promise<SyncKeysResult> {
     const req = create(SyncKeysRequestSchema, { sender: this.#sender(), leaves: request.leaves, after: request.after, limit: request.limit });
-    const res = await this.#unary(to.address, peerService.syncKeys, req, opts);
+    const res = await this.#unary(to, peerService.syncKeys, req, opts);
     this.#checkResponder(to, res.sender);
     const entries = res.entries.map((e, i) => {
       checkKey(e.key, `response.entries[${i}].key`, "internal");
@@ -177,13 +187,13 @@ export class GrpcTransport implements Transport {
 
   async fetchRecords(to: Contact, keys: string[], opts: CallOptions): Promise<DhtRecord[]> {
     const req = create(FetchRecordsRequestSchema, { sender: this.#sender(), keys });
-    const res = await this.#unary(to.address, peerService.fetchRecords, req, opts);
+    const res = await this.#unary(to, peerService.fetchRecords, req, opts);
     this.#checkResponder(to, res.sender);
     return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, "internal"));
   }
 
   async goodbye(to: Contact, opts: CallOptions): Promise<void> {
-    const res = await this.#unary(to.address, peerService.goodbye, create(GoodbyeRequestSchema, { sender: this.#sender() }), opts);
+    const res = await this.#unary(to, peerService.goodbye, create(GoodbyeRequestSchema, { sender: this.#sender() }), opts);
     this.#checkResponder(to, res.sender);
   }
 
@@ -207,7 +217,7 @@ export class GrpcTransport implements Transport {
   async probe(address: string, opts: CallOptions): Promise<Contact> {
     const problem = hostPortProblem(address);
     if (problem) throw DhtError.invalidArgument(`address: ${problem}`);
-    const res = await this.#unary(address, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
+    const res = await this.#unary({ address }, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
     return this.#verifyResponder(address, res.sender);
   }
 
@@ -243,19 +253,12 @@ export class GrpcTransport implements Transport {
   }
 
   #contacts(from: Contact, refs: PeerRef[]): Contact[] {
-    if (refs.length > this.#maxContacts) {
-      this.#log.debug({ peer: from.id, returned: refs.length, kept: this.#maxContacts }, "reply had too many contacts");
-    }
-    const out: Contact[] = [];
-    for (const ref of refs.slice(0, this.#maxContacts)) {
-      const contact = peerRefToContact(ref);
-      if (contact) out.push(contact);
-      else this.#log.debug({ peer: from.id, id: ref.id, address: ref.grpcAddress }, "dropped malformed contact");
-    }
-    return out;
+    return contactsOfReply(refs, this.#maxContacts, (fields, msg) => this.#log.debug({ peer: from.id, ...fields }, msg));
   }
 
-  #unary<Req, Res>(address: string, method: MethodDefinition<Req, Res>, request: Req, opts: CallOptions): Promise<Res> {
+  /** One call to the peer `to.id` (undefined: whoever answers) at `to.address`. */
+  #unary<Req, Res>(to: { address: string; id?: NodeId }, method: MethodDefinition<Req, Res>, request: Req, opts: CallOptions): Promise<Res> {
+    const address = to.address;
     const what = `${method.originalName ?? method.path} ${address}`;
     if (!(opts.timeoutMs > 0) || !Number.isFinite(opts.timeoutMs)) {
       return Promise.reject(DhtError.invalidArgument(`${what}: timeoutMs must be a positive number`));
@@ -263,7 +266,7 @@ export class GrpcTransport implements Transport {
     if (opts.signal?.aborted) return Promise.reject(DhtError.canceled(`${what}: aborted`));
     let lease: ReturnType<ChannelPool["acquire"]>;
     try {
-      lease = this.#pool.acquire(address);
+      lease = this.#pool.acquire(address, to.id);
     } catch (err) {
       return Promise.reject(dhtErrorFromGrpc(err, what));
     }
@@ -274,11 +277,11 @@ export class GrpcTransport implements Transport {
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        metadataOf(opts),
+        traceMetadata(opts),
         { deadline: Date.now() + opts.timeoutMs },
         (err, res) => {
           signal?.removeEventListener("abort", onAbort);
-          if (err && RETIRING_CODES.has(err.code)) this.#pool.retire(address, lease.client);
+          if (err && RETIRING_CODES.has(err.code)) lease.retire();
           lease.release();
           if (err || res === undefined) reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
           else resolve(res);
@@ -290,11 +293,4 @@ export class GrpcTransport implements Transport {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
-}
-
-/** A call of a sampled trace carries it (W3C `traceparent`), so the remote's span is the child of ours. */
-function metadataOf(opts: CallOptions): Metadata {
-  const metadata = new Metadata();
-  if (opts.trace?.parent.sampled) metadata.set("traceparent", formatTraceparent(opts.trace.parent));
-  return metadata;
 }

@@ -7,8 +7,9 @@ import { RecordSchema } from "@p2p/proto/peer";
 import type { Record as RecordMessage } from "@p2p/proto/peer";
 import { PeerRefSchema, VersionSchema } from "@p2p/proto/types";
 import type { PeerRef, Version as VersionMessage } from "@p2p/proto/types";
-import { DhtError } from "@p2p/dht";
-import type { Contact, DhtErrorCode, DhtRecord, Version } from "@p2p/dht";
+import { DhtError, formatTraceparent } from "@p2p/dht";
+import { Metadata } from "@grpc/grpc-js";
+import type { CallOptions, Contact, DhtErrorCode, DhtRecord, Version } from "@p2p/dht";
 import { hostPortProblem, isNodeId } from "../identity/contact-format.js";
 
 /** Longest record key accepted, in UTF-8 bytes. */
@@ -67,4 +68,26 @@ export function peerRefToContact(ref: PeerRef): Contact | undefined {
   if (!isNodeId(ref.id) || hostPortProblem(ref.grpcAddress) !== undefined) return undefined;
   if (ref.httpAddress !== "" && hostPortProblem(ref.httpAddress) !== undefined) return undefined;
   return { id: ref.id, address: ref.grpcAddress, httpAddress: ref.httpAddress };
+}
+
+/**
+ * The contacts of a reply, at most `max` of them (the rest ignored: a peer cannot flood our
+ * lookups), malformed ones dropped; `note` hears of both, for a debug log.
+ */
+export function contactsOfReply(refs: PeerRef[], max: number, note: (fields: Record<string, unknown>, msg: string) => void): Contact[] {
+  if (refs.length > max) note({ returned: refs.length, kept: max }, "reply had too many contacts");
+  const out: Contact[] = [];
+  for (const ref of refs.slice(0, max)) {
+    const contact = peerRefToContact(ref);
+    if (contact) out.push(contact);
+    else note({ id: ref.id, address: ref.grpcAddress }, "dropped malformed contact");
+  }
+  return out;
+}
+
+/** A call of a sampled trace carries it (W3C `traceparent`), so the remote's span is the child of ours. */
+export function traceMetadata(opts: CallOptions): Metadata {
+  const metadata = new Metadata();
+  if (opts.trace?.parent.sampled) metadata.set("traceparent", formatTraceparent(opts.trace.parent));
+  return metadata;
 }

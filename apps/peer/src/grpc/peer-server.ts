@@ -51,6 +51,8 @@ import { createReflectionService } from "./server-reflection.js";
 import { grpcStatusFromError } from "../edge-errors.js";
 import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "../http/connection-guard.js";
 import { listenForGrpc } from "./grpc-listener.js";
+import { SenderVerifier } from "./sender-verifier.js";
+import type { PeerTls } from "../tls/peer-tls.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 const PEER_SERVICE_NAME = PeerService.typeName;
@@ -74,6 +76,11 @@ export interface PeerGrpcServerOptions {
   maxChunkTransfers?: number;
   /** A StoreChunk stream with no frame for this long is ended, ms. Default 10000 (chunk-server.ts). */
   chunkFrameTimeoutMs?: number;
+  /**
+   * TLS with peer certificates: every connection proves a peer ID and every request's sender
+   * must be that peer. Undefined: plaintext (`--insecure`), where a sender is only its signed contact.
+   */
+  tls?: PeerTls;
   /** Default: silent. */
   log?: Logger;
   /** Default: the system clock. */
@@ -152,6 +159,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   const signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
   const maxMessageBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
   const sender = () => signer.sign(opts.getSelf());
+  const senders = new SenderVerifier(verifier, opts.tls !== undefined);
 
   const unary =
     <Req extends { sender?: SignedContact }, Res>(
@@ -161,7 +169,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     (call, callback) => {
       // The sender is verified before anything else: a rejected one never reaches the handler.
       Promise.resolve()
-        .then(() => run(verifier.verify(call.request.sender, "sender"), call.request, traceOf(call.metadata)))
+        .then(() => run(senders.verify(call, call.request.sender, "sender"), call.request, traceOf(call.metadata)))
         .then(
           (res) => callback(null, res),
           (err: unknown) => callback(grpcStatusFromError(err, log, name)),
@@ -232,7 +240,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   const chunks = chunkServerMethods({
     identity: opts.identity,
     getSelf: opts.getSelf,
-    verifier,
+    senders,
     handler,
     maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE,
     log,
@@ -251,7 +259,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
   createReflectionService([file_p2p_v1_peer]).addToServer(server);
 
   const guard = new ConnectionGuard({ ...defaultGrpcConnectionLimits, ...opts.connectionLimits }, opts.onConnectionLimit);
-  const listener = await listenForGrpc(server, opts.host, opts.port, guard);
+  const listener = await listenForGrpc(server, opts.host, opts.port, guard, opts.tls);
   const port = listener.port;
 
   let closing: Promise<void> | undefined;
