@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Client, Metadata, credentials, status, type ServiceError } from "@grpc/grpc-js";
+import { Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { peerClientCredentials } from "./index.js";
 import { nodeClient, startNetwork, startPeer, PeerStartError, type Network, type NodeClient, type PeerProcess } from "@p2p/launcher";
 import { PeerService, PingRequestSchema, StoreRequestSchema } from "@p2p/proto/peer";
 import { PeerIdentity } from "./identity/peer-identity.js";
@@ -149,9 +150,12 @@ describe("bad input to a running peer", () => {
 
   test("forged and malformed peer messages are rejected and stay out of the routing table", async () => {
     const peerService = grpcServiceDefinition(PeerService);
+    const mallory = PeerIdentity.generate();
+    const victim = PeerIdentity.generate();
+    // Mallory connects as herself (TLS proves her ID): what she signs is all she can lie about.
     const call = <Req>(method: { path: string; requestSerialize: (r: Req) => Buffer }, req: Req | Buffer) =>
       new Promise<void>((resolve, reject) => {
-        const grpc = new Client(peer.grpcAddress!, credentials.createInsecure());
+        const grpc = new Client(peer.grpcAddress!, peerClientCredentials({ identity: mallory }));
         // Raw bytes go out as they are: what a broken or hostile peer could send.
         const serialize = (r: unknown): Buffer => (Buffer.isBuffer(r) ? r : method.requestSerialize(r as Req));
         grpc.makeUnaryRequest<unknown, Buffer>(method.path, serialize, (b: Buffer) => b, req, new Metadata(), { deadline: Date.now() + 5000 }, (err) => {
@@ -169,8 +173,6 @@ describe("bad input to a running peer", () => {
     const tableIds = async () => (await client.routingTable({})).buckets.flatMap((b) => b.contacts.map((c) => c.peer!.id)).sort();
     const before = await tableIds();
 
-    const mallory = PeerIdentity.generate();
-    const victim = PeerIdentity.generate();
     const signed = signContact(mallory, { id: mallory.id, address: "127.0.0.1:9", httpAddress: "" }, Date.now());
     // An ID that is not the hash of the key it comes with.
     await rejectsWith(call(peerService.ping, create(PingRequestSchema, { sender: { ...signed, id: victim.id } })), status.UNAUTHENTICATED, /sender\.id/);

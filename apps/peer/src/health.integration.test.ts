@@ -8,7 +8,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { credentials, makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { makeGenericClientConstructor, type ServiceError } from "@grpc/grpc-js";
+import { peerClientCredentials } from "./index.js";
 import { service as healthService } from "grpc-health-check";
 import { adminClient, nodeClient, startPeer, waitFor, type PeerProcess } from "@p2p/launcher";
 
@@ -41,7 +42,7 @@ describe("health through a peer's life", () => {
     const grpcPort = await freePort();
     peer = startPeer({ dataDir: dir, grpcPort, bootstrap: [`127.0.0.1:${hung}`], args: ["--rpc-timeout-ms", "3000"] });
     const Health = makeGenericClientConstructor(healthService as never, "Health");
-    const health = new Health(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const health = new Health(`127.0.0.1:${grpcPort}`, peerClientCredentials());
     const check = () =>
       new Promise<string>((resolve, reject) =>
         (health as any).Check({ service: "" }, { deadline: Date.now() + 2000 }, (err: ServiceError | null, r: { status: string }) => (err ? reject(err) : resolve(r.status))),

@@ -13,7 +13,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { credentials, loadPackageDefinition, makeGenericClientConstructor, type Client, type ServiceError } from "@grpc/grpc-js";
+import { loadPackageDefinition, makeGenericClientConstructor, type Client, type ServiceError } from "@grpc/grpc-js";
+import { peerClientCredentials } from "./index.js";
 import { loadSync } from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
 import { nodeClient, startNetwork, startPeer, waitFor, type Network, type NodeClient, type PeerProcess } from "@p2p/launcher";
@@ -96,9 +97,9 @@ describe("a peer's operational surfaces", () => {
   test("server reflection lists the services and resolves their descriptors; health answers SERVING", async (t) => {
     const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: false, longs: String, defaults: true }));
     const ReflectionClient = (pkg["grpc"] as any).reflection.v1.ServerReflection as typeof Client;
-    const reflection = new ReflectionClient(peer.grpcAddress!, credentials.createInsecure());
+    const reflection = new ReflectionClient(peer.grpcAddress!, peerClientCredentials());
     const HealthClient = makeGenericClientConstructor(healthService as never, "Health");
-    const health = new HealthClient(peer.grpcAddress!, credentials.createInsecure());
+    const health = new HealthClient(peer.grpcAddress!, peerClientCredentials());
     t.after(() => {
       reflection.close();
       health.close();

@@ -31,6 +31,7 @@ import { createPeerMetrics, nodeMetricsHooks } from "./observability/metrics.js"
 import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
 import { keepRoutingTable } from "./storage/routing-table-saver.js";
 import { SOFTWARE_VERSION } from "./version.js";
+import { peerTlsOf, transportSecurityOf } from "./tls/peer-tls-config.js";
 
 /** Extra bytes a request may carry beside its value (key, JSON framing, versions). */
 const MESSAGE_OVERHEAD = 64 * 1024;
@@ -90,7 +91,9 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     // Both servers bind before the node exists (their ports are part of our contact); until
     // then they answer UNAVAILABLE.
     const handler = lateHandler();
+    const tls = peerTlsOf(config, identity, logger, metrics);
     const grpcServer = await startPeerGrpcServer({
+      tls,
       host: config.host,
       port: config.grpcPort,
       identity,
@@ -117,6 +120,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       startedAtMs,
       softwareVersion: SOFTWARE_VERSION,
       metrics,
+      transportSecurity: transportSecurityOf(tls),
       onLeft: () => grpcServer.setServing(false),
     };
     const files: FileRouteContext = { files: () => ctx.node.files, tracer: () => tracing?.tracer };
@@ -137,7 +141,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     cleanups.push(() => http.close(1000));
 
     self = { id: identity.id, address: hostPort(config.advertise, grpcServer.port), httpAddress: hostPort(config.advertise, http.port) };
-    const transport = new GrpcTransport({ identity, self: () => self, verifier, maxMessageBytes, log: logger });
+    const transport = new GrpcTransport({ identity, self: () => self, verifier, maxMessageBytes, log: logger, tls });
     cleanups.push(() => transport.close());
     // After the HTTP bind: the exported resource names our address. OTLP modules load only with an endpoint.
     const peerTracing = await PeerTracing.create({

@@ -1,6 +1,7 @@
 import type { Contact, DhtNode } from "@p2p/dht";
 import type { PeerMetrics } from "../observability/metrics.js";
 import type { PeerTracing } from "../tracing/peer-tracing.js";
+import type { TransportSecurity } from "../tls/peer-tls-config.js";
 
 /** What the public API (Connect and REST) needs of the running peer. */
 export interface ApiContext {
@@ -12,6 +13,8 @@ export interface ApiContext {
   metrics: PeerMetrics;
   /** Spans of sampled traces (GetTrace) and the API's tracer; throws UNAVAILABLE before the peer has started. */
   tracing: PeerTracing;
+  /** How this peer's connections to other peers are secured (Info). */
+  transportSecurity: TransportSecurity;
   /** The peer left through the API: health probes report it as no longer serving. */
   onLeft?: () => void;
 }

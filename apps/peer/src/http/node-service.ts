@@ -81,6 +81,8 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
         readQuorum: s.readQuorum,
         consistency: s.consistency,
         valueLimitBytes: BigInt(s.maxValueBytes),
+        peerTransport: ctx.transportSecurity.mode,
+        networkTag: ctx.transportSecurity.networkTag,
       };
     },
 

@@ -8,6 +8,7 @@ import { Code } from "@connectrpc/connect";
 import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 import type { ConnectionLimitHit } from "../http/connection-guard.js";
+import type { TlsRefusalKind } from "../tls/peer-tls.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -47,6 +48,8 @@ export interface PeerMetrics {
   countQuarantined(): void;
   /** A connection to the public HTTP port or the gRPC port refused or cut by a limit (connection-guard.ts). */
   countConnectionLimit(port: "http" | "grpc", hit: ConnectionLimitHit): void;
+  /** A TLS connection between peers refused after its handshake (tls/peer-tls.ts). */
+  countTlsRefused(kind: TlsRefusalKind, side: "server" | "client"): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -174,6 +177,12 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
   for (const port of ["http", "grpc"] as const) {
     for (const limit of ["per_client", "total", "headers_timeout", "idle_timeout"] as const) connectionLimits.inc({ port, limit }, 0);
   }
+  const tlsRefused = new Counter({
+    name: "p2p_tls_refused_total",
+    help: "Peer connections refused after the TLS handshake: no or bad certificate, not a member of this private network, another network's member, or not the peer dialled",
+    labelNames: ["reason", "side"] as const,
+    registers: [registry],
+  });
   const quarantined = new Counter({
     name: "p2p_records_quarantined_total",
     help: "Stored records that did not decode and were moved to the quarantine sub-database",
@@ -204,6 +213,9 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
     countConnectionLimit(port, hit) {
       connectionLimits.inc({ port, limit: hit });
+    },
+    countTlsRefused(kind, side) {
+      tlsRefused.inc({ reason: kind, side });
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

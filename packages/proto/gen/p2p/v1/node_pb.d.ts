@@ -504,6 +504,21 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
    * @generated from field: string consistency = 13;
    */
   consistency: string;
+
+  /**
+   * How this peer talks to other peers: "tls" (each connection proves both peer IDs) or
+   * "insecure" (plaintext, --insecure: no peer authentication; debugging only).
+   *
+   * @generated from field: string peer_transport = 14;
+   */
+  peerTransport: string;
+
+  /**
+   * The private network's tag (--network-key; not secret), or "" on an open network.
+   *
+   * @generated from field: string network_tag = 15;
+   */
+  networkTag: string;
 };
 
 /**
