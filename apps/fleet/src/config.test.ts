@@ -54,3 +54,13 @@ test("isLoopbackHost", () => {
   for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost"]) assert.equal(isLoopbackHost(h), true, h);
   for (const h of ["0.0.0.0", "::", "192.168.1.2", "example.org"]) assert.equal(isLoopbackHost(h), false, h);
 });
+
+test("--network-key and --insecure pass through to every peer, and not together", async () => {
+  const { peerSettingArgs } = await import("./peer-settings.js");
+  const keyed = parseFleetArgs(["--network-key", "keys/net.key"], "/srv/fleet");
+  assert.equal(keyed.peerDefaults.networkKeyFile, "/srv/fleet/keys/net.key");
+  assert.deepEqual(peerSettingArgs(keyed.peerDefaults), ["--network-key", "/srv/fleet/keys/net.key"]);
+  assert.deepEqual(peerSettingArgs(parseFleetArgs(["--insecure"]).peerDefaults), ["--insecure"]);
+  assert.deepEqual(peerSettingArgs(parseFleetArgs([]).peerDefaults), []);
+  assert.throws(() => parseFleetArgs(["--insecure", "--network-key", "k"]), /--network-key: needs TLS/);
+});

@@ -51,7 +51,9 @@ export const fleetUsage = `Usage: npm run fleet -- [flags]
   --fleet-log-level L    controller log level (default info)
   peer defaults: --replication-factor --write-quorum --read-quorum --consistency
                  --max-value-bytes --log-level --rpc-timeout-ms --request-timeout-ms --refresh-interval-ms
-                 --repair-interval-ms`;
+                 --repair-interval-ms
+  security:      --network-key FILE (a private network: 64 hex characters, e.g. openssl rand -hex 32)
+                 --insecure (plaintext between peers, no peer authentication: debugging only)`;
 
 /** A bad flag: the message names it. main() prints it with the usage and exits 2. */
 export class ConfigError extends Error {
@@ -84,7 +86,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
         "ready-timeout-ms": str, "stop-grace-ms": str, "spawn-concurrency": str, "fleet-log-level": str,
         "allowed-host": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
-        ...Object.fromEntries(peerSettingFlags.map(([, flag]) => [kebab(flag), str])),
+        ...Object.fromEntries(peerSettingFlags.map(([key, flag]) => [kebab(flag), key === "insecure" ? ({ type: "boolean" } as const) : str])),
       },
     }));
   } catch (err) {
@@ -104,11 +106,17 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
 
   const peerDefaults: PeerSettingsInput = {};
   for (const [key, flag] of peerSettingFlags) {
+    if (key === "insecure") {
+      if (values.insecure === true) peerDefaults.insecure = true;
+      continue;
+    }
     const raw = s(kebab(flag));
     if (raw === undefined) continue;
     // The two text settings are checked by the schema in mergePeerSettings.
     if (key === "logLevel") peerDefaults.logLevel = raw;
     else if (key === "consistency") peerDefaults.consistency = raw as PeerSettingsInput["consistency"];
+    // Peers may run in another directory: the key file is named absolutely.
+    else if (key === "networkKeyFile") peerDefaults.networkKeyFile = resolve(cwd, raw);
     else peerDefaults[key] = int(kebab(flag), raw, 0, 1, Number.MAX_SAFE_INTEGER);
   }
   let merged: PeerSettings;

@@ -16,6 +16,10 @@ export interface PeerSettingsInput {
   requestTimeoutMs?: number;
   refreshIntervalMs?: number;
   repairIntervalMs?: number;
+  /** Plaintext gRPC between peers (debugging only); every peer of the fleet gets it. */
+  insecure?: boolean;
+  /** A private network's key file: every peer of the fleet joins that network. */
+  networkKeyFile?: string;
 }
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -36,11 +40,14 @@ export const peerSettingsSchema = z
     requestTimeoutMs: positiveInt(600_000).optional(),
     refreshIntervalMs: positiveInt(86_400_000).optional(),
     repairIntervalMs: positiveInt(86_400_000).optional(),
+    insecure: z.boolean().optional(),
+    networkKeyFile: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
     // Unset fields are the peer's defaults (R=3, W=2, Rq=2): the peer would refuse these
     // combinations and exit, so say so here, before a peer is spawned with them.
+    if (s.insecure && s.networkKeyFile) ctx.addIssue({ code: "custom", path: ["networkKeyFile"], message: "needs TLS between peers: it cannot be used with insecure" });
     const r = s.replicationFactor ?? 3;
     const w = s.writeQuorum ?? 2;
     const rq = s.readQuorum ?? 2;
@@ -65,6 +72,8 @@ const flags: Record<keyof PeerSettingsInput, string> = {
   requestTimeoutMs: "--request-timeout-ms",
   refreshIntervalMs: "--refresh-interval-ms",
   repairIntervalMs: "--repair-interval-ms",
+  insecure: "--insecure",
+  networkKeyFile: "--network-key",
 };
 
 /** Setting names in flag form, for the controller's own CLI. */
@@ -83,5 +92,9 @@ export function mergePeerSettings(base: PeerSettings, override: PeerSettingsInpu
 
 /** The peer flags for these settings. */
 export function peerSettingArgs(settings: PeerSettings): string[] {
-  return peerSettingFlags.flatMap(([key, flag]) => (settings[key] === undefined ? [] : [flag, String(settings[key])]));
+  return peerSettingFlags.flatMap(([key, flag]) => {
+    const value = settings[key];
+    if (value === undefined || value === false) return [];
+    return value === true ? [flag] : [flag, String(value)];
+  });
 }

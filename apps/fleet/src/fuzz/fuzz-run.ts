@@ -10,6 +10,7 @@ import { startNetwork, waitForFullTables, nodeClient, type Network } from "@p2p/
 import { Prng } from "../chaos/prng.js";
 import { REQUEST_KINDS, type FuzzTarget, type RequestKindName } from "./request-kinds.js";
 import { RawGrpc } from "./wire.js";
+import { peerClientCredentials } from "@p2p/peer";
 
 export interface FuzzOptions {
   seconds: number;
@@ -55,7 +56,7 @@ const KNOWN_PREFIX = "fuzz-known/";
 export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const report: FuzzReport = { seed: o.seed, seconds: o.seconds, peers: o.peers, sent: {}, endings: {}, crashes: [], hangs: [], damaged: [], unresponsive: [], serverBlamed: {} };
   const net: Network = await startNetwork(o.peers, { peer: { ...(o.peerMain ? { peerMain: o.peerMain } : {}), args: ["--log-level", "warn"] } });
-  const targets: FuzzTarget[] = net.peers.map((p) => ({ httpAddress: p.httpAddress!, grpc: new RawGrpc(p.grpcAddress!) }));
+  const targets: FuzzTarget[] = net.peers.map((p) => ({ httpAddress: p.httpAddress!, grpc: new RawGrpc(p.grpcAddress!, peerClientCredentials()) }));
   let stopping = false;
   try {
     for (const p of net.peers) {

@@ -61,8 +61,9 @@ const identity = (b: Buffer) => b;
 export class RawGrpc {
   readonly #client: grpc.Client;
 
-  constructor(address: string) {
-    this.#client = new grpc.Client(address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 8 * 1024 * 1024 });
+  /** `credentials`: the peer's TLS as a peer of its own (peerClientCredentials), or plaintext for an --insecure peer. */
+  constructor(address: string, credentials: grpc.ChannelCredentials) {
+    this.#client = new grpc.Client(address, credentials, { "grpc.max_receive_message_length": 8 * 1024 * 1024 });
   }
 
   unary(path: string, payload: Uint8Array, deadlineMs: number): Promise<Ending> {
