@@ -7,6 +7,7 @@ import type { Contact, PeerRpcHandler } from "@p2p/dht";
 import { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier } from "../identity/signed-contact.js";
 import { ChunkClient } from "./chunk-client.js";
+import { Responders } from "./responders.js";
 import { RecordingHandler, startTestPeer, type TestPeer } from "./test-peers.js";
 
 describe("chunk streams over gRPC", () => {
@@ -38,7 +39,7 @@ describe("chunk streams over gRPC", () => {
     peer = await startTestPeer(handler, { maxChunkBytes: 2 << 20 });
     const me = PeerIdentity.generate();
     const meContact: Contact = { id: me.id, address: "127.0.0.1:1", httpAddress: "" };
-    client = new ChunkClient({ identity: me, self: () => meContact, verifier: new ContactVerifier(), maxChunkBytes: 2 << 20 });
+    client = new ChunkClient({ identity: me, self: () => meContact, responders: new Responders(new ContactVerifier(), 16), maxChunkBytes: 2 << 20 });
   });
   after(async () => {
     client?.close();

@@ -13,7 +13,8 @@ import { DhtError, systemClock } from "@p2p/dht";
 import type { CallOptions, ChunkStoreResult, Clock, CommitResult, Contact, StoreChunkRequest, Transport } from "@p2p/dht";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
-import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
+import { SelfContactSigner } from "../identity/signed-contact.js";
+import type { Responders } from "./responders.js";
 import { ChannelPool, type CredentialsFor } from "./channel-pool.js";
 import { ChunkAssembler, frames } from "./chunk-frames.js";
 import { grpcServiceDefinition } from "./service-definition.js";
@@ -28,7 +29,8 @@ export interface ChunkClientOptions {
   credentialsFor?: CredentialsFor;
   identity: PeerIdentity;
   self: () => Contact;
-  verifier: ContactVerifier;
+  /** Checks who answered (shared with the unary calls). */
+  responders: Responders;
   /** Largest chunk accepted from a peer, bytes. */
   maxChunkBytes: number;
   /** Open channels kept. Default 64: chunk traffic goes to a few replica sets at a time. */
@@ -39,7 +41,7 @@ export interface ChunkClientOptions {
 export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" | "commitChunks"> {
   readonly #pool: ChannelPool;
   readonly #signer: SelfContactSigner;
-  readonly #verifier: ContactVerifier;
+  readonly #responders: Responders;
   readonly #self: () => Contact;
   readonly #maxChunkBytes: number;
 
@@ -58,7 +60,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
     };
     this.#pool = new ChannelPool(opts.maxChannels ?? 64, channelOptions, opts.credentialsFor);
     this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
-    this.#verifier = opts.verifier;
+    this.#responders = opts.responders;
     this.#self = opts.self;
     this.#maxChunkBytes = opts.maxChunkBytes;
   }
@@ -85,7 +87,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
       let assembler: ChunkAssembler | undefined;
       for await (const msg of call as AsyncIterable<FetchChunkResponse>) {
         if (!assembler) {
-          this.#checkResponder(to, msg.sender);
+          this.#responders.check(to, msg.sender);
           if (msg.size > this.#maxChunkBytes) throw DhtError.internal(`${what}: chunk of ${msg.size} bytes exceeds ${this.#maxChunkBytes}`);
           assembler = new ChunkAssembler(msg.size);
         }
@@ -175,7 +177,7 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
         lease.release();
         if (err || !res) return reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
         try {
-          this.#checkResponder(to, res.sender);
+          this.#responders.check(to, res.sender);
           resolve(answer(res));
         } catch (e) {
           reject(e);
@@ -196,16 +198,5 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
 
   #sender(): SignedContact {
     return this.#signer.sign(this.#self());
-  }
-
-  #checkResponder(to: Contact, sender: SignedContact | undefined): void {
-    let responder: Contact;
-    try {
-      responder = this.#verifier.verify(sender, "response.sender");
-    } catch (err) {
-      const e = DhtError.from(err);
-      throw new DhtError(`peer at ${to.address}: ${e.message}`, e.code, { cause: err });
-    }
-    if (responder.id !== to.id) throw DhtError.failedPrecondition(`peer at ${to.address} is ${responder.id}, not ${to.id}`);
   }
 }

@@ -47,6 +47,7 @@ import { ChannelPool, type CredentialsFor } from "./channel-pool.js";
 import { PeerChannelCredentials } from "../tls/peer-channel-credentials.js";
 import type { PeerTls } from "../tls/peer-tls.js";
 import { ChunkClient } from "./chunk-client.js";
+import { Responders } from "./responders.js";
 import { checkKey, checkTarget, contactsOfReply, traceMetadata, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
@@ -94,7 +95,7 @@ export interface GrpcTransportOptions {
 
 export class GrpcTransport implements Transport {
   readonly #pool: ChannelPool;
-  readonly #verifier: ContactVerifier;
+  readonly #responders: Responders;
   readonly #signer: SelfContactSigner;
   readonly #self: () => Contact;
   readonly #maxContacts: number;
@@ -116,7 +117,8 @@ export class GrpcTransport implements Transport {
     const tls = opts.tls;
     const credentialsFor: CredentialsFor | undefined = tls ? (peerId) => new PeerChannelCredentials(tls, peerId) : undefined;
     this.#pool = new ChannelPool(opts.maxChannels ?? 256, channelOptions, credentialsFor);
-    this.#verifier = opts.verifier ?? new ContactVerifier({ clock: opts.clock });
+    // Proven contacts of 4 × the channel bound: the peers we talk to, and more.
+    this.#responders = new Responders(opts.verifier ?? new ContactVerifier({ clock: opts.clock }), 4 * (opts.maxChannels ?? 256));
     this.#signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
     const self = opts.self;
     this.#self = typeof self === "function" ? self : () => self;
@@ -125,7 +127,7 @@ export class GrpcTransport implements Transport {
     this.#chunks = new ChunkClient({
       identity: opts.identity,
       self: this.#self,
-      verifier: this.#verifier,
+      responders: this.#responders,
       maxChunkBytes: opts.maxChunkBytes ?? MAX_CHUNK_SIZE,
       ...(credentialsFor ? { credentialsFor } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -134,14 +136,14 @@ export class GrpcTransport implements Transport {
 
   async ping(to: Contact, opts: CallOptions): Promise<void> {
     const res = await this.#unary(to, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
   }
 
   async findNode(to: Contact, target: NodeId, opts: CallOptions): Promise<Contact[]> {
     checkTarget(target);
     const req = create(FindNodeRequestSchema, { sender: this.#sender(), target });
     const res = await this.#unary(to, peerService.findNode, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     return this.#contacts(to, res.contacts);
   }
 
@@ -149,7 +151,7 @@ export class GrpcTransport implements Transport {
     checkKey(key);
     const req = create(FindValueRequestSchema, { sender: this.#sender(), key });
     const res = await this.#unary(to, peerService.findValue, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     const contacts = this.#contacts(to, res.contacts);
     if (!res.record) return { contacts };
     const record = recordFromProto(res.record, "response.record", "internal");
@@ -160,7 +162,7 @@ export class GrpcTransport implements Transport {
   async store(to: Contact, record: DhtRecord, opts: CallOptions): Promise<StoreResult> {
     const req = create(StoreRequestSchema, { sender: this.#sender(), record: recordToProto(record) });
     const res = await this.#unary(to, peerService.store, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     return { applied: res.applied, current: versionFromProto(res.current, "response.current", "internal") };
   }
 
@@ -170,14 +172,14 @@ export class GrpcTransport implements Transport {
   async syncDigest(to: Contact, request: SyncDigestRequest, opts: CallOptions): Promise<SyncDigestResult> {
     const req = create(SyncDigestRequestSchema, { sender: this.#sender(), root: request.root, count: request.count });
     const res = await this.#unary(to, peerService.syncDigest, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     return { match: res.match, leaves: res.leaves, count: res.count };
   }
 
   async syncKeys(to: Contact, request: SyncKeysRequest, opts: CallOptions): Promise<SyncKeysResult> {
     const req = create(SyncKeysRequestSchema, { sender: this.#sender(), leaves: request.leaves, after: request.after, limit: request.limit });
     const res = await this.#unary(to, peerService.syncKeys, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     const entries = res.entries.map((e, i) => {
       checkKey(e.key, `response.entries[${i}].key`, "internal");
       return { key: e.key, version: versionFromProto(e.version, `response.entries[${i}].version`, "internal"), tombstone: e.tombstone };
@@ -188,13 +190,13 @@ export class GrpcTransport implements Transport {
   async fetchRecords(to: Contact, keys: string[], opts: CallOptions): Promise<DhtRecord[]> {
     const req = create(FetchRecordsRequestSchema, { sender: this.#sender(), keys });
     const res = await this.#unary(to, peerService.fetchRecords, req, opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
     return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, "internal"));
   }
 
   async goodbye(to: Contact, opts: CallOptions): Promise<void> {
     const res = await this.#unary(to, peerService.goodbye, create(GoodbyeRequestSchema, { sender: this.#sender() }), opts);
-    this.#checkResponder(to, res.sender);
+    this.#responders.check(to, res.sender);
   }
 
   fetchChunk(to: Contact, hash: string, opts: CallOptions): Promise<Uint8Array> {
@@ -218,7 +220,7 @@ export class GrpcTransport implements Transport {
     const problem = hostPortProblem(address);
     if (problem) throw DhtError.invalidArgument(`address: ${problem}`);
     const res = await this.#unary({ address }, peerService.ping, create(PingRequestSchema, { sender: this.#sender() }), opts);
-    return this.#verifyResponder(address, res.sender);
+    return this.#responders.verify(address, res.sender);
   }
 
   /** Closes every channel. Calls in flight fail; later calls fail with Unavailable. */
@@ -236,20 +238,9 @@ export class GrpcTransport implements Transport {
     return this.#signer.sign(this.#self());
   }
 
-  #verifyResponder(address: string, sender: SignedContact | undefined): Contact {
-    try {
-      return this.#verifier.verify(sender, "response.sender");
-    } catch (err) {
-      const e = DhtError.from(err);
-      throw new DhtError(`peer at ${address}: ${e.message}`, e.code, { cause: err });
-    }
-  }
-
-  #checkResponder(to: Contact, sender: SignedContact | undefined): void {
-    const responder = this.#verifyResponder(to.address, sender);
-    if (responder.id !== to.id) {
-      throw DhtError.failedPrecondition(`peer at ${to.address} is ${responder.id}, not ${to.id}`);
-    }
+  /** The contact `dialled.id` signed in its last reply to us (see KademliaComponents.provenContact). */
+  provenContact(dialled: Contact): Contact | undefined {
+    return this.#responders.provenContact(dialled.id);
   }
 
   #contacts(from: Contact, refs: PeerRef[]): Contact[] {

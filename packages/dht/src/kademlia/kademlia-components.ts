@@ -17,4 +17,10 @@ export interface KademliaComponents {
   onContactAdded?: (contact: Contact) => void;
   /** Called each time a contact is heard from directly (it called us, or answered us). */
   onContactHeard?: (contact: Contact) => void;
+  /**
+   * The contact a peer proved for itself in its last answer (its own signed addresses), for one
+   * we reached: what the table learns instead of the addresses a third party's reply gave for it.
+   * Default: the contact as dialled (a transport whose replies carry no contacts of their own).
+   */
+  provenContact?: (dialled: Contact) => Contact | undefined;
 }

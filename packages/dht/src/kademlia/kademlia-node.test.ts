@@ -194,3 +194,20 @@ describe("KademliaNode: joining and refreshing", () => {
   });
 });
 
+
+describe("addresses come from the peer itself", () => {
+  test("a contact that answered is learned with the addresses it proved, not those a third party gave", async () => {
+    const { unimplementedTransport } = await import("../rpc/peer-rpc.js");
+    const self = testContact(1);
+    const real = testContact(2);
+    // A lookup met `real` in someone's reply, with addresses of the replier's choosing.
+    const dialled: Contact = { ...real, httpAddress: "198.51.100.7:80" };
+    const node = new KademliaNode({ self, transport: unimplementedTransport(), provenContact: (c) => (c.id === real.id ? real : undefined) });
+    node.reportSuccess(dialled);
+    assert.deepEqual(node.routingTable.get(real.id)?.contact, real);
+    // Without a proven contact (a transport whose replies carry none) the dialled copy is kept.
+    const plain = new KademliaNode({ self, transport: unimplementedTransport() });
+    plain.reportSuccess(dialled);
+    assert.deepEqual(plain.routingTable.get(real.id)?.contact, dialled);
+  });
+});

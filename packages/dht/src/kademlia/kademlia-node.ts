@@ -27,7 +27,7 @@ export class KademliaNode implements Router {
   private readonly logger: Logger;
   private readonly random: (() => number) | undefined;
   private readonly onLookupEvent: LookupListener | undefined;
-  private readonly hooks: Pick<KademliaComponents, "onContactAdded" | "onContactHeard">;
+  private readonly hooks: Pick<KademliaComponents, "onContactAdded" | "onContactHeard" | "provenContact">;
   private readonly table: RoutingTable;
   /** Settings, resolved; rpcTimeoutMs changes live (setCallTimeoutMs). */
   private readonly o: ResolvedKademliaOptions;
@@ -206,8 +206,14 @@ export class KademliaNode implements Router {
     }
   }
 
+  /**
+   * `contact` answered. A contact met in a lookup came from another peer's reply, which may
+   * carry any addresses with a real ID; the table learns the addresses the peer itself signed
+   * in its answer (its ID was proven at the address dialled, which is all the dialled copy says).
+   */
   reportSuccess(contact: Contact): void {
-    this.learn(contact);
+    const proven = this.hooks.provenContact?.(contact);
+    this.learn(proven && proven.id === contact.id ? proven : contact);
   }
 
   /**

@@ -72,6 +72,8 @@ export interface NodeComponents {
   spans?: SpanSink;
   /** Record types asked before the built-in ones (chunks, manifests, plain values). */
   recordTypes?: (ctx: RecordTypeContext) => readonly RecordType[];
+  /** The contact a peer proved for itself when it last answered us (KademliaComponents.provenContact). */
+  provenContact?: (dialled: Contact) => Contact | undefined;
 }
 
 /** Builds a node; nothing runs until `node.start()` (tests and simulations drive it by hand). */
@@ -98,6 +100,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
       // Called only once the node runs, after antiEntropy below exists.
       onContactAdded: () => antiEntropy.contactAdded(),
       onContactHeard: (c) => antiEntropy.contactHeard(c.id),
+      ...(components.provenContact ? { provenContact: components.provenContact } : {}),
       ...(components.random ? { random: components.random } : {}),
       ...(components.metrics?.lookup ? { onLookupEvent: components.metrics.lookup } : {}),
     },
