@@ -24,6 +24,10 @@ export interface PeerData {
   readQuorum: number;
   /** "strong" or "weak" (W + Rq ≤ R, chosen on purpose); "" from a peer that does not say. */
   consistency: string;
+  /** "tls" or "insecure" (--insecure: plaintext between peers); "" from a peer that does not say. */
+  peerTransport: string;
+  /** The private network's tag, "" on an open network. */
+  networkTag: string;
   buckets: BucketView[];
   operations: OpStatView[];
   peerRpcs: OpStatView[];
@@ -133,6 +137,8 @@ export async function fetchPeerData(client: NodeClient, opts: FetchOptions): Pro
     writeQuorum: info.writeQuorum,
     readQuorum: info.readQuorum,
     consistency: info.consistency,
+    peerTransport: info.peerTransport,
+    networkTag: info.networkTag,
     buckets,
     operations: opStats(stats.operations),
     peerRpcs: opStats(stats.peerRpcs),

@@ -83,6 +83,10 @@ export interface PeerView {
   writeQuorum?: number;
   readQuorum?: number;
   consistency?: string;
+  /** "tls" or "insecure" (plaintext between peers, --insecure); undefined from a peer that does not say. */
+  peerTransport?: string;
+  /** The private network's tag, "" on an open network. */
+  networkTag?: string;
   contacts: number;
   /** Records the peer says it holds (its own count). */
   records: number;

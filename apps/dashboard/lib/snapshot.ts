@@ -252,6 +252,7 @@ export class SnapshotCollector {
       position: e.id ? ringFraction(e.id) : 0, ownedFraction: agg.owned.get(e.id) ?? 0,
       version: e.data?.version, startedAtMs: e.data?.startedAtMs, uptimeMs: e.data?.uptimeMs,
       replicationFactor: e.data?.replicationFactor, writeQuorum: e.data?.writeQuorum, readQuorum: e.data?.readQuorum, consistency: e.data?.consistency,
+      peerTransport: e.data?.peerTransport, networkTag: e.data?.networkTag,
       contacts: e.data?.contacts ?? 0, records: e.data?.recordsTotal ?? 0, recordsFetched: e.data?.records.length ?? 0, recordsCapped: e.data?.recordsCapped ?? false,
       links: e.data ? [...new Set(e.data.buckets.flatMap((b) => b.contacts.map((c) => c.id)))] : [],
       buckets: e.data?.buckets ?? [], operations: e.data?.operations ?? [], peerRpcs: e.data?.peerRpcs ?? [],

@@ -114,6 +114,8 @@ describe("dashboard in a browser against a real fleet", { skip, timeout: 600_000
     assert.ok(victim, "a replica holder managed by the fleet");
     killed = { id: victim.id, name: victim.name! };
     await page.goto(`${dash!.url}/peers/${victim.id}`);
+    // Peers talk TLS by default, and the peer page says so (plaintext would be shouted).
+    await page.getByText("TLS · open network").waitFor();
     await page.getByTestId("action-kill").click();
     await page.getByTestId("confirm").click();
     await page.locator('[data-testid="outcome"][data-ok="true"]').waitFor();

@@ -55,6 +55,7 @@ export default function PeerPage() {
           ["HTTP", peer.httpAddress || "—"], ["gRPC", peer.grpcAddress || "—"], ["Uptime", peer.status === "up" ? fmtDuration(peer.uptimeMs) : "—"],
           ["Started", peer.startedAtMs ? new Date(peer.startedAtMs).toLocaleTimeString() : "—"], ["Owns", fmtPercent(peer.ownedFraction)],
           ["Records", `${peer.records}${peer.recordsCapped ? " (capped)" : ""}`], ["Contacts", String(peer.contacts)],
+          ["Peer links", peerLinks(peer.peerTransport, peer.networkTag)],
           ["R / W / Rq", peer.replicationFactor ? `${peer.replicationFactor} / ${peer.writeQuorum} / ${peer.readQuorum}${peer.consistency === "weak" ? " · weak: reads may be stale" : ""}` : "—"],
         ].map(([label, value]) => (
           <div key={label} className="rounded-xl border border-slate-800 bg-slate-900/70 px-3 py-2">
@@ -181,4 +182,11 @@ function LogLine({ line }: { line: string }) {
       <span className="text-slate-500">{extra}</span>
     </div>
   );
+}
+
+/** How the peer talks to other peers: TLS (open or private network) or, loudly, plaintext. */
+function peerLinks(transport: string | undefined, networkTag: string | undefined): string {
+  if (transport === "insecure") return "INSECURE: plaintext, peers not authenticated (--insecure)";
+  if (transport === "tls") return networkTag ? `TLS · private network ${networkTag}` : "TLS · open network";
+  return "—";
 }
