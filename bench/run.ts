@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only floor,records,...]`: measures the whole system the
  * same way every time and writes bench/results/<timestamp>.json and .md, plus latest.md.
- * Sections: floor, records, tracing, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
+ * Sections: floor, records, tracing, security, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
  * process it starts is stopped in a finally block (peers also exit with their parent through
  * --parent-pid).
  */
@@ -20,10 +20,11 @@ import { runFloor, type Floors } from "./sections/floor.js";
 import { runHosts } from "./sections/hosts.js";
 import { runRecords } from "./sections/records.js";
 import { runSimulationSection } from "./sections/simulation.js";
+import { runSecurity } from "./sections/security.js";
 import { runTracing } from "./sections/tracing.js";
 import { runWanSimulationSection } from "./sections/wan-simulation.js";
 
-const SECTIONS = ["floor", "records", "tracing", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
+const SECTIONS = ["floor", "records", "tracing", "security", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   });
   await run("records", () => runRecords(o, floors));
   await run("tracing", () => runTracing(o));
+  await run("security", () => runSecurity(o));
   await run("files", () => runFiles(o));
   await run("fleet", () => runFleet(o));
   await run("churn", () => runChurn(o));

@@ -14,3 +14,4 @@ export { ChaosRun, SETTLE_MS, type ChaosRunView, type ChaosState } from "./chaos
 export { resolveChaosOptions, FAULT_KINDS, type ChaosOptions, type FaultKind } from "./chaos/chaos-options.js";
 export { HostPeers, SEED_NAME, type HostPeersOptions } from "./hosts/host-peers.js";
 export { runHostScenario, type HostScenarioOptions, type HostScenarioResult, type ScheduledFault } from "./hosts/host-scenario.js";
+export { runFuzz, fuzzFindings, formatFuzzReport, type FuzzOptions, type FuzzReport } from "./fuzz/fuzz-run.js";
