@@ -29,6 +29,7 @@ export {
   type StoreChunkRequest,
   type ChunkStoreResult,
   type CommitResult,
+  type ReleaseResult,
   type OutgoingCall,
   type IncomingCall,
 } from "./rpc/peer-rpc.js";

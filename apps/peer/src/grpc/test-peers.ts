@@ -7,6 +7,7 @@ import { DhtError } from "@p2p/dht";
 import type {
   ChunkStoreResult,
   CommitResult,
+  ReleaseResult,
   Contact,
   DhtRecord,
   FindValueResult,
@@ -67,6 +68,9 @@ export class RecordingHandler implements PeerRpcHandler {
   }
   onCommitChunks(): Promise<CommitResult> {
     return notServed("CommitChunks");
+  }
+  onReleaseChunks(): Promise<ReleaseResult> {
+    return notServed("ReleaseChunks");
   }
 }
 
