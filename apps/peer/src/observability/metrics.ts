@@ -8,6 +8,7 @@ import { Code } from "@connectrpc/connect";
 import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 import type { ConnectionLimitHit } from "../http/connection-guard.js";
+import { registerDiskMetrics, type DiskQuotaUse } from "./disk-metrics.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -18,6 +19,8 @@ export interface MetricSources {
   routingTableContacts?: () => number;
   /** Newcomers the routing table refused because their address group had its share (address-diversity.ts). */
   routingTableDiversityRefused?: () => number;
+  /** Disk quotas in use, by kind (disk-metrics.ts). */
+  diskQuotas?: () => readonly DiskQuotaUse[];
   /** Anti-entropy's health (DhtNode.replicationHealth), read once per scrape. */
   replicationHealth?: () => ReplicationHealth;
 }
@@ -115,6 +118,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
   });
   registerReplicationMetrics(registry, () => sources.replicationHealth?.());
+  registerDiskMetrics(registry, () => sources.diskQuotas?.());
   const rpcTotal = new Counter({
     name: "p2p_peer_rpc_total",
     help: "Peer-to-peer RPCs by method, side and result code",

@@ -32,6 +32,8 @@ export class ChunkStore {
   readonly #store: RecordStore;
   #options: ChunkStoreOptions;
   #usedBytes = 0;
+  /** Chunks refused for the quota since start (a metric). */
+  refused = 0;
   /** Counting the chunk bytes already held, once, before the first change (lazy, so a node is built synchronously). */
   #counted: Promise<void> | undefined;
   readonly #onCorrupt: CorruptionListener;
@@ -253,7 +255,8 @@ export class ChunkStore {
     }
     if (held) await this.#dropCorrupt(held);
     if (this.#usedBytes + record.value.byteLength > this.#options.diskQuotaBytes) {
-      throw DhtError.resourceExhausted(
+      this.refused++;
+      throw DhtError.diskFull(
         `disk quota: ${this.#usedBytes} of ${this.#options.diskQuotaBytes} bytes used, a ${record.value.byteLength}-byte chunk does not fit`,
       );
     }

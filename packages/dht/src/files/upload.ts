@@ -27,7 +27,8 @@ function placementShortfall(what: string, quorum: number) {
     const reasons = failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.message}`).join("; ");
     // Every candidate over quota is the network being full, not unreachable: say so.
     const full = failures.length > 0 && failures.every((f) => f.error.code === "resource_exhausted");
-    return new DhtError(`${what}: stored on ${stored} of the ${quorum} peers required (${reasons || "no candidates"})`, full ? "resource_exhausted" : "unavailable");
+    const message = `${what}: stored on ${stored} of the ${quorum} peers required (${reasons || "no candidates"})`;
+    return full ? DhtError.diskFull(message) : DhtError.unavailable(message);
   };
 }
 
