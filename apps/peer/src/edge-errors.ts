@@ -64,7 +64,7 @@ const HTTP_STATUS: Partial<Record<Code, number>> = {
   [Code.NotFound]: 404,
   [Code.AlreadyExists]: 409,
   [Code.FailedPrecondition]: 412,
-  // Only size limits raise ResourceExhausted on the REST routes: 413 says which.
+  // Size limits (a value or file too large); a disk quota's refusal is 507 (see httpStatusOf).
   [Code.ResourceExhausted]: 413,
   [Code.Unauthenticated]: 401,
   [Code.PermissionDenied]: 403,
@@ -74,10 +74,21 @@ const HTTP_STATUS: Partial<Record<Code, number>> = {
   [Code.Canceled]: 499,
 };
 
+/** True when `err` (or the error it wraps) is a disk quota's refusal. */
+function diskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof DhtError) return e.reason === "disk_full";
+  }
+  return false;
+}
+
 /** The REST routes' HTTP status for an error (500 for codes with no closer meaning). */
 export function httpStatusOf(err: unknown): { status: number; error: ConnectError; code: string } {
   const e = toConnectError(err);
   const code = Code[e.code].replace(/[A-Z]/g, (c, i: number) => (i > 0 ? "_" : "") + c.toLowerCase());
+  // A full disk is not a request too large: 507 Insufficient Storage (RFC 4918), so a client
+  // does not shrink its request but waits or goes elsewhere; size limits stay 413.
+  if (diskFull(err)) return { status: 507, error: e, code };
   return { status: HTTP_STATUS[e.code] ?? 500, error: e, code };
 }
 

@@ -172,6 +172,10 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       routingTableContacts: () => dht.kademlia.routingTable.size,
       routingTableDiversityRefused: () => dht.kademlia.routingTable.refusedByDiversity,
       replicationHealth: () => dht.replicationHealth(),
+      diskQuotas: () => [
+        { kind: "chunks", usedBytes: dht.chunks.usedBytes, quotaBytes: dht.chunks.options.diskQuotaBytes, refused: dht.chunks.refused },
+        { kind: "records", usedBytes: dht.recordQuota.usedBytes, quotaBytes: dht.recordQuota.options.recordQuotaBytes, refused: dht.recordQuota.refused },
+      ],
     });
     warnIfWeak(config, logger);
     handler.set(dht.handler);

@@ -29,14 +29,28 @@ export type DhtErrorCode = (typeof DHT_ERROR_CODES)[number];
 
 const KNOWN = new Set<string>(DHT_ERROR_CODES);
 
+/**
+ * A finer reason where the edge must tell two cases of one code apart: "disk_full" is a
+ * RESOURCE_EXHAUSTED from a disk quota (the peers are full: HTTP 507), not from a size limit
+ * (the request is too large: HTTP 413).
+ */
+export type DhtErrorReason = "disk_full";
+
 export class DhtError extends Error {
   override readonly name = "DhtError";
   readonly code: DhtErrorCode;
+  readonly reason: DhtErrorReason | undefined;
 
   /** `message` names the field or peer at fault; it is safe to show to a client. */
-  constructor(message: string, code: DhtErrorCode = "unknown", options?: { cause?: unknown }) {
+  constructor(message: string, code: DhtErrorCode = "unknown", options?: { cause?: unknown; reason?: DhtErrorReason }) {
     super(message, options);
     this.code = code;
+    this.reason = options?.reason;
+  }
+
+  /** A disk quota refused a write (RESOURCE_EXHAUSTED, reason "disk_full"). */
+  static diskFull(message: string): DhtError {
+    return new DhtError(message, "resource_exhausted", { reason: "disk_full" });
   }
 
   /**

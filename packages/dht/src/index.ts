@@ -4,7 +4,7 @@
  * `createNode`. Nothing here knows gRPC, Connect or a disk.
  */
 export * from "./types.js";
-export { DhtError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode } from "./errors.js";
+export { DhtError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode, type DhtErrorReason } from "./errors.js";
 
 // The node and its builder.
 export { createNode, type NodeComponents, type RecordTypeContext } from "./node/create-node.js";
@@ -29,6 +29,7 @@ export {
   type StoreChunkRequest,
   type ChunkStoreResult,
   type CommitResult,
+  type ReleaseResult,
   type OutgoingCall,
   type IncomingCall,
 } from "./rpc/peer-rpc.js";

@@ -23,6 +23,7 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
     },
     files: { maxFileBytes: c.maxFileBytes },
     chunks: { diskQuotaBytes: c.diskQuotaBytes, chunkLeaseMs: c.chunkLeaseMs },
+    records: { recordQuotaBytes: c.recordQuotaBytes },
     maxClockOffsetMs: c.maxClockOffsetMs,
   };
 }
@@ -36,6 +37,7 @@ export function nodeOptionsOf(c: PeerConfig): NodeOptions {
     antiEntropy: live.antiEntropy,
     files: live.files,
     chunks: { ...live.chunks, maxChunkBytes: MAX_CHUNK_SIZE },
+    records: live.records,
     maxClockOffsetMs: live.maxClockOffsetMs,
   };
 }

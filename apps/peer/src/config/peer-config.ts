@@ -142,6 +142,8 @@ export const peerSettingsSchema = z
     maxFileBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
     /** File chunk bytes this peer stores at most. Over it, new chunks are refused (RESOURCE_EXHAUSTED) and writers use the next closest peers. 10 GiB; nothing is evicted when lowered. Changeable live. */
     diskQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(10 * 1024 * MiB),
+    /** Bytes of records other than file chunks (plain values, manifests; key + value + 512 each) this peer stores at most. Over it, writes that grow the total are refused (RESOURCE_EXHAUSTED, HTTP 507, p2p_disk_quota_refused_total); deletes and shrinking overwrites always pass. 1 GiB: bounds the disk and the in-memory index (~300 B a record) of a Store flood. Changeable live. */
+    recordQuotaBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1024 * MiB),
     /** Upload lease: a file chunk still pending (its upload never stored a manifest) this long after this peer first saw it is collected. 24 h: far above any upload (1 GiB at 100 KB/s is under 3 h). Swept every quarter lease (at most every 10 min). Changeable live. */
     chunkLeaseMs: ms(100, 365 * 86_400_000).default(86_400_000),
     /** Keys queued at most for hinted hand-off (copies this peer took for an unreachable replica, handed back when it answers). Beyond it, counted (p2p_hinted_handoff_total{event="overflowed"}) and left to the repair round. Changeable live. */
@@ -183,6 +185,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "maxClockOffsetMs",
   "maxFileBytes",
   "diskQuotaBytes",
+  "recordQuotaBytes",
   "chunkLeaseMs",
   "maxHints",
   "maxCollectedDeletes",
@@ -227,6 +230,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   faultInjection: { flag: "fault-injection", env: "P2P_FAULT_INJECTION", kind: "boolean", help: "accept SetFaults (partitions, delays, clock skew) for tests and chaos runs" },
   maxFileBytes: { flag: "max-file-bytes", env: "P2P_MAX_FILE_BYTES", kind: "integer", help: "largest file upload" },
   diskQuotaBytes: { flag: "disk-quota-bytes", env: "P2P_DISK_QUOTA_BYTES", kind: "integer", help: "file chunk bytes this peer stores at most" },
+  recordQuotaBytes: { flag: "record-quota-bytes", env: "P2P_RECORD_QUOTA_BYTES", kind: "integer", help: "bytes of records other than file chunks this peer stores at most (default 1 GiB)" },
   chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },
   maxHints: { flag: "max-hints", env: "P2P_MAX_HINTS", kind: "integer", help: "keys queued at most for hinted hand-off (default 10000)" },
   maxCollectedDeletes: { flag: "max-collected-deletes", env: "P2P_MAX_COLLECTED_DELETES", kind: "integer", help: "collected deletes remembered at most (default 100000)" },

@@ -33,8 +33,9 @@ describe("chunk streams over gRPC", () => {
       onFetchRecords: () => recording.onFetchRecords(),
       onGoodbye: () => recording.onGoodbye(),
       onFetchChunk: async (from, hash) => (senders.push(from), content.getChunk(hash)),
-      onStoreChunk: async (from, c) => (senders.push(from), { applied: (await content.putChunk(c.hash, c.bytes, c.pending)).applied }),
-      onCommitChunks: async (from, hashes) => (senders.push(from), content.commitChunks(hashes)),
+      onStoreChunk: async (from, c) => (senders.push(from), { applied: (await content.putChunk(c.hash, c.bytes, c.pending, from.id)).applied }),
+      onCommitChunks: async (from, hashes) => (senders.push(from), content.commitChunks(hashes, { by: from.id })),
+      onReleaseChunks: async (from, hashes) => (senders.push(from), content.releaseChunks(hashes, { by: from.id })),
     };
     peer = await startTestPeer(handler, { maxChunkBytes: 2 << 20 });
     const me = PeerIdentity.generate();
@@ -76,6 +77,24 @@ describe("chunk streams over gRPC", () => {
     assert.ok(err instanceof DhtError && err.code === "data_loss", String(err));
     assert.equal(await store.get(chunkKey(hash)), undefined);
     assert.deepEqual(await client.storeChunk(peer.contact, { hash, bytes, pending: false }, opts), { applied: true }, "a writer can restore it");
+  });
+
+  test("a pending chunk is released by its uploader only; anyone else gets PERMISSION_DENIED", async () => {
+    const bytes = randomBytes(100_000);
+    const hash = sha256Hex(bytes);
+    await client.storeChunk(peer.contact, { hash, bytes, pending: true }, opts);
+    const other = PeerIdentity.generate();
+    const stranger = new ChunkClient({ identity: other, self: () => ({ id: other.id, address: "127.0.0.1:1", httpAddress: "" }), responders: new Responders(new ContactVerifier(), 16), maxChunkBytes: 2 << 20 });
+    try {
+      const err = await stranger.releaseChunks(peer.contact, [hash], opts).catch((e: unknown) => e);
+      assert.ok(err instanceof DhtError && err.code === "permission_denied" && /only the peer that placed/.test(err.message), String(err));
+      const commit = await stranger.commitChunks(peer.contact, [hash], opts).catch((e: unknown) => e);
+      assert.ok(commit instanceof DhtError && commit.code === "permission_denied", String(commit));
+    } finally {
+      stranger.close();
+    }
+    assert.deepEqual(await client.releaseChunks(peer.contact, [hash, sha256Hex("none")], opts), { released: 1, kept: 0, missing: 1 });
+    assert.equal(await store.get(chunkKey(hash)), undefined);
   });
 
   test("over quota: RESOURCE_EXHAUSTED naming the quota", async () => {

@@ -7,10 +7,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Metadata } from "@grpc/grpc-js";
 import type { ChannelOptions, Client, ServiceError } from "@grpc/grpc-js";
-import { CommitChunksRequestSchema, FetchChunkRequestSchema, PeerService, StoreChunkRequestSchema } from "@p2p/proto/peer";
-import type { CommitChunksResponse, FetchChunkResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
+import { CommitChunksRequestSchema, FetchChunkRequestSchema, PeerService, ReleaseChunksRequestSchema, StoreChunkRequestSchema } from "@p2p/proto/peer";
+import type { CommitChunksResponse, FetchChunkResponse, ReleaseChunksResponse, SignedContact, StoreChunkResponse } from "@p2p/proto/peer";
 import { DhtError, systemClock } from "@p2p/dht";
-import type { CallOptions, ChunkStoreResult, Clock, CommitResult, Contact, StoreChunkRequest, Transport } from "@p2p/dht";
+import type { CallOptions, ChunkStoreResult, Clock, CommitResult, Contact, ReleaseResult, StoreChunkRequest, Transport } from "@p2p/dht";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { SelfContactSigner } from "../identity/signed-contact.js";
@@ -38,7 +38,7 @@ export interface ChunkClientOptions {
   clock?: Clock;
 }
 
-export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" | "commitChunks"> {
+export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" | "commitChunks" | "releaseChunks"> {
   readonly #pool: ChannelPool;
   readonly #signer: SelfContactSigner;
   readonly #responders: Responders;
@@ -116,6 +116,21 @@ export class ChunkClient implements Pick<Transport, "fetchChunk" | "storeChunk" 
         callback,
       ),
       (res: CommitChunksResponse) => ({ committed: res.committed, missing: res.missing }),
+    );
+  }
+
+  releaseChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<ReleaseResult> {
+    return this.#answered(to, "ReleaseChunks", opts, (client, callback) =>
+      client.makeUnaryRequest(
+        peerService.releaseChunks.path,
+        peerService.releaseChunks.requestSerialize,
+        peerService.releaseChunks.responseDeserialize,
+        create(ReleaseChunksRequestSchema, { sender: this.#sender(), hashes }),
+        new Metadata(),
+        { deadline: Date.now() + opts.timeoutMs },
+        callback,
+      ),
+      (res: ReleaseChunksResponse) => ({ released: res.released, kept: res.kept, missing: res.missing }),
     );
   }
 

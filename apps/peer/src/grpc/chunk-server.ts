@@ -6,12 +6,14 @@
  */
 import { create } from "@bufbuild/protobuf";
 import type { sendUnaryData, ServerReadableStream, ServerUnaryCall, ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
-import { CommitChunksResponseSchema, FetchChunkResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
+import { CommitChunksResponseSchema, FetchChunkResponseSchema, ReleaseChunksResponseSchema, StoreChunkResponseSchema } from "@p2p/proto/peer";
 import type {
   CommitChunksRequest,
   CommitChunksResponse,
   FetchChunkRequest,
   FetchChunkResponse,
+  ReleaseChunksRequest,
+  ReleaseChunksResponse,
   SignedContact,
   StoreChunkRequest,
   StoreChunkResponse,
@@ -46,7 +48,7 @@ export interface ChunkServerOptions {
   clock?: Clock;
 }
 
-/** grpc-js handlers for `fetchChunk`, `storeChunk` and `commitChunks`, to add to the PeerService implementation. */
+/** grpc-js handlers for `fetchChunk`, `storeChunk`, `commitChunks` and `releaseChunks`, to add to the PeerService implementation. */
 export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImplementation {
   const signer = new SelfContactSigner(opts.identity, opts.clock ?? systemClock);
   const sender = (): SignedContact => signer.sign(opts.getSelf());
@@ -158,5 +160,16 @@ export function chunkServerMethods(opts: ChunkServerOptions): UntypedServiceImpl
     );
   };
 
-  return { fetchChunk, storeChunk, commitChunks } as unknown as UntypedServiceImplementation;
+  const releaseChunks = (call: ServerUnaryCall<ReleaseChunksRequest, ReleaseChunksResponse>, callback: sendUnaryData<ReleaseChunksResponse>) => {
+    void (async () => {
+      const from = opts.senders.verify(call, call.request.sender, "sender");
+      const result = await handler.onReleaseChunks(from, call.request.hashes); // validates count, each hash, and that the sender placed them
+      return create(ReleaseChunksResponseSchema, { sender: sender(), released: result.released, kept: result.kept, missing: result.missing });
+    })().then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(grpcStatusFromError(err, opts.log, "ReleaseChunks")),
+    );
+  };
+
+  return { fetchChunk, storeChunk, commitChunks, releaseChunks } as unknown as UntypedServiceImplementation;
 }

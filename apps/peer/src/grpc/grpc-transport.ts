@@ -27,6 +27,7 @@ import type {
   ChunkStoreResult,
   Clock,
   CommitResult,
+  ReleaseResult,
   Contact,
   DhtRecord,
   FindValueResult,
@@ -209,6 +210,10 @@ export class GrpcTransport implements Transport {
 
   commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult> {
     return this.#chunks.commitChunks(to, hashes, opts);
+  }
+
+  releaseChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<ReleaseResult> {
+    return this.#chunks.releaseChunks(to, hashes, opts);
   }
 
   /**

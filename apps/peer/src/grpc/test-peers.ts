@@ -7,6 +7,7 @@ import { DhtError } from "@p2p/dht";
 import type {
   ChunkStoreResult,
   CommitResult,
+  ReleaseResult,
   Contact,
   DhtRecord,
   FindValueResult,
@@ -19,6 +20,7 @@ import type {
 import { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier } from "../identity/signed-contact.js";
 import { GrpcTransport } from "./grpc-transport.js";
+import { PeerTls } from "../tls/peer-tls.js";
 import type { GrpcTransportOptions } from "./grpc-transport.js";
 import { startPeerGrpcServer } from "./peer-server.js";
 import type { PeerGrpcServer, PeerGrpcServerOptions } from "./peer-server.js";
@@ -68,6 +70,9 @@ export class RecordingHandler implements PeerRpcHandler {
   onCommitChunks(): Promise<CommitResult> {
     return notServed("CommitChunks");
   }
+  onReleaseChunks(): Promise<ReleaseResult> {
+    return notServed("ReleaseChunks");
+  }
 }
 
 function notServed(method: string): Promise<never> {
@@ -100,9 +105,15 @@ export async function startTestPeer(
   return { identity, contact, server, handler };
 }
 
-/** A client-side transport with its own identity (advertising an unused address). */
-export function testTransport(extra: Partial<GrpcTransportOptions> = {}): { transport: GrpcTransport; self: Contact } {
-  const identity = extra.identity ?? PeerIdentity.generate();
+/**
+ * A client-side transport with its own identity (advertising an unused address); `secure`:
+ * TLS with a peer certificate of that identity, as real peers (not started with --insecure) expect.
+ */
+export function testTransport(extra: Partial<GrpcTransportOptions> & { secure?: boolean } = {}): { transport: GrpcTransport; self: Contact } {
+  const { secure, ...rest } = extra;
+  const identity = rest.identity ?? PeerIdentity.generate();
+  if (secure) rest.tls ??= new PeerTls({ identity });
+  extra = rest;
   const self: Contact = { id: identity.id, address: "127.0.0.1:1", httpAddress: "127.0.0.1:2" };
   const transport = new GrpcTransport({ identity, self, verifier: new ContactVerifier(), ...extra });
   return { transport, self };

@@ -9,6 +9,7 @@ import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 import type { ConnectionLimitHit } from "../http/connection-guard.js";
 import type { TlsRefusalKind } from "../tls/peer-tls.js";
+import { registerDiskMetrics, type DiskQuotaUse } from "./disk-metrics.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
@@ -19,6 +20,8 @@ export interface MetricSources {
   routingTableContacts?: () => number;
   /** Newcomers the routing table refused because their address group had its share (address-diversity.ts). */
   routingTableDiversityRefused?: () => number;
+  /** Disk quotas in use, by kind (disk-metrics.ts). */
+  diskQuotas?: () => readonly DiskQuotaUse[];
   /** Anti-entropy's health (DhtNode.replicationHealth), read once per scrape. */
   replicationHealth?: () => ReplicationHealth;
 }
@@ -118,6 +121,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     },
   });
   registerReplicationMetrics(registry, () => sources.replicationHealth?.());
+  registerDiskMetrics(registry, () => sources.diskQuotas?.());
   const rpcTotal = new Counter({
     name: "p2p_peer_rpc_total",
     help: "Peer-to-peer RPCs by method, side and result code",

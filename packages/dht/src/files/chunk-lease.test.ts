@@ -6,6 +6,7 @@ import { sha256Hex } from "../kademlia/node-id.js";
 import { RecordTypeRegistry } from "../records/record-registry.js";
 import { plainRecords } from "../records/plain-records.js";
 import { unimplementedTransport } from "../rpc/peer-rpc.js";
+import type { ServerInterceptor } from "../rpc/interceptor.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { collect, createTestnet, pieces } from "../testing/testnet.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, chunkKey, chunkRecord, isPendingChunk } from "./content-keys.js";
@@ -13,6 +14,12 @@ import { ChunkStore, hashChunk } from "./chunk-store.js";
 import { chunkRecords, manifestRecords } from "./content-records.js";
 
 const LEASE = 1000;
+
+/** Holders that never hear an uploader's release (down, partitioned): only the lease can collect what it placed. */
+const deaf: ServerInterceptor = (next) => async (call) => {
+  if (call.method === "releaseChunks") throw DhtError.unavailable("release lost");
+  return next(call);
+};
 const CHUNK = 4096;
 
 function manualClock(start = 1_000_000) {
@@ -125,7 +132,7 @@ describe("ChunkStore upload lease", () => {
 describe("interrupted uploads on a file testnet", () => {
   test("the cut upload's own chunks are collected on every peer; chunks shared with a stored file stay", async (t) => {
     const clock = manualClock();
-    const net = await createTestnet(8, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock });
+    const net = await createTestnet(8, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock, interceptorsFor: () => ({ server: [deaf] }) });
     t.after(() => net.stop());
     const shared = randomBytes(3 * CHUNK);
     const stored = Buffer.concat([shared, randomBytes(2 * CHUNK)]);
@@ -180,7 +187,7 @@ describe("interrupted uploads on a file testnet", () => {
 describe("orphan chunks and repair", () => {
   test("an orphan whose holders started their leases at different times is collected, not handed back and forth", async (t) => {
     const clock = manualClock();
-    const net = await createTestnet(6, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock });
+    const net = await createTestnet(6, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock, interceptorsFor: () => ({ server: [deaf] }) });
     t.after(() => net.stop());
     const own = randomBytes(CHUNK);
     const hash = sha256Hex(own);
@@ -212,6 +219,61 @@ describe("orphan chunks and repair", () => {
       clock.advance(LEASE / 2);
     }
     await sweepAndRepair();
+    assert.equal((await holders()).length, 0, "collected on every peer within a few leases");
+  });
+});
+
+describe("orphans kept alive by copies from other peers (never collected)", () => {
+  test("a pending copy arriving as a record (a Store, read repair) does not renew the lease", async () => {
+    const clock = manualClock();
+    const content = new ChunkStore(new MemoryRecordStore(), { chunkLeaseMs: LEASE }, undefined, clock);
+    const bytes = randomBytes(100);
+    const hash = sha256Hex(bytes);
+    await content.putChunk(hash, bytes, true);
+    await content.sweepPending();
+    for (const step of [LEASE / 2, LEASE / 2 - 1]) {
+      clock.advance(step);
+      await content.keepRecord(chunkRecord(hash, bytes, true)); // what a read repair or any peer's Store sends
+      assert.equal(await content.sweepPending(), 0, "not before the lease");
+    }
+    clock.advance(1);
+    assert.equal(await content.sweepPending(), 1, "collected one lease after its upload placed it");
+    await assert.rejects(content.getChunk(hash), (e: DhtError) => e.code === "not_found");
+  });
+
+  test("reads of an orphan's key do not copy it around: it is collected everywhere", async (t) => {
+    const clock = manualClock();
+    // The holders never hear the uploader's release: only the lease can collect the orphan.
+    const net = await createTestnet(6, { node: { files: { chunkSize: CHUNK }, chunks: { chunkLeaseMs: LEASE } }, clock, interceptorsFor: () => ({ server: [deaf] }) });
+    t.after(() => net.stop());
+    const own = randomBytes(CHUNK);
+    const hash = sha256Hex(own);
+    async function* cut(): AsyncGenerator<Uint8Array> {
+      yield own;
+      yield randomBytes(10);
+      throw new Error("client went away");
+    }
+    await assert.rejects(net.nodes[1]!.files.upload(cut(), { name: "cut.bin" }), /client went away/);
+    const holders = async () => {
+      const out = [];
+      for (const n of net.nodes) if (await n.store.get(chunkKey(hash))) out.push(n);
+      return out;
+    };
+    const first = await holders();
+    assert.ok(first.length >= 2, "the cut upload stored its chunk (pending)");
+    await Promise.all(net.nodes.map((n) => n.chunks.sweepPending()));
+    clock.advance(LEASE / 2);
+    await first[0]!.store.remove(chunkKey(hash)); // a replaced disk: now the holders' leases could differ
+    for (let i = 0; i < 8; i++) {
+      // Someone reads the key (GET /get_data/chunk:<hash>, the dashboard's key view).
+      await net.nodes[0]!.coordinator.get(chunkKey(hash), { allReplicas: true }).catch(() => {});
+      // Three leases after the upload no copy may be left, however often the key was read.
+      if (i >= 5) assert.equal((await holders()).length, 0, `read ${i}: collected everywhere, not copied back by read repair`);
+      await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
+      await Promise.all(net.nodes.map((n) => n.chunks.sweepPending()));
+      clock.advance(LEASE / 2);
+    }
+    await Promise.all(net.nodes.map((n) => n.chunks.sweepPending()));
     assert.equal((await holders()).length, 0, "collected on every peer within a few leases");
   });
 });

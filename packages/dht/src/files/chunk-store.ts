@@ -4,57 +4,21 @@
  * tracked pending until their upload commits them (the upload lease, README.md).
  */
 import { DhtError } from "../errors.js";
-import type { Clock, DhtRecord, RecordStore, StoreResult } from "../types.js";
+import type { Clock, DhtRecord, NodeId, RecordStore, StoreResult } from "../types.js";
 import { systemClock } from "../types.js";
 import { isNodeId, sha256Hex } from "../kademlia/node-id.js";
-import type { CommitResult } from "../rpc/peer-rpc.js";
+import type { CommitResult, ReleaseResult } from "../rpc/peer-rpc.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, PENDING_CHUNK_VERSION, chunkKey, chunkRecord, claimedHash, contentProblem, isPendingChunk } from "./content-keys.js";
+import { PendingChunks } from "./pending-chunks.js";
+import { hashedAs } from "./chunk-hash.js";
 
-export interface ChunkStoreOptions {
-  /** Chunk bytes this peer keeps at most; beyond it, new chunks are refused with RESOURCE_EXHAUSTED so writers place them on the next closest peers. Default 10 GiB. */
-  diskQuotaBytes: number;
-  /** Largest chunk accepted, in bytes. Default 16 MiB (manifests declare at most that). */
-  maxChunkBytes: number;
-  /**
-   * Upload lease, ms: a chunk still pending (no manifest committed it) this long after this
-   * peer first saw it pending is collected. Default 24 h: far above any upload (1 GiB at
-   * 100 KB/s is under 3 h), so only uploads that were cut lose their chunks.
-   */
-  chunkLeaseMs: number;
-}
+import type { ChunkAuthority, ChunkStoreOptions } from "./chunk-store-options.js";
+import { LOCAL_PLACER, resolveChunkStoreOptions } from "./chunk-store-options.js";
 
-export const defaultChunkStoreOptions: Readonly<ChunkStoreOptions> = Object.freeze({
-  diskQuotaBytes: 10 * 2 ** 30,
-  maxChunkBytes: 16 << 20,
-  chunkLeaseMs: 24 * 3600_000,
-});
+export { LOCAL_PLACER, defaultChunkStoreOptions, resolveChunkStoreOptions } from "./chunk-store-options.js";
+export type { ChunkAuthority, ChunkStoreOptions } from "./chunk-store-options.js";
 
-/** Checks live settings; throws INVALID_ARGUMENT naming the field. */
-export function resolveChunkStoreOptions(partial: Partial<ChunkStoreOptions>, base: Readonly<ChunkStoreOptions> = defaultChunkStoreOptions): ChunkStoreOptions {
-  const o = { ...base, ...partial };
-  for (const field of ["diskQuotaBytes", "maxChunkBytes", "chunkLeaseMs"] as const) {
-    const v = o[field];
-    if (!Number.isSafeInteger(v) || v < 0) throw DhtError.invalidArgument(`${field}: must be an integer ≥ 0, got ${String(v)}`);
-  }
-  return o;
-}
-
-/**
- * Chunk buffers hashed in this process by `hashChunk`, so that storing one of them here does
- * not hash its megabyte again (the uploader keeps a third of an upload's chunks itself). Weak:
- * an entry lives as long as its buffer. Bytes from the network or the disk never get here.
- */
-const hashedHere = new WeakMap<Uint8Array, string>();
-
-/**
- * SHA-256 of a chunk, remembered for `ChunkStore.putChunk` on this same buffer. The caller
- * must not modify `bytes` afterwards (the uploader's chunk buffers are fresh and read-only).
- */
-export function hashChunk(bytes: Uint8Array): string {
-  const hash = sha256Hex(bytes);
-  hashedHere.set(bytes, hash);
-  return hash;
-}
+export { hashChunk } from "./chunk-hash.js";
 
 /** Most hashes one commit may name: 1 GiB of 1 MiB chunks per call, ~70 KB of hex. */
 export const MAX_COMMIT_HASHES = 1024;
@@ -68,19 +32,17 @@ export class ChunkStore {
   readonly #store: RecordStore;
   #options: ChunkStoreOptions;
   #usedBytes = 0;
+  /** Chunks refused for the quota since start (a metric). */
+  refused = 0;
   /** Counting the chunk bytes already held, once, before the first change (lazy, so a node is built synchronously). */
   #counted: Promise<void> | undefined;
   readonly #onCorrupt: CorruptionListener;
   readonly #clock: Clock;
-  /**
-   * Pending chunk key → when this peer first saw it pending (or a new upload re-sent it). In
-   * memory on purpose: after a restart the first sweep starts every lease afresh, which
-   * delays collection but never collects early. Bounded by the chunks held (the quota).
-   */
-  #leasesLazy: Map<string, number> | undefined;
+  /** Leases and placers of pending chunks (pending-chunks.ts). Bounded by the chunks held (the quota). */
+  #leasesLazy: PendingChunks | undefined;
   /** Created on first use: most nodes of a simulation never need one. */
-  get #leases(): Map<string, number> {
-    return (this.#leasesLazy ??= new Map<string, number>());
+  get #leases(): PendingChunks {
+    return (this.#leasesLazy ??= new PendingChunks());
   }
 
   /** `store`: the node's (indexed) record store, so anti-entropy sees every chunk stored, committed or collected here. */
@@ -131,25 +93,29 @@ export class ChunkStore {
   /**
    * Verifies and keeps a chunk. Already held intact: `applied: false`. Held but corrupt: the
    * copy is replaced (that is how a replica is repaired). Over quota: RESOURCE_EXHAUSTED.
+   * `pending`: stored by the upload of `placer` (a StoreChunk's sender), which starts or
+   * renews its lease and alone may commit or release it.
    */
-  async putChunk(hash: string, bytes: Uint8Array, pending = false): Promise<StoreResult> {
+  async putChunk(hash: string, bytes: Uint8Array, pending = false, placer: NodeId = LOCAL_PLACER): Promise<StoreResult> {
     if (!isNodeId(hash)) throw DhtError.invalidArgument("hash: must be 64 lowercase hex characters");
     if (bytes.byteLength > this.#options.maxChunkBytes) {
       throw DhtError.invalidArgument(`chunk: ${bytes.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`);
     }
-    if (hashedHere.get(bytes) !== hash && sha256Hex(bytes) !== hash) throw DhtError.invalidArgument(`chunk ${hash}: bytes do not match the hash`);
-    return this.#putVerified(chunkRecord(hash, bytes, pending));
+    if (hashedAs(bytes) !== hash && sha256Hex(bytes) !== hash) throw DhtError.invalidArgument(`chunk ${hash}: bytes do not match the hash`);
+    return this.#putVerified(chunkRecord(hash, bytes, pending), placer);
   }
 
   /**
    * Keeps a chunk record whose bytes were verified against its key (a peer's Store, an
-   * anti-entropy pull, a hand-off): only the two chunk states exist, and a copy keeps its state.
+   * anti-entropy pull, a hand-off, a read repair): only the two chunk states exist, and a copy
+   * keeps its state. A pending copy comes from no upload: it neither renews a lease nor names
+   * a placer (a copy renewing leases kept orphans alive forever, chunk-lease.test.ts).
    */
   async keepRecord(record: DhtRecord): Promise<StoreResult> {
     if (record.value.byteLength > this.#options.maxChunkBytes) {
       throw DhtError.invalidArgument(`${record.key}: ${record.value.byteLength} bytes exceeds the limit of ${this.#options.maxChunkBytes} bytes`);
     }
-    return this.#putVerified(chunkRecord(claimedHash(record.key)!, record.value, isPendingChunk(record)));
+    return this.#putVerified(chunkRecord(claimedHash(record.key)!, record.value, isPendingChunk(record)), undefined);
   }
 
   /** Our copy of a chunk record when intact; a corrupt one is dropped and reported as absent. */
@@ -176,11 +142,14 @@ export class ChunkStore {
    * Commits the chunks of a file whose manifest is stored: pending copies held here become
    * committed (a newer version, which anti-entropy spreads to replicas the commit missed).
    */
-  async commitChunks(hashes: readonly string[]): Promise<CommitResult> {
-    if (hashes.length > MAX_COMMIT_HASHES) throw DhtError.invalidArgument(`hashes: at most ${MAX_COMMIT_HASHES} per commit, got ${hashes.length}`);
-    hashes.forEach((h, i) => {
-      if (!isNodeId(h)) throw DhtError.invalidArgument(`hashes[${i}]: must be 64 lowercase hex characters`);
-    });
+  async commitChunks(hashes: readonly string[], authority?: ChunkAuthority): Promise<CommitResult> {
+    checkHashes(hashes, "commit");
+    // All or nothing: a request naming one chunk its sender may not commit changes none.
+    if (authority) {
+      for (const hash of hashes) {
+        if (!authority.replicaOf?.(hash)) this.#leases.checkCommit(chunkKey(hash), hash, authority.by);
+      }
+    }
     const result: CommitResult = { committed: 0, missing: 0 };
     for (const hash of new Set(hashes)) {
       const key = chunkKey(hash);
@@ -191,6 +160,38 @@ export class ChunkStore {
       }
       this.#leases.delete(key);
       result.committed++;
+    }
+    return result;
+  }
+
+  /**
+   * Releases the pending chunks of an upload that ended without a manifest (cut, refused,
+   * failed): a chunk placed only by that upload is removed at once, so its bytes stop counting
+   * against the quota; one another upload placed too, or whose placers are unknown (a restart),
+   * stays for its lease. Committed chunks are never removed. PERMISSION_DENIED (nothing
+   * changed) when `authority` names a peer that did not place one of them.
+   */
+  async releaseChunks(hashes: readonly string[], authority?: ChunkAuthority): Promise<ReleaseResult> {
+    checkHashes(hashes, "release");
+    await this.init();
+    const by = authority?.by ?? LOCAL_PLACER;
+    const result: ReleaseResult = { released: 0, kept: 0, missing: 0 };
+    const pending: string[] = [];
+    for (const hash of new Set(hashes)) {
+      const info = await this.#store.get(chunkKey(hash));
+      if (!info || info.tombstone) result.missing++;
+      else if (!isPendingChunk(info)) result.kept++; // committed: another file holds it
+      else {
+        if (authority) this.#leases.checkRelease(info.key, hash, by); // throws before anything changed
+        pending.push(info.key);
+      }
+    }
+    for (const key of pending) {
+      const known = this.#leases.hasPlacers(key);
+      this.#leases.unplace(key, by);
+      // Unknown placers (a restart) or another upload still placing it: its lease decides.
+      if (known && !this.#leases.hasPlacers(key) && (await this.#removeIfPending(key))) result.released++;
+      else result.kept++;
     }
     return result;
   }
@@ -217,8 +218,8 @@ export class ChunkStore {
       for (const info of page) {
         if (info.tombstone || !isPendingChunk(info)) continue;
         seen.add(info.key);
-        const since = this.#leases.get(info.key);
-        if (since === undefined) this.#leases.set(info.key, now);
+        const since = this.#leases.since(info.key);
+        if (since === undefined) this.#leases.seen(info.key, now);
         else if (now - since >= lease && (await this.#removeIfPending(info.key))) removed++;
       }
       if (page.length < PAGE) break;
@@ -239,13 +240,14 @@ export class ChunkStore {
     return true;
   }
 
-  async #putVerified(record: DhtRecord): Promise<StoreResult> {
+  /** `placer`: the upload storing a pending chunk (undefined for copies from other peers, see keepRecord). */
+  async #putVerified(record: DhtRecord, placer: NodeId | undefined): Promise<StoreResult> {
     await this.init();
     const held = await this.#store.get(record.key);
     if (held && !held.tombstone && !contentProblem(held)) {
       if (!isPendingChunk(held)) return { applied: false, current: held.version }; // committed is sticky
       if (isPendingChunk(record)) {
-        this.#leases.set(record.key, this.#clock.now()); // a new upload of the same bytes renews the lease
+        if (placer !== undefined) this.#leases.placed(record.key, placer, this.#clock.now()); // a new upload of the same bytes renews the lease
         return { applied: false, current: held.version };
       }
       this.#leases.delete(record.key);
@@ -253,14 +255,18 @@ export class ChunkStore {
     }
     if (held) await this.#dropCorrupt(held);
     if (this.#usedBytes + record.value.byteLength > this.#options.diskQuotaBytes) {
-      throw DhtError.resourceExhausted(
+      this.refused++;
+      throw DhtError.diskFull(
         `disk quota: ${this.#usedBytes} of ${this.#options.diskQuotaBytes} bytes used, a ${record.value.byteLength}-byte chunk does not fit`,
       );
     }
     const result = await this.#store.merge(record);
     if (result.applied) {
       this.#usedBytes += record.value.byteLength;
-      if (isPendingChunk(record)) this.#leases.set(record.key, this.#clock.now());
+      if (isPendingChunk(record)) {
+        if (placer !== undefined) this.#leases.placed(record.key, placer, this.#clock.now());
+        else this.#leases.seen(record.key, this.#clock.now());
+      }
     }
     return result;
   }
@@ -282,4 +288,11 @@ export class ChunkStore {
       after = page[page.length - 1]!.key;
     }
   }
+}
+
+function checkHashes(hashes: readonly string[], what: string): void {
+  if (hashes.length > MAX_COMMIT_HASHES) throw DhtError.invalidArgument(`hashes: at most ${MAX_COMMIT_HASHES} per ${what}, got ${hashes.length}`);
+  hashes.forEach((h, i) => {
+    if (!isNodeId(h)) throw DhtError.invalidArgument(`hashes[${i}]: must be 64 lowercase hex characters`);
+  });
 }

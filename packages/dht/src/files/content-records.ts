@@ -12,6 +12,7 @@ import { compareVersions } from "../records/version.js";
 import { CHUNK_PREFIX, COMMITTED_CHUNK_VERSION, CONTENT_VERSION, MANIFEST_PREFIX, claimedHash, contentProblem, isPendingChunk } from "./content-keys.js";
 import { MAX_COMMIT_HASHES, type ChunkStore, type CorruptionListener } from "./chunk-store.js";
 import { decodeManifest } from "./manifest.js";
+import type { RecordQuota } from "../records/record-quota.js";
 
 /** Chunks: kept by the ChunkStore (quota, upload lease), raised from pending to committed without their bytes. */
 class ChunkRecords implements RecordType {
@@ -111,11 +112,14 @@ class ManifestRecords implements RecordType {
   readonly #store: RecordStore;
   readonly #maxValueBytes: () => number;
   readonly #onCorrupt: CorruptionListener;
+  readonly #quota: RecordQuota | undefined;
 
-  constructor(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener) {
+  /** `quota`: manifests count against the records' disk quota (plain values share it). */
+  constructor(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener, quota?: RecordQuota) {
     this.#store = store;
     this.#maxValueBytes = maxValueBytes;
     this.#onCorrupt = onCorrupt;
+    this.#quota = quota;
   }
 
   owns(key: string): boolean {
@@ -130,13 +134,18 @@ class ManifestRecords implements RecordType {
   async keep(record: DhtRecord): Promise<StoreResult> {
     const held = await this.read(record.key); // a corrupt copy is dropped: this one replaces it
     if (held) return { applied: false, current: held.version };
-    return this.#store.merge({ ...record, version: { ...CONTENT_VERSION } });
+    const fixed = { ...record, version: { ...CONTENT_VERSION } };
+    return this.#quota ? this.#quota.keep(fixed, (r) => this.#store.merge(r)) : this.#store.merge(fixed);
+  }
+  removed(record: DhtRecord): void {
+    this.#quota?.removed(record);
   }
   async read(key: string): Promise<DhtRecord | undefined> {
     const record = await this.#store.get(key);
     if (!record) return undefined;
     if (contentProblem(record)) {
       await this.#store.remove(key);
+      this.#quota?.removed(record);
       this.#onCorrupt(key);
       return undefined;
     }
@@ -144,6 +153,6 @@ class ManifestRecords implements RecordType {
   }
 }
 
-export function manifestRecords(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener): RecordType {
-  return new ManifestRecords(store, maxValueBytes, onCorrupt);
+export function manifestRecords(store: RecordStore, maxValueBytes: () => number, onCorrupt: CorruptionListener, quota?: RecordQuota): RecordType {
+  return new ManifestRecords(store, maxValueBytes, onCorrupt, quota);
 }

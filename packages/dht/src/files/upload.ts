@@ -13,6 +13,7 @@ import { chunkStream } from "./chunker.js";
 import { MAX_COMMIT_HASHES, hashChunk } from "./chunk-store.js";
 import { CONTENT_VERSION, chunkPosition, manifestKey } from "./content-keys.js";
 import { callPeer, withSignal, type FileContext } from "./file-context.js";
+import { Placements, releasePlaced } from "./upload-release.js";
 import { canonicalManifestBytes, fileIdOf, validateFileName, validateMediaType, type FileManifest } from "./manifest.js";
 
 export interface UploadedFile {
@@ -26,7 +27,8 @@ function placementShortfall(what: string, quorum: number) {
     const reasons = failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.message}`).join("; ");
     // Every candidate over quota is the network being full, not unreachable: say so.
     const full = failures.length > 0 && failures.every((f) => f.error.code === "resource_exhausted");
-    return new DhtError(`${what}: stored on ${stored} of the ${quorum} peers required (${reasons || "no candidates"})`, full ? "resource_exhausted" : "unavailable");
+    const message = `${what}: stored on ${stored} of the ${quorum} peers required (${reasons || "no candidates"})`;
+    return full ? DhtError.diskFull(message) : DhtError.unavailable(message);
   };
 }
 
@@ -63,7 +65,8 @@ export async function storeChunkOn(c: FileContext, peer: Contact, hash: string, 
  * `uploadWindow` chunks plus the one being cut. Throws INVALID_ARGUMENT for a bad name or
  * media type, RESOURCE_EXHAUSTED past `maxFileBytes`, UNAVAILABLE when a chunk cannot get W
  * copies, CANCELED when `signal` aborts; the source's own error when it fails. In every
- * failure no manifest is stored.
+ * failure no manifest is stored, and the pending chunks placed are released (upload-release.ts)
+ * before the error is thrown.
  */
 export async function upload(c: FileContext, source: AsyncIterable<Uint8Array>, meta: { name: string; mediaType?: string }, signal?: AbortSignal): Promise<UploadedFile> {
   validateFileName(meta.name, "name");
@@ -72,39 +75,53 @@ export async function upload(c: FileContext, source: AsyncIterable<Uint8Array>, 
   const { chunkSize, maxFileBytes, uploadWindow } = c.options();
   const chunks: string[] = [];
   const holders = new Map<string, Contact[]>(); // chunk hash → peers that took it (pending)
+  const placements = new Placements(); // every peer asked to take a chunk, for the release
   const inflight = new Set<Promise<void>>();
   let failure: unknown;
   let size = 0;
+  let manifest: FileManifest;
+  let id: string;
   try {
-    for await (const bytes of chunkStream(source, chunkSize, maxFileBytes)) {
-      if (signal?.aborted) throw DhtError.canceled("upload canceled");
-      const hash = hashChunk(bytes); // remembered: our own copy is not hashed again
-      const index = chunks.length;
-      chunks.push(hash);
-      size += bytes.byteLength;
-      const what = `chunk ${index} (${hash.slice(0, 12)})`;
-      const p: Promise<void> = placeOnReplicas(c, chunkPosition(hash), what, (peer) => storeChunkOn(c, peer, hash, bytes, true, signal), signal).then(
-        (stored) => {
-          inflight.delete(p);
-          holders.set(hash, stored);
-        },
-        (err: unknown) => {
-          inflight.delete(p);
-          failure ??= err;
-        },
-      );
-      inflight.add(p);
-      if (inflight.size >= uploadWindow) await Promise.race(inflight);
-      if (failure) throw failure;
+    try {
+      for await (const bytes of chunkStream(source, chunkSize, maxFileBytes)) {
+        if (signal?.aborted) throw DhtError.canceled("upload canceled");
+        const hash = hashChunk(bytes); // remembered: our own copy is not hashed again
+        const index = chunks.length;
+        chunks.push(hash);
+        size += bytes.byteLength;
+        const what = `chunk ${index} (${hash.slice(0, 12)})`;
+        const place = (peer: Contact) => {
+          placements.tried(peer, hash);
+          return storeChunkOn(c, peer, hash, bytes, true, signal);
+        };
+        const p: Promise<void> = placeOnReplicas(c, chunkPosition(hash), what, place, signal).then(
+          (stored) => {
+            inflight.delete(p);
+            holders.set(hash, stored);
+          },
+          (err: unknown) => {
+            inflight.delete(p);
+            failure ??= err;
+          },
+        );
+        inflight.add(p);
+        if (inflight.size >= uploadWindow) await Promise.race(inflight);
+        if (failure) throw failure;
+      }
+    } finally {
+      await Promise.all(inflight); // never leave transfers running behind a failed upload
     }
-  } finally {
-    await Promise.all(inflight); // never leave transfers running behind a failed upload
+    if (failure) throw failure;
+    if (signal?.aborted) throw DhtError.canceled("upload canceled");
+    manifest = { name: meta.name, size, mediaType, chunkSize, chunks };
+    id = fileIdOf(manifest);
+    await storeManifest(c, id, canonicalManifestBytes(manifest), signal);
+  } catch (err) {
+    // No manifest: nothing will commit these chunks, so they must not hold quota until the lease ends.
+    const report = await releasePlaced(c, placements);
+    c.log.info({ name: meta.name, error: DhtError.from(err).code, ...report }, "upload ended without a manifest; its pending chunks were released");
+    throw err;
   }
-  if (failure) throw failure;
-  if (signal?.aborted) throw DhtError.canceled("upload canceled");
-  const manifest: FileManifest = { name: meta.name, size, mediaType, chunkSize, chunks };
-  const id = fileIdOf(manifest);
-  await storeManifest(c, id, canonicalManifestBytes(manifest), signal);
   await commitChunks(c, id, holders);
   c.log.info({ file: id, name: manifest.name, size, chunks: chunks.length }, "file stored");
   return { id, manifest };

@@ -13,6 +13,8 @@ import { KademliaNode } from "../kademlia/kademlia-node.js";
 import { HybridLogicalClock } from "../records/hlc.js";
 import { LocalRecords } from "../records/local-records.js";
 import { plainRecords } from "../records/plain-records.js";
+import { RecordQuota } from "../records/record-quota.js";
+import { CHUNK_PREFIX } from "../files/content-keys.js";
 import { RecordTypeRegistry } from "../records/record-registry.js";
 import type { RecordType } from "../records/record-type.js";
 import { IndexedRecordStore } from "../store/indexed-store.js";
@@ -115,11 +117,13 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const maxValueBytes = () => replication().maxValueBytes;
   const onCorrupt = (key: string) => logger.warn({ key }, "corrupt content record dropped");
   const chunks = new ChunkStore(store, options.chunks, onCorrupt, clock);
+  // Chunks count against the chunk store's quota; every other record against this one.
+  const recordQuota = new RecordQuota(store, (key) => key.startsWith(CHUNK_PREFIX), options.records);
   const registry = new RecordTypeRegistry([
     ...(components.recordTypes?.({ store, transport, maxValueBytes, logger }) ?? []),
     chunkRecords(chunks, transport),
-    manifestRecords(store, maxValueBytes, onCorrupt),
-    plainRecords(store, maxValueBytes),
+    manifestRecords(store, maxValueBytes, onCorrupt, recordQuota),
+    plainRecords(store, maxValueBytes, recordQuota),
   ]);
   const records = new LocalRecords(store, registry, hlc, new CollectedDeletes(undefined, components.deleteLog));
 
@@ -154,6 +158,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     coordinator,
     antiEntropy,
     chunks,
+    recordQuota,
     files,
     sweeper: new LeaseSweeper(chunks, logger),
     rpcStats,

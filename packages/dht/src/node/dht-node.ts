@@ -21,6 +21,7 @@ import type { ChunkStore } from "../files/chunk-store.js";
 import { resolveChunkStoreOptions } from "../files/chunk-store.js";
 import type { FileService } from "../files/file-service.js";
 import { resolveFileOptions } from "../files/file-options.js";
+import { resolveRecordQuotaOptions, type RecordQuota } from "../records/record-quota.js";
 import type { LeaseSweeper } from "../files/lease-sweeper.js";
 import type { OperationStatsSnapshot } from "../observability/op-stats.js";
 import type { RpcStats } from "../observability/rpc-stats.js";
@@ -39,6 +40,7 @@ export interface NodeParts {
   coordinator: ReplicationCoordinator;
   antiEntropy: AntiEntropy;
   chunks: ChunkStore;
+  recordQuota: RecordQuota;
   files: FileService;
   sweeper: LeaseSweeper;
   rpcStats: RpcStats;
@@ -60,6 +62,8 @@ export class DhtNode {
   readonly antiEntropy: AntiEntropy;
   /** This peer's chunks (quota, upload lease). */
   readonly chunks: ChunkStore;
+  /** The disk quota of every other record (plain values, manifests). */
+  readonly recordQuota: RecordQuota;
   readonly files: FileService;
   readonly #sweeper: LeaseSweeper;
   readonly #rpcStats: RpcStats;
@@ -75,6 +79,7 @@ export class DhtNode {
     this.coordinator = parts.coordinator;
     this.antiEntropy = parts.antiEntropy;
     this.chunks = parts.chunks;
+    this.recordQuota = parts.recordQuota;
     this.files = parts.files;
     this.#sweeper = parts.sweeper;
     this.#rpcStats = parts.rpcStats;
@@ -143,6 +148,7 @@ export class DhtNode {
     if (live.antiEntropy) resolveAntiEntropyOptions(live.antiEntropy, this.antiEntropy.options);
     if (live.files) resolveFileOptions(live.files, this.files.options);
     if (live.chunks) resolveChunkStoreOptions(live.chunks, this.chunks.options);
+    if (live.records) resolveRecordQuotaOptions(live.records, this.recordQuota.options);
     if (live.maxClockOffsetMs !== undefined) validateMaxClockOffset(live.maxClockOffsetMs);
     if (live.maxClockOffsetMs !== undefined) this.hlc.setMaxOffsetMs(live.maxClockOffsetMs);
     if (live.replication) this.coordinator.updateOptions(live.replication);
@@ -150,6 +156,7 @@ export class DhtNode {
     if (live.replication?.rpcTimeoutMs !== undefined) this.kademlia.setCallTimeoutMs(this.coordinator.options.rpcTimeoutMs);
     if (live.antiEntropy) this.antiEntropy.updateOptions(live.antiEntropy);
     if (live.files) this.files.updateOptions(live.files);
+    if (live.records) this.recordQuota.updateOptions(live.records);
     if (live.chunks) {
       this.chunks.updateOptions(live.chunks);
       this.#sweeper.leaseChanged();

@@ -8,6 +8,7 @@ import type { AntiEntropyOptions } from "../anti-entropy/anti-entropy-options.js
 import type { FileOptions } from "../files/file-options.js";
 import type { ChunkStoreOptions } from "../files/chunk-store.js";
 import type { StorePlacement } from "./store-placement.js";
+import type { RecordQuotaOptions } from "../records/record-quota.js";
 
 /** The settings that can change while the node runs (config hot reload). */
 export interface LiveNodeOptions {
@@ -15,6 +16,8 @@ export interface LiveNodeOptions {
   antiEntropy?: Partial<AntiEntropyOptions>;
   files?: Partial<FileOptions>;
   chunks?: Partial<Pick<ChunkStoreOptions, "diskQuotaBytes" | "chunkLeaseMs">>;
+  /** The disk quota of records other than chunks (records/record-quota.ts). */
+  records?: Partial<RecordQuotaOptions>;
   /**
    * How far ahead of our clock a remote record's version may be, ms: the max clock offset
    * between peers. Default 1000 (DEFAULT_MAX_CLOCK_OFFSET_MS).

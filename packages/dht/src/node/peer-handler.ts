@@ -5,7 +5,7 @@
  * the node its sender; a contact it did not know changes replica sets, so repair runs soon.
  */
 import type { Contact, DhtRecord, FindValueResult, NodeId, StoreResult, SyncDigestRequest, SyncDigestResult, SyncKeysRequest, SyncKeysResult } from "../types.js";
-import type { ChunkStoreResult, CommitResult, PeerRpcHandler, StoreChunkRequest } from "../rpc/peer-rpc.js";
+import type { ChunkStoreResult, CommitResult, PeerRpcHandler, ReleaseResult, StoreChunkRequest } from "../rpc/peer-rpc.js";
 import type { KademliaNode } from "../kademlia/kademlia-node.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey } from "../records/record-validation.js";
@@ -14,6 +14,7 @@ import { DhtError } from "../errors.js";
 import { isAmongClosest } from "./store-placement.js";
 import type { SyncHandlers } from "../anti-entropy/sync-handlers.js";
 import type { ChunkStore } from "../files/chunk-store.js";
+import { chunkPosition } from "../files/content-keys.js";
 
 /** Goodbyes remembered at most. */
 const MAX_DEPARTED = 1024;
@@ -132,12 +133,27 @@ export class NodePeerHandler implements PeerRpcHandler {
 
   async onStoreChunk(from: Contact, chunk: StoreChunkRequest): Promise<ChunkStoreResult> {
     this.#heard(from);
-    const res = await this.#c.chunks.putChunk(chunk.hash, chunk.bytes, chunk.pending);
+    // The sender's upload placed it: only that peer may commit or release it while pending.
+    const res = await this.#c.chunks.putChunk(chunk.hash, chunk.bytes, chunk.pending, from.id);
     return { applied: res.applied };
   }
 
+  /**
+   * The uploader commits what it placed; a peer among a chunk's closest (R + slack, as for
+   * Store) may commit it too: that is anti-entropy spreading a commit it holds. Anyone else is
+   * refused with PERMISSION_DENIED: naming a hash would otherwise keep another upload's orphan.
+   */
   async onCommitChunks(from: Contact, hashes: string[]): Promise<CommitResult> {
     this.#heard(from);
-    return this.#c.chunks.commitChunks(hashes);
+    const holders = this.#c.holders?.() ?? this.#c.kademlia.k;
+    const kad = this.#c.kademlia;
+    const replicaOf = (hash: string) => isAmongClosest(kad.routingTable, from.id, chunkPosition(hash), holders);
+    return this.#c.chunks.commitChunks(hashes, { by: from.id, replicaOf });
+  }
+
+  /** Only the uploader that placed a pending chunk may release it (PERMISSION_DENIED otherwise). */
+  async onReleaseChunks(from: Contact, hashes: string[]): Promise<ReleaseResult> {
+    this.#heard(from);
+    return this.#c.chunks.releaseChunks(hashes, { by: from.id });
   }
 }

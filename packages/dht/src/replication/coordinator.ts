@@ -220,7 +220,9 @@ export class ReplicationCoordinator {
         const report: ReplicaReport = { peer, answered: held !== undefined, tombstone: held?.tombstone ?? false, repaired: false };
         if (held) report.version = held.version;
         // Only replicas that answered: one that did not is likely down and costs a deadline.
-        if (newest && held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0)) {
+        // Never a copy repair must not move (a pending chunk): a copy placed by read repair
+        // started its lease afresh, and reads kept an orphan alive forever (chunk-lease.test.ts).
+        if (newest && held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0) && this.#records.repairable(newest)) {
           report.repaired = this.#repair(peer, newest, scope.trace);
         }
         return report;

@@ -74,7 +74,7 @@ describe("honest acknowledgements", () => {
     for (let i = 0; !key; i++) if (!net.closest(`fenced/${i}`, 3).some((c) => c.id === fast.self.id)) key = `fenced/${i}`;
     await assert.rejects(fast.coordinator.put(key, enc("from the future")), (e: unknown) => {
       assert.ok(e instanceof DhtError && e.code === "failed_precondition", String(e));
-      assert.match(e.message, /^write refused: \d replica\(s\) say this peer's clock is ahead of theirs by more than the max clock offset, e\.g\. [0-9a-f]{8}: version\.wallMs: \d+ is \d+ ms ahead .*max clock offset 1000 ms.*; 1 of 2 required replicas acknowledged$/);
+      assert.match(e.message, /^write refused: \d replica\(s\) say this peer's clock is ahead of theirs by more than the max clock offset, e\.g\. [0-9a-f]{8}: version\.wallMs: \d+ is \d+ ms ahead .*max clock offset 1000 ms.*; \d of 2 required replicas acknowledged$/);
       return true;
     });
     assert.ok(events.includes("clock_offset_refused"));

@@ -148,6 +148,11 @@ export class RecordWriter {
             "failed_precondition",
           );
         }
+        // Every replica tried is full: the network is out of space for this record, not unreachable.
+        const full = failures.length > 0 && failures.every((f) => f.error.code === "resource_exhausted");
+        if (full) {
+          return DhtError.diskFull(`write refused: ${stored} of ${writeQuorum} required replicas acknowledged; ${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.message}`).join("; ")}`);
+        }
         const detail = failures.length ? ` (${failures.map((f) => `${f.peer.id.slice(0, 8)}: ${f.error.code}`).join("; ")})` : "";
         return DhtError.unavailable(`write quorum not reached: ${stored} of ${writeQuorum} required replicas acknowledged${detail}`);
       },
@@ -190,7 +195,10 @@ export class RecordWriter {
       this.#c.router.reportSuccess(peer);
       return res;
     } catch (error) {
-      if (errorCode(error) !== "canceled") this.#c.router.reportFailure(peer, error);
+      // Only silence is a routing failure: a peer that refused (full, stale, invalid) answered.
+      const code = errorCode(error);
+      if (code === "unavailable" || code === "deadline_exceeded") this.#c.router.reportFailure(peer, error);
+      else if (code !== "canceled") this.#c.router.reportSuccess(peer);
       this.#c.log.debug({ peer: peer.id, key: record.key, err: String(error) }, "replica store failed");
       throw error;
     }

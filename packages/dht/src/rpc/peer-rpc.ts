@@ -41,6 +41,16 @@ export interface CommitResult {
   missing: number;
 }
 
+/** What a ReleaseChunks did on the receiver. */
+export interface ReleaseResult {
+  /** Pending chunks removed (placed only by the sender's upload): their bytes left the quota. */
+  released: number;
+  /** Chunks held that stay: committed (another file's), placed by another upload too, or placers unknown (after a restart; the lease collects them). */
+  kept: number;
+  /** Hashes not held there. */
+  missing: number;
+}
+
 /**
  * How the core sends requests to other peers. Implementations attach the local peer's identity
  * to every request, check that the responder is the peer `to.id` names, honour `opts.timeoutMs`
@@ -68,6 +78,8 @@ export interface Transport {
   storeChunk(to: Contact, chunk: StoreChunkRequest, opts: CallOptions): Promise<ChunkStoreResult>;
   /** Commits chunks the remote holds pending (at most MAX_COMMIT_HASHES per call). */
   commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult>;
+  /** Releases chunks our upload placed pending there and will not commit (at most MAX_COMMIT_HASHES per call). */
+  releaseChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<ReleaseResult>;
 }
 
 /**
@@ -88,6 +100,7 @@ export interface PeerRpcHandler {
   onFetchChunk(from: Contact, hash: string): Promise<Uint8Array>;
   onStoreChunk(from: Contact, chunk: StoreChunkRequest): Promise<ChunkStoreResult>;
   onCommitChunks(from: Contact, hashes: string[]): Promise<CommitResult>;
+  onReleaseChunks(from: Contact, hashes: string[]): Promise<ReleaseResult>;
 }
 
 /** Each method's request as one value (what interceptors see). */
@@ -103,6 +116,7 @@ export interface PeerRequests {
   fetchChunk: string;
   storeChunk: StoreChunkRequest;
   commitChunks: string[];
+  releaseChunks: string[];
 }
 
 /** Each method's answer (what interceptors pass back). */
@@ -118,6 +132,7 @@ export interface PeerResponses {
   fetchChunk: Uint8Array;
   storeChunk: ChunkStoreResult;
   commitChunks: CommitResult;
+  releaseChunks: ReleaseResult;
 }
 
 export type PeerMethod = keyof PeerRequests;
@@ -135,6 +150,7 @@ export const PEER_METHOD_NAMES = {
   fetchChunk: "FetchChunk",
   storeChunk: "StoreChunk",
   commitChunks: "CommitChunks",
+  releaseChunks: "ReleaseChunks",
 } as const satisfies Record<PeerMethod, string>;
 
 export type PeerMethodName = (typeof PEER_METHOD_NAMES)[PeerMethod];

@@ -134,6 +134,10 @@ export class MemoryNetwork {
         const sent = [...hashes];
         return this.call(self, to, "commitChunks", opts, (h, from) => h.onCommitChunks(from, sent), (r) => ({ committed: r.committed, missing: r.missing }));
       },
+      releaseChunks: (to, hashes, opts) => {
+        const sent = [...hashes];
+        return this.call(self, to, "releaseChunks", opts, (h, from) => h.onReleaseChunks(from, sent), (r) => ({ released: r.released, kept: r.kept, missing: r.missing }));
+      },
     };
   }
 

@@ -449,6 +449,67 @@ export declare type CommitChunksResponse = Message<"p2p.v1.CommitChunksResponse"
 export declare const CommitChunksResponseSchema: GenMessage<CommitChunksResponse>;
 
 /**
+ * @generated from message p2p.v1.ReleaseChunksRequest
+ */
+export declare type ReleaseChunksRequest = Message<"p2p.v1.ReleaseChunksRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * SHA-256 of each chunk, lowercase hex; at most 1024.
+   *
+   * @generated from field: repeated string hashes = 2;
+   */
+  hashes: string[];
+};
+
+/**
+ * Describes the message p2p.v1.ReleaseChunksRequest.
+ * Use `create(ReleaseChunksRequestSchema)` to create a new message.
+ */
+export declare const ReleaseChunksRequestSchema: GenMessage<ReleaseChunksRequest>;
+
+/**
+ * @generated from message p2p.v1.ReleaseChunksResponse
+ */
+export declare type ReleaseChunksResponse = Message<"p2p.v1.ReleaseChunksResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * Pending chunks removed (placed only by the sender's upload).
+   *
+   * @generated from field: uint32 released = 2;
+   */
+  released: number;
+
+  /**
+   * Chunks held that stay: committed, placed by another upload too, or placers unknown
+   * (the receiver restarted; its lease collects them).
+   *
+   * @generated from field: uint32 kept = 3;
+   */
+  kept: number;
+
+  /**
+   * Hashes the receiver does not hold.
+   *
+   * @generated from field: uint32 missing = 4;
+   */
+  missing: number;
+};
+
+/**
+ * Describes the message p2p.v1.ReleaseChunksResponse.
+ * Use `create(ReleaseChunksResponseSchema)` to create a new message.
+ */
+export declare const ReleaseChunksResponseSchema: GenMessage<ReleaseChunksResponse>;
+
+/**
  * A record's key and version without its value (anti-entropy key exchange).
  *
  * @generated from message p2p.v1.RecordSummary
@@ -809,6 +870,20 @@ export declare const PeerService: GenService<{
     methodKind: "unary";
     input: typeof CommitChunksRequestSchema;
     output: typeof CommitChunksResponseSchema;
+  },
+  /**
+   * Upload lease: the sender's upload ended without a manifest (cut, refused, failed) and
+   * will never commit these chunks: pending chunks the sender placed are removed at once, so
+   * they stop counting against the receiver's disk quota. Only the peer that placed a pending
+   * chunk may commit or release it (PERMISSION_DENIED otherwise). A separate method, not a
+   * flag on CommitChunks: a peer that predates it answers UNIMPLEMENTED instead of committing.
+   *
+   * @generated from rpc p2p.v1.PeerService.ReleaseChunks
+   */
+  releaseChunks: {
+    methodKind: "unary";
+    input: typeof ReleaseChunksRequestSchema;
+    output: typeof ReleaseChunksResponseSchema;
   },
 }>;
 
