@@ -17,6 +17,19 @@ function setup(quotaBytes: number) {
 }
 
 describe("RecordQuota", () => {
+  test("concurrent writes of different keys cannot together pass the quota (space is reserved before the write)", async () => {
+    const store = new MemoryRecordStore();
+    const quota = new RecordQuota(store, () => false, { recordQuotaBytes: 10 * recordCost(rec("k00", 1000, 1)) });
+    // A store as slow as LMDB under load: every write waits, so all 32 are in flight at once.
+    const slowMerge = async (r: DhtRecord) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return store.merge(r);
+    };
+    const results = await Promise.allSettled(Array.from({ length: 32 }, (_, i) => quota.keep(rec(`k${String(i).padStart(2, "0")}`, 1000, 1), slowMerge)));
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 10);
+    assert.ok(quota.usedBytes <= quota.options.recordQuotaBytes, `used ${quota.usedBytes} of ${quota.options.recordQuotaBytes}`);
+  });
+
   test("counts key + value + overhead; refuses growth past the quota naming it; nothing changes", async () => {
     const { store, quota, plain } = setup(3 * (1024 + 1 + RECORD_OVERHEAD_BYTES));
     for (const k of ["a", "b", "c"]) await plain.keep(rec(k, 1024, 1));

@@ -133,9 +133,18 @@ export class RecordQuota {
       this.#refused++;
       throw DhtError.diskFull(`disk quota: ${formatBytes(this.#used)} of ${formatBytes(limit)} used; record of ${formatBytes(cost)} refused`);
     }
-    const result = await merge(record);
-    if (result.applied) this.#used = Math.max(0, this.#used + delta);
-    return result;
+    // Growth is reserved before the write and given back if it does not apply: writes of other
+    // keys run concurrently, and checking first and counting after let 16 at once overshoot.
+    const reserved = Math.max(0, delta);
+    this.#used += reserved;
+    let applied = false;
+    try {
+      const result = await merge(record);
+      applied = result.applied;
+      return result;
+    } finally {
+      this.#used = Math.max(0, this.#used - reserved + (applied ? delta : 0));
+    }
   }
 
   /** A record left the store outside `keep` (tombstone collection, hand-off). */
