@@ -51,6 +51,7 @@ import { createReflectionService } from "./server-reflection.js";
 import { grpcStatusFromError } from "../edge-errors.js";
 import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "../http/connection-guard.js";
 import { listenForGrpc } from "./grpc-listener.js";
+import { peerRateLimitInterceptor, type PeerRateLimitOptions } from "./peer-rate-limit.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 const PEER_SERVICE_NAME = PeerService.typeName;
@@ -84,6 +85,8 @@ export interface PeerGrpcServerOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** A connection was refused or cut by one of those limits (for the metrics). */
   onConnectionLimit?: (hit: ConnectionLimitHit) => void;
+  /** Per-remote-peer call rate limit on PeerService (peer-rate-limit.ts). Default: none. */
+  rateLimit?: PeerRateLimitOptions;
 }
 
 /**
@@ -228,6 +231,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
     ...grpcServerLimits(opts.limits),
+    interceptors: opts.rateLimit ? [peerRateLimitInterceptor(opts.rateLimit)] : [],
   });
   const chunks = chunkServerMethods({
     identity: opts.identity,
