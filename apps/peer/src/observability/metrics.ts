@@ -8,9 +8,12 @@ import { Code } from "@connectrpc/connect";
 import { grpcCodeOf, NODE_EVENTS, PEER_METHOD_NAME_LIST } from "@p2p/dht";
 import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p2p/dht";
 import type { ConnectionLimitHit } from "../http/connection-guard.js";
+import type { RateBucket } from "../rate-limit/keyed-token-buckets.js";
+import { registerRateLimitMetrics, type RateLimitSurface } from "./rate-limit-metrics.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
+export type { RateLimitSurface };
 
 /** Functions read at scrape time, so gauges are never stale. */
 export interface MetricSources {
@@ -47,6 +50,10 @@ export interface PeerMetrics {
   countQuarantined(): void;
   /** A connection to the public HTTP port or the gRPC port refused or cut by a limit (connection-guard.ts). */
   countConnectionLimit(port: "http" | "grpc", hit: ConnectionLimitHit): void;
+  /** A request or call refused by a rate limit, charged to a client's own bucket or the shared overflow one. */
+  countRateLimited(surface: RateLimitSurface, bucket: RateBucket): void;
+  /** A request or call charged to the shared overflow bucket because the table of clients was full. */
+  countRateLimitOverflow(surface: RateLimitSurface): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -174,6 +181,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
   for (const port of ["http", "grpc"] as const) {
     for (const limit of ["per_client", "total", "headers_timeout", "idle_timeout"] as const) connectionLimits.inc({ port, limit }, 0);
   }
+  const rateLimits = registerRateLimitMetrics(registry);
   const quarantined = new Counter({
     name: "p2p_records_quarantined_total",
     help: "Stored records that did not decode and were moved to the quarantine sub-database",
@@ -205,6 +213,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     countConnectionLimit(port, hit) {
       connectionLimits.inc({ port, limit: hit });
     },
+    ...rateLimits,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
