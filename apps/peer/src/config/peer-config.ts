@@ -5,6 +5,7 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { RATE_LIMIT_LIVE_SETTINGS, RATE_LIMIT_SOURCES, rateLimitSettingsShape } from "./rate-limit-settings.js";
 
 const MiB = 1024 * 1024;
 
@@ -156,6 +157,7 @@ export const peerSettingsSchema = z
     traceMaxTraces: z.number().int().min(0).max(1_000_000).default(1000),
     /** How long a trace is kept for GetTrace, ms. 10 min: time to look at it, little memory. Read only at start. */
     traceTtlMs: ms(1000, 86_400_000).default(600_000),
+    ...rateLimitSettingsShape,
   })
   .strict();
 
@@ -182,6 +184,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "chunkLeaseMs",
   "maxHints",
   "maxCollectedDeletes",
+  ...RATE_LIMIT_LIVE_SETTINGS,
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -230,6 +233,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   otlpEndpoint: { flag: "otlp-endpoint", env: "P2P_OTLP_ENDPOINT", kind: "string", help: "OTLP/HTTP collector URL to export trace spans to (e.g. http://127.0.0.1:4318)" },
   traceMaxTraces: { flag: "trace-max-traces", env: "P2P_TRACE_MAX_TRACES", kind: "integer", help: "traces kept for GetTrace (default 1000)" },
   traceTtlMs: { flag: "trace-ttl-ms", env: "P2P_TRACE_TTL_MS", kind: "integer", help: "how long traces are kept for GetTrace (default 600000)" },
+  ...RATE_LIMIT_SOURCES,
 };
 
 /** Cross-field rules, checked on the merged settings. Each names the setting it is about. */
