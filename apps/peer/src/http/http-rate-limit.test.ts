@@ -2,6 +2,7 @@
 // bucket per client, refusals carry Retry-After and name the limit, health and metrics paths
 // are never charged.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { test, type TestContext } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { InfoResponseSchema, NodeService } from "@p2p/proto/node";
@@ -51,4 +52,24 @@ test("health and metrics paths are never charged", async (t) => {
   for (const path of RATE_LIMIT_EXEMPT_PATHS) {
     for (let i = 0; i < 5; i++) assert.equal((await fetch(`${base}${path}?x=${i}`)).status, 200, path);
   }
+});
+
+test("a refused upload is answered at once and its connection closed, its body never drained", { timeout: 5000 }, async (t) => {
+  const { base } = await serve(t, 1);
+  assert.equal((await fetch(`${base}/get_data/x`)).status, 200);
+  const port = Number(new URL(base).port);
+  const answer = await new Promise<string>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      // Declares 1 GiB, sends 3 bytes, then keeps the socket open.
+      socket.write(`PUT /files/big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: ${2 ** 30}\r\n\r\nabc`);
+    });
+    let text = "";
+    socket.on("data", (d) => (text += d.toString("latin1")));
+    socket.on("error", () => {});
+    socket.on("close", () => resolve(text));
+    t.after(() => socket.destroy());
+  });
+  assert.match(answer, /^HTTP\/1\.1 429 /);
+  assert.match(answer, /\r\nretry-after: 2\r\n/i);
+  assert.match(answer, /\r\nconnection: close\r\n/i);
 });

@@ -74,8 +74,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
   const fallback: HttpServerOptions["fallback"] = limiter
     ? (req, res) => {
         const refusal = limiter.refusalOf(req);
-        if (refusal) sendRateRefusal(res as http.ServerResponse, refusal);
-        else opts.fallback(req, res);
+        if (!refusal) return opts.fallback(req, res);
+        // A refused upload's body is not worth reading: Node would drain it (up to the file
+        // limit) to reuse the connection, so HTTP/1.1 closes after the answer instead.
+        if (req.httpVersionMajor === 1 && !req.complete) res.setHeader("connection", "close");
+        sendRateRefusal(res as http.ServerResponse, refusal);
       }
     : opts.fallback;
   const connectHandler = connectNodeAdapter({
