@@ -59,6 +59,7 @@ export class HttpRateLimiter {
 
   /** Charges the request to its client's bucket, once; the refusal, if any, is kept for `refusalOf`. */
   check(req: Req): void {
+    if (!this.#opts.buckets.enabled) return;
     const path = (req.url ?? "/").split("?", 1)[0]!;
     if (RATE_LIMIT_EXEMPT_PATHS.has(path)) return;
     const client = clientKeyOf(req.socket?.remoteAddress ?? "");
