@@ -28,6 +28,7 @@ import { Joiner } from "./joiner.js";
 import { askForBootstrap, leaveWithin } from "./membership.js";
 import type { Logger } from "./observability/logger.js";
 import { createPeerMetrics, nodeMetricsHooks } from "./observability/metrics.js";
+import { createPeerRateLimits } from "./rate-limit/peer-rate-limits.js";
 import { openPeerDatabase, type PeerDatabase } from "./storage/peer-database.js";
 import { keepRoutingTable } from "./storage/routing-table-saver.js";
 import { SOFTWARE_VERSION } from "./version.js";
@@ -59,6 +60,7 @@ function hostPort(host: string, port: number): string {
 export async function startPeer({ config, logger, interactive }: StartPeerOptions): Promise<RunningPeer> {
   // Before the database, so a record quarantined by the very first read is counted.
   const metrics = createPeerMetrics();
+  const rateLimits = createPeerRateLimits(config, metrics);
   const db = openPeerDatabase(config.dataDir, {
     durability: config.durability,
     recover: config.recover,
@@ -103,6 +105,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       log: logger,
       handler: handler.handler,
       onConnectionLimit: (hit) => metrics.countConnectionLimit("grpc", hit),
+      rateLimit: rateLimits.peer,
     });
     cleanups.push(() => grpcServer.close(1000));
     const ctx: ApiContext = {
@@ -137,6 +140,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       fallback: restRoutes(ctx, [fileRoutes(files)]),
       readMaxBytes: maxMessageBytes,
       onConnectionLimit: (hit) => metrics.countConnectionLimit("http", hit),
+      rateLimiter: rateLimits.http,
     });
     cleanups.push(() => http.close(1000));
 
@@ -211,6 +215,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       node: dht,
       applySettings(next, changed) {
         if (changed.includes("logLevel")) logger.level = next.logLevel;
+        rateLimits.apply(next);
         const { antiEntropy, ...live } = liveNodeOptions(next);
         dht.updateOptions(live);
         try {

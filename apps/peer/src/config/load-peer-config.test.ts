@@ -181,3 +181,27 @@ describe("loadPeerConfig", () => {
     assert.match(v.version, /^\d+\.\d+\.\d+/);
   });
 });
+
+describe("rate-limit settings", () => {
+  test("defaults, flags, env and the config file; 0 turns a limit off", (t) => {
+    const d = load([]);
+    assert.deepEqual(
+      [d.httpRateLimit, d.httpRateBurst, d.peerRateLimit, d.peerRateBurst, d.rateLimitMaxClients],
+      [5000, 10_000, 10_000, 20_000, 10_000],
+    );
+    const c = load(["--http-rate-limit", "0", "--peer-rate-burst", "7"], { P2P_PEER_RATE_LIMIT: "300" });
+    assert.deepEqual([c.httpRateLimit, c.peerRateLimit, c.peerRateBurst], [0, 300, 7]);
+    const path = tempConfig(t, { httpRateBurst: 50, rateLimitMaxClients: 2 });
+    const f = load(["--config", path]);
+    assert.deepEqual([f.httpRateBurst, f.rateLimitMaxClients], [50, 2]);
+  });
+
+  test("bad values are refused naming the flag, variable or file key", (t) => {
+    rejects(["--http-rate-limit=-1"], {}, "--http-rate-limit: must be ≥ 0, got -1");
+    rejects(["--http-rate-limit", "fast"], {}, '--http-rate-limit: expected an integer, got "fast"');
+    rejects(["--peer-rate-burst", "0"], {}, "--peer-rate-burst: must be ≥ 1, got 0");
+    rejects([], { P2P_RATE_LIMIT_MAX_CLIENTS: "0" }, "P2P_RATE_LIMIT_MAX_CLIENTS: must be ≥ 1, got 0");
+    const path = tempConfig(t, { peerRateLimit: 1.5 });
+    rejects(["--config", path], {}, `${path}: peerRateLimit: expected an integer, got 1.5`);
+  });
+});

@@ -5,6 +5,8 @@
  */
 import { isIP } from "node:net";
 import { z } from "zod";
+import { RATE_LIMIT_LIVE_SETTINGS, RATE_LIMIT_SOURCES, rateLimitSettingsShape } from "./rate-limit-settings.js";
+import { SECURITY_SOURCES, securitySettingsShape } from "./security-settings.js";
 
 const MiB = 1024 * 1024;
 
@@ -150,18 +152,14 @@ export const peerSettingsSchema = z
     maxHints: z.number().int().min(0).max(10_000_000).default(10_000),
     /** Collected deletes remembered (about 150 bytes each in memory and a row on disk), so a returning replica cannot bring their values back; the oldest are forgotten first (p2p_collected_deletes_forgotten_total). Changeable live. */
     maxCollectedDeletes: z.number().int().min(0).max(100_000_000).default(100_000),
-    /** File holding the admin token (one line, at least 32 characters). AdminService (Leave, Repair, faults) then also serves callers off this machine that send it as "authorization: Bearer"; unset (default): loopback only. Read only at start. */
-    adminTokenFile: z.string().min(1).optional(),
-    /** Plaintext gRPC between peers: no peer authentication, no privacy, signed contacts replayable. Debugging only; Info, the dashboard and the log say so. Every peer of a network must agree. Read only at start. */
-    insecure: z.boolean().default(false),
-    /** A private network's key file (64 hex characters): only peers holding the same key connect (TLS membership proof). Unset (default): an open network. Read only at start. */
-    networkKeyFile: z.string().min(1).optional(),
     /** OTLP/HTTP collector (e.g. http://127.0.0.1:4318) to export spans of sampled traces to; `/v1/traces` is appended. Unset (default): no export, and the OpenTelemetry modules are never loaded. Read only at start. */
     otlpEndpoint: httpUrl.optional(),
     /** Traces kept for GetTrace at most, the oldest forgotten first (p2p_trace_evictions_total). 1000: a few MB. Read only at start. */
     traceMaxTraces: z.number().int().min(0).max(1_000_000).default(1000),
     /** How long a trace is kept for GetTrace, ms. 10 min: time to look at it, little memory. Read only at start. */
     traceTtlMs: ms(1000, 86_400_000).default(600_000),
+    ...rateLimitSettingsShape,
+    ...securitySettingsShape,
   })
   .strict();
 
@@ -189,6 +187,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "chunkLeaseMs",
   "maxHints",
   "maxCollectedDeletes",
+  ...RATE_LIMIT_LIVE_SETTINGS,
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -234,12 +233,11 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   chunkLeaseMs: { flag: "chunk-lease-ms", env: "P2P_CHUNK_LEASE_MS", kind: "integer", help: "uncommitted upload chunks are collected after this" },
   maxHints: { flag: "max-hints", env: "P2P_MAX_HINTS", kind: "integer", help: "keys queued at most for hinted hand-off (default 10000)" },
   maxCollectedDeletes: { flag: "max-collected-deletes", env: "P2P_MAX_COLLECTED_DELETES", kind: "integer", help: "collected deletes remembered at most (default 100000)" },
-  adminTokenFile: { flag: "admin-token-file", env: "P2P_ADMIN_TOKEN_FILE", kind: "string", help: "file with a token that lets callers off this machine use AdminService (default: loopback only)" },
-  insecure: { flag: "insecure", env: "P2P_INSECURE", kind: "boolean", help: "plaintext gRPC between peers, no peer authentication (debugging only)" },
-  networkKeyFile: { flag: "network-key", env: "P2P_NETWORK_KEY", kind: "string", help: "private network key file (64 hex characters, e.g. openssl rand -hex 32): only holders join" },
   otlpEndpoint: { flag: "otlp-endpoint", env: "P2P_OTLP_ENDPOINT", kind: "string", help: "OTLP/HTTP collector URL to export trace spans to (e.g. http://127.0.0.1:4318)" },
   traceMaxTraces: { flag: "trace-max-traces", env: "P2P_TRACE_MAX_TRACES", kind: "integer", help: "traces kept for GetTrace (default 1000)" },
   traceTtlMs: { flag: "trace-ttl-ms", env: "P2P_TRACE_TTL_MS", kind: "integer", help: "how long traces are kept for GetTrace (default 600000)" },
+  ...RATE_LIMIT_SOURCES,
+  ...SECURITY_SOURCES,
 };
 
 /** Cross-field rules, checked on the merged settings. Each names the setting it is about. */

@@ -53,6 +53,7 @@ import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from 
 import { listenForGrpc } from "./grpc-listener.js";
 import { SenderVerifier } from "./sender-verifier.js";
 import type { PeerTls } from "../tls/peer-tls.js";
+import { peerRateLimitInterceptor, type PeerRateLimitOptions } from "./peer-rate-limit.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 const PEER_SERVICE_NAME = PeerService.typeName;
@@ -91,6 +92,8 @@ export interface PeerGrpcServerOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** A connection was refused or cut by one of those limits (for the metrics). */
   onConnectionLimit?: (hit: ConnectionLimitHit) => void;
+  /** Per-remote-peer call rate limit on PeerService (peer-rate-limit.ts). Default: none. */
+  rateLimit?: PeerRateLimitOptions;
 }
 
 /**
@@ -236,6 +239,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
     ...grpcServerLimits(opts.limits),
+    interceptors: opts.rateLimit ? [peerRateLimitInterceptor(opts.rateLimit)] : [],
   });
   const chunks = chunkServerMethods({
     identity: opts.identity,

@@ -11,6 +11,7 @@ import { readFile } from "node:fs/promises";
 import { Code, ConnectError, type ConnectRouter, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { AdminService } from "@p2p/proto/admin";
 import { connectErrorInterceptor } from "../edge-errors.js";
+import { rateLimitInterceptor } from "./http-rate-limit.js";
 import { isLoopbackAddress, REMOTE_ADDRESS } from "./remote-address.js";
 
 /** Handlers for a subset of AdminService's methods, contributed by a feature module. */
@@ -57,9 +58,10 @@ export function adminGuard(token: string | undefined): Interceptor {
 
 /**
  * Registers AdminService with the handlers the feature modules contribute, behind the guard.
- * A service's own interceptors replace the router's, so the edge's error mapping is repeated here.
+ * A service's own interceptors replace the router's, so the edge's error mapping and the public
+ * port's rate limit are repeated here (admin calls draw from the caller's bucket like any other).
  */
 export function adminServiceRoutes(handlers: AdminServiceHandlers[], token: string | undefined) {
   return (router: ConnectRouter) =>
-    router.service(AdminService, Object.assign({}, ...handlers), { interceptors: [connectErrorInterceptor, adminGuard(token)] });
+    router.service(AdminService, Object.assign({}, ...handlers), { interceptors: [connectErrorInterceptor, rateLimitInterceptor, adminGuard(token)] });
 }

@@ -11,6 +11,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectErrorInterceptor } from "../edge-errors.js";
 import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "./connection-guard.js";
+import { rateLimitInterceptor, sendRateRefusal, type HttpRateLimiter } from "./http-rate-limit.js";
 
 export interface HttpServerOptions {
   host: string;
@@ -33,6 +34,8 @@ export interface HttpServerOptions {
   connectionLimits?: Partial<ConnectionLimits>;
   /** A connection was refused or cut by a limit (for the metrics). */
   onConnectionLimit?: (hit: ConnectionLimitHit) => void;
+  /** Per-client request rate limit (http-rate-limit.ts). Default: none. */
+  rateLimiter?: HttpRateLimiter;
 }
 
 /** File uploads: REST `PUT /files/<name>`, `POST /files`, and NodeService.UploadFile. */
@@ -66,12 +69,25 @@ export interface StartedHttpServer {
 import { remoteAddressValues } from "./remote-address.js";
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<StartedHttpServer> {
-  const handler = connectNodeAdapter({
+  const limiter = opts.rateLimiter;
+  // A request the rate limit refused is answered here on the REST side, in Connect's interceptor otherwise.
+  const fallback: HttpServerOptions["fallback"] = limiter
+    ? (req, res) => {
+        const refusal = limiter.refusalOf(req);
+        if (!refusal) return opts.fallback(req, res);
+        // A refused upload's body is not worth reading: Node would drain it (up to the file
+        // limit) to reuse the connection, so HTTP/1.1 closes after the answer instead.
+        if (req.httpVersionMajor === 1 && !req.complete) res.setHeader("connection", "close");
+        sendRateRefusal(res as http.ServerResponse, refusal);
+      }
+    : opts.fallback;
+  const connectHandler = connectNodeAdapter({
     routes: opts.routes,
-    fallback: opts.fallback as NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>,
+    fallback: fallback as NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>,
     readMaxBytes: opts.readMaxBytes,
     // The core raises DhtErrors: every handler's failure reaches the client with its code.
-    interceptors: [connectErrorInterceptor],
+    // AdminService has its own list (a service's interceptors replace these): keep both in step.
+    interceptors: [connectErrorInterceptor, rateLimitInterceptor],
     // Connect ignores unknown JSON fields by default; for a curl-facing API that turns a typo
     // (`"valeu"`) into a silently empty field, so name the stray field in INVALID_ARGUMENT instead.
     jsonOptions: { ignoreUnknownFields: false },
@@ -81,8 +97,15 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<StartedH
     // less to send than to compress. Only large answers (record pages) are worth it.
     compressMinBytes: 64 * 1024,
     // Methods for this machine only (SetFaults) check where the request came from.
-    contextValues: remoteAddressValues,
+    contextValues: limiter ? (req) => limiter.contextValues(req, remoteAddressValues(req)) : remoteAddressValues,
   });
+  // Every request is charged once, here, before any route sees it.
+  const handler: typeof connectHandler = limiter
+    ? (req, res) => {
+        limiter.check(req);
+        connectHandler(req, res);
+      }
+    : connectHandler;
   const isLong = opts.isLongUpload ?? isFileUpload;
   const requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;

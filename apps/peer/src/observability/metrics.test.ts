@@ -51,3 +51,17 @@ test("quarantined records are counted from 0", async () => {
   m.countQuarantined();
   assert.match((await m.render()).body, /^p2p_records_quarantined_total 2$/m);
 });
+
+test("rate-limit refusals and overflow are counted per surface from 0", async () => {
+  const m = createPeerMetrics({ defaultMetrics: false });
+  assert.match((await m.render()).body, /^p2p_rate_limited_total\{surface="peer",bucket="overflow"\} 0$/m);
+  m.countRateLimited("http", "client");
+  m.countRateLimited("http", "client");
+  m.countRateLimited("peer", "overflow");
+  m.countRateLimitOverflow("peer");
+  const { body } = await m.render();
+  assert.match(body, /^p2p_rate_limited_total\{surface="http",bucket="client"\} 2$/m);
+  assert.match(body, /^p2p_rate_limited_total\{surface="peer",bucket="overflow"\} 1$/m);
+  assert.match(body, /^p2p_rate_limit_overflow_total\{surface="peer"\} 1$/m);
+  assert.match(body, /^p2p_rate_limit_overflow_total\{surface="http"\} 0$/m);
+});

@@ -10,9 +10,12 @@ import type { NodeEvent, NodeMetricsHooks, Outcome, ReplicationHealth } from "@p
 import type { ConnectionLimitHit } from "../http/connection-guard.js";
 import type { TlsRefusalKind } from "../tls/peer-tls.js";
 import { registerDiskMetrics, type DiskQuotaUse } from "./disk-metrics.js";
+import type { RateBucket } from "../rate-limit/keyed-token-buckets.js";
+import { registerRateLimitMetrics, type RateLimitSurface } from "./rate-limit-metrics.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete";
+export type { RateLimitSurface };
 
 /** Functions read at scrape time, so gauges are never stale. */
 export interface MetricSources {
@@ -53,6 +56,10 @@ export interface PeerMetrics {
   countConnectionLimit(port: "http" | "grpc", hit: ConnectionLimitHit): void;
   /** A TLS connection between peers refused after its handshake (tls/peer-tls.ts). */
   countTlsRefused(kind: TlsRefusalKind, side: "server" | "client"): void;
+  /** A request or call refused by a rate limit, charged to a client's own bucket or the shared overflow one. */
+  countRateLimited(surface: RateLimitSurface, bucket: RateBucket): void;
+  /** A request or call charged to the shared overflow bucket because the table of clients was full. */
+  countRateLimitOverflow(surface: RateLimitSurface): void;
   /** The Prometheus text exposition, ready to serve at /metrics. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -187,6 +194,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     labelNames: ["reason", "side"] as const,
     registers: [registry],
   });
+  const rateLimits = registerRateLimitMetrics(registry);
   const quarantined = new Counter({
     name: "p2p_records_quarantined_total",
     help: "Stored records that did not decode and were moved to the quarantine sub-database",
@@ -221,6 +229,7 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     countTlsRefused(kind, side) {
       tlsRefused.inc({ reason: kind, side });
     },
+    ...rateLimits,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Clock, Contact } from "../types.js";
+import { DhtError } from "../errors.js";
 import { unimplementedHandler, type PeerRpcHandler } from "../rpc/peer-rpc.js";
 import { MemoryNetwork } from "../transport/memory.js";
 import { createTestnet, testContact } from "../testing/testnet.js";
@@ -111,6 +112,14 @@ describe("KademliaNode: ping before evict", () => {
     node.reportFailure(b!, new Error("x"));
     node.reportFailure(b!, new Error("x"));
     assert.equal(node.routingTable.get(b!.id), undefined);
+  });
+
+  test("a peer refusing for load (resource_exhausted, e.g. its rate limit) is alive: never suspected or evicted for it", () => {
+    const { node, sameBucket: [b] } = setup({ maxFailures: 2 });
+    node.learn(b!);
+    for (let i = 0; i < 5; i++) node.reportFailure(b!, DhtError.resourceExhausted("rate limit: more than 10 calls/s from peer 127.0.0.1"));
+    assert.ok(node.routingTable.get(b!.id));
+    assert.ok(!node.routingTable.isSuspect(b!.id));
   });
 });
 

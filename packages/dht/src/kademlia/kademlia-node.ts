@@ -199,6 +199,9 @@ export class KademliaNode implements Router {
   }
 
   reportFailure(contact: Contact, error: unknown): void {
+    // A peer that refuses for load (its rate limit, its disk quota) answered: it is alive, so
+    // the refusal must not count towards evicting it, which would lose a good contact.
+    if (errorCodeOf(error) === "resource_exhausted") return;
     const outcome = this.table.markFailure(contact.id);
     if (typeof outcome === "object") {
       this.evicted.remember(outcome.evicted, this.clock.now());
