@@ -13,6 +13,7 @@ import { KademliaNode } from "../kademlia/kademlia-node.js";
 import { HybridLogicalClock } from "../records/hlc.js";
 import { LocalRecords } from "../records/local-records.js";
 import { plainRecords } from "../records/plain-records.js";
+import { ownedRecords } from "../records/owned/owned-records.js";
 import { RecordTypeRegistry } from "../records/record-registry.js";
 import type { RecordType } from "../records/record-type.js";
 import { IndexedRecordStore } from "../store/indexed-store.js";
@@ -114,6 +115,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const chunks = new ChunkStore(store, options.chunks, onCorrupt, clock);
   const registry = new RecordTypeRegistry([
     ...(components.recordTypes?.({ store, transport, maxValueBytes, logger }) ?? []),
+    ownedRecords(store, maxValueBytes, logger),
     chunkRecords(chunks, transport),
     manifestRecords(store, maxValueBytes, onCorrupt),
     plainRecords(store, maxValueBytes),
