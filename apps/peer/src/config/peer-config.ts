@@ -96,6 +96,13 @@ export const peerSettingsSchema = z
     consistency: z.enum(["strong", "weak"]).default("strong"),
     /** Largest record value. 1 MiB keeps one record well under gRPC's 4 MiB message limit; files are chunked below it. Changeable live. */
     maxValueBytes: z.number().int().min(1).max(16 * MiB).default(MiB),
+    /**
+     * Which client writes this peer coordinates. "open" (default): unsigned Put/Delete and the
+     * original REST routes work as before. "signed-only": only owned records (signed by their
+     * owner: PutOwned, POST /owned) and content-addressed files; an unsigned put or delete is
+     * refused PERMISSION_DENIED (REST 403). Changeable live.
+     */
+    writePolicy: z.enum(["open", "signed-only"]).default("open"),
     /** Largest record key in UTF-8 bytes. 1024 is generous for names and stays under LMDB's 1978-byte key limit. */
     maxKeyBytes: z.number().int().min(1).max(1978).default(1024),
     /** Deadline of one peer-to-peer call. 2 s: loopback p50 is ~0.2 ms, so this only fires on a dead or stuck peer. Changeable live. */
@@ -172,6 +179,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "readQuorum",
   "consistency",
   "maxValueBytes",
+  "writePolicy",
   "rpcTimeoutMs",
   "requestTimeoutMs",
   "repairIntervalMs",
@@ -208,6 +216,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   readQuorum: { flag: "read-quorum", env: "P2P_READ_QUORUM", kind: "integer", help: "Rq, answers per read (1..R)" },
   consistency: { flag: "consistency", env: "P2P_CONSISTENCY", kind: "string", help: "strong (W + Rq > R required) | weak (stale reads accepted)" },
   maxValueBytes: { flag: "max-value-bytes", env: "P2P_MAX_VALUE_BYTES", kind: "integer", help: "largest value" },
+  writePolicy: { flag: "write-policy", env: "P2P_WRITE_POLICY", kind: "string", help: "open (unsigned puts allowed) | signed-only (only owned records and files)" },
   maxKeyBytes: { flag: "max-key-bytes", env: "P2P_MAX_KEY_BYTES", kind: "integer", help: "largest key" },
   rpcTimeoutMs: { flag: "rpc-timeout-ms", env: "P2P_RPC_TIMEOUT_MS", kind: "integer", help: "deadline of one peer call" },
   requestTimeoutMs: { flag: "request-timeout-ms", env: "P2P_REQUEST_TIMEOUT_MS", kind: "integer", help: "deadline of one client operation" },
