@@ -73,6 +73,8 @@ describe("owned records on a 3-peer network", () => {
     await client.putOwned({ publicKey: hex(e.publicKey), salt: "connect", seq: 5n, signature: hex(e.signature), value: "five" });
     const got = await nodeClient(net.peers[0]!.httpAddress!).getOwned({ publicKey: hex(e.publicKey), salt: "connect" });
     assert.deepEqual([got.value, got.seq, got.signature], ["five", 5n, hex(e.signature)]);
+    const byKey = await client.getOwned({ key: got.key });
+    assert.deepEqual([byKey.publicKey, byKey.salt, byKey.seq], [hex(e.publicKey), "connect", 5n]);
     const old = sign("connect", 4, "four");
     await assert.rejects(client.putOwned({ publicKey: hex(old.publicKey), salt: "connect", seq: 4n, signature: hex(old.signature), value: "four" }), (err: unknown) => {
       const c = ConnectError.from(err);

@@ -28,7 +28,9 @@ export function ownedHandlers(ctx: ApiContext): NodeServiceHandlers {
       return ownedWriteFields(w, e.seq, req.publicKey.toLowerCase());
     },
     async getOwned(req, hc) {
-      const r = await ctx.node.getOwned(publicKeyField(req.publicKey), saltField(req.salt), { signal: hc.signal });
+      if (req.key !== "" && (req.publicKey !== "" || req.salt !== "")) throw new ConnectError("key: give either key or public_key and salt, not both", Code.InvalidArgument);
+      const opts = { signal: hc.signal };
+      const r = req.key !== "" ? await ctx.node.owned.getByKey(req.key, opts) : await ctx.node.getOwned(publicKeyField(req.publicKey), saltField(req.salt), opts);
       return { ...ownedReadFields(r), seq: BigInt(r.envelope.seq), replicas: r.replicas.map(replicaState) };
     },
   };

@@ -14,11 +14,13 @@
 import { ConflictError, DhtError, OwnedConflictError, errorCode } from "../errors.js";
 import type { DhtRecord } from "../types.js";
 import { validateValueSize } from "../records/record-validation.js";
-import { decodeOwnedEnvelope, encodeOwnedEnvelope, envelopeFieldProblem, MAX_SALT_BYTES, OWNER_KEY_BYTES, ownedKey, type OwnedEnvelope } from "../records/owned/owned-envelope.js";
+import { decodeOwnedEnvelope, encodeOwnedEnvelope, envelopeFieldProblem, MAX_SALT_BYTES, OWNED_PREFIX, OWNER_KEY_BYTES, ownedKey, type OwnedEnvelope } from "../records/owned/owned-envelope.js";
 import { verifyOwned } from "../records/owned/owned-signature.js";
 import { ownedRecord } from "../records/owned/owned-records.js";
 import type { ReplicationCoordinator } from "./coordinator.js";
 import type { OperationOptions, ReadOptions, ReadResult, WriteResult } from "./operation-types.js";
+
+const OWNED_KEY = new RegExp(`^${OWNED_PREFIX}[0-9a-f]{64}$`);
 
 export interface OwnedPutOptions extends OperationOptions {
   /** Compare-and-swap: write only when the current seq is exactly this (no record held fails it). */
@@ -77,7 +79,13 @@ export class OwnedOperations {
   async get(publicKey: Uint8Array, salt: Uint8Array, opts: ReadOptions = {}): Promise<OwnedReadResult> {
     if (publicKey.length !== OWNER_KEY_BYTES) throw DhtError.invalidArgument(`publicKey: must be ${OWNER_KEY_BYTES} bytes, got ${publicKey.length}`);
     if (salt.length > MAX_SALT_BYTES) throw DhtError.invalidArgument(`salt: at most ${MAX_SALT_BYTES} bytes, got ${salt.length}`);
-    const r = await this.#coordinator.get(ownedKey(publicKey, salt), opts);
+    return this.getByKey(ownedKey(publicKey, salt), opts);
+  }
+
+  /** As `get`, by the record's key (`owned/<64 hex>`, as listings show it). */
+  async getByKey(key: string, opts: ReadOptions = {}): Promise<OwnedReadResult> {
+    if (!OWNED_KEY.test(key)) throw DhtError.invalidArgument(`key: must be ${OWNED_PREFIX}<64 lowercase hex>, got ${JSON.stringify(key.slice(0, 80))}`);
+    const r = await this.#coordinator.get(key, opts);
     return { ...r, envelope: decodeOwnedEnvelope(r.record.value) };
   }
 

@@ -35,6 +35,8 @@ describe("owned records on a 12-node testnet", () => {
     assert.equal(got.envelope.seq, 1);
     await writer.putOwned(sign("a", 2, "two"));
     assert.equal((await reader.getOwned(got.envelope.publicKey, text("a"))).envelope.seq, 2);
+    assert.equal((await reader.owned.getByKey(got.key)).envelope.seq, 2);
+    await assert.rejects(reader.owned.getByKey("owned/xyz"), (e: unknown) => DhtError.from(e).code === "invalid_argument");
     await assert.rejects(writer.putOwned(sign("a", 1, "old")), conflict(2));
     await assert.rejects(writer.putOwned(sign("a", 2, "other")), conflict(2));
     // The same signed record again is an idempotent retry.

@@ -388,6 +388,13 @@ export declare type GetOwnedRequest = Message<"p2p.v1.GetOwnedRequest"> & {
    * @generated from field: string salt = 2;
    */
   salt: string;
+
+  /**
+   * Instead of public_key and salt: the record's key, owned/<64 hex> (as LocalRecords lists it).
+   *
+   * @generated from field: string key = 3;
+   */
+  key: string;
 };
 
 /**
