@@ -49,7 +49,7 @@ export class OwnedOperations {
     const problem = envelopeFieldProblem(e);
     if (problem) throw DhtError.invalidArgument(problem);
     validateValueSize(e.value.byteLength, this.#coordinator.options.maxValueBytes, "value");
-    if (!verifyOwned(e)) throw DhtError.invalidArgument("signature: does not verify with publicKey over (salt, seq, value)");
+    if (!verifyOwned(e)) throw DhtError.invalidArgument("signature: does not verify with the public key over (salt, seq, value)");
     if (opts.cas !== undefined && (!Number.isSafeInteger(opts.cas) || opts.cas < 0)) throw DhtError.invalidArgument(`cas: must be an integer ≥ 0, got ${String(opts.cas)}`);
     const record = ownedRecord(e, encodeOwnedEnvelope(e));
     const current = await this.#current(record.key, opts);
