@@ -46,6 +46,8 @@ export function exitCodeOf(code: Code): ExitCode {
     case Code.AlreadyExists:
     case Code.PermissionDenied:
     case Code.Unauthenticated:
+    // A signed record's seq conflict: refused by what the network holds.
+    case Code.Aborted:
       return ExitCode.rejected;
     case Code.DataLoss:
       return ExitCode.corrupt;

@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from "commander";
 import { del } from "./commands/delete.js";
 import { download } from "./commands/download.js";
 import { get } from "./commands/get.js";
+import { keygen } from "./commands/keygen.js";
+import { getOwned, putOwned, type OwnedPutFlags } from "./commands/owned.js";
 import { ls } from "./commands/ls.js";
 import { peers } from "./commands/peers.js";
 import { put } from "./commands/put.js";
@@ -14,7 +16,7 @@ import { status } from "./commands/status.js";
 import { upload } from "./commands/upload.js";
 import { watch } from "./commands/watch.js";
 import { createContext, type CommandContext } from "./context.js";
-import { describeFailure, ExitCode } from "./errors.js";
+import { describeFailure, ExitCode, usageError } from "./errors.js";
 import { DEFAULT_PEER, DEFAULT_TIMEOUT_MS, resolveGlobalOptions, type GlobalOptions, type RawGlobalOptions } from "./options.js";
 
 const EPILOG = `
@@ -102,20 +104,51 @@ const program = new Command("p2p")
 
 program
   .command("put")
-  .description("store VALUE under KEY on the key's replicas")
-  .argument("<key>", "1 to 1024 bytes of UTF-8")
+  .description("store VALUE under KEY on the key's replicas; with --sign, an owned record signed here with your key")
+  .argument("<key>", '1 to 1024 bytes of UTF-8; with --sign, the record\'s name under your key (its salt), "-" for none')
   .argument("<value>", 'the value, or "-" to read it from stdin')
   .option("--trace", "also print the request's spans: lookup, each replica's store with outcome and time, the quorum")
-  .addHelpText("after", "\nExamples:\n  $ p2p put greeting hello\n  $ p2p put report - < report.txt\n  $ p2p put greeting hello --trace")
-  .action(action((key: string) => `put ${JSON.stringify(key)}`, (ctx, key: string, value: string, flags: { trace?: boolean }) => put(ctx, key, value, flags)));
+  .option("--sign <keyfile>", "sign with this owner key (p2p keygen); the private key never leaves this machine")
+  .option("--salt <salt>", "with --sign: the record's name (instead of KEY)")
+  .option("--seq <n|auto>", "with --sign: the record's sequence number; auto (default) = current + 1")
+  .option("--cas <n>", "with --sign: store only if the current seq is n")
+  .addHelpText("after", "\nExamples:\n  $ p2p put greeting hello\n  $ p2p put report - < report.txt\n  $ p2p put greeting hello --trace\n  $ p2p put --sign owner.key profile '{\"name\":\"ada\"}'\n  $ p2p put --sign owner.key --seq 7 --cas 6 profile v7")
+  .action(
+    action(
+      (key: string) => `put ${JSON.stringify(key)}`,
+      (ctx, key: string, value: string, flags: { trace?: boolean } & Partial<OwnedPutFlags>) => {
+        if (flags.sign !== undefined) return putOwned(ctx, key, value, { ...flags, sign: flags.sign });
+        if (flags.salt !== undefined || flags.seq !== undefined || flags.cas !== undefined) return Promise.reject(usageError("--salt, --seq and --cas need --sign <keyfile>"));
+        return put(ctx, key, value, flags);
+      },
+    ),
+  );
 
 program
   .command("get")
-  .description("print the newest value of KEY")
-  .argument("<key>")
+  .description("print the newest value of KEY; with --owner, an owned record, its signature verified here")
+  .argument("[key]", 'the key; with --owner, the record\'s name (salt), "-" or nothing for none')
   .option("--trace", "also print the request's spans across peers: lookup rounds, replica reads, read repair, with outcome and time")
-  .addHelpText("after", "\nExamples:\n  $ p2p get greeting\n  $ p2p get greeting --trace\n  $ p2p --json get greeting | jq -r .value")
-  .action(action((key: string) => `get ${JSON.stringify(key)}`, (ctx, key: string, flags: { trace?: boolean }) => get(ctx, key, flags)));
+  .option("--owner <pubkey>", "read the owned record of this public key (64 hex digits)")
+  .option("--salt <salt>", "with --owner: the record's name (instead of KEY)")
+  .addHelpText("after", "\nExamples:\n  $ p2p get greeting\n  $ p2p get greeting --trace\n  $ p2p --json get greeting | jq -r .value\n  $ p2p get --owner 3b6a…(64 hex digits) profile")
+  .action(
+    action(
+      (key: string) => `get ${JSON.stringify(key)}`,
+      (ctx, key: string | undefined, flags: { trace?: boolean; owner?: string; salt?: string }) => {
+        if (flags.owner !== undefined) return getOwned(ctx, key, { ...flags, owner: flags.owner });
+        if (key === undefined) return Promise.reject(usageError("KEY is required (or --owner <pubkey>)"));
+        return get(ctx, key, flags);
+      },
+    ),
+  );
+
+program
+  .command("keygen")
+  .description("make an owner key for signed records: the private key to FILE (mode 0600), the public key printed")
+  .option("-o, --output <file>", "where to write the private key (never overwritten)", "owner.key")
+  .addHelpText("after", "\nExample:\n  $ p2p keygen -o ~/.p2p/owner.key\n  3b6a…(64 hex digits: your public key)")
+  .action(action(() => "keygen", (ctx, flags: { output?: string }) => keygen(ctx, flags)));
 
 program
   .command("delete")

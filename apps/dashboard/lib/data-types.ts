@@ -41,3 +41,16 @@ export interface PeerRecordsPage {
   nextPageToken: string;
   total: number;
 }
+
+/** An owned (signed) record, as /api/owned answers it. */
+export interface OwnedView {
+  key: string;
+  /** The owner's Ed25519 public key, hex. */
+  owner: string;
+  salt: string;
+  seq: number;
+  value: string;
+  signature: string;
+  /** The dashboard's server checked the signature and the key itself. */
+  verified: boolean;
+}

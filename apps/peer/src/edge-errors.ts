@@ -7,7 +7,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { Metadata, status } from "@grpc/grpc-js";
 import type { ServiceError, StatusObject } from "@grpc/grpc-js";
-import { codeOfGrpc, DhtError, grpcCodeOf, type DhtErrorCode, type Logger } from "@p2p/dht";
+import { codeOfGrpc, DhtError, grpcCodeOf, OwnedConflictError, type DhtErrorCode, type Logger } from "@p2p/dht";
+import { OwnedConflictSchema } from "@p2p/proto/node";
 
 /** Connect's Code of a DhtError code (same numbering as gRPC). */
 export function connectCodeOf(code: DhtErrorCode): Code {
@@ -26,8 +27,20 @@ export function dhtCodeOf(code: Code): DhtErrorCode {
  */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
+  if (err instanceof OwnedConflictError) return new ConnectError(err.message, connectCodeOf(err.code), undefined, [ownedConflictDetail(err)], err);
   if (err instanceof DhtError) return new ConnectError(err.message, connectCodeOf(err.code), undefined, undefined, err);
   return ConnectError.from(err);
+}
+
+/** An owned record's seq conflict as a structured error detail (p2p.v1.OwnedConflict), so clients need not parse the message. */
+function ownedConflictDetail(err: OwnedConflictError) {
+  return { desc: OwnedConflictSchema, value: err.currentSeq === undefined ? {} : { currentSeq: BigInt(err.currentSeq) } };
+}
+
+/** The current seq of an owned record's conflict behind `err` (REST answers it as `current_seq`); null when none is held. */
+export function ownedConflictSeq(err: unknown): { current_seq: number | null } | undefined {
+  const e = err instanceof ConnectError ? err.cause : err;
+  return e instanceof OwnedConflictError ? { current_seq: e.currentSeq ?? null } : undefined;
 }
 
 /** The message of an error as a client sees it (no "[code]" prefix). */
@@ -63,6 +76,8 @@ const HTTP_STATUS: Partial<Record<Code, number>> = {
   [Code.InvalidArgument]: 400,
   [Code.NotFound]: 404,
   [Code.AlreadyExists]: 409,
+  // A write refused by what is held (an owned record's seq, a compare-and-swap): 409 Conflict.
+  [Code.Aborted]: 409,
   [Code.FailedPrecondition]: 412,
   // Size limits (a value or file too large); a disk quota's refusal is 507 (see httpStatusOf).
   [Code.ResourceExhausted]: 413,

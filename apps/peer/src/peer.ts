@@ -18,6 +18,9 @@ import { fileServiceHandlers } from "./http/node-service-files.js";
 import { replicationAdminHandlers, replicationHandlers } from "./http/node-service-replication.js";
 import { adminServiceRoutes, readAdminToken } from "./http/admin-service.js";
 import { nodeServiceRoutes } from "./http/node-service.js";
+import { ownedHandlers, ownedRoutes } from "./http/node-service-owned.js";
+import { ownerKeyHandlers } from "./http/admin-owned-keys.js";
+import { OwnerKeys } from "./identity/owner-keys.js";
 import { restRoutes } from "./http/rest-routes.js";
 import { traceHandlers } from "./http/node-service-trace.js";
 import { PeerTracing } from "./tracing/peer-tracing.js";
@@ -129,15 +132,16 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     const files: FileRouteContext = { files: () => ctx.node.files, tracer: () => tracing?.tracer };
     // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
     const faults = config.faultInjection ? new FaultInjector() : undefined;
+    const ownerKeys = new OwnerKeys(db.dataDir);
     const adminToken = config.adminTokenFile ? await readAdminToken(config.adminTokenFile) : undefined;
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
       routes: (router) => {
-        nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), traceHandlers(ctx)])(router);
-        adminServiceRoutes([replicationAdminHandlers(ctx), faultHandlers(faults)], adminToken)(router);
+        nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), traceHandlers(ctx), ownedHandlers(ctx)])(router);
+        adminServiceRoutes([replicationAdminHandlers(ctx), faultHandlers(faults), ownerKeyHandlers(ctx, () => ownerKeys)], adminToken)(router);
       },
-      fallback: restRoutes(ctx, [fileRoutes(files)]),
+      fallback: restRoutes(ctx, [fileRoutes(files), ownedRoutes(ctx)]),
       readMaxBytes: maxMessageBytes,
       onConnectionLimit: (hit) => metrics.countConnectionLimit("http", hit),
       rateLimiter: rateLimits.http,

@@ -4,6 +4,7 @@
  * errors, gRPC statuses and HTTP statuses in one place), written as the snake_case strings
  * that logs, metrics and lookup traces show. Callers match on `code`, never on messages.
  */
+import type { Version } from "./types.js";
 
 /** Every code, in gRPC's numbering from 1 (canceled) to 16 (unauthenticated). */
 export const DHT_ERROR_CODES = [
@@ -100,6 +101,34 @@ export class DhtError extends Error {
   }
   static internal(message: string, cause?: unknown): DhtError {
     return new DhtError(message, "internal", { cause });
+  }
+}
+
+/**
+ * A write refused because a newer version of its key is held (ABORTED): a client write
+ * carrying its own version (an owned record's seq) cannot be retried above it the way a
+ * clocked write is. `current` is the newest version seen; undefined when none is held.
+ */
+export class ConflictError extends DhtError {
+  readonly current: Version | undefined;
+
+  constructor(message: string, current: Version | undefined, options?: { cause?: unknown }) {
+    super(message, "aborted", options);
+    this.current = current;
+  }
+}
+
+/**
+ * An owned record's write refused (ABORTED) by its seq: a lower or equal seq than the one held,
+ * or a compare-and-swap whose expected seq is not the current one. `currentSeq` is the seq
+ * held, undefined when no record is; the edge sends it as a structured field.
+ */
+export class OwnedConflictError extends ConflictError {
+  readonly currentSeq: number | undefined;
+
+  constructor(message: string, current: Version | undefined) {
+    super(message, current);
+    this.currentSeq = current?.wallMs;
   }
 }
 

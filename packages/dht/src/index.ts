@@ -4,7 +4,7 @@
  * `createNode`. Nothing here knows gRPC, Connect or a disk.
  */
 export * from "./types.js";
-export { DhtError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode, type DhtErrorReason } from "./errors.js";
+export { DhtError, ConflictError, OwnedConflictError, DHT_ERROR_CODES, errorCode, isDhtErrorCode, grpcCodeOf, codeOfGrpc, type DhtErrorCode, type DhtErrorReason } from "./errors.js";
 
 // The node and its builder.
 export { createNode, type NodeComponents, type RecordTypeContext } from "./node/create-node.js";
@@ -65,6 +65,8 @@ export type { RecordType, ValuelessUpgrade } from "./records/record-type.js";
 export { RecordTypeRegistry } from "./records/record-registry.js";
 export { plainRecords } from "./records/plain-records.js";
 export { LocalRecords } from "./records/local-records.js";
+export * from "./records/owned/index.js";
+export { OwnedOperations, type OwnedPutOptions, type OwnedReadResult } from "./replication/owned-operations.js";
 export { MemoryRecordStore } from "./store/memory-store.js";
 export { IndexedRecordStore, type IndexEntry } from "./store/indexed-store.js";
 
@@ -79,7 +81,7 @@ export {
   type ReplicaReport,
   type LookupTrace,
 } from "./replication/coordinator.js";
-export { defaultReplicationOptions, resolveReplicationOptions, type ReplicationOptions } from "./replication/options.js";
+export { defaultReplicationOptions, resolveReplicationOptions, refuseUnsigned, type ReplicationOptions, type WritePolicy } from "./replication/options.js";
 export { replicaStatus, type ReplicaStatus, type ReplicaHolderStatus } from "./replication/replica-status.js";
 export { replicaCandidates, SpareCandidates } from "./replication/replica-candidates.js";
 export { startQuorumWrite, writeAndSettle, type QuorumWrite, type QuorumWriteOptions, type WriteReport, type WriteFailure } from "./replication/quorum-writer.js";

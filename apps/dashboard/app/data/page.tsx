@@ -10,6 +10,7 @@ import { fmtDuration } from "../../components/format";
 import type { DataResult, ReplicaView, TraceStepView } from "../../lib/data-types";
 import type { PeerView, RecordStatus, RecordView, Snapshot } from "../../lib/snapshot-types";
 import { TraceWaterfall, type PeerLabel } from "../../components/trace/trace-waterfall";
+import { OwnedRecords } from "../../components/data/owned-records";
 
 /** What /api/data answers: the result and the trace ID of the call (its spans: /api/trace). */
 type TracedResult = DataResult & { traceId?: string };
@@ -79,6 +80,7 @@ export default function DataPage() {
         {result ? <ResultView result={result} snapshot={s} /> : <Card title="Result"><Empty>Run a request to see its replicas and lookup path</Empty></Card>}
       </div>
       <Card title="All records"><AllRecords snapshot={s} onPick={(k) => setKey(k)} /></Card>
+      <Card title="Owned records (signed)"><OwnedRecords via={via} refreshKey={Math.floor(s.takenAtMs / 5000)} /></Card>
     </div>
   );
 }

@@ -13,6 +13,7 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
       maxValueBytes: c.maxValueBytes,
       rpcTimeoutMs: c.rpcTimeoutMs,
       requestTimeoutMs: c.requestTimeoutMs,
+      writePolicy: c.writePolicy,
     },
     // The tombstone grace defaults to the core's (10 days), and is never under 2 repair intervals.
     antiEntropy: {

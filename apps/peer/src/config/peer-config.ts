@@ -176,6 +176,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "readQuorum",
   "consistency",
   "maxValueBytes",
+  "writePolicy",
   "rpcTimeoutMs",
   "requestTimeoutMs",
   "repairIntervalMs",

@@ -80,6 +80,7 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
         writeQuorum: s.writeQuorum,
         readQuorum: s.readQuorum,
         consistency: s.consistency,
+        writePolicy: s.writePolicy,
         valueLimitBytes: BigInt(s.maxValueBytes),
         peerTransport: ctx.transportSecurity.mode,
         networkTag: ctx.transportSecurity.networkTag,

@@ -11,7 +11,7 @@ import { VersionSchema } from "@p2p/proto/types";
 import type { ApiContext } from "./api-context.js";
 import { versionMsg } from "./proto-mapping.js";
 import { DhtError } from "@p2p/dht";
-import { httpStatusOf } from "../edge-errors.js";
+import { httpStatusOf, ownedConflictSeq } from "../edge-errors.js";
 import { beginRequestTrace, traced, TRACEPARENT, type RequestTrace } from "../tracing/request-trace.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -29,7 +29,7 @@ export function sendJson(res: Res, status: number, body: unknown, headers: Recor
 /** Answers an error as `{"error": message, "code": "invalid_argument"}` with a matching status. */
 export function sendError(res: Res, err: unknown): void {
   const { status, error: e, code } = httpStatusOf(err);
-  sendJson(res, status, { error: e.code === Code.Internal || status === 500 ? "internal error" : e.rawMessage, code });
+  sendJson(res, status, { error: e.code === Code.Internal || status === 500 ? "internal error" : e.rawMessage, code, ...ownedConflictSeq(err) });
 }
 
 /**

@@ -15,6 +15,7 @@ import { LocalRecords } from "../records/local-records.js";
 import { plainRecords } from "../records/plain-records.js";
 import { RecordQuota } from "../records/record-quota.js";
 import { CHUNK_PREFIX } from "../files/content-keys.js";
+import { ownedRecords } from "../records/owned/owned-records.js";
 import { RecordTypeRegistry } from "../records/record-registry.js";
 import type { RecordType } from "../records/record-type.js";
 import { IndexedRecordStore } from "../store/indexed-store.js";
@@ -121,6 +122,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const recordQuota = new RecordQuota(store, (key) => key.startsWith(CHUNK_PREFIX), options.records);
   const registry = new RecordTypeRegistry([
     ...(components.recordTypes?.({ store, transport, maxValueBytes, logger }) ?? []),
+    ownedRecords(store, maxValueBytes, logger, recordQuota),
     chunkRecords(chunks, transport),
     manifestRecords(store, maxValueBytes, onCorrupt, recordQuota),
     plainRecords(store, maxValueBytes, recordQuota),

@@ -16,7 +16,9 @@ import type { ReplicationCoordinator, OperationOptions, ReadOptions, ReadResult,
 import { replicaStatus, type ReplicaStatus } from "../replication/replica-status.js";
 import type { AntiEntropy, LeaveResult, ReplicationHealth } from "../anti-entropy/anti-entropy.js";
 import { resolveAntiEntropyOptions } from "../anti-entropy/anti-entropy-options.js";
-import { resolveReplicationOptions } from "../replication/options.js";
+import { refuseUnsigned, resolveReplicationOptions } from "../replication/options.js";
+import { OwnedOperations, type OwnedPutOptions, type OwnedReadResult } from "../replication/owned-operations.js";
+import type { OwnedEnvelope } from "../records/owned/owned-envelope.js";
 import type { ChunkStore } from "../files/chunk-store.js";
 import { resolveChunkStoreOptions } from "../files/chunk-store.js";
 import type { FileService } from "../files/file-service.js";
@@ -65,6 +67,8 @@ export class DhtNode {
   /** The disk quota of every other record (plain values, manifests). */
   readonly recordQuota: RecordQuota;
   readonly files: FileService;
+  /** Owned records: signed by their owner, ordered by seq. */
+  readonly owned: OwnedOperations;
   readonly #sweeper: LeaseSweeper;
   readonly #rpcStats: RpcStats;
   #leaving: Promise<LeaveResult> | undefined;
@@ -81,6 +85,7 @@ export class DhtNode {
     this.chunks = parts.chunks;
     this.recordQuota = parts.recordQuota;
     this.files = parts.files;
+    this.owned = new OwnedOperations(parts.coordinator);
     this.#sweeper = parts.sweeper;
     this.#rpcStats = parts.rpcStats;
   }
@@ -92,7 +97,9 @@ export class DhtNode {
 
   // --- client operations -------------------------------------------------------------------
 
-  put(key: string, value: Uint8Array, opts?: OperationOptions): Promise<WriteResult> {
+  /** An unsigned write: PERMISSION_DENIED under the signed-only write policy. */
+  async put(key: string, value: Uint8Array, opts?: OperationOptions): Promise<WriteResult> {
+    refuseUnsigned(this.coordinator.options, "put");
     return this.coordinator.put(key, value, opts);
   }
 
@@ -100,8 +107,20 @@ export class DhtNode {
     return this.coordinator.get(key, opts);
   }
 
-  delete(key: string, opts?: OperationOptions): Promise<WriteResult> {
+  /** An unsigned write: PERMISSION_DENIED under the signed-only write policy. */
+  async delete(key: string, opts?: OperationOptions): Promise<WriteResult> {
+    refuseUnsigned(this.coordinator.options, "delete");
     return this.coordinator.delete(key, opts);
+  }
+
+  /** Stores an owner-signed record (see OwnedOperations.put). */
+  putOwned(envelope: OwnedEnvelope, opts?: OwnedPutOptions): Promise<WriteResult> {
+    return this.owned.put(envelope, opts);
+  }
+
+  /** Reads the owned record of `publicKey` and `salt` (see OwnedOperations.get). */
+  getOwned(publicKey: Uint8Array, salt: Uint8Array, opts?: ReadOptions): Promise<OwnedReadResult> {
+    return this.owned.get(publicKey, salt, opts);
   }
 
   /** For one key: which peers hold it and which version each has. */

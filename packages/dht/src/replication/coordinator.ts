@@ -130,6 +130,18 @@ export class ReplicationCoordinator {
   }
 
   /**
+   * Stores a record whose version its writer fixed (an owned record: seq and signature), as is:
+   * checked by its key's type, never re-versioned. Errors as `put`, except that a replica
+   * holding a newer version fails it at once with ConflictError (ABORTED).
+   */
+  putRecord(record: DhtRecord, opts: OperationOptions = {}): Promise<WriteResult> {
+    return this.#timed("put", opts, async (scope) => {
+      this.#records.registry.validate(record);
+      return this.#writer.writeExact(record, scope);
+    });
+  }
+
+  /**
    * Deletes `key` by writing a tombstone exactly like a put, even when no replica holds the
    * key, so that a replica that missed an earlier write cannot resurrect it later.
    */

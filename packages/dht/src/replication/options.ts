@@ -26,7 +26,17 @@ export interface ReplicationOptions {
    * dead replica to a live one and still answer.
    */
   requestTimeoutMs: number;
+  /**
+   * Which client writes this peer coordinates. "open" (default): unsigned puts and deletes of
+   * plain values too, as the original REST routes need. "signed-only": only owned records
+   * (signed by their owner) and content-addressed files, whose keys certify them; a plain put
+   * or delete is refused PERMISSION_DENIED. Replicas still keep plain records that other peers
+   * send, so a network can switch peer by peer without repair refusing what it already holds.
+   */
+  writePolicy: WritePolicy;
 }
+
+export type WritePolicy = "open" | "signed-only";
 
 export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.freeze({
   replicationFactor: 3,
@@ -37,6 +47,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   maxValueBytes: 1 << 20,
   maxPendingRepairs: 256,
   requestTimeoutMs: 5000,
+  writePolicy: "open",
 });
 
 /**
@@ -48,7 +59,7 @@ export function resolveReplicationOptions(
   base: Readonly<ReplicationOptions> = defaultReplicationOptions,
 ): ReplicationOptions {
   const o: ReplicationOptions = { ...base, ...partial };
-  const integer = (field: Exclude<keyof ReplicationOptions, "consistency">, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
+  const integer = (field: Exclude<keyof ReplicationOptions, "consistency" | "writePolicy">, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
       throw new DhtError(`${field}: must be an integer from ${min} to ${maxName}, got ${String(v)}`, "invalid_argument");
@@ -66,9 +77,19 @@ export function resolveReplicationOptions(
       `writeQuorum + readQuorum: must exceed replicationFactor (${r}) so that reads see every acknowledged write, got ${o.writeQuorum} + ${o.readQuorum}; set consistency "weak" to accept stale reads`,
     );
   }
+  if (o.writePolicy !== "open" && o.writePolicy !== "signed-only") {
+    throw DhtError.invalidArgument(`writePolicy: must be "open" or "signed-only", got ${JSON.stringify(o.writePolicy)}`);
+  }
   integer("rpcTimeoutMs", 1, 600_000);
   integer("maxValueBytes", 0);
   integer("maxPendingRepairs", 0, 100_000);
   integer("requestTimeoutMs", 1, 3_600_000);
   return o;
+}
+
+/** Throws PERMISSION_DENIED when the policy refuses unsigned client writes (`what`: "put" or "delete"). */
+export function refuseUnsigned(options: Readonly<ReplicationOptions>, what: string): void {
+  if (options.writePolicy === "signed-only") {
+    throw new DhtError(`${what}: this peer's write policy is signed-only: unsigned values are refused; publish an owned record signed by its owner instead (PutOwned, POST /owned)`, "permission_denied");
+  }
 }

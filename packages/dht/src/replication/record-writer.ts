@@ -6,7 +6,7 @@
  * shortfall caused by replicas refusing our clock as too far ahead is FAILED_PRECONDITION, and
  * our own copy of that version is taken back.
  */
-import { DhtError, errorCode } from "../errors.js";
+import { ConflictError, DhtError, errorCode } from "../errors.js";
 import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router, StoreResult, Version } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { OperationScope } from "../rpc/deadline.js";
@@ -92,6 +92,21 @@ export class RecordWriter {
         this.#c.log.debug({ key: record.key, attempt, holder: holder!.id }, "write conflict: retrying with a newer version");
         record = { ...record, version: this.#c.clock.now() };
       }
+    }
+  }
+
+  /**
+   * Writes `record` at exactly its version, once: for records whose version is the writer's
+   * own (an owned record's seq), which no clock may move. A replica holding a newer version
+   * fails it with ConflictError carrying that version.
+   */
+  async writeExact(record: DhtRecord, scope: OperationScope): Promise<WriteResult> {
+    const conflict: Conflict = {};
+    try {
+      return await this.#writeOnce(record, scope, conflict);
+    } catch (error) {
+      if (!conflict.newest || errorCode(error) !== "aborted") throw error;
+      throw new ConflictError(`write conflict: replica ${conflict.holder!.id.slice(0, 8)} holds a newer version`, conflict.newest, { cause: error });
     }
   }
 

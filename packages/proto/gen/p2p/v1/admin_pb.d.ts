@@ -2,13 +2,118 @@
 // @generated from file p2p/v1/admin.proto (package p2p.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenService } from "@bufbuild/protobuf/codegenv2";
-import type { GetFaultsRequestSchema, GetFaultsResponseSchema, LeaveRequestSchema, LeaveResponseSchema, RepairRequestSchema, RepairResponseSchema, SetFaultsRequestSchema, SetFaultsResponseSchema } from "./node_pb.js";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import type { Message } from "@bufbuild/protobuf";
+import type { GetFaultsRequestSchema, GetFaultsResponseSchema, LeaveRequestSchema, LeaveResponseSchema, PutOwnedResponse, RepairRequestSchema, RepairResponseSchema, SetFaultsRequestSchema, SetFaultsResponseSchema } from "./node_pb.js";
 
 /**
  * Describes the file p2p/v1/admin.proto.
  */
 export declare const file_p2p_v1_admin: GenFile;
+
+/**
+ * @generated from message p2p.v1.CreateOwnerKeyRequest
+ */
+export declare type CreateOwnerKeyRequest = Message<"p2p.v1.CreateOwnerKeyRequest"> & {
+  /**
+   * 1 to 64 of [A-Za-z0-9_-].
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message p2p.v1.CreateOwnerKeyRequest.
+ * Use `create(CreateOwnerKeyRequestSchema)` to create a new message.
+ */
+export declare const CreateOwnerKeyRequestSchema: GenMessage<CreateOwnerKeyRequest>;
+
+/**
+ * @generated from message p2p.v1.CreateOwnerKeyResponse
+ */
+export declare type CreateOwnerKeyResponse = Message<"p2p.v1.CreateOwnerKeyResponse"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The raw Ed25519 public key, lowercase hex: readers look the records up by it.
+   *
+   * @generated from field: string public_key = 2;
+   */
+  publicKey: string;
+
+  /**
+   * False when the key already existed.
+   *
+   * @generated from field: bool created = 3;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message p2p.v1.CreateOwnerKeyResponse.
+ * Use `create(CreateOwnerKeyResponseSchema)` to create a new message.
+ */
+export declare const CreateOwnerKeyResponseSchema: GenMessage<CreateOwnerKeyResponse>;
+
+/**
+ * @generated from message p2p.v1.PutOwnedWithPeerKeyRequest
+ */
+export declare type PutOwnedWithPeerKeyRequest = Message<"p2p.v1.PutOwnedWithPeerKeyRequest"> & {
+  /**
+   * A key made by CreateOwnerKey.
+   *
+   * @generated from field: string key_name = 1;
+   */
+  keyName: string;
+
+  /**
+   * @generated from field: string salt = 2;
+   */
+  salt: string;
+
+  /**
+   * Unset: the current seq + 1 (0 when none is held).
+   *
+   * @generated from field: optional uint64 seq = 3;
+   */
+  seq?: bigint | undefined;
+
+  /**
+   * @generated from field: string value = 4;
+   */
+  value: string;
+
+  /**
+   * @generated from field: optional uint64 cas = 5;
+   */
+  cas?: bigint | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.PutOwnedWithPeerKeyRequest.
+ * Use `create(PutOwnedWithPeerKeyRequestSchema)` to create a new message.
+ */
+export declare const PutOwnedWithPeerKeyRequestSchema: GenMessage<PutOwnedWithPeerKeyRequest>;
+
+/**
+ * @generated from message p2p.v1.PutOwnedWithPeerKeyResponse
+ */
+export declare type PutOwnedWithPeerKeyResponse = Message<"p2p.v1.PutOwnedWithPeerKeyResponse"> & {
+  /**
+   * @generated from field: p2p.v1.PutOwnedResponse result = 1;
+   */
+  result?: PutOwnedResponse | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.PutOwnedWithPeerKeyResponse.
+ * Use `create(PutOwnedWithPeerKeyResponseSchema)` to create a new message.
+ */
+export declare const PutOwnedWithPeerKeyResponseSchema: GenMessage<PutOwnedWithPeerKeyResponse>;
 
 /**
  * AdminService changes a peer's state: leave, repair now, inject faults. It is served on the
@@ -53,6 +158,28 @@ export declare const AdminService: GenService<{
     methodKind: "unary";
     input: typeof SetFaultsRequestSchema;
     output: typeof SetFaultsResponseSchema;
+  },
+  /**
+   * Creates a named owner key kept in this peer's data dir (owner-keys/<name>.key, mode 0600)
+   * and answers its public key; for a name that exists, answers the existing key's. The
+   * private key never leaves the peer: PutOwnedWithPeerKey signs with it.
+   *
+   * @generated from rpc p2p.v1.AdminService.CreateOwnerKey
+   */
+  createOwnerKey: {
+    methodKind: "unary";
+    input: typeof CreateOwnerKeyRequestSchema;
+    output: typeof CreateOwnerKeyResponseSchema;
+  },
+  /**
+   * Signs (salt, seq, value) with a named key this peer holds and stores it as PutOwned does.
+   *
+   * @generated from rpc p2p.v1.AdminService.PutOwnedWithPeerKey
+   */
+  putOwnedWithPeerKey: {
+    methodKind: "unary";
+    input: typeof PutOwnedWithPeerKeyRequestSchema;
+    output: typeof PutOwnedWithPeerKeyResponseSchema;
   },
   /**
    * The faults injected now, and how many calls they have dropped or delayed.

@@ -2,14 +2,42 @@
 // @generated from file p2p/v1/admin.proto (package p2p.v1, syntax proto3)
 /* eslint-disable */
 
-import { fileDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_p2p_v1_node } from "./node_pb.js";
 
 /**
  * Describes the file p2p/v1/admin.proto.
  */
 export const file_p2p_v1_admin = /*@__PURE__*/
-  fileDesc("ChJwMnAvdjEvYWRtaW4ucHJvdG8SBnAycC52MTKGAgoMQWRtaW5TZXJ2aWNlEjQKBUxlYXZlEhQucDJwLnYxLkxlYXZlUmVxdWVzdBoVLnAycC52MS5MZWF2ZVJlc3BvbnNlEjcKBlJlcGFpchIVLnAycC52MS5SZXBhaXJSZXF1ZXN0GhYucDJwLnYxLlJlcGFpclJlc3BvbnNlEkAKCVNldEZhdWx0cxIYLnAycC52MS5TZXRGYXVsdHNSZXF1ZXN0GhkucDJwLnYxLlNldEZhdWx0c1Jlc3BvbnNlEkUKCUdldEZhdWx0cxIYLnAycC52MS5HZXRGYXVsdHNSZXF1ZXN0GhkucDJwLnYxLkdldEZhdWx0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_p2p_v1_node]);
+  fileDesc("ChJwMnAvdjEvYWRtaW4ucHJvdG8SBnAycC52MSIlChVDcmVhdGVPd25lcktleVJlcXVlc3QSDAoEbmFtZRgBIAEoCSJLChZDcmVhdGVPd25lcktleVJlc3BvbnNlEgwKBG5hbWUYASABKAkSEgoKcHVibGljX2tleRgCIAEoCRIPCgdjcmVhdGVkGAMgASgIIn8KGlB1dE93bmVkV2l0aFBlZXJLZXlSZXF1ZXN0EhAKCGtleV9uYW1lGAEgASgJEgwKBHNhbHQYAiABKAkSEAoDc2VxGAMgASgESACIAQESDQoFdmFsdWUYBCABKAkSEAoDY2FzGAUgASgESAGIAQFCBgoEX3NlcUIGCgRfY2FzIkcKG1B1dE93bmVkV2l0aFBlZXJLZXlSZXNwb25zZRIoCgZyZXN1bHQYASABKAsyGC5wMnAudjEuUHV0T3duZWRSZXNwb25zZTK3AwoMQWRtaW5TZXJ2aWNlEjQKBUxlYXZlEhQucDJwLnYxLkxlYXZlUmVxdWVzdBoVLnAycC52MS5MZWF2ZVJlc3BvbnNlEjcKBlJlcGFpchIVLnAycC52MS5SZXBhaXJSZXF1ZXN0GhYucDJwLnYxLlJlcGFpclJlc3BvbnNlEkAKCVNldEZhdWx0cxIYLnAycC52MS5TZXRGYXVsdHNSZXF1ZXN0GhkucDJwLnYxLlNldEZhdWx0c1Jlc3BvbnNlEk8KDkNyZWF0ZU93bmVyS2V5Eh0ucDJwLnYxLkNyZWF0ZU93bmVyS2V5UmVxdWVzdBoeLnAycC52MS5DcmVhdGVPd25lcktleVJlc3BvbnNlEl4KE1B1dE93bmVkV2l0aFBlZXJLZXkSIi5wMnAudjEuUHV0T3duZWRXaXRoUGVlcktleVJlcXVlc3QaIy5wMnAudjEuUHV0T3duZWRXaXRoUGVlcktleVJlc3BvbnNlEkUKCUdldEZhdWx0cxIYLnAycC52MS5HZXRGYXVsdHNSZXF1ZXN0GhkucDJwLnYxLkdldEZhdWx0c1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_p2p_v1_node]);
+
+/**
+ * Describes the message p2p.v1.CreateOwnerKeyRequest.
+ * Use `create(CreateOwnerKeyRequestSchema)` to create a new message.
+ */
+export const CreateOwnerKeyRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_admin, 0);
+
+/**
+ * Describes the message p2p.v1.CreateOwnerKeyResponse.
+ * Use `create(CreateOwnerKeyResponseSchema)` to create a new message.
+ */
+export const CreateOwnerKeyResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_admin, 1);
+
+/**
+ * Describes the message p2p.v1.PutOwnedWithPeerKeyRequest.
+ * Use `create(PutOwnedWithPeerKeyRequestSchema)` to create a new message.
+ */
+export const PutOwnedWithPeerKeyRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_admin, 2);
+
+/**
+ * Describes the message p2p.v1.PutOwnedWithPeerKeyResponse.
+ * Use `create(PutOwnedWithPeerKeyResponseSchema)` to create a new message.
+ */
+export const PutOwnedWithPeerKeyResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_admin, 3);
 
 /**
  * AdminService changes a peer's state: leave, repair now, inject faults. It is served on the

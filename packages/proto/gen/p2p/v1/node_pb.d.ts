@@ -274,6 +274,209 @@ export declare type DeleteResponse = Message<"p2p.v1.DeleteResponse"> & {
 export declare const DeleteResponseSchema: GenMessage<DeleteResponse>;
 
 /**
+ * @generated from message p2p.v1.PutOwnedRequest
+ */
+export declare type PutOwnedRequest = Message<"p2p.v1.PutOwnedRequest"> & {
+  /**
+   * The owner's raw Ed25519 public key: 64 lowercase hex characters.
+   *
+   * @generated from field: string public_key = 1;
+   */
+  publicKey: string;
+
+  /**
+   * 0 to 64 bytes of UTF-8; an owner has one record per salt.
+   *
+   * @generated from field: string salt = 2;
+   */
+  salt: string;
+
+  /**
+   * 0 to 2^53 - 1; the highest valid seq wins.
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * Ed25519 signature (128 hex characters) over "p2p.v1.OwnedRecord\0", then the salt's
+   * length (4 bytes, big-endian) and bytes, seq (8 bytes, big-endian), the value's length
+   * (4 bytes) and UTF-8 bytes. `p2p put --sign` and signOwned() in @p2p/dht make it.
+   *
+   * @generated from field: string signature = 4;
+   */
+  signature: string;
+
+  /**
+   * Up to the peer's value limit, UTF-8.
+   *
+   * @generated from field: string value = 5;
+   */
+  value: string;
+
+  /**
+   * Compare-and-swap: store only when the current seq is exactly this (no record held fails it).
+   *
+   * @generated from field: optional uint64 cas = 6;
+   */
+  cas?: bigint | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.PutOwnedRequest.
+ * Use `create(PutOwnedRequestSchema)` to create a new message.
+ */
+export declare const PutOwnedRequestSchema: GenMessage<PutOwnedRequest>;
+
+/**
+ * @generated from message p2p.v1.PutOwnedResponse
+ */
+export declare type PutOwnedResponse = Message<"p2p.v1.PutOwnedResponse"> & {
+  /**
+   * owned/ + hex SHA-256 of (public key || salt).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string position = 2;
+   */
+  position: string;
+
+  /**
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: repeated p2p.v1.PeerRef replicas = 4;
+   */
+  replicas: PeerRef[];
+
+  /**
+   * @generated from field: repeated string acknowledged_by = 5;
+   */
+  acknowledgedBy: string[];
+
+  /**
+   * The owner's public key, lowercase hex (useful when the peer signed with a key it holds).
+   *
+   * @generated from field: string public_key = 6;
+   */
+  publicKey: string;
+};
+
+/**
+ * Describes the message p2p.v1.PutOwnedResponse.
+ * Use `create(PutOwnedResponseSchema)` to create a new message.
+ */
+export declare const PutOwnedResponseSchema: GenMessage<PutOwnedResponse>;
+
+/**
+ * @generated from message p2p.v1.GetOwnedRequest
+ */
+export declare type GetOwnedRequest = Message<"p2p.v1.GetOwnedRequest"> & {
+  /**
+   * 64 lowercase hex characters.
+   *
+   * @generated from field: string public_key = 1;
+   */
+  publicKey: string;
+
+  /**
+   * @generated from field: string salt = 2;
+   */
+  salt: string;
+
+  /**
+   * Instead of public_key and salt: the record's key, owned/<64 hex> (as LocalRecords lists it).
+   *
+   * @generated from field: string key = 3;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message p2p.v1.GetOwnedRequest.
+ * Use `create(GetOwnedRequestSchema)` to create a new message.
+ */
+export declare const GetOwnedRequestSchema: GenMessage<GetOwnedRequest>;
+
+/**
+ * @generated from message p2p.v1.GetOwnedResponse
+ */
+export declare type GetOwnedResponse = Message<"p2p.v1.GetOwnedResponse"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string position = 2;
+   */
+  position: string;
+
+  /**
+   * @generated from field: string public_key = 3;
+   */
+  publicKey: string;
+
+  /**
+   * @generated from field: string salt = 4;
+   */
+  salt: string;
+
+  /**
+   * @generated from field: uint64 seq = 5;
+   */
+  seq: bigint;
+
+  /**
+   * Lowercase hex; verified by this peer and by every replica it came through.
+   *
+   * @generated from field: string signature = 6;
+   */
+  signature: string;
+
+  /**
+   * @generated from field: string value = 7;
+   */
+  value: string;
+
+  /**
+   * @generated from field: repeated p2p.v1.ReplicaState replicas = 8;
+   */
+  replicas: ReplicaState[];
+};
+
+/**
+ * Describes the message p2p.v1.GetOwnedResponse.
+ * Use `create(GetOwnedResponseSchema)` to create a new message.
+ */
+export declare const GetOwnedResponseSchema: GenMessage<GetOwnedResponse>;
+
+/**
+ * Error detail of an ABORTED PutOwned: the seq the network holds now.
+ *
+ * @generated from message p2p.v1.OwnedConflict
+ */
+export declare type OwnedConflict = Message<"p2p.v1.OwnedConflict"> & {
+  /**
+   * Unset when no record is held (a cas on an absent record).
+   *
+   * @generated from field: optional uint64 current_seq = 1;
+   */
+  currentSeq?: bigint | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.OwnedConflict.
+ * Use `create(OwnedConflictSchema)` to create a new message.
+ */
+export declare const OwnedConflictSchema: GenMessage<OwnedConflict>;
+
+/**
  * @generated from message p2p.v1.GetTraceRequest
  */
 export declare type GetTraceRequest = Message<"p2p.v1.GetTraceRequest"> & {
@@ -519,6 +722,13 @@ export declare type InfoResponse = Message<"p2p.v1.InfoResponse"> & {
    * @generated from field: string network_tag = 15;
    */
   networkTag: string;
+
+  /**
+   * "open": unsigned Put and Delete accepted. "signed-only": only owned records and files.
+   *
+   * @generated from field: string write_policy = 16;
+   */
+  writePolicy: string;
 };
 
 /**
@@ -1567,6 +1777,29 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof DeleteRequestSchema;
     output: typeof DeleteResponseSchema;
+  },
+  /**
+   * Stores a record signed by its owner (BEP 44 mutable items): under the owner's Ed25519
+   * public key and a salt, ordered by seq, not by a clock. Every replica and reader checks the
+   * signature. ABORTED, with an OwnedConflict error detail carrying the current seq, when seq
+   * is below the current one, equal to it with another value, or cas is not the current seq.
+   *
+   * @generated from rpc p2p.v1.NodeService.PutOwned
+   */
+  putOwned: {
+    methodKind: "unary";
+    input: typeof PutOwnedRequestSchema;
+    output: typeof PutOwnedResponseSchema;
+  },
+  /**
+   * Reads the owned record of a public key and salt: the highest seq a read quorum holds.
+   *
+   * @generated from rpc p2p.v1.NodeService.GetOwned
+   */
+  getOwned: {
+    methodKind: "unary";
+    input: typeof GetOwnedRequestSchema;
+    output: typeof GetOwnedResponseSchema;
   },
   /**
    * The spans recorded for one trace (a traced Put, Get or Delete, or a sampled traceparent):

@@ -9,7 +9,7 @@ import { file_p2p_v1_types } from "./types_pb.js";
  * Describes the file p2p/v1/node.proto.
  */
 export const file_p2p_v1_node = /*@__PURE__*/
-  fileDesc("ChFwMnAvdjEvbm9kZS5wcm90bxIGcDJwLnYxIjcKClB1dFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEg0KBXRyYWNlGAMgASgIIpwBCgtQdXRSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEiEKCHJlcGxpY2FzGAQgAygLMg8ucDJwLnYxLlBlZXJSZWYSFwoPYWNrbm93bGVkZ2VkX2J5GAUgAygJEhAKCHRyYWNlX2lkGAYgASgJIigKCkdldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXRyYWNlGAIgASgIIrsBCgtHZXRSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSDQoFdmFsdWUYAyABKAkSIAoHdmVyc2lvbhgEIAEoCzIPLnAycC52MS5WZXJzaW9uEiYKCHJlcGxpY2FzGAUgAygLMhQucDJwLnYxLlJlcGxpY2FTdGF0ZRIiCgV0cmFjZRgGIAEoCzITLnAycC52MS5Mb29rdXBUcmFjZRIQCgh0cmFjZV9pZBgHIAEoCSKGAQoMUmVwbGljYVN0YXRlEh0KBHBlZXIYASABKAsyDy5wMnAudjEuUGVlclJlZhIQCghhbnN3ZXJlZBgCIAEoCBIgCgd2ZXJzaW9uGAMgASgLMg8ucDJwLnYxLlZlcnNpb24SEQoJdG9tYnN0b25lGAQgASgIEhAKCHJlcGFpcmVkGAUgASgIIisKDURlbGV0ZVJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXRyYWNlGAIgASgIIp8BCg5EZWxldGVSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEiEKCHJlcGxpY2FzGAQgAygLMg8ucDJwLnYxLlBlZXJSZWYSFwoPYWNrbm93bGVkZ2VkX2J5GAUgAygJEhAKCHRyYWNlX2lkGAYgASgJIjcKD0dldFRyYWNlUmVxdWVzdBIQCgh0cmFjZV9pZBgBIAEoCRISCgpsb2NhbF9vbmx5GAIgASgIInMKEEdldFRyYWNlUmVzcG9uc2USEAoIdHJhY2VfaWQYASABKAkSEAoIc3RhcnRfbXMYAiABKAESIAoFc3BhbnMYAyADKAsyES5wMnAudjEuVHJhY2VTcGFuEhkKEXVucmVhY2hhYmxlX3BlZXJzGAQgAygJIqUCCglUcmFjZVNwYW4SDAoEbmFtZRgBIAEoCRIPCgdzcGFuX2lkGAIgASgJEhEKCXBhcmVudF9pZBgDIAEoCRIPCgdwZWVyX2lkGAQgASgJEhcKD3N0YXJ0X29mZnNldF9tcxgFIAEoARITCgtkdXJhdGlvbl9tcxgGIAEoARI1CgphdHRyaWJ1dGVzGAcgAygLMiEucDJwLnYxLlRyYWNlU3Bhbi5BdHRyaWJ1dGVzRW50cnkSDgoGc3RhdHVzGAggASgJEg0KBWVycm9yGAkgASgJEgwKBGtpbmQYCiABKAkSEAoIc3RhcnRfbXMYCyABKAEaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiDQoLSW5mb1JlcXVlc3QiyAIKDEluZm9SZXNwb25zZRIKCgJpZBgBIAEoCRIUCgxncnBjX2FkZHJlc3MYAiABKAkSFAoMaHR0cF9hZGRyZXNzGAMgASgJEg8KB3ZlcnNpb24YBCABKAkSFQoNc3RhcnRlZF9hdF9tcxgFIAEoAxIRCgl1cHRpbWVfbXMYBiABKAMSEAoIY29udGFjdHMYByABKA0SDwoHcmVjb3JkcxgIIAEoBBIaChJyZXBsaWNhdGlvbl9mYWN0b3IYCSABKA0SFAoMd3JpdGVfcXVvcnVtGAogASgNEhMKC3JlYWRfcXVvcnVtGAsgASgNEhkKEXZhbHVlX2xpbWl0X2J5dGVzGAwgASgEEhMKC2NvbnNpc3RlbmN5GA0gASgJEhYKDnBlZXJfdHJhbnNwb3J0GA4gASgJEhMKC25ldHdvcmtfdGFnGA8gASgJIhUKE1JvdXRpbmdUYWJsZVJlcXVlc3QiXQoUUm91dGluZ1RhYmxlUmVzcG9uc2USDwoHc2VsZl9pZBgBIAEoCRITCgtidWNrZXRfc2l6ZRgCIAEoDRIfCgdidWNrZXRzGAMgAygLMg4ucDJwLnYxLkJ1Y2tldCJaCgZCdWNrZXQSDQoFaW5kZXgYASABKA0SKAoIY29udGFjdHMYAiADKAsyFi5wMnAudjEuUm91dGluZ0NvbnRhY3QSFwoPcmVmcmVzaGVkX2F0X21zGAMgASgDIlcKDlJvdXRpbmdDb250YWN0Eh0KBHBlZXIYASABKAsyDy5wMnAudjEuUGVlclJlZhIUCgxsYXN0X3NlZW5fbXMYAiABKAMSEAoIZmFpbHVyZXMYAyABKA0iTAoTTG9jYWxSZWNvcmRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZwcmVmaXgYAyABKAkiZAoUTG9jYWxSZWNvcmRzUmVzcG9uc2USJAoHcmVjb3JkcxgBIAMoCzITLnAycC52MS5Mb2NhbFJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSDQoFdG90YWwYAyABKAQidQoLTG9jYWxSZWNvcmQSCwoDa2V5GAEgASgJEhAKCHBvc2l0aW9uGAIgASgJEiAKB3ZlcnNpb24YAyABKAsyDy5wMnAudjEuVmVyc2lvbhIRCgl0b21ic3RvbmUYBCABKAgSEgoKc2l6ZV9ieXRlcxgFIAEoDSIOCgxTdGF0c1JlcXVlc3QiZgoNU3RhdHNSZXNwb25zZRIqCgpvcGVyYXRpb25zGAEgAygLMhYucDJwLnYxLk9wZXJhdGlvblN0YXRzEikKCXBlZXJfcnBjcxgCIAMoCzIWLnAycC52MS5PcGVyYXRpb25TdGF0cyJdCg5PcGVyYXRpb25TdGF0cxIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgEEg4KBmVycm9ycxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBImIKDEZpbGVNYW5pZmVzdBIMCgRuYW1lGAEgASgJEgwKBHNpemUYAiABKAQSEgoKbWVkaWFfdHlwZRgDIAEoCRISCgpjaHVua19zaXplGAQgASgNEg4KBmNodW5rcxgFIAMoCSJDChFVcGxvYWRGaWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCm1lZGlhX3R5cGUYAiABKAkSDAoEZGF0YRgDIAEoDCJIChJVcGxvYWRGaWxlUmVzcG9uc2USCgoCaWQYASABKAkSJgoIbWFuaWZlc3QYAiABKAsyFC5wMnAudjEuRmlsZU1hbmlmZXN0IkEKE0Rvd25sb2FkRmlsZVJlcXVlc3QSCgoCaWQYASABKAkSDgoGb2Zmc2V0GAIgASgEEg4KBmxlbmd0aBgDIAEoBCJMChREb3dubG9hZEZpbGVSZXNwb25zZRImCghtYW5pZmVzdBgBIAEoCzIULnAycC52MS5GaWxlTWFuaWZlc3QSDAoEZGF0YRgCIAEoDCIkChZHZXRGaWxlTWFuaWZlc3RSZXF1ZXN0EgoKAmlkGAEgASgJIk0KF0dldEZpbGVNYW5pZmVzdFJlc3BvbnNlEgoKAmlkGAEgASgJEiYKCG1hbmlmZXN0GAIgASgLMhQucDJwLnYxLkZpbGVNYW5pZmVzdCISChBMaXN0RmlsZXNSZXF1ZXN0IjUKEUxpc3RGaWxlc1Jlc3BvbnNlEiAKBWZpbGVzGAEgAygLMhEucDJwLnYxLkZpbGVFbnRyeSI/CglGaWxlRW50cnkSCgoCaWQYASABKAkSJgoIbWFuaWZlc3QYAiABKAsyFC5wMnAudjEuRmlsZU1hbmlmZXN0IicKGUZpbGVDaHVua0xvY2F0aW9uc1JlcXVlc3QSCgoCaWQYASABKAkiTwoaRmlsZUNodW5rTG9jYXRpb25zUmVzcG9uc2USCgoCaWQYASABKAkSJQoGY2h1bmtzGAIgAygLMhUucDJwLnYxLkNodW5rTG9jYXRpb24iYAoNQ2h1bmtMb2NhdGlvbhINCgVpbmRleBgBIAEoDRIMCgRoYXNoGAIgASgJEhAKCHBvc2l0aW9uGAMgASgJEiAKB2hvbGRlcnMYBCADKAsyDy5wMnAudjEuUGVlclJlZiIjChRSZXBsaWNhU3RhdHVzUmVxdWVzdBILCgNrZXkYASABKAkiswEKFVJlcGxpY2FTdGF0dXNSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSGgoScmVwbGljYXRpb25fZmFjdG9yGAMgASgNEiYKB2hvbGRlcnMYBCADKAsyFS5wMnAudjEuUmVwbGljYUhvbGRlchIWCg5jdXJyZW50X2NvcGllcxgFIAEoDRIfCgZuZXdlc3QYBiABKAsyDy5wMnAudjEuVmVyc2lvbiKZAQoNUmVwbGljYUhvbGRlchIdCgRwZWVyGAEgASgLMg8ucDJwLnYxLlBlZXJSZWYSEwoLcmVzcG9uc2libGUYAiABKAgSEAoIYW5zd2VyZWQYAyABKAgSDQoFaG9sZHMYBCABKAgSIAoHdmVyc2lvbhgFIAEoCzIPLnAycC52MS5WZXJzaW9uEhEKCXRvbWJzdG9uZRgGIAEoCCIaChhSZXBsaWNhdGlvbkhlYWx0aFJlcXVlc3Qi9QIKGVJlcGxpY2F0aW9uSGVhbHRoUmVzcG9uc2USFwoPcmVjb3Jkc19wcmltYXJ5GAEgASgEEhcKD3JlY29yZHNfcmVwbGljYRgCIAEoBBIXCg9yZWNvcmRzX2hhbmRvZmYYAyABKAQSGAoQdW5kZXJfcmVwbGljYXRlZBgEIAEoBBIZChFsYXN0X3JlcGFpcl9hdF9tcxgFIAEoAxIVCg1yZXBhaXJfcm91bmRzGAYgASgEEhYKDnJlY29yZHNfcHVzaGVkGAcgASgEEhYKDnJlY29yZHNfcHVsbGVkGAggASgEEhcKD3JlY29yZHNfZHJvcHBlZBgJIAEoBBIcChR0b21ic3RvbmVzX2NvbGxlY3RlZBgKIAEoBBISCgpieXRlc19zZW50GAsgASgEEhYKDmJ5dGVzX3JlY2VpdmVkGAwgASgEEhIKCm5laWdoYm91cnMYDSABKA0SGgoScmVwYWlyX2ludGVydmFsX21zGA4gASgDIg4KDExlYXZlUmVxdWVzdCJcCg1MZWF2ZVJlc3BvbnNlEhoKEnJlY29yZHNfaGFuZGVkX29mZhgBIAEoBBIWCg5yZWNvcmRzX2ZhaWxlZBgCIAEoBBIXCg9uZWlnaGJvdXJzX3RvbGQYAyABKA0iDwoNUmVwYWlyUmVxdWVzdCJDCg5SZXBhaXJSZXNwb25zZRIxCgZoZWFsdGgYASABKAsyIS5wMnAudjEuUmVwbGljYXRpb25IZWFsdGhSZXNwb25zZSIuCglQZWVyRGVsYXkSDwoHcGVlcl9pZBgBIAEoCRIQCghkZWxheV9tcxgCIAEoDSJaCgpGYXVsdFJ1bGVzEhIKCmRyb3BfcGVlcnMYASADKAkSIQoGZGVsYXlzGAIgAygLMhEucDJwLnYxLlBlZXJEZWxheRIVCg1jbG9ja19za2V3X21zGAMgASgDIkcKC0ZhdWx0Q291bnRzEhMKC2Ryb3BwZWRfb3V0GAEgASgEEhIKCmRyb3BwZWRfaW4YAiABKAQSDwoHZGVsYXllZBgDIAEoBCI1ChBTZXRGYXVsdHNSZXF1ZXN0EiEKBXJ1bGVzGAEgASgLMhIucDJwLnYxLkZhdWx0UnVsZXMiNgoRU2V0RmF1bHRzUmVzcG9uc2USIQoFcnVsZXMYASABKAsyEi5wMnAudjEuRmF1bHRSdWxlcyISChBHZXRGYXVsdHNSZXF1ZXN0ImwKEUdldEZhdWx0c1Jlc3BvbnNlEg8KB2VuYWJsZWQYASABKAgSIQoFcnVsZXMYAiABKAsyEi5wMnAudjEuRmF1bHRSdWxlcxIjCgZjb3VudHMYAyABKAsyEy5wMnAudjEuRmF1bHRDb3VudHMyzwgKC05vZGVTZXJ2aWNlEi4KA1B1dBISLnAycC52MS5QdXRSZXF1ZXN0GhMucDJwLnYxLlB1dFJlc3BvbnNlEjMKA0dldBISLnAycC52MS5HZXRSZXF1ZXN0GhMucDJwLnYxLkdldFJlc3BvbnNlIgOQAgESNwoGRGVsZXRlEhUucDJwLnYxLkRlbGV0ZVJlcXVlc3QaFi5wMnAudjEuRGVsZXRlUmVzcG9uc2USQgoIR2V0VHJhY2USFy5wMnAudjEuR2V0VHJhY2VSZXF1ZXN0GhgucDJwLnYxLkdldFRyYWNlUmVzcG9uc2UiA5ACARI2CgRJbmZvEhMucDJwLnYxLkluZm9SZXF1ZXN0GhQucDJwLnYxLkluZm9SZXNwb25zZSIDkAIBEk4KDFJvdXRpbmdUYWJsZRIbLnAycC52MS5Sb3V0aW5nVGFibGVSZXF1ZXN0GhwucDJwLnYxLlJvdXRpbmdUYWJsZVJlc3BvbnNlIgOQAgESTgoMTG9jYWxSZWNvcmRzEhsucDJwLnYxLkxvY2FsUmVjb3Jkc1JlcXVlc3QaHC5wMnAudjEuTG9jYWxSZWNvcmRzUmVzcG9uc2UiA5ACARI5CgVTdGF0cxIULnAycC52MS5TdGF0c1JlcXVlc3QaFS5wMnAudjEuU3RhdHNSZXNwb25zZSIDkAIBElEKDVJlcGxpY2FTdGF0dXMSHC5wMnAudjEuUmVwbGljYVN0YXR1c1JlcXVlc3QaHS5wMnAudjEuUmVwbGljYVN0YXR1c1Jlc3BvbnNlIgOQAgESXQoRUmVwbGljYXRpb25IZWFsdGgSIC5wMnAudjEuUmVwbGljYXRpb25IZWFsdGhSZXF1ZXN0GiEucDJwLnYxLlJlcGxpY2F0aW9uSGVhbHRoUmVzcG9uc2UiA5ACARJFCgpVcGxvYWRGaWxlEhkucDJwLnYxLlVwbG9hZEZpbGVSZXF1ZXN0GhoucDJwLnYxLlVwbG9hZEZpbGVSZXNwb25zZSgBElAKDERvd25sb2FkRmlsZRIbLnAycC52MS5Eb3dubG9hZEZpbGVSZXF1ZXN0GhwucDJwLnYxLkRvd25sb2FkRmlsZVJlc3BvbnNlIgOQAgEwARJXCg9HZXRGaWxlTWFuaWZlc3QSHi5wMnAudjEuR2V0RmlsZU1hbmlmZXN0UmVxdWVzdBofLnAycC52MS5HZXRGaWxlTWFuaWZlc3RSZXNwb25zZSIDkAIBEkUKCUxpc3RGaWxlcxIYLnAycC52MS5MaXN0RmlsZXNSZXF1ZXN0GhkucDJwLnYxLkxpc3RGaWxlc1Jlc3BvbnNlIgOQAgESYAoSRmlsZUNodW5rTG9jYXRpb25zEiEucDJwLnYxLkZpbGVDaHVua0xvY2F0aW9uc1JlcXVlc3QaIi5wMnAudjEuRmlsZUNodW5rTG9jYXRpb25zUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_p2p_v1_types]);
+  fileDesc("ChFwMnAvdjEvbm9kZS5wcm90bxIGcDJwLnYxIjcKClB1dFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEg0KBXRyYWNlGAMgASgIIpwBCgtQdXRSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEiEKCHJlcGxpY2FzGAQgAygLMg8ucDJwLnYxLlBlZXJSZWYSFwoPYWNrbm93bGVkZ2VkX2J5GAUgAygJEhAKCHRyYWNlX2lkGAYgASgJIigKCkdldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXRyYWNlGAIgASgIIrsBCgtHZXRSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSDQoFdmFsdWUYAyABKAkSIAoHdmVyc2lvbhgEIAEoCzIPLnAycC52MS5WZXJzaW9uEiYKCHJlcGxpY2FzGAUgAygLMhQucDJwLnYxLlJlcGxpY2FTdGF0ZRIiCgV0cmFjZRgGIAEoCzITLnAycC52MS5Mb29rdXBUcmFjZRIQCgh0cmFjZV9pZBgHIAEoCSKGAQoMUmVwbGljYVN0YXRlEh0KBHBlZXIYASABKAsyDy5wMnAudjEuUGVlclJlZhIQCghhbnN3ZXJlZBgCIAEoCBIgCgd2ZXJzaW9uGAMgASgLMg8ucDJwLnYxLlZlcnNpb24SEQoJdG9tYnN0b25lGAQgASgIEhAKCHJlcGFpcmVkGAUgASgIIisKDURlbGV0ZVJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXRyYWNlGAIgASgIIp8BCg5EZWxldGVSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSIAoHdmVyc2lvbhgDIAEoCzIPLnAycC52MS5WZXJzaW9uEiEKCHJlcGxpY2FzGAQgAygLMg8ucDJwLnYxLlBlZXJSZWYSFwoPYWNrbm93bGVkZ2VkX2J5GAUgAygJEhAKCHRyYWNlX2lkGAYgASgJInwKD1B1dE93bmVkUmVxdWVzdBISCgpwdWJsaWNfa2V5GAEgASgJEgwKBHNhbHQYAiABKAkSCwoDc2VxGAMgASgEEhEKCXNpZ25hdHVyZRgEIAEoCRINCgV2YWx1ZRgFIAEoCRIQCgNjYXMYBiABKARIAIgBAUIGCgRfY2FzIo4BChBQdXRPd25lZFJlc3BvbnNlEgsKA2tleRgBIAEoCRIQCghwb3NpdGlvbhgCIAEoCRILCgNzZXEYAyABKAQSIQoIcmVwbGljYXMYBCADKAsyDy5wMnAudjEuUGVlclJlZhIXCg9hY2tub3dsZWRnZWRfYnkYBSADKAkSEgoKcHVibGljX2tleRgGIAEoCSJACg9HZXRPd25lZFJlcXVlc3QSEgoKcHVibGljX2tleRgBIAEoCRIMCgRzYWx0GAIgASgJEgsKA2tleRgDIAEoCSKqAQoQR2V0T3duZWRSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSEgoKcHVibGljX2tleRgDIAEoCRIMCgRzYWx0GAQgASgJEgsKA3NlcRgFIAEoBBIRCglzaWduYXR1cmUYBiABKAkSDQoFdmFsdWUYByABKAkSJgoIcmVwbGljYXMYCCADKAsyFC5wMnAudjEuUmVwbGljYVN0YXRlIjkKDU93bmVkQ29uZmxpY3QSGAoLY3VycmVudF9zZXEYASABKARIAIgBAUIOCgxfY3VycmVudF9zZXEiNwoPR2V0VHJhY2VSZXF1ZXN0EhAKCHRyYWNlX2lkGAEgASgJEhIKCmxvY2FsX29ubHkYAiABKAgicwoQR2V0VHJhY2VSZXNwb25zZRIQCgh0cmFjZV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoARIgCgVzcGFucxgDIAMoCzIRLnAycC52MS5UcmFjZVNwYW4SGQoRdW5yZWFjaGFibGVfcGVlcnMYBCADKAkipQIKCVRyYWNlU3BhbhIMCgRuYW1lGAEgASgJEg8KB3NwYW5faWQYAiABKAkSEQoJcGFyZW50X2lkGAMgASgJEg8KB3BlZXJfaWQYBCABKAkSFwoPc3RhcnRfb2Zmc2V0X21zGAUgASgBEhMKC2R1cmF0aW9uX21zGAYgASgBEjUKCmF0dHJpYnV0ZXMYByADKAsyIS5wMnAudjEuVHJhY2VTcGFuLkF0dHJpYnV0ZXNFbnRyeRIOCgZzdGF0dXMYCCABKAkSDQoFZXJyb3IYCSABKAkSDAoEa2luZBgKIAEoCRIQCghzdGFydF9tcxgLIAEoARoxCg9BdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASINCgtJbmZvUmVxdWVzdCLeAgoMSW5mb1Jlc3BvbnNlEgoKAmlkGAEgASgJEhQKDGdycGNfYWRkcmVzcxgCIAEoCRIUCgxodHRwX2FkZHJlc3MYAyABKAkSDwoHdmVyc2lvbhgEIAEoCRIVCg1zdGFydGVkX2F0X21zGAUgASgDEhEKCXVwdGltZV9tcxgGIAEoAxIQCghjb250YWN0cxgHIAEoDRIPCgdyZWNvcmRzGAggASgEEhoKEnJlcGxpY2F0aW9uX2ZhY3RvchgJIAEoDRIUCgx3cml0ZV9xdW9ydW0YCiABKA0SEwoLcmVhZF9xdW9ydW0YCyABKA0SGQoRdmFsdWVfbGltaXRfYnl0ZXMYDCABKAQSEwoLY29uc2lzdGVuY3kYDSABKAkSFgoOcGVlcl90cmFuc3BvcnQYDiABKAkSEwoLbmV0d29ya190YWcYDyABKAkSFAoMd3JpdGVfcG9saWN5GBAgASgJIhUKE1JvdXRpbmdUYWJsZVJlcXVlc3QiXQoUUm91dGluZ1RhYmxlUmVzcG9uc2USDwoHc2VsZl9pZBgBIAEoCRITCgtidWNrZXRfc2l6ZRgCIAEoDRIfCgdidWNrZXRzGAMgAygLMg4ucDJwLnYxLkJ1Y2tldCJaCgZCdWNrZXQSDQoFaW5kZXgYASABKA0SKAoIY29udGFjdHMYAiADKAsyFi5wMnAudjEuUm91dGluZ0NvbnRhY3QSFwoPcmVmcmVzaGVkX2F0X21zGAMgASgDIlcKDlJvdXRpbmdDb250YWN0Eh0KBHBlZXIYASABKAsyDy5wMnAudjEuUGVlclJlZhIUCgxsYXN0X3NlZW5fbXMYAiABKAMSEAoIZmFpbHVyZXMYAyABKA0iTAoTTG9jYWxSZWNvcmRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZwcmVmaXgYAyABKAkiZAoUTG9jYWxSZWNvcmRzUmVzcG9uc2USJAoHcmVjb3JkcxgBIAMoCzITLnAycC52MS5Mb2NhbFJlY29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSDQoFdG90YWwYAyABKAQidQoLTG9jYWxSZWNvcmQSCwoDa2V5GAEgASgJEhAKCHBvc2l0aW9uGAIgASgJEiAKB3ZlcnNpb24YAyABKAsyDy5wMnAudjEuVmVyc2lvbhIRCgl0b21ic3RvbmUYBCABKAgSEgoKc2l6ZV9ieXRlcxgFIAEoDSIOCgxTdGF0c1JlcXVlc3QiZgoNU3RhdHNSZXNwb25zZRIqCgpvcGVyYXRpb25zGAEgAygLMhYucDJwLnYxLk9wZXJhdGlvblN0YXRzEikKCXBlZXJfcnBjcxgCIAMoCzIWLnAycC52MS5PcGVyYXRpb25TdGF0cyJdCg5PcGVyYXRpb25TdGF0cxIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgEEg4KBmVycm9ycxgDIAEoBBIOCgZwNTBfbXMYBCABKAESDgoGcDk5X21zGAUgASgBImIKDEZpbGVNYW5pZmVzdBIMCgRuYW1lGAEgASgJEgwKBHNpemUYAiABKAQSEgoKbWVkaWFfdHlwZRgDIAEoCRISCgpjaHVua19zaXplGAQgASgNEg4KBmNodW5rcxgFIAMoCSJDChFVcGxvYWRGaWxlUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCm1lZGlhX3R5cGUYAiABKAkSDAoEZGF0YRgDIAEoDCJIChJVcGxvYWRGaWxlUmVzcG9uc2USCgoCaWQYASABKAkSJgoIbWFuaWZlc3QYAiABKAsyFC5wMnAudjEuRmlsZU1hbmlmZXN0IkEKE0Rvd25sb2FkRmlsZVJlcXVlc3QSCgoCaWQYASABKAkSDgoGb2Zmc2V0GAIgASgEEg4KBmxlbmd0aBgDIAEoBCJMChREb3dubG9hZEZpbGVSZXNwb25zZRImCghtYW5pZmVzdBgBIAEoCzIULnAycC52MS5GaWxlTWFuaWZlc3QSDAoEZGF0YRgCIAEoDCIkChZHZXRGaWxlTWFuaWZlc3RSZXF1ZXN0EgoKAmlkGAEgASgJIk0KF0dldEZpbGVNYW5pZmVzdFJlc3BvbnNlEgoKAmlkGAEgASgJEiYKCG1hbmlmZXN0GAIgASgLMhQucDJwLnYxLkZpbGVNYW5pZmVzdCISChBMaXN0RmlsZXNSZXF1ZXN0IjUKEUxpc3RGaWxlc1Jlc3BvbnNlEiAKBWZpbGVzGAEgAygLMhEucDJwLnYxLkZpbGVFbnRyeSI/CglGaWxlRW50cnkSCgoCaWQYASABKAkSJgoIbWFuaWZlc3QYAiABKAsyFC5wMnAudjEuRmlsZU1hbmlmZXN0IicKGUZpbGVDaHVua0xvY2F0aW9uc1JlcXVlc3QSCgoCaWQYASABKAkiTwoaRmlsZUNodW5rTG9jYXRpb25zUmVzcG9uc2USCgoCaWQYASABKAkSJQoGY2h1bmtzGAIgAygLMhUucDJwLnYxLkNodW5rTG9jYXRpb24iYAoNQ2h1bmtMb2NhdGlvbhINCgVpbmRleBgBIAEoDRIMCgRoYXNoGAIgASgJEhAKCHBvc2l0aW9uGAMgASgJEiAKB2hvbGRlcnMYBCADKAsyDy5wMnAudjEuUGVlclJlZiIjChRSZXBsaWNhU3RhdHVzUmVxdWVzdBILCgNrZXkYASABKAkiswEKFVJlcGxpY2FTdGF0dXNSZXNwb25zZRILCgNrZXkYASABKAkSEAoIcG9zaXRpb24YAiABKAkSGgoScmVwbGljYXRpb25fZmFjdG9yGAMgASgNEiYKB2hvbGRlcnMYBCADKAsyFS5wMnAudjEuUmVwbGljYUhvbGRlchIWCg5jdXJyZW50X2NvcGllcxgFIAEoDRIfCgZuZXdlc3QYBiABKAsyDy5wMnAudjEuVmVyc2lvbiKZAQoNUmVwbGljYUhvbGRlchIdCgRwZWVyGAEgASgLMg8ucDJwLnYxLlBlZXJSZWYSEwoLcmVzcG9uc2libGUYAiABKAgSEAoIYW5zd2VyZWQYAyABKAgSDQoFaG9sZHMYBCABKAgSIAoHdmVyc2lvbhgFIAEoCzIPLnAycC52MS5WZXJzaW9uEhEKCXRvbWJzdG9uZRgGIAEoCCIaChhSZXBsaWNhdGlvbkhlYWx0aFJlcXVlc3Qi9QIKGVJlcGxpY2F0aW9uSGVhbHRoUmVzcG9uc2USFwoPcmVjb3Jkc19wcmltYXJ5GAEgASgEEhcKD3JlY29yZHNfcmVwbGljYRgCIAEoBBIXCg9yZWNvcmRzX2hhbmRvZmYYAyABKAQSGAoQdW5kZXJfcmVwbGljYXRlZBgEIAEoBBIZChFsYXN0X3JlcGFpcl9hdF9tcxgFIAEoAxIVCg1yZXBhaXJfcm91bmRzGAYgASgEEhYKDnJlY29yZHNfcHVzaGVkGAcgASgEEhYKDnJlY29yZHNfcHVsbGVkGAggASgEEhcKD3JlY29yZHNfZHJvcHBlZBgJIAEoBBIcChR0b21ic3RvbmVzX2NvbGxlY3RlZBgKIAEoBBISCgpieXRlc19zZW50GAsgASgEEhYKDmJ5dGVzX3JlY2VpdmVkGAwgASgEEhIKCm5laWdoYm91cnMYDSABKA0SGgoScmVwYWlyX2ludGVydmFsX21zGA4gASgDIg4KDExlYXZlUmVxdWVzdCJcCg1MZWF2ZVJlc3BvbnNlEhoKEnJlY29yZHNfaGFuZGVkX29mZhgBIAEoBBIWCg5yZWNvcmRzX2ZhaWxlZBgCIAEoBBIXCg9uZWlnaGJvdXJzX3RvbGQYAyABKA0iDwoNUmVwYWlyUmVxdWVzdCJDCg5SZXBhaXJSZXNwb25zZRIxCgZoZWFsdGgYASABKAsyIS5wMnAudjEuUmVwbGljYXRpb25IZWFsdGhSZXNwb25zZSIuCglQZWVyRGVsYXkSDwoHcGVlcl9pZBgBIAEoCRIQCghkZWxheV9tcxgCIAEoDSJaCgpGYXVsdFJ1bGVzEhIKCmRyb3BfcGVlcnMYASADKAkSIQoGZGVsYXlzGAIgAygLMhEucDJwLnYxLlBlZXJEZWxheRIVCg1jbG9ja19za2V3X21zGAMgASgDIkcKC0ZhdWx0Q291bnRzEhMKC2Ryb3BwZWRfb3V0GAEgASgEEhIKCmRyb3BwZWRfaW4YAiABKAQSDwoHZGVsYXllZBgDIAEoBCI1ChBTZXRGYXVsdHNSZXF1ZXN0EiEKBXJ1bGVzGAEgASgLMhIucDJwLnYxLkZhdWx0UnVsZXMiNgoRU2V0RmF1bHRzUmVzcG9uc2USIQoFcnVsZXMYASABKAsyEi5wMnAudjEuRmF1bHRSdWxlcyISChBHZXRGYXVsdHNSZXF1ZXN0ImwKEUdldEZhdWx0c1Jlc3BvbnNlEg8KB2VuYWJsZWQYASABKAgSIQoFcnVsZXMYAiABKAsyEi5wMnAudjEuRmF1bHRSdWxlcxIjCgZjb3VudHMYAyABKAsyEy5wMnAudjEuRmF1bHRDb3VudHMy0gkKC05vZGVTZXJ2aWNlEi4KA1B1dBISLnAycC52MS5QdXRSZXF1ZXN0GhMucDJwLnYxLlB1dFJlc3BvbnNlEjMKA0dldBISLnAycC52MS5HZXRSZXF1ZXN0GhMucDJwLnYxLkdldFJlc3BvbnNlIgOQAgESNwoGRGVsZXRlEhUucDJwLnYxLkRlbGV0ZVJlcXVlc3QaFi5wMnAudjEuRGVsZXRlUmVzcG9uc2USPQoIUHV0T3duZWQSFy5wMnAudjEuUHV0T3duZWRSZXF1ZXN0GhgucDJwLnYxLlB1dE93bmVkUmVzcG9uc2USQgoIR2V0T3duZWQSFy5wMnAudjEuR2V0T3duZWRSZXF1ZXN0GhgucDJwLnYxLkdldE93bmVkUmVzcG9uc2UiA5ACARJCCghHZXRUcmFjZRIXLnAycC52MS5HZXRUcmFjZVJlcXVlc3QaGC5wMnAudjEuR2V0VHJhY2VSZXNwb25zZSIDkAIBEjYKBEluZm8SEy5wMnAudjEuSW5mb1JlcXVlc3QaFC5wMnAudjEuSW5mb1Jlc3BvbnNlIgOQAgESTgoMUm91dGluZ1RhYmxlEhsucDJwLnYxLlJvdXRpbmdUYWJsZVJlcXVlc3QaHC5wMnAudjEuUm91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJOCgxMb2NhbFJlY29yZHMSGy5wMnAudjEuTG9jYWxSZWNvcmRzUmVxdWVzdBocLnAycC52MS5Mb2NhbFJlY29yZHNSZXNwb25zZSIDkAIBEjkKBVN0YXRzEhQucDJwLnYxLlN0YXRzUmVxdWVzdBoVLnAycC52MS5TdGF0c1Jlc3BvbnNlIgOQAgESUQoNUmVwbGljYVN0YXR1cxIcLnAycC52MS5SZXBsaWNhU3RhdHVzUmVxdWVzdBodLnAycC52MS5SZXBsaWNhU3RhdHVzUmVzcG9uc2UiA5ACARJdChFSZXBsaWNhdGlvbkhlYWx0aBIgLnAycC52MS5SZXBsaWNhdGlvbkhlYWx0aFJlcXVlc3QaIS5wMnAudjEuUmVwbGljYXRpb25IZWFsdGhSZXNwb25zZSIDkAIBEkUKClVwbG9hZEZpbGUSGS5wMnAudjEuVXBsb2FkRmlsZVJlcXVlc3QaGi5wMnAudjEuVXBsb2FkRmlsZVJlc3BvbnNlKAESUAoMRG93bmxvYWRGaWxlEhsucDJwLnYxLkRvd25sb2FkRmlsZVJlcXVlc3QaHC5wMnAudjEuRG93bmxvYWRGaWxlUmVzcG9uc2UiA5ACATABElcKD0dldEZpbGVNYW5pZmVzdBIeLnAycC52MS5HZXRGaWxlTWFuaWZlc3RSZXF1ZXN0Gh8ucDJwLnYxLkdldEZpbGVNYW5pZmVzdFJlc3BvbnNlIgOQAgESRQoJTGlzdEZpbGVzEhgucDJwLnYxLkxpc3RGaWxlc1JlcXVlc3QaGS5wMnAudjEuTGlzdEZpbGVzUmVzcG9uc2UiA5ACARJgChJGaWxlQ2h1bmtMb2NhdGlvbnMSIS5wMnAudjEuRmlsZUNodW5rTG9jYXRpb25zUmVxdWVzdBoiLnAycC52MS5GaWxlQ2h1bmtMb2NhdGlvbnNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_p2p_v1_types]);
 
 /**
  * Describes the message p2p.v1.PutRequest.
@@ -61,312 +61,347 @@ export const DeleteResponseSchema = /*@__PURE__*/
   messageDesc(file_p2p_v1_node, 6);
 
 /**
+ * Describes the message p2p.v1.PutOwnedRequest.
+ * Use `create(PutOwnedRequestSchema)` to create a new message.
+ */
+export const PutOwnedRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_node, 7);
+
+/**
+ * Describes the message p2p.v1.PutOwnedResponse.
+ * Use `create(PutOwnedResponseSchema)` to create a new message.
+ */
+export const PutOwnedResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_node, 8);
+
+/**
+ * Describes the message p2p.v1.GetOwnedRequest.
+ * Use `create(GetOwnedRequestSchema)` to create a new message.
+ */
+export const GetOwnedRequestSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_node, 9);
+
+/**
+ * Describes the message p2p.v1.GetOwnedResponse.
+ * Use `create(GetOwnedResponseSchema)` to create a new message.
+ */
+export const GetOwnedResponseSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_node, 10);
+
+/**
+ * Describes the message p2p.v1.OwnedConflict.
+ * Use `create(OwnedConflictSchema)` to create a new message.
+ */
+export const OwnedConflictSchema = /*@__PURE__*/
+  messageDesc(file_p2p_v1_node, 11);
+
+/**
  * Describes the message p2p.v1.GetTraceRequest.
  * Use `create(GetTraceRequestSchema)` to create a new message.
  */
 export const GetTraceRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 7);
+  messageDesc(file_p2p_v1_node, 12);
 
 /**
  * Describes the message p2p.v1.GetTraceResponse.
  * Use `create(GetTraceResponseSchema)` to create a new message.
  */
 export const GetTraceResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 8);
+  messageDesc(file_p2p_v1_node, 13);
 
 /**
  * Describes the message p2p.v1.TraceSpan.
  * Use `create(TraceSpanSchema)` to create a new message.
  */
 export const TraceSpanSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 9);
+  messageDesc(file_p2p_v1_node, 14);
 
 /**
  * Describes the message p2p.v1.InfoRequest.
  * Use `create(InfoRequestSchema)` to create a new message.
  */
 export const InfoRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 10);
+  messageDesc(file_p2p_v1_node, 15);
 
 /**
  * Describes the message p2p.v1.InfoResponse.
  * Use `create(InfoResponseSchema)` to create a new message.
  */
 export const InfoResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 11);
+  messageDesc(file_p2p_v1_node, 16);
 
 /**
  * Describes the message p2p.v1.RoutingTableRequest.
  * Use `create(RoutingTableRequestSchema)` to create a new message.
  */
 export const RoutingTableRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 12);
+  messageDesc(file_p2p_v1_node, 17);
 
 /**
  * Describes the message p2p.v1.RoutingTableResponse.
  * Use `create(RoutingTableResponseSchema)` to create a new message.
  */
 export const RoutingTableResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 13);
+  messageDesc(file_p2p_v1_node, 18);
 
 /**
  * Describes the message p2p.v1.Bucket.
  * Use `create(BucketSchema)` to create a new message.
  */
 export const BucketSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 14);
+  messageDesc(file_p2p_v1_node, 19);
 
 /**
  * Describes the message p2p.v1.RoutingContact.
  * Use `create(RoutingContactSchema)` to create a new message.
  */
 export const RoutingContactSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 15);
+  messageDesc(file_p2p_v1_node, 20);
 
 /**
  * Describes the message p2p.v1.LocalRecordsRequest.
  * Use `create(LocalRecordsRequestSchema)` to create a new message.
  */
 export const LocalRecordsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 16);
+  messageDesc(file_p2p_v1_node, 21);
 
 /**
  * Describes the message p2p.v1.LocalRecordsResponse.
  * Use `create(LocalRecordsResponseSchema)` to create a new message.
  */
 export const LocalRecordsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 17);
+  messageDesc(file_p2p_v1_node, 22);
 
 /**
  * Describes the message p2p.v1.LocalRecord.
  * Use `create(LocalRecordSchema)` to create a new message.
  */
 export const LocalRecordSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 18);
+  messageDesc(file_p2p_v1_node, 23);
 
 /**
  * Describes the message p2p.v1.StatsRequest.
  * Use `create(StatsRequestSchema)` to create a new message.
  */
 export const StatsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 19);
+  messageDesc(file_p2p_v1_node, 24);
 
 /**
  * Describes the message p2p.v1.StatsResponse.
  * Use `create(StatsResponseSchema)` to create a new message.
  */
 export const StatsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 20);
+  messageDesc(file_p2p_v1_node, 25);
 
 /**
  * Describes the message p2p.v1.OperationStats.
  * Use `create(OperationStatsSchema)` to create a new message.
  */
 export const OperationStatsSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 21);
+  messageDesc(file_p2p_v1_node, 26);
 
 /**
  * Describes the message p2p.v1.FileManifest.
  * Use `create(FileManifestSchema)` to create a new message.
  */
 export const FileManifestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 22);
+  messageDesc(file_p2p_v1_node, 27);
 
 /**
  * Describes the message p2p.v1.UploadFileRequest.
  * Use `create(UploadFileRequestSchema)` to create a new message.
  */
 export const UploadFileRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 23);
+  messageDesc(file_p2p_v1_node, 28);
 
 /**
  * Describes the message p2p.v1.UploadFileResponse.
  * Use `create(UploadFileResponseSchema)` to create a new message.
  */
 export const UploadFileResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 24);
+  messageDesc(file_p2p_v1_node, 29);
 
 /**
  * Describes the message p2p.v1.DownloadFileRequest.
  * Use `create(DownloadFileRequestSchema)` to create a new message.
  */
 export const DownloadFileRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 25);
+  messageDesc(file_p2p_v1_node, 30);
 
 /**
  * Describes the message p2p.v1.DownloadFileResponse.
  * Use `create(DownloadFileResponseSchema)` to create a new message.
  */
 export const DownloadFileResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 26);
+  messageDesc(file_p2p_v1_node, 31);
 
 /**
  * Describes the message p2p.v1.GetFileManifestRequest.
  * Use `create(GetFileManifestRequestSchema)` to create a new message.
  */
 export const GetFileManifestRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 27);
+  messageDesc(file_p2p_v1_node, 32);
 
 /**
  * Describes the message p2p.v1.GetFileManifestResponse.
  * Use `create(GetFileManifestResponseSchema)` to create a new message.
  */
 export const GetFileManifestResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 28);
+  messageDesc(file_p2p_v1_node, 33);
 
 /**
  * Describes the message p2p.v1.ListFilesRequest.
  * Use `create(ListFilesRequestSchema)` to create a new message.
  */
 export const ListFilesRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 29);
+  messageDesc(file_p2p_v1_node, 34);
 
 /**
  * Describes the message p2p.v1.ListFilesResponse.
  * Use `create(ListFilesResponseSchema)` to create a new message.
  */
 export const ListFilesResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 30);
+  messageDesc(file_p2p_v1_node, 35);
 
 /**
  * Describes the message p2p.v1.FileEntry.
  * Use `create(FileEntrySchema)` to create a new message.
  */
 export const FileEntrySchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 31);
+  messageDesc(file_p2p_v1_node, 36);
 
 /**
  * Describes the message p2p.v1.FileChunkLocationsRequest.
  * Use `create(FileChunkLocationsRequestSchema)` to create a new message.
  */
 export const FileChunkLocationsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 32);
+  messageDesc(file_p2p_v1_node, 37);
 
 /**
  * Describes the message p2p.v1.FileChunkLocationsResponse.
  * Use `create(FileChunkLocationsResponseSchema)` to create a new message.
  */
 export const FileChunkLocationsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 33);
+  messageDesc(file_p2p_v1_node, 38);
 
 /**
  * Describes the message p2p.v1.ChunkLocation.
  * Use `create(ChunkLocationSchema)` to create a new message.
  */
 export const ChunkLocationSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 34);
+  messageDesc(file_p2p_v1_node, 39);
 
 /**
  * Describes the message p2p.v1.ReplicaStatusRequest.
  * Use `create(ReplicaStatusRequestSchema)` to create a new message.
  */
 export const ReplicaStatusRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 35);
+  messageDesc(file_p2p_v1_node, 40);
 
 /**
  * Describes the message p2p.v1.ReplicaStatusResponse.
  * Use `create(ReplicaStatusResponseSchema)` to create a new message.
  */
 export const ReplicaStatusResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 36);
+  messageDesc(file_p2p_v1_node, 41);
 
 /**
  * Describes the message p2p.v1.ReplicaHolder.
  * Use `create(ReplicaHolderSchema)` to create a new message.
  */
 export const ReplicaHolderSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 37);
+  messageDesc(file_p2p_v1_node, 42);
 
 /**
  * Describes the message p2p.v1.ReplicationHealthRequest.
  * Use `create(ReplicationHealthRequestSchema)` to create a new message.
  */
 export const ReplicationHealthRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 38);
+  messageDesc(file_p2p_v1_node, 43);
 
 /**
  * Describes the message p2p.v1.ReplicationHealthResponse.
  * Use `create(ReplicationHealthResponseSchema)` to create a new message.
  */
 export const ReplicationHealthResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 39);
+  messageDesc(file_p2p_v1_node, 44);
 
 /**
  * Describes the message p2p.v1.LeaveRequest.
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
 export const LeaveRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 40);
+  messageDesc(file_p2p_v1_node, 45);
 
 /**
  * Describes the message p2p.v1.LeaveResponse.
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
 export const LeaveResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 41);
+  messageDesc(file_p2p_v1_node, 46);
 
 /**
  * Describes the message p2p.v1.RepairRequest.
  * Use `create(RepairRequestSchema)` to create a new message.
  */
 export const RepairRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 42);
+  messageDesc(file_p2p_v1_node, 47);
 
 /**
  * Describes the message p2p.v1.RepairResponse.
  * Use `create(RepairResponseSchema)` to create a new message.
  */
 export const RepairResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 43);
+  messageDesc(file_p2p_v1_node, 48);
 
 /**
  * Describes the message p2p.v1.PeerDelay.
  * Use `create(PeerDelaySchema)` to create a new message.
  */
 export const PeerDelaySchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 44);
+  messageDesc(file_p2p_v1_node, 49);
 
 /**
  * Describes the message p2p.v1.FaultRules.
  * Use `create(FaultRulesSchema)` to create a new message.
  */
 export const FaultRulesSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 45);
+  messageDesc(file_p2p_v1_node, 50);
 
 /**
  * Describes the message p2p.v1.FaultCounts.
  * Use `create(FaultCountsSchema)` to create a new message.
  */
 export const FaultCountsSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 46);
+  messageDesc(file_p2p_v1_node, 51);
 
 /**
  * Describes the message p2p.v1.SetFaultsRequest.
  * Use `create(SetFaultsRequestSchema)` to create a new message.
  */
 export const SetFaultsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 47);
+  messageDesc(file_p2p_v1_node, 52);
 
 /**
  * Describes the message p2p.v1.SetFaultsResponse.
  * Use `create(SetFaultsResponseSchema)` to create a new message.
  */
 export const SetFaultsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 48);
+  messageDesc(file_p2p_v1_node, 53);
 
 /**
  * Describes the message p2p.v1.GetFaultsRequest.
  * Use `create(GetFaultsRequestSchema)` to create a new message.
  */
 export const GetFaultsRequestSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 49);
+  messageDesc(file_p2p_v1_node, 54);
 
 /**
  * Describes the message p2p.v1.GetFaultsResponse.
  * Use `create(GetFaultsResponseSchema)` to create a new message.
  */
 export const GetFaultsResponseSchema = /*@__PURE__*/
-  messageDesc(file_p2p_v1_node, 50);
+  messageDesc(file_p2p_v1_node, 55);
 
 /**
  * NodeService is the public API of a peer, served over Connect on the peer's HTTP
