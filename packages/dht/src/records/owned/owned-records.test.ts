@@ -110,3 +110,19 @@ describe("owned record type", () => {
     assert.equal(await s.get(r.key), undefined);
   });
 });
+
+describe("owned records and the record quota", () => {
+  test("a flood of owned records hits the record quota like plain ones (signing costs nothing)", async () => {
+    const { RecordQuota, recordCost } = await import("../record-quota.js");
+    const store = new MemoryRecordStore();
+    const first = recordOf(signOwned(owner, { salt: text("flood-0"), seq: 1, value: new Uint8Array(500) }));
+    const quota = new RecordQuota(store, () => false, { recordQuotaBytes: 3 * recordCost(first) });
+    const type = ownedRecords(store, () => 1024, { debug() {}, info() {}, warn() {}, error() {} }, quota);
+    let refused: unknown;
+    for (let i = 0; i < 10 && !refused; i++) {
+      await type.keep(recordOf(signOwned(owner, { salt: text(`flood-${i}`), seq: 1, value: new Uint8Array(500) }))).catch((e: unknown) => (refused = e));
+    }
+    assert.ok(refused instanceof DhtError && refused.code === "resource_exhausted", String(refused));
+    assert.ok(quota.usedBytes <= quota.options.recordQuotaBytes);
+  });
+});
