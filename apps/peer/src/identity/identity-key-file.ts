@@ -7,7 +7,8 @@
  * Written once, atomically (temp file, fsync, rename, fsync of the dir), so a crash at any
  * point leaves either no file or the whole key; mode 0600, since it is a secret.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeSecretFile } from "./secret-file.js";
 import { join } from "node:path";
 import { createPrivateKey } from "node:crypto";
 
@@ -49,26 +50,5 @@ export function readIdentityKeyFile(dataDir: string): Uint8Array | undefined {
 export function writeIdentityKeyFile(dataDir: string, pkcs8Der: Uint8Array): void {
   const file = join(dataDir, IDENTITY_KEY_FILE_NAME);
   const pem = createPrivateKey({ key: Buffer.from(pkcs8Der), format: "der", type: "pkcs8" }).export({ format: "pem", type: "pkcs8" }) as string;
-  const tmp = `${file}.${process.pid}.tmp`;
-  // Created fresh with mode 0600 (a leftover of a crashed run could have other modes): the
-  // key is never readable by others, not even for an instant.
-  rmSync(tmp, { force: true });
-  const fd = openSync(tmp, "wx", 0o600);
-  try {
-    writeFileSync(fd, pem);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  // The rename lives in the directory: fsync it too, or a power loss can undo it.
-  const dirFd = openSync(dataDir, "r");
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeSecretFile(file, pem);
 }

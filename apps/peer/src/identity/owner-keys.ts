@@ -4,7 +4,8 @@
  * 0600, written atomically like identity.key. The private key never leaves this module: callers
  * get a KeyObject to sign with and the public key to publish.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { writeSecretFile } from "./secret-file.js";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import { DhtError, generateOwnerKey, ownerPublicKey, parseOwnerKey } from "@p2p/dht";
@@ -25,17 +26,7 @@ export class OwnerKeys {
     if (held) return { publicKey: ownerPublicKey(held), created: false };
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     const { privateKeyPem, publicKey } = generateOwnerKey();
-    const file = this.#file(name);
-    const tmp = `${file}.${process.pid}.tmp`;
-    rmSync(tmp, { force: true });
-    const fd = openSync(tmp, "wx", 0o600);
-    try {
-      writeFileSync(fd, privateKeyPem);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeSecretFile(this.#file(name), privateKeyPem);
     return { publicKey, created: true };
   }
 
