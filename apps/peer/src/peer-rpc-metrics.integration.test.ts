@@ -4,6 +4,7 @@
  * in the peers' /metrics (counts and latency histograms) and in their Stats.
  */
 import assert from "node:assert/strict";
+import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { PEER_METHOD_NAME_LIST } from "@p2p/dht";
@@ -49,6 +50,21 @@ describe("every PeerService method is timed and counted", { timeout: 180_000 }, 
       const down = await fetch(`http://${p.httpAddress}/files/${id}`);
       assert.ok(Buffer.from(await down.arrayBuffer()).equals(data));
     }
+    // ReleaseChunks: an upload cut midway releases the chunks it placed on the holders.
+    await new Promise<void>((resolve) => {
+      const req = http.request(`http://${b!.httpAddress}/files/cut.bin`, { method: "PUT", headers: { "content-length": String(8 << 20) } });
+      req.on("error", () => resolve());
+      req.write(randomBytes(4 << 20), () =>
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 500),
+      );
+    });
+    await waitFor(
+      async () => sum(await Promise.all([a!, b!, c!, d!].map(async (p) => (await fetch(`http://${p.httpAddress}/metrics`)).text())), "p2p_peer_rpc_total", { method: "ReleaseChunks" }) > 0,
+      { timeoutMs: 20_000, what: "the cut upload's release calls" },
+    );
     // SyncDigest, SyncKeys and FetchRecords: a peer that missed writes catches up by repair.
     await d!.kill();
     for (let i = 20; i < 40; i++) await client.put({ key: `k${i}`, value: "v" });
