@@ -6,6 +6,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { test, type TestContext } from "node:test";
 import type { ConnectionLimitHit, ConnectionLimits } from "./connection-guard.js";
+import { ConnectionGuard } from "./connection-guard.js";
 import { startHttpServer } from "./http-server.js";
 
 async function serve(t: TestContext, limits: Partial<ConnectionLimits>) {
@@ -107,4 +108,17 @@ test("HTTP/2: a session keeps working past the header timeout; an idle one is cl
   });
   assert.equal(closed, true);
   assert.ok(hits.includes("idle_timeout"));
+});
+
+test("a kept-alive connection awaiting headers again after each response gains no listener per request", () => {
+  const guard = new ConnectionGuard({ headersTimeoutMs: 60_000 });
+  const socket = new net.Socket();
+  assert.ok(guard.admit(socket));
+  const before = socket.listenerCount("close");
+  for (let i = 0; i < 50; i++) {
+    guard.headersArrived(socket);
+    guard.awaitHeaders(socket);
+  }
+  assert.equal(socket.listenerCount("close"), before);
+  socket.destroy();
 });

@@ -45,6 +45,8 @@ export class ConnectionGuard {
   readonly #perClient = new Map<string, number>();
   /** HTTP/1.1 sockets waiting for a request's headers, with the timer that cuts them. */
   readonly #awaitingHeaders = new WeakMap<net.Socket, NodeJS.Timeout>();
+  /** Sockets whose close already clears their header timer. */
+  readonly #watched = new WeakSet<net.Socket>();
   #open = 0;
   /** The session the HTTP/2 server created last (see handedToHttp2). */
   #newSession: http2.ServerHttp2Session | undefined;
@@ -99,7 +101,12 @@ export class ConnectionGuard {
     }, this.#limits.headersTimeoutMs);
     timer.unref();
     this.#awaitingHeaders.set(socket, timer);
-    socket.once("close", () => this.#clearHeaderTimer(socket));
+    // Once per socket, not per request: a kept-alive connection awaits headers again after
+    // every response, and a listener each time piled up (MaxListenersExceededWarning at 11).
+    if (!this.#watched.has(socket)) {
+      this.#watched.add(socket);
+      socket.once("close", () => this.#clearHeaderTimer(socket));
+    }
   }
 
   /** The headers came (HTTP/1.1 request, or an HTTP/2 connection's preface). */
