@@ -103,9 +103,11 @@ describe("uploads that end without a manifest release their chunks on every peer
     t.after(() => net.stop());
     await assert.rejects(net.nodes[0]!.files.upload(pieces(randomBytes(8 * CHUNK)), { name: "big.bin" }), (e: DhtError) => e.code === "resource_exhausted");
     for (const n of net.nodes) assert.equal(n.chunks.usedBytes, 0);
-    // Full everywhere: 17 chunks need 12.75 per peer; the upload fails and leaves nothing behind.
+    // Full everywhere: 25 chunks need at least W = 2 copies each, 50 chunks on 4 peers of 12;
+    // the upload fails and leaves nothing behind. (17 chunks counted R = 3 copies each, but a
+    // chunk needs only W acknowledgements, so 17 sometimes fit: a flaky test.)
     net.nodes.forEach((n) => n.updateOptions({ files: { maxFileBytes: 2 ** 30 } }));
-    await assert.rejects(net.nodes[0]!.files.upload(pieces(randomBytes(17 * CHUNK)), { name: "too-much.bin" }), (e: DhtError) => e.code === "resource_exhausted");
+    await assert.rejects(net.nodes[0]!.files.upload(pieces(randomBytes(25 * CHUNK)), { name: "too-much.bin" }), (e: DhtError) => e.code === "resource_exhausted");
     for (const n of net.nodes) assert.equal(n.chunks.usedBytes, 0);
   });
 });
