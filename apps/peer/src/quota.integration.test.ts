@@ -6,9 +6,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { DhtError, type DhtRecord } from "@p2p/dht";
+import { DhtError, ed25519WriterProofs, type DhtRecord } from "@p2p/dht";
 import { nodeClient, startNetwork, waitFor, type Network } from "@p2p/launcher";
 import { testTransport } from "./grpc/test-peers.js";
+import { PeerIdentity } from "./identity/peer-identity.js";
 
 const MiB = 1 << 20;
 const CHUNK_QUOTA = 24 * MiB;
@@ -80,7 +81,10 @@ describe("disk quotas on 3 real peers", { timeout: 300_000 }, () => {
     const victim = net.peers[0]!;
     const client = nodeClient(victim.httpAddress!);
     await client.put({ key: "kept", value: "written before the flood" });
-    const { transport, self } = testTransport({ secure: true });
+    // A member flooding under its own name: TLS proves it, and it signs what it writes.
+    const identity = PeerIdentity.generate();
+    const proofs = ed25519WriterProofs(identity);
+    const { transport, self } = testTransport({ identity, secure: true });
     const to = { id: victim.id!, address: victim.grpcAddress!, httpAddress: "" };
     const value = randomBytes(4096);
     let refusal: DhtError | undefined;
@@ -88,12 +92,9 @@ describe("disk quotas on 3 real peers", { timeout: 300_000 }, () => {
     const started = Date.now();
     try {
       for (let i = 0; !refusal && i < 1000; i += 16) {
-        const batch = Array.from({ length: 16 }, (_, j): DhtRecord => ({
-          key: `flood/${i + j}`,
-          value,
-          version: { wallMs: Date.now(), logical: 0, writer: self.id },
-          tombstone: false,
-        }));
+        const batch = Array.from({ length: 16 }, (_, j): DhtRecord =>
+          proofs.sign({ key: `flood/${i + j}`, value, version: { wallMs: Date.now(), logical: 0, writer: self.id }, tombstone: false }),
+        );
         const results = await Promise.allSettled(batch.map((r) => transport.store(to, r, { timeoutMs: 5000 })));
         for (const r of results) {
           if (r.status === "fulfilled") stored++;

@@ -32,6 +32,14 @@ export interface DhtRecord {
   value: Uint8Array;
   version: Version;
   tombstone: boolean;
+  /** The writer's signature of a clocked record (records/writer-proof.ts); absent on content records and in nodes built without proofs. */
+  proof?: WriterProof;
+}
+
+/** An Ed25519 signature by the record's writer, and the writer's raw public key (its SHA-256 is version.writer). */
+export interface WriterProof {
+  publicKey: Uint8Array;
+  signature: Uint8Array;
 }
 
 /** Options for one remote call. Every remote call has a deadline. */

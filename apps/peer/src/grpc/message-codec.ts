@@ -45,7 +45,13 @@ export function versionFromProto(v: VersionMessage | undefined, field: string, c
 }
 
 export function recordToProto(r: DhtRecord): RecordMessage {
-  return create(RecordSchema, { key: r.key, value: r.value, version: versionToProto(r.version), tombstone: r.tombstone });
+  return create(RecordSchema, {
+    key: r.key,
+    value: r.value,
+    version: versionToProto(r.version),
+    tombstone: r.tombstone,
+    ...(r.proof ? { writerPublicKey: r.proof.publicKey, writerSignature: r.proof.signature } : {}),
+  });
 }
 
 /**
@@ -56,7 +62,14 @@ export function recordFromProto(r: RecordMessage | undefined, field: string, cod
   if (!r) throw fieldError(field, "missing", code);
   checkKey(r.key, `${field}.key`, code);
   if (r.tombstone && r.value.length > 0) throw fieldError(`${field}.value`, "a tombstone carries no value", code);
-  return { key: r.key, value: r.value, version: versionFromProto(r.version, `${field}.version`, code), tombstone: r.tombstone };
+  const record: DhtRecord = { key: r.key, value: r.value, version: versionFromProto(r.version, `${field}.version`, code), tombstone: r.tombstone };
+  // The proof's lengths are checked here; whether it verifies, by the node (writer-proof.ts).
+  if (r.writerPublicKey.length > 0 || r.writerSignature.length > 0) {
+    if (r.writerPublicKey.length !== 32) throw fieldError(`${field}.writer_public_key`, `must be 32 bytes, got ${r.writerPublicKey.length}`, code);
+    if (r.writerSignature.length !== 64) throw fieldError(`${field}.writer_signature`, `must be 64 bytes, got ${r.writerSignature.length}`, code);
+    record.proof = { publicKey: r.writerPublicKey, signature: r.writerSignature };
+  }
+  return record;
 }
 
 export function contactToPeerRef(c: Contact): PeerRef {

@@ -33,3 +33,21 @@ test("collected deletes survive a reopen of the database, oldest first, within t
   assert.deepEqual(again.covers(c!, v(3)), v(3), "the delete's own version is covered");
   assert.equal(again.covers(c!, v(4)), undefined, "a later write is not");
 });
+
+test("a collected delete keeps its writer proof across a reopen, so the tombstone it answers with still verifies", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "p2p-deletes-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proof = { publicKey: new Uint8Array(32).fill(7), signature: new Uint8Array(64).fill(9) };
+  const first = openPeerDatabase(dir);
+  const deletes = new CollectedDeletes(10, first.deleteLog);
+  await deletes.load();
+  await deletes.remember(sha256Hex("signed"), v(5), proof);
+  await deletes.remember(sha256Hex("older-run"), v(6));
+  await first.close();
+  const second = openPeerDatabase(dir);
+  t.after(() => second.close());
+  const again = new CollectedDeletes(10, second.deleteLog);
+  await again.load();
+  assert.deepEqual(again.entry(sha256Hex("signed")), { version: v(5), proof });
+  assert.deepEqual(again.entry(sha256Hex("older-run")), { version: v(6) });
+});

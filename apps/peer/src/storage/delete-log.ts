@@ -5,13 +5,16 @@
  * returning with a deleted value could bring it back through this peer.
  */
 import type { Database } from "lmdb";
-import type { DeleteLog, Version } from "@p2p/dht";
+import type { DeleteLog, Version, WriterProof } from "@p2p/dht";
 
 interface Row {
   wallMs: number;
   logical: number;
   writer: string;
   at: number;
+  /** The delete's writer proof (absent in rows of older runs): its public key and signature. */
+  pk?: Uint8Array;
+  sig?: Uint8Array;
 }
 
 export type DeleteLogDatabase = Database<Row, Uint8Array>;
@@ -29,7 +32,8 @@ function isRow(v: unknown): v is Row {
     r.logical >= 0 &&
     typeof r.writer === "string" &&
     POSITION.test(r.writer) &&
-    Number.isFinite(r.at)
+    Number.isFinite(r.at) &&
+    (r.pk === undefined || (r.pk instanceof Uint8Array && r.pk.length === 32 && r.sig instanceof Uint8Array && r.sig.length === 64))
   );
 }
 
@@ -42,22 +46,25 @@ export class LmdbDeleteLog implements DeleteLog {
     this.#db = db;
   }
 
-  async load(): Promise<Array<readonly [string, Version]>> {
-    const rows: [string, Version, number][] = [];
+  async load(): Promise<Array<readonly [string, Version, WriterProof?]>> {
+    const rows: [string, Version, number, WriterProof | undefined][] = [];
     for (const { key, value } of this.#db.getRange({})) {
       if (!(key instanceof Uint8Array) || key.length !== 32 || !isRow(value)) {
         this.skipped++;
         continue;
       }
-      rows.push([Buffer.from(key).toString("hex"), { wallMs: value.wallMs, logical: value.logical, writer: value.writer }, value.at]);
+      const proof = value.pk && value.sig ? { publicKey: new Uint8Array(value.pk), signature: new Uint8Array(value.sig) } : undefined;
+      rows.push([Buffer.from(key).toString("hex"), { wallMs: value.wallMs, logical: value.logical, writer: value.writer }, value.at, proof]);
     }
     // Oldest first, so the bound forgets the oldest.
     rows.sort((a, b) => a[2] - b[2]);
-    return rows.map(([position, version]) => [position, version] as const);
+    return rows.map(([position, version, , proof]) => (proof ? ([position, version, proof] as const) : ([position, version] as const)));
   }
 
-  async add(position: string, version: Version): Promise<void> {
-    await this.#db.put(Buffer.from(position, "hex"), { wallMs: version.wallMs, logical: version.logical, writer: version.writer, at: Date.now() });
+  async add(position: string, version: Version, proof?: WriterProof): Promise<void> {
+    const row: Row = { wallMs: version.wallMs, logical: version.logical, writer: version.writer, at: Date.now() };
+    if (proof) Object.assign(row, { pk: Buffer.from(proof.publicKey), sig: Buffer.from(proof.signature) });
+    await this.#db.put(Buffer.from(position, "hex"), row);
   }
 
   async remove(position: string): Promise<void> {

@@ -135,7 +135,7 @@ export class LmdbRecordStore implements RecordStore {
       await this.#quarantineIfUndecodable([k]);
       return undefined;
     }
-    return { key, value: bytes.subarray(header.valueOffset), version: header.version, tombstone: header.tombstone };
+    return { key, value: bytes.subarray(header.valueOffset), version: header.version, tombstone: header.tombstone, ...(header.proof ? { proof: header.proof } : {}) };
   }
 
   /**
@@ -182,6 +182,7 @@ export class LmdbRecordStore implements RecordStore {
       }
       if (compareVersions(header.version, from) !== 0 || !isNewer(to, header.version)) return header.version;
       // encodeRecordValue copies the value out of the shared buffer before anything reuses it.
+      // Only content records are raised this way (ValuelessUpgrade): they carry no writer proof.
       const value = held.subarray(header.valueOffset);
       this.#db.put(k, encodeRecordValue({ key, value, version: to, tombstone: header.tombstone }));
       return to;

@@ -3,22 +3,27 @@
  * A fixed header lets list() read a record's version and size without copying its value.
  *
  *   offset 0   u8      format (1)
- *          1   u8      flags (bit 0: tombstone)
+ *          1   u8      flags (bit 0: tombstone, bit 1: writer proof follows the writer)
  *          2   f64 LE  version.wallMs   (f64: exact for integers up to 2^53, like the JS number)
  *         10   f64 LE  version.logical
  *         18   u8      writer length n (bytes of UTF-8, ≤ 255)
  *         19   n       writer
- *     19 + n   …       value
+ *     19 + n   32 + 64 writer proof: public key, signature (only with flag bit 1)
+ *          …   …       value
+ * Records of older runs have no proof bit: they decode as before.
  */
-import type { DhtRecord, Version } from "@p2p/dht";
+import type { DhtRecord, Version, WriterProof } from "@p2p/dht";
 
 const FORMAT = 1;
 const FLAG_TOMBSTONE = 1;
+const FLAG_PROOF = 2;
+const PROOF_BYTES = 32 + 64;
 const FIXED_HEADER = 19;
 
 export interface DecodedHeader {
   version: Version;
   tombstone: boolean;
+  proof?: WriterProof;
   /** Byte offset where the value starts. */
   valueOffset: number;
 }
@@ -27,14 +32,21 @@ export interface DecodedHeader {
 export function encodeRecordValue(record: DhtRecord): Uint8Array {
   const writer = Buffer.from(record.version.writer, "utf8");
   if (writer.length > 255) throw new RangeError(`version.writer: at most 255 bytes, got ${writer.length}`);
-  const out = Buffer.allocUnsafe(FIXED_HEADER + writer.length + record.value.length);
+  const proof = record.proof;
+  if (proof && (proof.publicKey.length !== 32 || proof.signature.length !== 64)) throw new RangeError("proof: a 32-byte key and a 64-byte signature expected");
+  const valueOffset = FIXED_HEADER + writer.length + (proof ? PROOF_BYTES : 0);
+  const out = Buffer.allocUnsafe(valueOffset + record.value.length);
   out[0] = FORMAT;
-  out[1] = record.tombstone ? FLAG_TOMBSTONE : 0;
+  out[1] = (record.tombstone ? FLAG_TOMBSTONE : 0) | (proof ? FLAG_PROOF : 0);
   out.writeDoubleLE(record.version.wallMs, 2);
   out.writeDoubleLE(record.version.logical, 10);
   out[18] = writer.length;
   writer.copy(out, FIXED_HEADER);
-  out.set(record.value, FIXED_HEADER + writer.length);
+  if (proof) {
+    out.set(proof.publicKey, FIXED_HEADER + writer.length);
+    out.set(proof.signature, FIXED_HEADER + writer.length + 32);
+  }
+  out.set(record.value, valueOffset);
   return out;
 }
 
@@ -46,24 +58,28 @@ export function decodeRecordHeader(bytes: Uint8Array): DecodedHeader {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Damaged bytes that happen to start with the format byte must not pass as a version: a
   // NaN or negative clock would win or lose every comparison and never be repaired.
-  if ((buf[1]! & ~FLAG_TOMBSTONE) !== 0) throw new Error(`stored record: unknown flags 0x${buf[1]!.toString(16)}`);
+  if ((buf[1]! & ~(FLAG_TOMBSTONE | FLAG_PROOF)) !== 0) throw new Error(`stored record: unknown flags 0x${buf[1]!.toString(16)}`);
   const wallMs = buf.readDoubleLE(2);
   const logical = buf.readDoubleLE(10);
   if (!(Number.isFinite(wallMs) && wallMs >= 0 && Number.isFinite(logical) && logical >= 0)) {
     throw new Error(`stored record: impossible version ${wallMs}.${logical}`);
   }
   const writerLength = buf[18]!;
-  const valueOffset = FIXED_HEADER + writerLength;
-  if (buf.length < valueOffset) throw new Error("stored record: truncated writer");
-  return {
+  const writerEnd = FIXED_HEADER + writerLength;
+  const hasProof = (buf[1]! & FLAG_PROOF) !== 0;
+  const valueOffset = writerEnd + (hasProof ? PROOF_BYTES : 0);
+  if (buf.length < valueOffset) throw new Error("stored record: truncated writer or proof");
+  const header: DecodedHeader = {
     tombstone: (buf[1]! & FLAG_TOMBSTONE) !== 0,
-    version: { wallMs, logical, writer: buf.toString("utf8", FIXED_HEADER, valueOffset) },
+    version: { wallMs, logical, writer: buf.toString("utf8", FIXED_HEADER, writerEnd) },
     valueOffset,
   };
+  if (hasProof) header.proof = { publicKey: bytes.slice(writerEnd, writerEnd + 32), signature: bytes.slice(writerEnd + 32, valueOffset) };
+  return header;
 }
 
 /** Decodes a full record. The value is a view into `bytes`, which callers must not reuse. */
 export function decodeRecordValue(key: string, bytes: Uint8Array): DhtRecord {
-  const { version, tombstone, valueOffset } = decodeRecordHeader(bytes);
-  return { key, value: bytes.subarray(valueOffset), version, tombstone };
+  const { version, tombstone, valueOffset, proof } = decodeRecordHeader(bytes);
+  return { key, value: bytes.subarray(valueOffset), version, tombstone, ...(proof ? { proof } : {}) };
 }

@@ -8,6 +8,7 @@
  * peer returning with the value after every tombstone is gone cannot bring it back either.
  */
 import type { DhtRecord } from "../types.js";
+import { compareVersions } from "../records/version.js";
 import { forEachBounded } from "./bounded.js";
 import { notHolding, pushTo } from "./push.js";
 import type { RepairContext } from "./repair-context.js";
@@ -29,9 +30,13 @@ export async function collectTombstones(c: RepairContext, budget: { left: number
   }
   budget.left -= due.length;
   const r = c.replication().replicationFactor;
-  await forEachBounded(due, c.settings.options.maxConcurrentTransfers, async (tombstone) => {
-    const e = c.store.entry(tombstone.key);
+  await forEachBounded(due, c.settings.options.maxConcurrentTransfers, async (due) => {
+    const e = c.store.entry(due.key);
     if (!e) return;
+    // The held tombstone itself, not one rebuilt from the index: it carries its writer's proof,
+    // without which the replicas it is pushed to refuse it.
+    const tombstone = await c.store.get(due.key);
+    if (!tombstone?.tombstone || compareVersions(tombstone.version, due.version) !== 0) return;
     const set = replicaSet(c.self, c.router, e.position, r);
     // Not a replica any more: hand-off moves it to the replicas and drops it once they hold it.
     if (!set.some((p) => p.id === c.self.id)) return;
@@ -42,6 +47,6 @@ export async function collectTombstones(c: RepairContext, budget: { left: number
       await pushTo(c, lacking, tombstone);
       return;
     }
-    if (await c.records.collect(tombstone.key, tombstone.version)) c.counters.tombstonesCollected++;
+    if (await c.records.collect(tombstone)) c.counters.tombstonesCollected++;
   });
 }

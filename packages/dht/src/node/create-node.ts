@@ -14,6 +14,7 @@ import { HybridLogicalClock } from "../records/hlc.js";
 import { LocalRecords } from "../records/local-records.js";
 import { plainRecords } from "../records/plain-records.js";
 import { RecordQuota } from "../records/record-quota.js";
+import type { WriterProofs } from "../records/writer-proof.js";
 import { CHUNK_PREFIX } from "../files/content-keys.js";
 import { ownedRecords } from "../records/owned/owned-records.js";
 import { RecordTypeRegistry } from "../records/record-registry.js";
@@ -75,6 +76,12 @@ export interface NodeComponents {
   spans?: SpanSink;
   /** Record types asked before the built-in ones (chunks, manifests, plain values). */
   recordTypes?: (ctx: RecordTypeContext) => readonly RecordType[];
+  /**
+   * Signs the plain values and tombstones this node writes and checks those it receives
+   * (records/writer-proof.ts). Real peers use their identity key; without it (in-memory tests)
+   * nothing is signed or checked.
+   */
+  writerProofs?: WriterProofs;
   /** The contact a peer proved for itself when it last answered us (KademliaComponents.provenContact). */
   provenContact?: (dialled: Contact) => Contact | undefined;
 }
@@ -126,7 +133,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     chunkRecords(chunks, transport),
     manifestRecords(store, maxValueBytes, onCorrupt, recordQuota),
     plainRecords(store, maxValueBytes, recordQuota),
-  ]);
+  ], components.writerProofs);
   const records = new LocalRecords(store, registry, hlc, new CollectedDeletes(undefined, components.deleteLog));
 
   coordinator = new ReplicationCoordinator(

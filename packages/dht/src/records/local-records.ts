@@ -78,17 +78,17 @@ export class LocalRecords {
     if (held) return held;
     if (!this.deletes.ready) await this.deletes.load();
     if (this.deletes.size === 0) return undefined;
-    const version = this.deletes.version(sha256Hex(key));
-    return version && { key, value: new Uint8Array(0), version, tombstone: true };
+    const deleted = this.deletes.entry(sha256Hex(key));
+    return deleted && { key, value: new Uint8Array(0), version: deleted.version, tombstone: true, ...(deleted.proof ? { proof: deleted.proof } : {}) };
   }
 
   /**
-   * Collects the tombstone `version` of `key`: remembers the delete (persisted first, so a crash
+   * Collects a held tombstone: remembers the delete (with its writer proof) (persisted first, so a crash
    * in between leaves both rather than neither), then removes the tombstone if still held.
    */
-  async collect(key: string, version: Version): Promise<boolean> {
-    await this.deletes.remember(sha256Hex(key), version);
-    return this.removeIfVersion(key, version);
+  async collect(tombstone: DhtRecord): Promise<boolean> {
+    await this.deletes.remember(sha256Hex(tombstone.key), tombstone.version, tombstone.proof);
+    return this.removeIfVersion(tombstone.key, tombstone.version);
   }
 
   /**

@@ -6,14 +6,25 @@ import { DhtError } from "../errors.js";
 import type { DhtRecord } from "../types.js";
 import type { RecordType } from "./record-type.js";
 import { validateRecord } from "./record-validation.js";
+import type { WriterProofs } from "./writer-proof.js";
 
 export class RecordTypeRegistry {
   readonly types: readonly RecordType[];
+  readonly #proofs: WriterProofs | undefined;
 
-  /** `types` in the order they are asked; the last must own every key (plain values do). */
-  constructor(types: readonly RecordType[]) {
+  /**
+   * `types` in the order they are asked; the last must own every key (plain values do).
+   * `proofs`: clocked records are signed by their writer and checked (writer-proof.ts).
+   */
+  constructor(types: readonly RecordType[], proofs?: WriterProofs) {
     if (types.length === 0) throw new TypeError("RecordTypeRegistry: at least one record type is required");
     this.types = [...types];
+    this.#proofs = proofs;
+  }
+
+  /** `record`, written by this node, with its writer proof when its type is clocked and proofs are on. */
+  signed(record: DhtRecord): DhtRecord {
+    return this.#proofs && this.typeOf(record.key).clocked ? this.#proofs.sign(record) : record;
   }
 
   /** The type that owns `key`: the first that claims it, else the last. */
@@ -31,6 +42,10 @@ export class RecordTypeRegistry {
     const type = typeof key === "string" ? this.typeOf(key) : this.types[this.types.length - 1]!;
     validateRecord(record, { maxValueBytes: type.maxValueBytes() }, field);
     this.checkRule(record, field);
+    if (this.#proofs && type.clocked) {
+      const problem = this.#proofs.problem(record);
+      if (problem) throw DhtError.invalidArgument(`${field}.proof: ${problem}`);
+    }
   }
 
   /** Only the rule of the record's type (for a record this peer built, whose shape is known good). */

@@ -72,7 +72,7 @@ export class RecordWriter {
     for (let attempt = 1; ; attempt++) {
       const conflict: Conflict = {};
       try {
-        return await this.#writeOnce(record, scope, conflict);
+        return await this.#writeOnce(this.#c.records.registry.signed(record), scope, conflict);
       } catch (error) {
         if (!conflict.newest || errorCode(error) !== "aborted") throw error;
         scope.throwIfAborted();

@@ -86,6 +86,20 @@ export declare type Record = Message<"p2p.v1.Record"> & {
    * @generated from field: bool tombstone = 4;
    */
   tombstone: boolean;
+
+  /**
+   * The writer's proof of a plain value or tombstone: its raw Ed25519 public key (SHA-256 of it
+   * is version.writer) and its signature over the key, version, tombstone flag and the value's
+   * SHA-256. Empty on content records (chunks, manifests) and owned records (signed inside).
+   *
+   * @generated from field: bytes writer_public_key = 5;
+   */
+  writerPublicKey: Uint8Array;
+
+  /**
+   * @generated from field: bytes writer_signature = 6;
+   */
+  writerSignature: Uint8Array;
 };
 
 /**

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { createHash, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { test } from "node:test";
+import type { DhtRecord } from "../types.js";
+import { MemoryRecordStore } from "../store/memory-store.js";
+import { plainRecords } from "./plain-records.js";
+import { RecordTypeRegistry } from "./record-registry.js";
+import { ed25519WriterProofs } from "./writer-proof.js";
+
+function identity() {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const publicKey = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(12));
+  return { id: createHash("sha256").update(publicKey).digest("hex"), publicKey, sign: (d: Uint8Array) => new Uint8Array(sign(null, d, privateKey)) };
+}
+
+const alice = identity();
+const mallory = identity();
+const proofs = ed25519WriterProofs(alice);
+const record = (over: Partial<DhtRecord> = {}): DhtRecord => ({ key: "k", value: new TextEncoder().encode("v"), version: { wallMs: 1000, logical: 0, writer: alice.id }, tombstone: false, ...over });
+
+test("a record signed by its writer verifies; changing anything it covers breaks it", () => {
+  const signed = proofs.sign(record());
+  assert.equal(proofs.problem(signed), undefined);
+  assert.match(proofs.problem({ ...signed, value: new TextEncoder().encode("w") })!, /does not verify/);
+  assert.match(proofs.problem({ ...signed, tombstone: true, value: new Uint8Array(0) })!, /does not verify/);
+  assert.match(proofs.problem({ ...signed, version: { ...signed.version, wallMs: 2000 } })!, /does not verify/);
+  assert.match(proofs.problem({ ...signed, key: "other" })!, /does not verify/);
+});
+
+test("a record or tombstone 'written by' someone else is refused, whoever signed it", () => {
+  assert.match(proofs.problem(record())!, /missing/);
+  // Mallory signs with her key a record that names Alice as its writer.
+  const asMallory = ed25519WriterProofs(mallory).sign({ ...record(), version: { wallMs: 1000, logical: 0, writer: mallory.id } });
+  assert.match(proofs.problem({ ...asMallory, version: { ...asMallory.version, writer: alice.id } })!, /publicKey: is not the key of version\.writer/);
+  // Or she borrows Alice's public key with her own signature.
+  const tomb = record({ tombstone: true, value: new Uint8Array(0) });
+  const forged = { ...tomb, proof: { publicKey: alice.publicKey, signature: mallory.sign(new Uint8Array(64)) } };
+  assert.match(proofs.problem(forged)!, /does not verify/);
+  assert.throws(() => ed25519WriterProofs(mallory).sign(record()), /not by this node/);
+});
+
+test("the registry signs and checks clocked records only when built with proofs", () => {
+  const store = new MemoryRecordStore();
+  const withProofs: RecordTypeRegistry = new RecordTypeRegistry([plainRecords(store, () => 1024)], proofs);
+  const signed = withProofs.signed(record());
+  assert.ok(signed.proof);
+  withProofs.validate(signed);
+  assert.throws(() => withProofs.validate(record()), /record\.proof: missing/);
+  const without: RecordTypeRegistry = new RecordTypeRegistry([plainRecords(store, () => 1024)]);
+  assert.equal(without.signed(record()).proof, undefined);
+  without.validate(record());
+});
+
+test("a collected delete answers with its tombstone's proof: the tombstone verifies wherever it is sent", async () => {
+  const { LocalRecords } = await import("./local-records.js");
+  const { HybridLogicalClock } = await import("./hlc.js");
+  const { IndexedRecordStore } = await import("../store/indexed-store.js");
+  const store = new IndexedRecordStore(new MemoryRecordStore());
+  const registry: RecordTypeRegistry = new RecordTypeRegistry([plainRecords(store, () => 1024)], proofs);
+  const records = new LocalRecords(store, registry, new HybridLogicalClock({ self: alice.id, clock: { now: () => 5000 } }));
+  const tombstone = registry.signed(record({ tombstone: true, value: new Uint8Array(0) }));
+  await records.keep(tombstone);
+  assert.equal(await records.collect(tombstone), true);
+  const answered = await records.read("k");
+  assert.ok(answered?.tombstone && answered.proof);
+  registry.validate(answered);
+});
