@@ -17,7 +17,7 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pickSubnet, type Subnet } from "./address-plan.js";
+import { cidrRange, pickSubnet, subnet, type Subnet } from "./address-plan.js";
 import { run, runQuietly, runSyncQuietly } from "./command.js";
 import { hostNames, isLeftOver, NAMESPACE_PREFIX } from "./namespace-names.js";
 import { partitionRuleset } from "./partition-rules.js";
@@ -39,6 +39,12 @@ export interface TestHost {
 export interface TestHostsOptions {
   /** Hosts to build, 1…200. */
   count: number;
+  /**
+   * The hosts' /24 as its first three octets, e.g. "203.0.113" (a documentation range, which
+   * the routing table's diversity limits treat as public, unlike the private default). It must
+   * overlap no route of this machine. Default: the first free private /24.
+   */
+  prefix?: string;
 }
 
 /** Where `ip netns exec` looks for per-namespace /etc files (it bind-mounts them over /etc). */
@@ -53,8 +59,15 @@ export async function createTestHosts(options: TestHostsOptions): Promise<TestHo
   const { count } = options;
   if (!Number.isInteger(count) || count < 1 || count > 200) throw new RangeError(`count must be 1…200 hosts, got ${count}`);
   await removeLeftOvers();
-  const routes = JSON.parse(await run("ip", ["-4", "-j", "route", "show", "table", "all"])) as { dst: string }[];
-  const hosts = new TestHosts(pickSubnet(routes.map((r) => r.dst)), count, sequence++);
+  const routes = (JSON.parse(await run("ip", ["-4", "-j", "route", "show", "table", "all"])) as { dst: string }[]).map((r) => r.dst);
+  const chosen = options.prefix === undefined ? pickSubnet(routes) : subnet(options.prefix);
+  if (options.prefix !== undefined) {
+    if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(options.prefix) || options.prefix.split(".").some((o) => Number(o) > 255)) {
+      throw new RangeError(`prefix: expected three octets such as "203.0.113", got ${JSON.stringify(options.prefix)}`);
+    }
+    if (overlapsRoute(chosen, routes)) throw new Error(`prefix ${options.prefix}: ${chosen.cidr} overlaps a route of this machine`);
+  }
+  const hosts = new TestHosts(chosen, count, sequence++);
   live.add(hosts);
   installExitHook();
   try {
@@ -237,5 +250,14 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once("exit", () => {
     for (const hosts of live) hosts.destroySync();
+  });
+}
+
+/** Whether `s` overlaps any of `routes` (the default route aside). */
+function overlapsRoute(s: Subnet, routes: readonly string[]): boolean {
+  const [first, last] = cidrRange(s.cidr);
+  return routes.filter((r) => r !== "default" && r !== "0.0.0.0/0").some((r) => {
+    const [a, b] = cidrRange(r);
+    return !(b < first || a > last);
   });
 }
