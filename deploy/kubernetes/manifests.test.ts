@@ -118,7 +118,7 @@ test("peers are scaled down one at a time, each leaving before the next", () => 
   assert.notEqual(peers.spec.podManagementPolicy, "Parallel");
 });
 
-test("probes ask the container's own ports (the gRPC ones the grpc.health.v1 port)", () => {
+test("probes ask the container's own ports; the peer's ask /readyz and /healthz on its HTTP port (its gRPC port is TLS with client certificates, which Kubernetes' gRPC probes cannot speak)", () => {
   for (const w of workloads(objects)) {
     for (const c of w.spec.template.spec.containers) {
       for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
@@ -130,7 +130,11 @@ test("probes ask the container's own ports (the gRPC ones the grpc.health.v1 por
         if (probe.grpc) assert.equal(found.name, "grpc", `${where(w)}: the gRPC probe must ask the peer-to-peer gRPC port`);
       }
     }
-    if (w === peers) assert.ok(peerContainer.readinessProbe?.grpc && peerContainer.livenessProbe?.grpc, "the peer's probes are gRPC health probes");
+    if (w === peers) {
+      for (const kind of ["startupProbe", "readinessProbe"] as const) assert.equal(peerContainer[kind]?.httpGet?.path, "/readyz", `the peer's ${kind}`);
+      assert.equal(peerContainer.livenessProbe?.httpGet?.path, "/healthz", "the peer's livenessProbe");
+      for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"] as const) assert.equal(peerContainer[kind]?.grpc, undefined, `the peer's ${kind} must not be a gRPC probe`);
+    }
   }
 });
 

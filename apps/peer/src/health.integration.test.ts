@@ -36,11 +36,13 @@ describe("health through a peer's life", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test("NOT_SERVING while joining, SERVING once joined, NOT_SERVING after Leave (and /healthz 503)", async () => {
+  test("NOT_SERVING while joining, SERVING once joined, NOT_SERVING after Leave (and /healthz 503); /readyz says the same over HTTP", async () => {
     dir = await mkdtemp(join(tmpdir(), "p2p-health-"));
     const hung = await listen(silent);
     const grpcPort = await freePort();
-    peer = startPeer({ dataDir: dir, grpcPort, bootstrap: [`127.0.0.1:${hung}`], args: ["--rpc-timeout-ms", "3000"] });
+    const httpPort = await freePort();
+    const readyz = async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status;
+    peer = startPeer({ dataDir: dir, grpcPort, httpPort, bootstrap: [`127.0.0.1:${hung}`], args: ["--rpc-timeout-ms", "3000"] });
     const Health = makeGenericClientConstructor(healthService as never, "Health");
     const health = new Health(`127.0.0.1:${grpcPort}`, peerClientCredentials());
     const check = () =>
@@ -51,13 +53,16 @@ describe("health through a peer's life", () => {
       // The join waits 3 s for the hung bootstrap peer; the port is up long before that.
       const starting = await waitFor(() => check().catch(() => undefined), { timeoutMs: 10_000, intervalMs: 50, what: "the gRPC port to answer" });
       assert.equal(starting, "NOT_SERVING");
+      assert.equal(await readyz(), 503, "/readyz while joining");
       assert.equal(peer.state, "starting", "asked before the ready line");
       await peer.ready;
       assert.equal(await check(), "SERVING");
+      assert.equal(await readyz(), 200, "/readyz once joined");
       assert.equal((await fetch(`http://${peer.httpAddress}/healthz`)).status, 200);
 
       await adminClient(peer.httpAddress!).leave({});
       assert.equal(await check(), "NOT_SERVING");
+      assert.equal(await readyz(), 503, "/readyz after Leave");
       const healthz = await fetch(`http://${peer.httpAddress}/healthz`);
       assert.equal(healthz.status, 503);
       assert.equal(((await healthz.json()) as { status: string }).status, "left");

@@ -111,6 +111,12 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       rateLimit: rateLimits.peer,
     });
     cleanups.push(() => grpcServer.close(1000));
+    // Readiness, as grpc.health.v1 on the gRPC port and /readyz on the HTTP port say it.
+    let serving = false;
+    const setServing = (next: boolean) => {
+      serving = next;
+      grpcServer.setServing(next);
+    };
     const ctx: ApiContext = {
       get node() {
         if (!node) throw DhtError.unavailable("peer is starting");
@@ -127,7 +133,10 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       softwareVersion: SOFTWARE_VERSION,
       metrics,
       transportSecurity: transportSecurityOf(tls),
-      onLeft: () => grpcServer.setServing(false),
+      get serving() {
+        return serving;
+      },
+      onLeft: () => setServing(false),
     };
     const files: FileRouteContext = { files: () => ctx.node.files, tracer: () => tracing?.tracer };
     // Faults act through the node's own interceptors and clock, so a peer under faults is the peer users run.
@@ -170,7 +179,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     let ready = false;
     cleanups.push(() => {
       if (!ready) return undefined;
-      grpcServer.setServing(false);
+      setServing(false);
       return leaveWithin(dht, Math.max(500, Math.floor(config.shutdownTimeoutMs * 0.6)), logger);
     });
     const routing = keepRoutingTable(db, dht.kademlia.routingTable, logger);
@@ -207,7 +216,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     if (bootstrap.length > 0 || routing.restored > 0) await join.tryOnce();
 
     ready = true;
-    grpcServer.setServing(true);
+    setServing(true);
     // The ready line is a contract with launchers (fleet controller, tests): printed at every
     // log level, "silent" included.
     logger

@@ -15,6 +15,8 @@ export interface ApiContext {
   tracing: PeerTracing;
   /** How this peer's connections to other peers are secured (Info). */
   transportSecurity: TransportSecurity;
+  /** Joined (or tried to, alone) and not stopping or left: /readyz, as grpc.health.v1 on the gRPC port. */
+  readonly serving: boolean;
   /** The peer left through the API: health probes report it as no longer serving. */
   onLeft?: () => void;
 }

@@ -148,6 +148,12 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
         const node = ctx.node;
         return sendJson(res, node.left ? 503 : 200, { status: node.left ? "left" : "ok", id: ctx.self.id, contacts: node.kademlia.routingTable.size });
       }
+      // Readiness for orchestrators that cannot speak TLS to the gRPC port (Kubernetes' gRPC
+      // probes are plaintext): 503 until the peer has joined, and again once it stops or leaves.
+      if (path === "/readyz" && method === "GET") {
+        const ready = ctx.serving && !ctx.node.left;
+        return sendJson(res, ready ? 200 : 503, { status: ready ? "serving" : "not_serving", id: ctx.self.id });
+      }
       for (const route of extra) if (await route(req, res, url)) return;
       sendJson(res, 404, { error: `no route for ${method} ${path}`, code: "not_found" });
     } catch (err) {
