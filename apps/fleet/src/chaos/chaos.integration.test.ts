@@ -32,7 +32,9 @@ describe("a chaos run through the fleet controller", { timeout: 300_000 }, () =>
         "--rpc-timeout-ms", "500", "--request-timeout-ms", "3000", "--repair-interval-ms", "5000", "--log-level", "warn",
       ]),
     );
-    await waitForFullTables((await client().listPeers({})).peers.map((p) => p.httpAddress));
+    // 60 s, not the default 30: with 500 ms deadlines a loaded CI machine (a TLS handshake
+    // each first call to a peer) took longer than 30 s once.
+    await waitForFullTables((await client().listPeers({})).peers.map((p) => p.httpAddress), { timeoutMs: 60_000 });
   });
   after(async () => {
     await controller?.stop();
