@@ -63,7 +63,10 @@ export function createPeerCertificate(identity: PeerIdentity, membership?: Membe
   const name = new Name(rdns);
   const algorithm = new AlgorithmIdentifier({ algorithm: ED25519_OID });
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f; // a positive INTEGER
+  // A positive INTEGER in minimal DER: top bit clear (else negative) and not a zero first byte
+  // (a redundant leading zero is "illegal padding" to OpenSSL; 0.4% of random serials had one
+  // and those peers could not start).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = new TBSCertificate({
     version: Version.v3,
     serialNumber: toArrayBuffer(serial),
