@@ -51,11 +51,13 @@ describe("healing a partition between test hosts", { skip }, () => {
     assert.ok(ms < 8000, `the tables were complete again only ${ms} ms after the heal`);
 
     // Then repair: every record back at its R replicas, every stand-in's copy handed back,
-    // within two repair intervals. A neighbour that failed during the cut must not stay
+    // within a few repair intervals. A neighbour that failed during the cut must not stay
     // skipped once it answers again (the backoff used to last up to 8 rounds: 40 s here).
+    // 20 s: a loaded CI rehearsal took 14.4 s once (each first call after the heal is a new TLS
+    // connection); still half of what the old backoff took.
     await waitForSettled(peers.targets(), 30_000);
     const settled = Math.round(performance.now() - healed);
     t.diagnostic(`repair settled ${settled} ms after the heal`);
-    assert.ok(settled < 12_000, `repair settled only ${settled} ms after the heal`);
+    assert.ok(settled < 20_000, `repair settled only ${settled} ms after the heal`);
   });
 });
