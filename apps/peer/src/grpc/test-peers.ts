@@ -113,8 +113,7 @@ export function testTransport(extra: Partial<GrpcTransportOptions> & { secure?: 
   const { secure, ...rest } = extra;
   const identity = rest.identity ?? PeerIdentity.generate();
   if (secure) rest.tls ??= new PeerTls({ identity });
-  extra = rest;
   const self: Contact = { id: identity.id, address: "127.0.0.1:1", httpAddress: "127.0.0.1:2" };
-  const transport = new GrpcTransport({ identity, self, verifier: new ContactVerifier(), ...extra });
+  const transport = new GrpcTransport({ identity, self, verifier: new ContactVerifier(), ...rest });
   return { transport, self };
 }

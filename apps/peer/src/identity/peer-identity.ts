@@ -2,33 +2,17 @@
  * A peer's long-term identity: an Ed25519 key pair. The peer ID is derived from the public
  * key, so an ID cannot be claimed without the private key (see signed-contact.ts).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import type { NodeId } from "@p2p/dht";
+import { rawEd25519PublicKey, type NodeId } from "@p2p/dht";
 import { readIdentityKeyFile, writeIdentityKeyFile } from "./identity-key-file.js";
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows it. */
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-export const ED25519_PUBLIC_KEY_BYTES = 32;
-export const ED25519_SIGNATURE_BYTES = 64;
+// Raw Ed25519 keys and signatures are the DHT core's (one parser, one cache of parsed keys).
+export { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from "@p2p/dht";
 
 /** The peer ID of a raw Ed25519 public key: SHA-256 of its 32 bytes, lowercase hex. */
 export function nodeIdOfPublicKey(publicKey: Uint8Array): NodeId {
   return createHash("sha256").update(publicKey).digest("hex");
-}
-
-/**
- * Checks an Ed25519 signature made with a raw 32-byte public key. Returns false (never
- * throws) for a key or signature of the wrong length or a key that is not a curve point.
- */
-export function verifyEd25519(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false;
-  try {
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
-    return verify(null, data, key, signature);
-  } catch {
-    return false;
-  }
 }
 
 export class PeerIdentity {
@@ -40,8 +24,7 @@ export class PeerIdentity {
 
   private constructor(privateKey: KeyObject) {
     this.#privateKey = privateKey;
-    const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-    this.publicKey = new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
+    this.publicKey = rawEd25519PublicKey(privateKey);
     this.id = nodeIdOfPublicKey(this.publicKey);
   }
 

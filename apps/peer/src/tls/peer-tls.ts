@@ -79,7 +79,7 @@ export class PeerTls {
    */
   admit(raw: Uint8Array | undefined, remote: string, side: "server" | "client", expectedId?: NodeId): NodeId | TlsRefusal {
     const refusal = this.#check(raw, expectedId);
-    if (typeof refusal === "string") return refusal;
+    if (typeof refusal === "string") return refusal; // the proven peer ID
     this.#onRefused?.(refusal.kind, side);
     const key = `${side} ${remote} ${refusal.kind}`;
     const now = Date.now();

@@ -10,13 +10,11 @@
  * What it does not stop: a peer writing an open key under its own ID (that is what open keys
  * are; owned records are the protected kind).
  */
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createHash } from "node:crypto";
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from "./ed25519.js";
 import type { DhtRecord, NodeId, WriterProof } from "../types.js";
 
 const DOMAIN = Buffer.from("p2p.v1.RecordWrite\0");
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-export const WRITER_KEY_BYTES = 32;
-export const WRITER_SIGNATURE_BYTES = 64;
 
 /** Signs and checks writer proofs; a node without one neither signs nor checks (in-memory tests). */
 export interface WriterProofs {
@@ -45,18 +43,6 @@ export function writerSignedBytes(record: DhtRecord): Uint8Array {
 /** Writer proofs of a node whose identity is `self` (its ID, raw public key, and a signer over raw bytes). */
 export function ed25519WriterProofs(self: { id: NodeId; publicKey: Uint8Array; sign(data: Uint8Array): Uint8Array }): WriterProofs {
   const verified = new Map<string, boolean>(); // a small cache: anti-entropy sees the same records again and again
-  // Parsing a public key costs as much as a verify (~200 µs each here); writers are few (peer IDs).
-  const keys = new Map<string, KeyObject>();
-  const keyOf = (raw: Uint8Array): KeyObject => {
-    const hex = Buffer.from(raw).toString("hex");
-    let key = keys.get(hex);
-    if (!key) {
-      key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
-      if (keys.size >= 1024) keys.delete(keys.keys().next().value!);
-      keys.set(hex, key);
-    }
-    return key;
-  };
   return {
     sign(record) {
       if (record.version.writer !== self.id) throw new Error(`writer proof: record written by ${record.version.writer}, not by this node (${self.id})`);
@@ -66,18 +52,14 @@ export function ed25519WriterProofs(self: { id: NodeId; publicKey: Uint8Array; s
     problem(record) {
       const proof = record.proof;
       if (!proof) return "missing: a record must carry its writer's signature";
-      if (proof.publicKey.length !== WRITER_KEY_BYTES) return `publicKey: must be ${WRITER_KEY_BYTES} bytes, got ${proof.publicKey.length}`;
-      if (proof.signature.length !== WRITER_SIGNATURE_BYTES) return `signature: must be ${WRITER_SIGNATURE_BYTES} bytes, got ${proof.signature.length}`;
+      if (proof.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return `publicKey: must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${proof.publicKey.length}`;
+      if (proof.signature.length !== ED25519_SIGNATURE_BYTES) return `signature: must be ${ED25519_SIGNATURE_BYTES} bytes, got ${proof.signature.length}`;
       if (createHash("sha256").update(proof.publicKey).digest("hex") !== record.version.writer) return "publicKey: is not the key of version.writer";
       const bytes = writerSignedBytes(record);
       const memo = createHash("sha256").update(bytes).update(proof.signature).digest("base64");
       let ok = verified.get(memo);
       if (ok === undefined) {
-        try {
-          ok = verify(null, bytes, keyOf(proof.publicKey), proof.signature);
-        } catch {
-          ok = false;
-        }
+        ok = verifyEd25519(proof.publicKey, bytes, proof.signature);
         if (verified.size >= 4096) verified.clear();
         verified.set(memo, ok);
       }

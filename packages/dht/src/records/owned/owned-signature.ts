@@ -3,11 +3,9 @@
  * signs with locally, so its private key never leaves it (the CLI does); replicas and readers
  * check with the same function.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { rawEd25519PublicKey, verifyEd25519 } from "../ed25519.js";
 import { envelopeFieldProblem, ownedSignedBytes, OWNER_KEY_BYTES, type OwnedEnvelope } from "./owned-envelope.js";
-
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the raw 32-byte key follows it. */
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 /** A fresh owner key pair: the private key as PKCS#8 PEM (secret: a 0600 file), the raw public key. */
 export function generateOwnerKey(): { privateKeyPem: string; publicKey: Uint8Array } {
@@ -32,8 +30,7 @@ export function parseOwnerKey(pem: string): KeyObject {
 
 /** The raw 32-byte public key of a private (or public) Ed25519 key. */
 export function ownerPublicKey(key: KeyObject): Uint8Array {
-  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
-  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
+  return rawEd25519PublicKey(key);
 }
 
 /**
@@ -55,10 +52,5 @@ export function signOwned(privateKey: KeyObject, fields: { salt?: Uint8Array; se
  */
 export function verifyOwned(e: OwnedEnvelope): boolean {
   if (envelopeFieldProblem(e) !== undefined || e.publicKey.length !== OWNER_KEY_BYTES) return false;
-  try {
-    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, e.publicKey]), format: "der", type: "spki" });
-    return verify(null, ownedSignedBytes(e.salt, e.seq, e.value), key, e.signature);
-  } catch {
-    return false;
-  }
+  return verifyEd25519(e.publicKey, ownedSignedBytes(e.salt, e.seq, e.value), e.signature);
 }
