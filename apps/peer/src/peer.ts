@@ -19,6 +19,7 @@ import { replicationAdminHandlers, replicationHandlers } from "./http/node-servi
 import { adminServiceRoutes, readAdminToken } from "./http/admin-service.js";
 import { nodeServiceRoutes } from "./http/node-service.js";
 import { ownedHandlers, ownedRoutes } from "./http/node-service-owned.js";
+import { batchHandlers } from "./http/node-service-batch.js";
 import { ownerKeyHandlers } from "./http/admin-owned-keys.js";
 import { OwnerKeys } from "./identity/owner-keys.js";
 import { restRoutes } from "./http/rest-routes.js";
@@ -147,7 +148,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
       host: config.host,
       port: config.port,
       routes: (router) => {
-        nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), traceHandlers(ctx), ownedHandlers(ctx)])(router);
+        nodeServiceRoutes(ctx, [fileServiceHandlers(files), replicationHandlers(ctx), traceHandlers(ctx), ownedHandlers(ctx), batchHandlers(ctx)])(router);
         adminServiceRoutes([replicationAdminHandlers(ctx), faultHandlers(faults), ownerKeyHandlers(ctx, () => ownerKeys)], adminToken)(router);
       },
       fallback: restRoutes(ctx, [fileRoutes(files), ownedRoutes(ctx)]),

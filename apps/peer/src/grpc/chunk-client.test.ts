@@ -36,6 +36,8 @@ describe("chunk streams over gRPC", () => {
       onStoreChunk: async (from, c) => (senders.push(from), { applied: (await content.putChunk(c.hash, c.bytes, c.pending, from.id)).applied }),
       onCommitChunks: async (from, hashes) => (senders.push(from), content.commitChunks(hashes, { by: from.id })),
       onReleaseChunks: async (from, hashes) => (senders.push(from), content.releaseChunks(hashes, { by: from.id })),
+      onStoreMany: () => recording.onStoreMany(),
+      onFindValueMany: () => recording.onFindValueMany(),
     };
     peer = await startTestPeer(handler, { maxChunkBytes: 2 << 20 });
     const me = PeerIdentity.generate();

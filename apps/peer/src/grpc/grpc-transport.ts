@@ -8,39 +8,11 @@
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import type { ChannelOptions, MethodDefinition } from "@grpc/grpc-js";
-import {
-  FetchRecordsRequestSchema,
-  FindNodeRequestSchema,
-  FindValueRequestSchema,
-  GoodbyeRequestSchema,
-  PeerService,
-  PingRequestSchema,
-  StoreRequestSchema,
-  SyncDigestRequestSchema,
-  SyncKeysRequestSchema,
-} from "@p2p/proto/peer";
+import { FetchRecordsRequestSchema, FindNodeRequestSchema, FindValueRequestSchema, GoodbyeRequestSchema, PeerService, PingRequestSchema, StoreRequestSchema, SyncDigestRequestSchema, SyncKeysRequestSchema, StoreManyRequestSchema, FindValueManyRequestSchema } from "@p2p/proto/peer";
 import type { SignedContact } from "@p2p/proto/peer";
 import type { PeerRef } from "@p2p/proto/types";
 import { DhtError, MAX_CHUNK_SIZE, silentLogger, systemClock } from "@p2p/dht";
-import type {
-  CallOptions,
-  ChunkStoreResult,
-  Clock,
-  CommitResult,
-  ReleaseResult,
-  Contact,
-  DhtRecord,
-  FindValueResult,
-  Logger,
-  NodeId,
-  StoreChunkRequest,
-  StoreResult,
-  SyncDigestRequest,
-  SyncDigestResult,
-  SyncKeysRequest,
-  SyncKeysResult,
-  Transport,
-} from "@p2p/dht";
+import type { CallOptions, ChunkStoreResult, Clock, CommitResult, ReleaseResult, StoreManyOutcome, FindValueManyOutcome, Contact, DhtRecord, FindValueResult, Logger, NodeId, StoreChunkRequest, StoreResult, SyncDigestRequest, SyncDigestResult, SyncKeysRequest, SyncKeysResult, Transport } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { hostPortProblem } from "../identity/contact-format.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
@@ -52,6 +24,7 @@ import { Responders } from "./responders.js";
 import { checkKey, checkTarget, contactsOfReply, traceMetadata, recordFromProto, recordToProto, versionFromProto } from "./message-codec.js";
 import { grpcServiceDefinition } from "./service-definition.js";
 import { dhtErrorFromGrpc } from "../edge-errors.js";
+import { checkBatchCount, storeOutcomesFromProto, valueOutcomesFromProto } from "./batch-codec.js";
 
 const peerService = grpcServiceDefinition(PeerService);
 
@@ -193,6 +166,20 @@ export class GrpcTransport implements Transport {
     const res = await this.#unary(to, peerService.fetchRecords, req, opts);
     this.#responders.check(to, res.sender);
     return res.records.map((r, i) => recordFromProto(r, `response.records[${i}]`, "internal"));
+  }
+
+  async storeMany(to: Contact, records: DhtRecord[], opts: CallOptions): Promise<StoreManyOutcome[]> {
+    checkBatchCount(records.length, "records");
+    const res = await this.#unary(to, peerService.storeMany, create(StoreManyRequestSchema, { sender: this.#sender(), records: records.map(recordToProto) }), opts);
+    this.#responders.check(to, res.sender);
+    return storeOutcomesFromProto(res.outcomes, records.length);
+  }
+
+  async findValueMany(to: Contact, keys: string[], opts: CallOptions): Promise<FindValueManyOutcome[]> {
+    checkBatchCount(keys.length, "keys");
+    const res = await this.#unary(to, peerService.findValueMany, create(FindValueManyRequestSchema, { sender: this.#sender(), keys }), opts);
+    this.#responders.check(to, res.sender);
+    return valueOutcomesFromProto(res.values, keys);
   }
 
   async goodbye(to: Contact, opts: CallOptions): Promise<void> {

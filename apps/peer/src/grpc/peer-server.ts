@@ -8,43 +8,14 @@ import { create } from "@bufbuild/protobuf";
 import { Server } from "@grpc/grpc-js";
 import type { Metadata, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import {
-  FetchRecordsResponseSchema,
-  FindNodeResponseSchema,
-  FindValueResponseSchema,
-  GoodbyeResponseSchema,
-  PeerService,
-  PingResponseSchema,
-  RecordSummarySchema,
-  StoreResponseSchema,
-  SyncDigestResponseSchema,
-  SyncKeysResponseSchema,
-  file_p2p_v1_peer,
-} from "@p2p/proto/peer";
-import type {
-  FindNodeRequest,
-  FindNodeResponse,
-  FindValueRequest,
-  FindValueResponse,
-  PingRequest,
-  PingResponse,
-  SignedContact,
-  StoreRequest,
-  StoreResponse,
-  FetchRecordsRequest,
-  FetchRecordsResponse,
-  GoodbyeRequest,
-  GoodbyeResponse,
-  SyncDigestRequest,
-  SyncDigestResponse,
-  SyncKeysRequest,
-  SyncKeysResponse,
-} from "@p2p/proto/peer";
+import { FetchRecordsResponseSchema, FindNodeResponseSchema, FindValueResponseSchema, GoodbyeResponseSchema, PeerService, PingResponseSchema, RecordSummarySchema, StoreResponseSchema, SyncDigestResponseSchema, SyncKeysResponseSchema, file_p2p_v1_peer } from "@p2p/proto/peer";
+import type { FindNodeRequest, FindNodeResponse, FindValueRequest, FindValueResponse, PingRequest, PingResponse, SignedContact, StoreRequest, StoreResponse, FetchRecordsRequest, FetchRecordsResponse, GoodbyeRequest, GoodbyeResponse, SyncDigestRequest, SyncDigestResponse, SyncKeysRequest, SyncKeysResponse, StoreManyRequest, StoreManyResponse, FindValueManyRequest, FindValueManyResponse } from "@p2p/proto/peer";
 import { MAX_CHUNK_SIZE, parseTraceparent, silentLogger, systemClock } from "@p2p/dht";
 import type { Clock, Contact, Logger, PeerRpcHandler, SpanContext } from "@p2p/dht";
 import type { PeerIdentity } from "../identity/peer-identity.js";
 import { ContactVerifier, SelfContactSigner } from "../identity/signed-contact.js";
 import { chunkServerMethods } from "./chunk-server.js";
+import { findValueManyKeys, findValueManyResponse, storeManyRecords, storeManyResponse } from "./batch-codec.js";
 import { checkKey, checkTarget, contactToPeerRef, recordFromProto, recordToProto, versionToProto } from "./message-codec.js";
 import { asGrpcServiceDefinition, grpcServiceDefinition } from "./service-definition.js";
 import { createReflectionService } from "./server-reflection.js";
@@ -229,6 +200,10 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
       }
       return create(FetchRecordsResponseSchema, { sender: sender(), records: out });
     }),
+    storeMany: unary<StoreManyRequest, StoreManyResponse>("StoreMany", async (from, req) => storeManyResponse(sender(), await handler.onStoreMany(from, storeManyRecords(req)), log)),
+    findValueMany: unary<FindValueManyRequest, FindValueManyResponse>("FindValueMany", async (from, req) =>
+      findValueManyResponse(sender(), await handler.onFindValueMany(from, findValueManyKeys(req.keys)), maxMessageBytes, log),
+    ),
     goodbye: unary<GoodbyeRequest, GoodbyeResponse>("Goodbye", async (from) => {
       await handler.onGoodbye(from);
       return create(GoodbyeResponseSchema, { sender: sender() });

@@ -8,6 +8,8 @@ import type {
   ChunkStoreResult,
   CommitResult,
   ReleaseResult,
+  StoreManyOutcome,
+  FindValueManyOutcome,
   Contact,
   DhtRecord,
   FindValueResult,
@@ -72,6 +74,14 @@ export class RecordingHandler implements PeerRpcHandler {
   }
   onReleaseChunks(): Promise<ReleaseResult> {
     return notServed("ReleaseChunks");
+  }
+
+  onStoreMany(): Promise<StoreManyOutcome[]> {
+    return notServed("StoreMany");
+  }
+
+  onFindValueMany(): Promise<FindValueManyOutcome[]> {
+    return notServed("FindValueMany");
   }
 }
 

@@ -120,7 +120,7 @@ function coreHandlers(ctx: ApiContext): NodeServiceHandlers {
     stats() {
       const { operations: ops, peerRpcs: { server, client } } = ctx.node.stats();
       return {
-        operations: (["put", "get", "delete"] as const).map((name) => ({ name, ...statsFields(ops[name]) })),
+        operations: (["put", "get", "delete", "put_many", "get_many", "delete_many"] as const).map((name) => ({ name, ...statsFields(ops[name]) })),
         // Every PeerService method, the chunk streams included.
         peerRpcs: PEER_METHOD_NAME_LIST.flatMap((m) => [
           { name: `${m}/server`, ...statsFields(server[m]) },

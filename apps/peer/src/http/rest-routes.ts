@@ -12,6 +12,7 @@ import type { ApiContext } from "./api-context.js";
 import { versionMsg } from "./proto-mapping.js";
 import { DhtError } from "@p2p/dht";
 import { httpStatusOf, ownedConflictSeq } from "../edge-errors.js";
+import { entriesOf, parseEntries, parseKeys, restReadOutcome, restWriteOutcome } from "./node-service-batch.js";
 import { beginRequestTrace, traced, TRACEPARENT, type RequestTrace } from "../tracing/request-trace.js";
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -61,13 +62,15 @@ export function readBody(req: Req, limit: number): Promise<Buffer> {
   });
 }
 
-function parseStoreBody(raw: Buffer): { key: string; value: string } {
-  let body: unknown;
+function parseJson(raw: Buffer): unknown {
   try {
-    body = JSON.parse(raw.toString("utf8"));
+    return JSON.parse(raw.toString("utf8"));
   } catch (err) {
     throw new ConnectError(`body: malformed JSON (${(err as Error).message})`, Code.InvalidArgument);
   }
+}
+
+function parseStoreBody(body: unknown): { key: string; value: string } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ConnectError("body: expected a JSON object with key and value", Code.InvalidArgument);
   const { key, value } = body as Record<string, unknown>;
   if (typeof key !== "string") throw new ConnectError(`key: expected a string, got ${key === undefined ? "nothing" : typeof key}`, Code.InvalidArgument);
@@ -112,7 +115,14 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
         // size is checked against the limit after parsing.
         const trace = restTrace(ctx, req, res, url, "POST /store_data");
         const raw = await readBody(req, ctx.node.coordinator.options.maxValueBytes * 6 + 64 * 1024);
-        const { key, value } = parseStoreBody(raw);
+        const body = parseJson(raw);
+        // An array stores many keys at once (PutMany): one result per item, in order.
+        if (Array.isArray(body)) {
+          const outcomes = await ctx.node.putMany(entriesOf(parseEntries(body)), { signal: requestSignal(res) });
+          const failed = outcomes.filter((o) => o.error).length;
+          return sendJson(res, 200, { message: failed ? `${outcomes.length - failed} stored, ${failed} failed` : "stored", stored: outcomes.length - failed, failed, results: outcomes.map(restWriteOutcome) });
+        }
+        const { key, value } = parseStoreBody(body);
         trace.set("key", key);
         const w = await traced(trace, () => ctx.node.put(key, new TextEncoder().encode(value), { signal: requestSignal(res), traceParent: trace.parent }));
         return sendJson(res, 200, {
@@ -124,6 +134,13 @@ export function restRoutes(ctx: ApiContext, extra: RestRoute[] = []) {
           replicas: w.replicas.map((c) => c.id),
           acknowledgedBy: w.acknowledgedBy,
         });
+      }
+      // Many keys at once (GetMany): a JSON array of keys in, one result per key out.
+      if (path === "/get_data" && method === "POST") {
+        const keys = parseKeys(parseJson(await readBody(req, 4 * 1024 * 1024)));
+        const outcomes = await ctx.node.getMany(keys, { signal: requestSignal(res) });
+        const found = outcomes.filter((o) => o.record).length;
+        return sendJson(res, 200, { found, missing: outcomes.filter((o) => o.error?.code === "not_found").length, results: outcomes.map(restReadOutcome) });
       }
       if (path.startsWith("/get_data/")) {
         if (method !== "GET" && method !== "HEAD") return sendJson(res, 405, { error: "use GET /get_data/<key>", code: "invalid_argument" }, { allow: "GET" });

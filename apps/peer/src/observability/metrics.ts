@@ -14,7 +14,7 @@ import type { RateBucket } from "../rate-limit/keyed-token-buckets.js";
 import { registerRateLimitMetrics, type RateLimitSurface } from "./rate-limit-metrics.js";
 
 export type RpcSide = "client" | "server";
-export type ClientOperation = "put" | "get" | "delete";
+export type ClientOperation = "put" | "get" | "delete" | "put_many" | "get_many" | "delete_many";
 export type { RateLimitSurface };
 
 /** Functions read at scrape time, so gauges are never stale. */

@@ -12,7 +12,7 @@ import type { KademliaNode } from "../kademlia/kademlia-node.js";
 import { validateMaxClockOffset, type HybridLogicalClock } from "../records/hlc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import type { IndexedRecordStore } from "../store/indexed-store.js";
-import type { ReplicationCoordinator, OperationOptions, ReadOptions, ReadResult, WriteResult } from "../replication/coordinator.js";
+import type { BatchEntry, BatchReadOutcome, BatchWriteOutcome, ReplicationCoordinator, OperationOptions, ReadOptions, ReadResult, WriteResult } from "../replication/coordinator.js";
 import { replicaStatus, type ReplicaStatus } from "../replication/replica-status.js";
 import type { AntiEntropy, LeaveResult, ReplicationHealth } from "../anti-entropy/anti-entropy.js";
 import { resolveAntiEntropyOptions } from "../anti-entropy/anti-entropy-options.js";
@@ -111,6 +111,21 @@ export class DhtNode {
   async delete(key: string, opts?: OperationOptions): Promise<WriteResult> {
     refuseUnsigned(this.coordinator.options, "delete");
     return this.coordinator.delete(key, opts);
+  }
+
+  /** Batch forms (ReplicationCoordinator.putMany/deleteMany/getMany); the write policy applies as to put and delete. */
+  async putMany(entries: readonly BatchEntry[], opts?: OperationOptions): Promise<BatchWriteOutcome[]> {
+    refuseUnsigned(this.coordinator.options, "put");
+    return this.coordinator.putMany(entries, opts);
+  }
+
+  async deleteMany(keys: readonly string[], opts?: OperationOptions): Promise<BatchWriteOutcome[]> {
+    refuseUnsigned(this.coordinator.options, "delete");
+    return this.coordinator.deleteMany(keys, opts);
+  }
+
+  getMany(keys: readonly string[], opts?: OperationOptions): Promise<BatchReadOutcome[]> {
+    return this.coordinator.getMany(keys, opts);
   }
 
   /** Stores an owner-signed record (see OwnedOperations.put). */

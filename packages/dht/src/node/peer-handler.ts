@@ -5,7 +5,7 @@
  * the node its sender; a contact it did not know changes replica sets, so repair runs soon.
  */
 import type { Contact, DhtRecord, FindValueResult, NodeId, StoreResult, SyncDigestRequest, SyncDigestResult, SyncKeysRequest, SyncKeysResult } from "../types.js";
-import type { ChunkStoreResult, CommitResult, PeerRpcHandler, ReleaseResult, StoreChunkRequest } from "../rpc/peer-rpc.js";
+import { MAX_BATCH_RECORDS, type ChunkStoreResult, type CommitResult, type FindValueManyOutcome, type PeerRpcHandler, type ReleaseResult, type StoreChunkRequest, type StoreManyOutcome } from "../rpc/peer-rpc.js";
 import type { KademliaNode } from "../kademlia/kademlia-node.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey } from "../records/record-validation.js";
@@ -15,6 +15,11 @@ import { isAmongClosest } from "./store-placement.js";
 import type { SyncHandlers } from "../anti-entropy/sync-handlers.js";
 import type { ChunkStore } from "../files/chunk-store.js";
 import { chunkPosition } from "../files/content-keys.js";
+
+/** A batch of more than MAX_BATCH_RECORDS is refused whole (INVALID_ARGUMENT). */
+function checkBatchSize(n: number, field: string): void {
+  if (n > MAX_BATCH_RECORDS) throw DhtError.invalidArgument(`${field}: at most ${MAX_BATCH_RECORDS} per call, got ${n}`);
+}
 
 /** Goodbyes remembered at most. */
 const MAX_DEPARTED = 1024;
@@ -86,6 +91,36 @@ export class NodePeerHandler implements PeerRpcHandler {
   /** Checks the record by its type (and its version against our clock), then keeps it under the type's rule. */
   async onStore(from: Contact, record: DhtRecord): Promise<StoreResult> {
     this.#heard(from);
+    return this.#store(record);
+  }
+
+  /**
+   * Each record as onStore would keep it, all at once (the store batches their commits); a
+   * refused record answers its own error and the others are kept.
+   */
+  async onStoreMany(from: Contact, records: DhtRecord[]): Promise<StoreManyOutcome[]> {
+    this.#heard(from);
+    checkBatchSize(records.length, "records");
+    return Promise.all(records.map((r) => this.#store(r).catch((err: unknown) => DhtError.from(err))));
+  }
+
+  /** Our copy of each key (tombstones included), without contacts: the caller knows the replicas. */
+  async onFindValueMany(from: Contact, keys: string[]): Promise<FindValueManyOutcome[]> {
+    this.#heard(from);
+    checkBatchSize(keys.length, "keys");
+    return Promise.all(
+      keys.map(async (key) => {
+        try {
+          validateKey(key);
+          return (await this.#c.records.read(key)) ?? null;
+        } catch (err) {
+          return DhtError.from(err);
+        }
+      }),
+    );
+  }
+
+  async #store(record: DhtRecord): Promise<StoreResult> {
     // Bad input first (it gets INVALID_ARGUMENT naming the problem), then where the key belongs.
     this.#c.records.check(record);
     const holders = this.#c.holders?.();

@@ -1,5 +1,5 @@
 /** The client operations a coordinator serves. */
-export type Operation = "put" | "get" | "delete";
+export type Operation = "put" | "get" | "delete" | "put_many" | "get_many" | "delete_many";
 
 export interface OperationSnapshot {
   /** Calls since start, errors included. */
@@ -61,7 +61,7 @@ function positionsOf(names: readonly string[]): Map<string, number> {
   return p;
 }
 
-const DEFAULT_OPERATIONS: readonly Operation[] = ["put", "get", "delete"];
+const DEFAULT_OPERATIONS: readonly Operation[] = ["put", "get", "delete", "put_many", "get_many", "delete_many"];
 
 /**
  * Per-operation counts, errors and latency percentiles for the Stats API. The set of names is

@@ -27,6 +27,11 @@ export class RecordTypeRegistry {
     return this.#proofs && this.typeOf(record.key).clocked ? this.#proofs.sign(record) : record;
   }
 
+  /** `records`, each as `signed` would answer it (a batch's writes). */
+  signedMany(records: readonly DhtRecord[]): DhtRecord[] {
+    return records.map((r) => this.signed(r));
+  }
+
   /** The type that owns `key`: the first that claims it, else the last. */
   typeOf(key: string): RecordType {
     for (const t of this.types) if (t.owns(key)) return t;

@@ -8,27 +8,29 @@
  * repairs) outlives the answer, never rejects, and `idle()` waits for it. The write path
  * itself (acknowledgements, conflicts, clock refusals) is record-writer.ts.
  */
-import { performance } from "node:perf_hooks";
-import { DhtError, errorCode } from "../errors.js";
+import { DhtError } from "../errors.js";
 import { silentLogger } from "../types.js";
 import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
-import { OperationScope } from "../rpc/deadline.js";
+import type { OperationScope } from "../rpc/deadline.js";
 import type { HybridLogicalClock } from "../records/hlc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import { validateKey, validateValueSize } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
 import { OperationStats, type Operation, type OperationStatsSnapshot } from "../observability/op-stats.js";
-import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import type { NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import { timedOperation } from "./timed-operation.js";
 import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
 import { RecordWriter } from "./record-writer.js";
+import { BatchOperations, type BatchEntry, type BatchReadOutcome, type BatchWriteOutcome } from "./batch-operations.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 import { replicaLookup } from "./replica-lookup.js";
-import { startSpan, type Tracer } from "../tracing/tracer.js";
+import type { Tracer } from "../tracing/tracer.js";
 import type { SpanContext } from "../tracing/trace-context.js";
 
+export type { BatchEntry, BatchReadOutcome, BatchWriteOutcome } from "./batch-operations.js";
 export type { LookupTrace, OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 
 export interface ReplicationComponents {
@@ -60,6 +62,7 @@ export class ReplicationCoordinator {
   #pendingRepairs = 0;
   #options: ReplicationOptions;
   readonly #writer: RecordWriter;
+  readonly #batch: BatchOperations;
 
   /** Throws DhtError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
@@ -84,6 +87,10 @@ export class ReplicationCoordinator {
       options: () => this.#options,
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
       track: (work) => this.#track(work),
+    });
+    this.#batch = new BatchOperations({
+      ...{ router: this.#router, transport: this.#transport, records: this.#records, clock: this.#clock, log: this.#log, writer: this.#writer },
+      ...{ options: () => this.#options, get: (key, o) => this.get(key, o), repair: (peer, record) => this.#repair(peer, record, undefined), track: (work) => this.#track(work) },
     });
   }
 
@@ -139,6 +146,17 @@ export class ReplicationCoordinator {
       this.#records.registry.validate(record);
       return this.#writer.writeExact(record, scope);
     });
+  }
+
+  /** Batch put/delete/get (batch-operations.ts); whole-batch errors: INVALID_ARGUMENT (size), DEADLINE_EXCEEDED, CANCELED. */
+  putMany(entries: readonly BatchEntry[], opts: OperationOptions = {}): Promise<BatchWriteOutcome[]> {
+    return this.#timed("put_many", opts, (scope) => this.#batch.putMany(entries, scope));
+  }
+  deleteMany(keys: readonly string[], opts: OperationOptions = {}): Promise<BatchWriteOutcome[]> {
+    return this.#timed("delete_many", opts, (scope) => this.#batch.deleteMany(keys, scope));
+  }
+  getMany(keys: readonly string[], opts: OperationOptions = {}): Promise<BatchReadOutcome[]> {
+    return this.#timed("get_many", opts, (scope) => this.#batch.getMany(keys, scope));
   }
 
   /**
@@ -273,28 +291,7 @@ export class ReplicationCoordinator {
   }
 
   /** Runs one operation in its scope, timed into the Stats and the metrics hooks. */
-  async #timed<T>(op: Operation, opts: OperationOptions, run: (scope: OperationScope) => Promise<T>): Promise<T> {
-    const start = performance.now();
-    const scope = new OperationScope(op, opts.timeoutMs ?? this.#options.requestTimeoutMs, opts.signal);
-    const span = startSpan(this.#tracer, opts.traceParent, op);
-    scope.trace = span?.context;
-    try {
-      const result = await scope.run(run(scope));
-      span?.end();
-      const ms = performance.now() - start;
-      this.#stats.record(op, ms, true);
-      observe(this.#metrics?.operation, op, "ok", ms / 1000);
-      return result;
-    } catch (error) {
-      span?.end(error);
-      const ms = performance.now() - start;
-      const code = errorCode(error);
-      // A get of a missing key is an answer, not a failure of the service.
-      this.#stats.record(op, ms, code === "not_found");
-      observe(this.#metrics?.operation, op, code === "not_found" ? "ok" : code, ms / 1000);
-      throw error;
-    } finally {
-      scope.close();
-    }
+  #timed<T>(op: Operation, opts: OperationOptions, run: (scope: OperationScope) => Promise<T>): Promise<T> {
+    return timedOperation({ stats: this.#stats, metrics: this.#metrics, tracer: this.#tracer, requestTimeoutMs: () => this.#options.requestTimeoutMs }, op, opts, run);
   }
 }

@@ -34,6 +34,8 @@ export interface ReplicationOptions {
    * send, so a network can switch peer by peer without repair refusing what it already holds.
    */
   writePolicy: WritePolicy;
+  /** Keys in one PutMany, GetMany or DeleteMany, at most. Default 1000. */
+  maxBatchKeys: number;
 }
 
 export type WritePolicy = "open" | "signed-only";
@@ -48,6 +50,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   maxPendingRepairs: 256,
   requestTimeoutMs: 5000,
   writePolicy: "open",
+  maxBatchKeys: 1000,
 });
 
 /**
@@ -84,6 +87,7 @@ export function resolveReplicationOptions(
   integer("maxValueBytes", 0);
   integer("maxPendingRepairs", 0, 100_000);
   integer("requestTimeoutMs", 1, 3_600_000);
+  integer("maxBatchKeys", 1, 100_000);
   return o;
 }
 

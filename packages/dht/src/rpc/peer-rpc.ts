@@ -51,6 +51,18 @@ export interface ReleaseResult {
   missing: number;
 }
 
+/** Records or keys in one StoreMany or FindValueMany call, at most. */
+export const MAX_BATCH_RECORDS = 1000;
+
+/** One record's outcome of a StoreMany: what a Store of it alone would have answered, or thrown. */
+export type StoreManyOutcome = StoreResult | DhtError;
+
+/**
+ * One key's outcome of a FindValueMany: the receiver's copy (null: none), "omitted" (left out to
+ * keep the answer under the message size limit: ask again), or why the key could not be read.
+ */
+export type FindValueManyOutcome = DhtRecord | null | "omitted" | DhtError;
+
 /**
  * How the core sends requests to other peers. Implementations attach the local peer's identity
  * to every request, check that the responder is the peer `to.id` names, honour `opts.timeoutMs`
@@ -80,6 +92,10 @@ export interface Transport {
   commitChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<CommitResult>;
   /** Releases chunks our upload placed pending there and will not commit (at most MAX_COMMIT_HASHES per call). */
   releaseChunks(to: Contact, hashes: string[], opts: CallOptions): Promise<ReleaseResult>;
+  /** Stores records (at most MAX_BATCH_RECORDS) as Store would, one outcome per record in order. */
+  storeMany(to: Contact, records: DhtRecord[], opts: CallOptions): Promise<StoreManyOutcome[]>;
+  /** The remote's copies of keys (at most MAX_BATCH_RECORDS), one outcome per key in order, without contacts. */
+  findValueMany(to: Contact, keys: string[], opts: CallOptions): Promise<FindValueManyOutcome[]>;
 }
 
 /**
@@ -101,6 +117,8 @@ export interface PeerRpcHandler {
   onStoreChunk(from: Contact, chunk: StoreChunkRequest): Promise<ChunkStoreResult>;
   onCommitChunks(from: Contact, hashes: string[]): Promise<CommitResult>;
   onReleaseChunks(from: Contact, hashes: string[]): Promise<ReleaseResult>;
+  onStoreMany(from: Contact, records: DhtRecord[]): Promise<StoreManyOutcome[]>;
+  onFindValueMany(from: Contact, keys: string[]): Promise<FindValueManyOutcome[]>;
 }
 
 /** Each method's request as one value (what interceptors see). */
@@ -117,6 +135,8 @@ export interface PeerRequests {
   storeChunk: StoreChunkRequest;
   commitChunks: string[];
   releaseChunks: string[];
+  storeMany: DhtRecord[];
+  findValueMany: string[];
 }
 
 /** Each method's answer (what interceptors pass back). */
@@ -133,6 +153,8 @@ export interface PeerResponses {
   storeChunk: ChunkStoreResult;
   commitChunks: CommitResult;
   releaseChunks: ReleaseResult;
+  storeMany: StoreManyOutcome[];
+  findValueMany: FindValueManyOutcome[];
 }
 
 export type PeerMethod = keyof PeerRequests;
@@ -151,6 +173,8 @@ export const PEER_METHOD_NAMES = {
   storeChunk: "StoreChunk",
   commitChunks: "CommitChunks",
   releaseChunks: "ReleaseChunks",
+  storeMany: "StoreMany",
+  findValueMany: "FindValueMany",
 } as const satisfies Record<PeerMethod, string>;
 
 export type PeerMethodName = (typeof PEER_METHOD_NAMES)[PeerMethod];

@@ -37,7 +37,7 @@ describe("MemoryNetwork", () => {
     assert.deepEqual(log, ["ping from mem:1"]);
     const found = await a.findNode(contact(2), contact(3).id, { timeoutMs: 1000 });
     assert.deepEqual(found, [contact(7)]);
-    assert.deepEqual(net.sent, { ping: 1, findNode: 1, findValue: 0, store: 0, syncDigest: 0, syncKeys: 0, fetchRecords: 0, goodbye: 0, fetchChunk: 0, storeChunk: 0, commitChunks: 0, releaseChunks: 0 });
+    assert.deepEqual(net.sent, { ping: 1, findNode: 1, findValue: 0, store: 0, syncDigest: 0, syncKeys: 0, fetchRecords: 0, goodbye: 0, fetchChunk: 0, storeChunk: 0, commitChunks: 0, releaseChunks: 0, storeMany: 0, findValueMany: 0 });
     assert.equal(net.sentTotal, 2);
   });
 

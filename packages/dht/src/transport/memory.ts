@@ -134,6 +134,14 @@ export class MemoryNetwork {
         const sent = [...hashes];
         return this.call(self, to, "commitChunks", opts, (h, from) => h.onCommitChunks(from, sent), (r) => ({ committed: r.committed, missing: r.missing }));
       },
+      storeMany: (to, records, opts) => {
+        const sent = records.map(copyRecord);
+        return this.call(self, to, "storeMany", opts, (h, from) => h.onStoreMany(from, sent), (rs) => rs.map((r) => (r instanceof DhtError ? r : { applied: r.applied, current: { ...r.current } })));
+      },
+      findValueMany: (to, keys, opts) => {
+        const sent = [...keys];
+        return this.call(self, to, "findValueMany", opts, (h, from) => h.onFindValueMany(from, sent), (rs) => rs.map((r) => (r === null || r === "omitted" || r instanceof DhtError ? r : copyRecord(r))));
+      },
       releaseChunks: (to, hashes, opts) => {
         const sent = [...hashes];
         return this.call(self, to, "releaseChunks", opts, (h, from) => h.onReleaseChunks(from, sent), (r) => ({ released: r.released, kept: r.kept, missing: r.missing }));

@@ -1742,6 +1742,313 @@ export declare type GetFaultsResponse = Message<"p2p.v1.GetFaultsResponse"> & {
 export declare const GetFaultsResponseSchema: GenMessage<GetFaultsResponse>;
 
 /**
+ * @generated from message p2p.v1.KeyValue
+ */
+export declare type KeyValue = Message<"p2p.v1.KeyValue"> & {
+  /**
+   * 1 to 1024 bytes of UTF-8.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Up to the peer's value limit (1 MiB by default).
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+};
+
+/**
+ * Describes the message p2p.v1.KeyValue.
+ * Use `create(KeyValueSchema)` to create a new message.
+ */
+export declare const KeyValueSchema: GenMessage<KeyValue>;
+
+/**
+ * Why one key of a batch failed: the status code in snake_case (e.g. "invalid_argument",
+ * "unavailable", "not_found") and a message naming the problem.
+ *
+ * @generated from message p2p.v1.KeyError
+ */
+export declare type KeyError = Message<"p2p.v1.KeyError"> & {
+  /**
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message p2p.v1.KeyError.
+ * Use `create(KeyErrorSchema)` to create a new message.
+ */
+export declare const KeyErrorSchema: GenMessage<KeyError>;
+
+/**
+ * @generated from message p2p.v1.PutManyRequest
+ */
+export declare type PutManyRequest = Message<"p2p.v1.PutManyRequest"> & {
+  /**
+   * @generated from field: repeated p2p.v1.KeyValue entries = 1;
+   */
+  entries: KeyValue[];
+};
+
+/**
+ * Describes the message p2p.v1.PutManyRequest.
+ * Use `create(PutManyRequestSchema)` to create a new message.
+ */
+export declare const PutManyRequestSchema: GenMessage<PutManyRequest>;
+
+/**
+ * One key's outcome of PutMany or DeleteMany.
+ *
+ * @generated from message p2p.v1.WriteOutcome
+ */
+export declare type WriteOutcome = Message<"p2p.v1.WriteOutcome"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Set when the write succeeded: the version written and who acknowledged it.
+   *
+   * @generated from field: p2p.v1.Version version = 2;
+   */
+  version?: Version | undefined;
+
+  /**
+   * @generated from field: repeated string acknowledged_by = 3;
+   */
+  acknowledgedBy: string[];
+
+  /**
+   * Set when the write failed.
+   *
+   * @generated from field: p2p.v1.KeyError error = 4;
+   */
+  error?: KeyError | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.WriteOutcome.
+ * Use `create(WriteOutcomeSchema)` to create a new message.
+ */
+export declare const WriteOutcomeSchema: GenMessage<WriteOutcome>;
+
+/**
+ * @generated from message p2p.v1.PutManyResponse
+ */
+export declare type PutManyResponse = Message<"p2p.v1.PutManyResponse"> & {
+  /**
+   * One per entry, in request order.
+   *
+   * @generated from field: repeated p2p.v1.WriteOutcome results = 1;
+   */
+  results: WriteOutcome[];
+
+  /**
+   * @generated from field: uint32 stored = 2;
+   */
+  stored: number;
+
+  /**
+   * @generated from field: uint32 failed = 3;
+   */
+  failed: number;
+};
+
+/**
+ * Describes the message p2p.v1.PutManyResponse.
+ * Use `create(PutManyResponseSchema)` to create a new message.
+ */
+export declare const PutManyResponseSchema: GenMessage<PutManyResponse>;
+
+/**
+ * @generated from message p2p.v1.GetManyRequest
+ */
+export declare type GetManyRequest = Message<"p2p.v1.GetManyRequest"> & {
+  /**
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message p2p.v1.GetManyRequest.
+ * Use `create(GetManyRequestSchema)` to create a new message.
+ */
+export declare const GetManyRequestSchema: GenMessage<GetManyRequest>;
+
+/**
+ * @generated from message p2p.v1.ReadOutcome
+ */
+export declare type ReadOutcome = Message<"p2p.v1.ReadOutcome"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * True when the key holds a live value.
+   *
+   * @generated from field: bool found = 2;
+   */
+  found: boolean;
+
+  /**
+   * @generated from field: string value = 3;
+   */
+  value: string;
+
+  /**
+   * @generated from field: p2p.v1.Version version = 4;
+   */
+  version?: Version | undefined;
+
+  /**
+   * Set when the read failed; a key that does not exist is found=false with code "not_found".
+   *
+   * @generated from field: p2p.v1.KeyError error = 5;
+   */
+  error?: KeyError | undefined;
+};
+
+/**
+ * Describes the message p2p.v1.ReadOutcome.
+ * Use `create(ReadOutcomeSchema)` to create a new message.
+ */
+export declare const ReadOutcomeSchema: GenMessage<ReadOutcome>;
+
+/**
+ * @generated from message p2p.v1.GetManyResponse
+ */
+export declare type GetManyResponse = Message<"p2p.v1.GetManyResponse"> & {
+  /**
+   * One per key, in request order.
+   *
+   * @generated from field: repeated p2p.v1.ReadOutcome results = 1;
+   */
+  results: ReadOutcome[];
+
+  /**
+   * @generated from field: uint32 found = 2;
+   */
+  found: number;
+
+  /**
+   * @generated from field: uint32 missing = 3;
+   */
+  missing: number;
+
+  /**
+   * @generated from field: uint32 failed = 4;
+   */
+  failed: number;
+};
+
+/**
+ * Describes the message p2p.v1.GetManyResponse.
+ * Use `create(GetManyResponseSchema)` to create a new message.
+ */
+export declare const GetManyResponseSchema: GenMessage<GetManyResponse>;
+
+/**
+ * @generated from message p2p.v1.DeleteManyRequest
+ */
+export declare type DeleteManyRequest = Message<"p2p.v1.DeleteManyRequest"> & {
+  /**
+   * @generated from field: repeated string keys = 1;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message p2p.v1.DeleteManyRequest.
+ * Use `create(DeleteManyRequestSchema)` to create a new message.
+ */
+export declare const DeleteManyRequestSchema: GenMessage<DeleteManyRequest>;
+
+/**
+ * @generated from message p2p.v1.DeleteManyResponse
+ */
+export declare type DeleteManyResponse = Message<"p2p.v1.DeleteManyResponse"> & {
+  /**
+   * @generated from field: repeated p2p.v1.WriteOutcome results = 1;
+   */
+  results: WriteOutcome[];
+
+  /**
+   * @generated from field: uint32 deleted = 2;
+   */
+  deleted: number;
+
+  /**
+   * @generated from field: uint32 failed = 3;
+   */
+  failed: number;
+};
+
+/**
+ * Describes the message p2p.v1.DeleteManyResponse.
+ * Use `create(DeleteManyResponseSchema)` to create a new message.
+ */
+export declare const DeleteManyResponseSchema: GenMessage<DeleteManyResponse>;
+
+/**
+ * One batch of a PutStream, as a PutManyRequest.
+ *
+ * @generated from message p2p.v1.PutStreamRequest
+ */
+export declare type PutStreamRequest = Message<"p2p.v1.PutStreamRequest"> & {
+  /**
+   * @generated from field: repeated p2p.v1.KeyValue entries = 1;
+   */
+  entries: KeyValue[];
+};
+
+/**
+ * Describes the message p2p.v1.PutStreamRequest.
+ * Use `create(PutStreamRequestSchema)` to create a new message.
+ */
+export declare const PutStreamRequestSchema: GenMessage<PutStreamRequest>;
+
+/**
+ * @generated from message p2p.v1.PutStreamResponse
+ */
+export declare type PutStreamResponse = Message<"p2p.v1.PutStreamResponse"> & {
+  /**
+   * @generated from field: uint64 stored = 1;
+   */
+  stored: bigint;
+
+  /**
+   * @generated from field: uint64 failed = 2;
+   */
+  failed: bigint;
+
+  /**
+   * The first failures (at most 100), to say what went wrong without an unbounded answer.
+   *
+   * @generated from field: repeated p2p.v1.WriteOutcome failures = 3;
+   */
+  failures: WriteOutcome[];
+};
+
+/**
+ * Describes the message p2p.v1.PutStreamResponse.
+ * Use `create(PutStreamResponseSchema)` to create a new message.
+ */
+export declare const PutStreamResponseSchema: GenMessage<PutStreamResponse>;
+
+/**
  * NodeService is the public API of a peer, served over Connect on the peer's HTTP
  * port: every method takes JSON from curl, and the side-effect-free ones also GET.
  *
@@ -1777,6 +2084,48 @@ export declare const NodeService: GenService<{
     methodKind: "unary";
     input: typeof DeleteRequestSchema;
     output: typeof DeleteResponseSchema;
+  },
+  /**
+   * Batch forms of Put, Get and Delete: up to 1000 keys per call (and the request size
+   * limit). Each key is written or read exactly as the single-key method would (its own
+   * version, W acknowledgements, Rq answers, read repair), but keys are grouped by replica set
+   * so that each replica gets one peer RPC per batch. One result per key, in request order: a
+   * key that fails (invalid, quorum not reached, not found) fails alone, with its own code.
+   *
+   * @generated from rpc p2p.v1.NodeService.PutMany
+   */
+  putMany: {
+    methodKind: "unary";
+    input: typeof PutManyRequestSchema;
+    output: typeof PutManyResponseSchema;
+  },
+  /**
+   * @generated from rpc p2p.v1.NodeService.GetMany
+   */
+  getMany: {
+    methodKind: "unary";
+    input: typeof GetManyRequestSchema;
+    output: typeof GetManyResponseSchema;
+  },
+  /**
+   * @generated from rpc p2p.v1.NodeService.DeleteMany
+   */
+  deleteMany: {
+    methodKind: "unary";
+    input: typeof DeleteManyRequestSchema;
+    output: typeof DeleteManyResponseSchema;
+  },
+  /**
+   * Bulk load: a client stream of PutMany batches, stored as they arrive (one batch in flight
+   * at a time, so a slow network slows the sender instead of filling the peer's memory).
+   * Answers totals and the first failures.
+   *
+   * @generated from rpc p2p.v1.NodeService.PutStream
+   */
+  putStream: {
+    methodKind: "client_streaming";
+    input: typeof PutStreamRequestSchema;
+    output: typeof PutStreamResponseSchema;
   },
   /**
    * Stores a record signed by its owner (BEP 44 mutable items): under the owner's Ed25519

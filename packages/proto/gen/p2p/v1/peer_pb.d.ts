@@ -762,6 +762,173 @@ export declare type GoodbyeResponse = Message<"p2p.v1.GoodbyeResponse"> & {
 export declare const GoodbyeResponseSchema: GenMessage<GoodbyeResponse>;
 
 /**
+ * @generated from message p2p.v1.StoreManyRequest
+ */
+export declare type StoreManyRequest = Message<"p2p.v1.StoreManyRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * @generated from field: repeated p2p.v1.Record records = 2;
+   */
+  records: Record[];
+};
+
+/**
+ * Describes the message p2p.v1.StoreManyRequest.
+ * Use `create(StoreManyRequestSchema)` to create a new message.
+ */
+export declare const StoreManyRequestSchema: GenMessage<StoreManyRequest>;
+
+/**
+ * @generated from message p2p.v1.StoreManyResponse
+ */
+export declare type StoreManyResponse = Message<"p2p.v1.StoreManyResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * One per record, in request order.
+   *
+   * @generated from field: repeated p2p.v1.StoreOutcome outcomes = 2;
+   */
+  outcomes: StoreOutcome[];
+};
+
+/**
+ * Describes the message p2p.v1.StoreManyResponse.
+ * Use `create(StoreManyResponseSchema)` to create a new message.
+ */
+export declare const StoreManyResponseSchema: GenMessage<StoreManyResponse>;
+
+/**
+ * What became of one record of a StoreMany: as a StoreResponse, or why it was refused.
+ *
+ * @generated from message p2p.v1.StoreOutcome
+ */
+export declare type StoreOutcome = Message<"p2p.v1.StoreOutcome"> & {
+  /**
+   * True when the record was newer than what the receiver held and is now stored durably.
+   *
+   * @generated from field: bool applied = 1;
+   */
+  applied: boolean;
+
+  /**
+   * The version the receiver holds after the call; unset when the record was refused.
+   *
+   * @generated from field: p2p.v1.Version current = 2;
+   */
+  current?: Version | undefined;
+
+  /**
+   * Set when the record was refused: the status code in snake_case (e.g. "invalid_argument",
+   * "resource_exhausted") and why, as a Store of that record alone would have failed.
+   *
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message p2p.v1.StoreOutcome.
+ * Use `create(StoreOutcomeSchema)` to create a new message.
+ */
+export declare const StoreOutcomeSchema: GenMessage<StoreOutcome>;
+
+/**
+ * @generated from message p2p.v1.FindValueManyRequest
+ */
+export declare type FindValueManyRequest = Message<"p2p.v1.FindValueManyRequest"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * @generated from field: repeated string keys = 2;
+   */
+  keys: string[];
+};
+
+/**
+ * Describes the message p2p.v1.FindValueManyRequest.
+ * Use `create(FindValueManyRequestSchema)` to create a new message.
+ */
+export declare const FindValueManyRequestSchema: GenMessage<FindValueManyRequest>;
+
+/**
+ * @generated from message p2p.v1.FindValueManyResponse
+ */
+export declare type FindValueManyResponse = Message<"p2p.v1.FindValueManyResponse"> & {
+  /**
+   * @generated from field: p2p.v1.SignedContact sender = 1;
+   */
+  sender?: SignedContact | undefined;
+
+  /**
+   * One per key, in request order.
+   *
+   * @generated from field: repeated p2p.v1.ValueOutcome values = 2;
+   */
+  values: ValueOutcome[];
+};
+
+/**
+ * Describes the message p2p.v1.FindValueManyResponse.
+ * Use `create(FindValueManyResponseSchema)` to create a new message.
+ */
+export declare const FindValueManyResponseSchema: GenMessage<FindValueManyResponse>;
+
+/**
+ * The receiver's copy of one key of a FindValueMany.
+ *
+ * @generated from message p2p.v1.ValueOutcome
+ */
+export declare type ValueOutcome = Message<"p2p.v1.ValueOutcome"> & {
+  /**
+   * Set when the receiver holds the key (a tombstone counts).
+   *
+   * @generated from field: p2p.v1.Record record = 1;
+   */
+  record?: Record | undefined;
+
+  /**
+   * True when the copy was left out to keep the answer under the message size limit: ask again.
+   *
+   * @generated from field: bool omitted = 2;
+   */
+  omitted: boolean;
+
+  /**
+   * Set when the key could not be read (e.g. "invalid_argument"), and why.
+   *
+   * @generated from field: string error_code = 3;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: string error_message = 4;
+   */
+  errorMessage: string;
+};
+
+/**
+ * Describes the message p2p.v1.ValueOutcome.
+ * Use `create(ValueOutcomeSchema)` to create a new message.
+ */
+export declare const ValueOutcomeSchema: GenMessage<ValueOutcome>;
+
+/**
  * PeerService is the internal peer-to-peer protocol, spoken over gRPC between peers.
  * Every request and response carries the sender's signed contact, so each message
  * teaches the receiver a verified contact.
@@ -898,6 +1065,32 @@ export declare const PeerService: GenService<{
     methodKind: "unary";
     input: typeof ReleaseChunksRequestSchema;
     output: typeof ReleaseChunksResponseSchema;
+  },
+  /**
+   * Batch form of Store, for a coordinator writing many keys whose replica sets include the
+   * receiver: each record is checked and kept exactly as a Store would keep it, and answered
+   * by one outcome in request order. A refused record (invalid, misplaced, over quota) fails
+   * alone; the others are kept. At most 1000 records and the message size limit per call.
+   *
+   * @generated from rpc p2p.v1.PeerService.StoreMany
+   */
+  storeMany: {
+    methodKind: "unary";
+    input: typeof StoreManyRequestSchema;
+    output: typeof StoreManyResponseSchema;
+  },
+  /**
+   * Batch form of FindValue for a coordinator that already knows the replicas: the receiver's
+   * copy of each key (tombstones included), one outcome per key in request order, without
+   * contacts. Copies that would push the answer past the message size limit are left out
+   * (`omitted`) for the caller to ask again. At most 1000 keys per call.
+   *
+   * @generated from rpc p2p.v1.PeerService.FindValueMany
+   */
+  findValueMany: {
+    methodKind: "unary";
+    input: typeof FindValueManyRequestSchema;
+    output: typeof FindValueManyResponseSchema;
   },
 }>;
 

@@ -1,0 +1,44 @@
+/**
+ * Grouping a batch's keys into peer calls: per replica, in slices that fit one StoreMany or
+ * FindValueMany (MAX_BATCH_RECORDS items and a byte budget under gRPC's default 4 MiB message
+ * limit), and a bounded pool for the keys that take the single-key path.
+ */
+import type { Contact, NodeId } from "../types.js";
+import { MAX_BATCH_RECORDS } from "../rpc/peer-rpc.js";
+
+/** Value and key bytes sent in one batch call, at most (one larger item goes alone). */
+export const MAX_BATCH_CALL_BYTES = 2 * 1024 * 1024;
+/** What a record costs on the wire beyond its key and value (version, writer, proof, framing). */
+const PER_ITEM_OVERHEAD = 256;
+
+/**
+ * For each peer `peersOf(item)` names, the items it gets, in slices of at most
+ * MAX_BATCH_RECORDS items and MAX_BATCH_CALL_BYTES (by `sizeOf`), in item order.
+ */
+export function replicaBatches<T>(items: readonly T[], peersOf: (item: T) => readonly Contact[], sizeOf: (item: T) => number): [Contact, T[][]][] {
+  const groups = new Map<NodeId, { peer: Contact; slices: T[][]; bytes: number }>();
+  for (const item of items) {
+    const size = sizeOf(item) + PER_ITEM_OVERHEAD;
+    for (const peer of peersOf(item)) {
+      let g = groups.get(peer.id);
+      if (!g) groups.set(peer.id, (g = { peer, slices: [[]], bytes: 0 }));
+      let slice = g.slices[g.slices.length - 1]!;
+      if (slice.length > 0 && (slice.length >= MAX_BATCH_RECORDS || g.bytes + size > MAX_BATCH_CALL_BYTES)) {
+        g.slices.push((slice = []));
+        g.bytes = 0;
+      }
+      slice.push(item);
+      g.bytes += size;
+    }
+  }
+  return [...groups.values()].map((g) => [g.peer, g.slices]);
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; resolves when all have settled (`fn` must not reject). */
+export async function mapBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
