@@ -40,6 +40,8 @@ export interface DhtRecord {
 export interface WriterProof {
   publicKey: Uint8Array;
   signature: Uint8Array;
+  /** A batch proof: the record's audit path to the Merkle root that `signature` signs (records/batch-proof.ts). */
+  path?: Uint8Array;
 }
 
 /** Options for one remote call. Every remote call has a deadline. */

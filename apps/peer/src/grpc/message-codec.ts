@@ -50,7 +50,7 @@ export function recordToProto(r: DhtRecord): RecordMessage {
     value: r.value,
     version: versionToProto(r.version),
     tombstone: r.tombstone,
-    ...(r.proof ? { writerPublicKey: r.proof.publicKey, writerSignature: r.proof.signature } : {}),
+    ...(r.proof ? { writerPublicKey: r.proof.publicKey, writerSignature: r.proof.signature, ...(r.proof.path ? { writerBatchPath: r.proof.path } : {}) } : {}),
   });
 }
 
@@ -68,6 +68,11 @@ export function recordFromProto(r: RecordMessage | undefined, field: string, cod
     if (r.writerPublicKey.length !== 32) throw fieldError(`${field}.writer_public_key`, `must be 32 bytes, got ${r.writerPublicKey.length}`, code);
     if (r.writerSignature.length !== 64) throw fieldError(`${field}.writer_signature`, `must be 64 bytes, got ${r.writerSignature.length}`, code);
     record.proof = { publicKey: r.writerPublicKey, signature: r.writerSignature };
+    // Its steps are checked with the proof; only its size is bounded here (20 steps of 33 bytes).
+    if (r.writerBatchPath.length > 660) throw fieldError(`${field}.writer_batch_path`, `at most 660 bytes, got ${r.writerBatchPath.length}`, code);
+    if (r.writerBatchPath.length > 0) record.proof.path = r.writerBatchPath;
+  } else if (r.writerBatchPath.length > 0) {
+    throw fieldError(`${field}.writer_batch_path`, "set without a writer signature", code);
   }
   return record;
 }

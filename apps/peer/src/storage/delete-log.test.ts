@@ -43,6 +43,8 @@ test("a collected delete keeps its writer proof across a reopen, so the tombston
   await deletes.load();
   await deletes.remember(sha256Hex("signed"), v(5), proof);
   await deletes.remember(sha256Hex("older-run"), v(6));
+  const batchProof = { publicKey: new Uint8Array(32).fill(1), signature: new Uint8Array(64).fill(2), path: new Uint8Array(66).fill(1) };
+  await deletes.remember(sha256Hex("batch"), v(7), batchProof);
   await first.close();
   const second = openPeerDatabase(dir);
   t.after(() => second.close());
@@ -50,4 +52,5 @@ test("a collected delete keeps its writer proof across a reopen, so the tombston
   await again.load();
   assert.deepEqual(again.entry(sha256Hex("signed")), { version: v(5), proof });
   assert.deepEqual(again.entry(sha256Hex("older-run")), { version: v(6) });
+  assert.deepEqual(again.entry(sha256Hex("batch")), { version: v(7), proof: batchProof }, "a batch proof keeps its audit path");
 });

@@ -15,6 +15,8 @@ interface Row {
   /** The delete's writer proof (absent in rows of older runs): its public key and signature. */
   pk?: Uint8Array;
   sig?: Uint8Array;
+  /** A batch proof's audit path (records/batch-proof.ts), when the delete was part of a batch. */
+  bp?: Uint8Array;
 }
 
 export type DeleteLogDatabase = Database<Row, Uint8Array>;
@@ -33,7 +35,8 @@ function isRow(v: unknown): v is Row {
     typeof r.writer === "string" &&
     POSITION.test(r.writer) &&
     Number.isFinite(r.at) &&
-    (r.pk === undefined || (r.pk instanceof Uint8Array && r.pk.length === 32 && r.sig instanceof Uint8Array && r.sig.length === 64))
+    (r.pk === undefined || (r.pk instanceof Uint8Array && r.pk.length === 32 && r.sig instanceof Uint8Array && r.sig.length === 64)) &&
+    (r.bp === undefined || (r.pk !== undefined && r.bp instanceof Uint8Array && r.bp.length % 33 === 0 && r.bp.length <= 660))
   );
 }
 
@@ -53,7 +56,8 @@ export class LmdbDeleteLog implements DeleteLog {
         this.skipped++;
         continue;
       }
-      const proof = value.pk && value.sig ? { publicKey: new Uint8Array(value.pk), signature: new Uint8Array(value.sig) } : undefined;
+      const proof: WriterProof | undefined = value.pk && value.sig ? { publicKey: new Uint8Array(value.pk), signature: new Uint8Array(value.sig) } : undefined;
+      if (proof && value.bp) proof.path = new Uint8Array(value.bp);
       rows.push([Buffer.from(key).toString("hex"), { wallMs: value.wallMs, logical: value.logical, writer: value.writer }, value.at, proof]);
     }
     // Oldest first, so the bound forgets the oldest.
@@ -63,7 +67,7 @@ export class LmdbDeleteLog implements DeleteLog {
 
   async add(position: string, version: Version, proof?: WriterProof): Promise<void> {
     const row: Row = { wallMs: version.wallMs, logical: version.logical, writer: version.writer, at: Date.now() };
-    if (proof) Object.assign(row, { pk: Buffer.from(proof.publicKey), sig: Buffer.from(proof.signature) });
+    if (proof) Object.assign(row, { pk: Buffer.from(proof.publicKey), sig: Buffer.from(proof.signature), ...(proof.path ? { bp: Buffer.from(proof.path) } : {}) });
     await this.#db.put(Buffer.from(position, "hex"), row);
   }
 

@@ -27,9 +27,13 @@ export class RecordTypeRegistry {
     return this.#proofs && this.typeOf(record.key).clocked ? this.#proofs.sign(record) : record;
   }
 
-  /** `records`, each as `signed` would answer it (a batch's writes). */
+  /** `records` (a batch's writes), the clocked ones under one signature (a batch proof each). */
   signedMany(records: readonly DhtRecord[]): DhtRecord[] {
-    return records.map((r) => this.signed(r));
+    const proofs = this.#proofs;
+    if (!proofs) return [...records];
+    const clocked = records.filter((r) => this.typeOf(r.key).clocked);
+    const signed = new Map(proofs.signMany(clocked).map((r, i) => [clocked[i]!, r]));
+    return records.map((r) => signed.get(r) ?? r);
   }
 
   /** The type that owns `key`: the first that claims it, else the last. */

@@ -65,3 +65,31 @@ test("a collected delete answers with its tombstone's proof: the tombstone verif
   assert.ok(answered?.tombstone && answered.proof);
   registry.validate(answered);
 });
+
+test("batch proofs: one signature for many records, each verifying on its own; tampering anything fails", () => {
+  for (const n of [2, 3, 7, 64, 1000]) {
+    const records = Array.from({ length: n }, (_, i) => record({ key: `k${i}`, value: new TextEncoder().encode(`v${i}`), version: { wallMs: 1000 + i, logical: 0, writer: alice.id } }));
+    const signed = proofs.signMany(records);
+    assert.equal(new Set(signed.map((r) => Buffer.from(r.proof!.signature).toString("hex"))).size, 1, "one signature");
+    const check = ed25519WriterProofs(mallory); // a fresh verifier: nothing cached
+    for (const r of signed) assert.equal(check.problem(r), undefined, `${n} records: ${r.key}`);
+    const [a, b] = signed;
+    assert.match(check.problem({ ...a!, value: new TextEncoder().encode("changed") })!, /does not verify/);
+    assert.match(check.problem({ ...a!, version: { ...a!.version, wallMs: 5 } })!, /does not verify/);
+    // Another record's path, a flipped side, a shortened path: all lead elsewhere.
+    assert.match(check.problem({ ...a!, proof: { ...a!.proof!, path: b!.proof!.path! } })!, /does not verify/);
+    const flipped = Uint8Array.from(a!.proof!.path!);
+    flipped[0] = flipped[0] === 1 ? 0 : 1;
+    assert.match(check.problem({ ...a!, proof: { ...a!.proof!, path: flipped } })!, /does not verify/);
+    if (a!.proof!.path!.length > 33) assert.match(check.problem({ ...a!, proof: { ...a!.proof!, path: a!.proof!.path!.subarray(33) } })!, /does not verify/);
+  }
+  const one = proofs.signMany([record()]);
+  assert.equal(one[0]!.proof!.path, undefined, "a batch of one is signed as a single record");
+  const bad = proofs.signMany([record({ key: "x" }), record({ key: "y" })])[0]!;
+  assert.match(proofs.problem({ ...bad, proof: { ...bad.proof!, path: new Uint8Array(34) } })!, /multiple of 33/);
+  const side = new Uint8Array(33);
+  side[0] = 2;
+  assert.match(proofs.problem({ ...bad, proof: { ...bad.proof!, path: side } })!, /side 2/);
+  assert.match(proofs.problem({ ...bad, proof: { ...bad.proof!, path: new Uint8Array(33 * 21) } })!, /at most 20 steps/);
+  assert.throws(() => proofs.signMany([record(), record({ version: { wallMs: 1, logical: 0, writer: mallory.id } })]), /not by this node/);
+});

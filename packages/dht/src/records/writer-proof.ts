@@ -11,6 +11,7 @@
  * are; owned records are the protected kind).
  */
 import { createHash } from "node:crypto";
+import { BatchNodes, batchSignedBytes, climb, leafHash, merkleTree, pathProblem } from "./batch-proof.js";
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from "./ed25519.js";
 import type { DhtRecord, NodeId, WriterProof } from "../types.js";
 
@@ -20,6 +21,8 @@ const DOMAIN = Buffer.from("p2p.v1.RecordWrite\0");
 export interface WriterProofs {
   /** `record` (written by this node: its writer is this node's ID) with its proof. */
   sign(record: DhtRecord): DhtRecord;
+  /** `records` (written by this node) with one signature for all of them: a batch proof each (batch-proof.ts). */
+  signMany(records: readonly DhtRecord[]): DhtRecord[];
   /** Why `record`'s proof does not show that its writer wrote it, or undefined. */
   problem(record: DhtRecord): string | undefined;
 }
@@ -30,37 +33,83 @@ export interface WriterProofs {
  * the value's SHA-256: everything that decides what a replica keeps and serves.
  */
 export function writerSignedBytes(record: DhtRecord): Uint8Array {
-  const key = Buffer.from(record.key, "utf8");
-  const head = Buffer.alloc(4 + key.length + 16);
-  head.writeUInt32BE(key.length, 0);
-  key.copy(head, 4);
-  head.writeBigUInt64BE(BigInt(Math.trunc(record.version.wallMs)), 4 + key.length);
-  head.writeBigUInt64BE(BigInt(Math.trunc(record.version.logical)), 12 + key.length);
-  const digest = createHash("sha256").update(record.value).digest();
-  return Buffer.concat([DOMAIN, head, Buffer.from(record.version.writer, "latin1"), Buffer.from([record.tombstone ? 1 : 0]), digest]);
+  // One buffer written in place: this runs for every record sent, received and read back.
+  const keyBytes = Buffer.byteLength(record.key, "utf8");
+  const out = Buffer.allocUnsafe(DOMAIN.length + 4 + keyBytes + 16 + 64 + 1 + 32);
+  let at = DOMAIN.copy(out, 0);
+  at = out.writeUInt32BE(keyBytes, at);
+  at += out.write(record.key, at, "utf8");
+  at = out.writeBigUInt64BE(BigInt(Math.trunc(record.version.wallMs)), at);
+  at = out.writeBigUInt64BE(BigInt(Math.trunc(record.version.logical)), at);
+  at += out.write(record.version.writer, at, "latin1");
+  out[at++] = record.tombstone ? 1 : 0;
+  createHash("sha256").update(record.value).digest().copy(out, at);
+  return out.subarray(0, at + 32);
 }
+
+/** Writer IDs of the raw public keys seen (few: the writers), so each is hashed once. */
+const writerIds = new Map<string, string>();
+function writerIdOf(publicKey: Uint8Array): string {
+  const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString("latin1");
+  let id = writerIds.get(raw);
+  if (id === undefined) {
+    id = createHash("sha256").update(publicKey).digest("hex");
+    if (writerIds.size >= 1024) writerIds.delete(writerIds.keys().next().value!);
+    writerIds.set(raw, id);
+  }
+  return id;
+}
+
+/** Verified signatures remembered (a batch's root counts once), the oldest forgotten first. */
+const MAX_VERIFIED = 4096;
 
 /** Writer proofs of a node whose identity is `self` (its ID, raw public key, and a signer over raw bytes). */
 export function ed25519WriterProofs(self: { id: NodeId; publicKey: Uint8Array; sign(data: Uint8Array): Uint8Array }): WriterProofs {
-  const verified = new Map<string, boolean>(); // a small cache: anti-entropy sees the same records again and again
+  // Anti-entropy sees the same records again and again, and a batch's records share one root.
+  const verified = new Map<string, boolean>();
+  const batchNodes = new BatchNodes();
+  const checkOwn = (record: DhtRecord) => {
+    if (record.version.writer !== self.id) throw new Error(`writer proof: record written by ${record.version.writer}, not by this node (${self.id})`);
+  };
   return {
     sign(record) {
-      if (record.version.writer !== self.id) throw new Error(`writer proof: record written by ${record.version.writer}, not by this node (${self.id})`);
+      checkOwn(record);
       const proof: WriterProof = { publicKey: self.publicKey, signature: self.sign(writerSignedBytes(record)) };
       return { ...record, proof };
+    },
+    signMany(records) {
+      if (records.length <= 1) return records.map((r) => this.sign(r));
+      records.forEach(checkOwn);
+      const { root, paths } = merkleTree(records.map((r) => leafHash(writerSignedBytes(r))));
+      const signature = self.sign(batchSignedBytes(root));
+      return records.map((r, i) => ({ ...r, proof: { publicKey: self.publicKey, signature, path: paths[i]! } }));
     },
     problem(record) {
       const proof = record.proof;
       if (!proof) return "missing: a record must carry its writer's signature";
       if (proof.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return `publicKey: must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${proof.publicKey.length}`;
       if (proof.signature.length !== ED25519_SIGNATURE_BYTES) return `signature: must be ${ED25519_SIGNATURE_BYTES} bytes, got ${proof.signature.length}`;
-      if (createHash("sha256").update(proof.publicKey).digest("hex") !== record.version.writer) return "publicKey: is not the key of version.writer";
-      const bytes = writerSignedBytes(record);
-      const memo = createHash("sha256").update(bytes).update(proof.signature).digest("base64");
+      if (writerIdOf(proof.publicKey) !== record.version.writer) return "publicKey: is not the key of version.writer";
+      let bytes = writerSignedBytes(record);
+      if (proof.path) {
+        const problem = pathProblem(proof.path);
+        if (problem) return problem;
+        const under = batchNodes.scope(proof.signature);
+        const nodes = climb(leafHash(bytes), proof.path, (node) => batchNodes.has(under, node));
+        const top = nodes[nodes.length - 1]!;
+        // The climb met a proved node, or reached the root, whose signature then decides; either
+        // way every node on the way is proved.
+        if (!batchNodes.has(under, top) && !verifyEd25519(proof.publicKey, batchSignedBytes(top), proof.signature)) {
+          return "signature: does not verify (not signed by version.writer, or the record was changed)";
+        }
+        batchNodes.add(under, nodes);
+        return undefined;
+      }
+      const memo = createHash("sha256").update(proof.publicKey).update(bytes).update(proof.signature).digest("base64");
       let ok = verified.get(memo);
       if (ok === undefined) {
         ok = verifyEd25519(proof.publicKey, bytes, proof.signature);
-        if (verified.size >= 4096) verified.clear();
+        if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
         verified.set(memo, ok);
       }
       return ok ? undefined : "signature: does not verify (not signed by version.writer, or the record was changed)";

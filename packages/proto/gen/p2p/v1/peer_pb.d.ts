@@ -100,6 +100,15 @@ export declare type Record = Message<"p2p.v1.Record"> & {
    * @generated from field: bytes writer_signature = 6;
    */
   writerSignature: Uint8Array;
+
+  /**
+   * Set when the record was written in a batch under one signature: writer_signature signs the
+   * root of a Merkle tree of the batch's records, and this is the record's audit path to it,
+   * 33 bytes per step (the sibling's side, 0 left or 1 right, then its SHA-256), at most 20 steps.
+   *
+   * @generated from field: bytes writer_batch_path = 7;
+   */
+  writerBatchPath: Uint8Array;
 };
 
 /**
