@@ -3,8 +3,30 @@
  * FindValueMany (MAX_BATCH_RECORDS items and a byte budget under gRPC's default 4 MiB message
  * limit), and a bounded pool for the keys that take the single-key path.
  */
+import { setMaxListeners } from "node:events";
+import { DhtError, errorCode } from "../errors.js";
 import type { Contact, NodeId } from "../types.js";
 import { MAX_BATCH_RECORDS } from "../rpc/peer-rpc.js";
+import type { OperationScope } from "../rpc/deadline.js";
+import type { BatchContext } from "./batch-operations.js";
+
+/** Keys that leave the batch round for the single-key path (or need a lookup), handled this many at a time. */
+export const SINGLE_KEY_CONCURRENCY = 32;
+
+/** Refuses a batch over maxBatchKeys; lets the scope's signal reach every call of the batch. */
+export function checkBatchSize(c: BatchContext, n: number, field: string, scope: OperationScope): void {
+  const max = c.options().maxBatchKeys;
+  if (n > max) throw DhtError.invalidArgument(`${field}: at most ${max} per batch, got ${n}`);
+  // One listener per call in flight: a replica call per peer plus the single-key pool's calls.
+  setMaxListeners(4 * SINGLE_KEY_CONCURRENCY + 64, scope.signal);
+}
+
+/** A batch call failed: only silence is a routing failure (a peer that refused answered); its keys take the single-key path. */
+export function reportCallFailure(c: BatchContext, peer: Contact, err: unknown): void {
+  const code = errorCode(err);
+  if (code === "unavailable" || code === "deadline_exceeded") c.router.reportFailure(peer, err);
+  c.log.debug({ peer: peer.id, err: String(err) }, "batch call failed; its keys take the single-key path");
+}
 
 /** Value and key bytes sent in one batch call, at most (one larger item goes alone). */
 export const MAX_BATCH_CALL_BYTES = 2 * 1024 * 1024;

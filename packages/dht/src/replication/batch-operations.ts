@@ -11,9 +11,8 @@
  * routing table is not the whole network) goes through the single-key path with all its
  * fallbacks: spares, conflict retries, clock refusals, second asks, lookups.
  */
-import { setMaxListeners } from "node:events";
 import { DhtError, errorCode } from "../errors.js";
-import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
+import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { OperationScope } from "../rpc/deadline.js";
 import type { HybridLogicalClock } from "../records/hlc.js";
@@ -24,8 +23,8 @@ import type { ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import type { RecordWriter } from "./record-writer.js";
 import type { OperationOptions, ReadResult, WriteResult } from "./operation-types.js";
-import { mapBounded, replicaBatches } from "./batch-calls.js";
-import { acceptRemote } from "./quorum-read.js";
+import { checkBatchSize, mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
+import { BatchReader } from "./batch-read.js";
 
 /** One key and value of a PutMany. */
 export interface BatchEntry {
@@ -39,8 +38,11 @@ export type BatchWriteOutcome = { key: string; result: WriteResult; error?: unde
 /** One key's outcome of a GetMany: the newest live record, or why not (NOT_FOUND for a missing key). */
 export type BatchReadOutcome = { key: string; record: DhtRecord; error?: undefined } | { key: string; error: DhtError; record?: undefined };
 
-/** Keys that leave the batch round for the single-key path, handled this many at a time. */
-const SINGLE_KEY_CONCURRENCY = 32;
+/** A batch's deadline unless its caller gives one: the request deadline per 100 keys, as keys taking the single-key path (or a lookup) go 32 at a time. */
+export function batchOptions(keys: number, opts: OperationOptions, requestTimeoutMs: number): OperationOptions {
+  return opts.timeoutMs === undefined ? { ...opts, timeoutMs: requestTimeoutMs * Math.max(1, Math.ceil(keys / 100)) } : opts;
+}
+
 
 export interface BatchContext {
   router: Router;
@@ -56,6 +58,8 @@ export interface BatchContext {
   repair(peer: Contact, record: DhtRecord): boolean;
   /** Keeps background work (copies beyond the quorum) for idle(). */
   track(work: Promise<unknown>): void;
+  /** The FindNode lookup of a write (falling back to the routing table when it fails). */
+  lookup(position: NodeId, wanted: number, scope: OperationScope): Promise<LookupResult>;
 }
 
 /** A key's write in the batch round. */
@@ -70,27 +74,19 @@ interface WritePlan {
   conflict: boolean;
 }
 
-/** A key's read in the batch round. */
-interface ReadPlan {
-  key: string;
-  replicas: Contact[];
-  asked: Contact[];
-  /** Our own copy first, then each asked replica's valid answer (null: none held). */
-  answers: Map<NodeId, DhtRecord | null>;
-  /** An asked replica failed, refused, left the key out or answered nonsense. */
-  unsettled: boolean;
-}
 
 export class BatchOperations {
   readonly #c: BatchContext;
+  readonly #reader: BatchReader;
 
   constructor(context: BatchContext) {
     this.#c = context;
+    this.#reader = new BatchReader(context);
   }
 
   /** Writes new values; each key gets its own version, as a put does. */
   putMany(entries: readonly BatchEntry[], scope: OperationScope): Promise<BatchWriteOutcome[]> {
-    this.#checkSize(entries.length, "entries", scope);
+    checkBatchSize(this.#c, entries.length, "entries", scope);
     const registry = this.#c.records.registry;
     return this.#writeAll(
       entries.map((e) => e.key),
@@ -104,97 +100,14 @@ export class BatchOperations {
 
   /** Writes tombstones, as a delete does (even where no replica holds the key). */
   deleteMany(keys: readonly string[], scope: OperationScope): Promise<BatchWriteOutcome[]> {
-    this.#checkSize(keys.length, "keys", scope);
+    checkBatchSize(this.#c, keys.length, "keys", scope);
     return this.#writeAll(keys, scope, (key) => ({ key, value: new Uint8Array(0), version: this.#c.clock.now(), tombstone: true }));
   }
 
   /** Reads keys (a key asked twice is read once and answered twice). */
-  async getMany(keys: readonly string[], scope: OperationScope): Promise<BatchReadOutcome[]> {
-    this.#checkSize(keys.length, "keys", scope);
-    const { replicationFactor: r, readQuorum, rpcTimeoutMs } = this.#c.options();
-    const self = this.#c.router.self;
-    const settled = new Map<string, BatchReadOutcome>();
-    const plans: ReadPlan[] = [];
-    const single: string[] = [];
-    for (const key of new Set(keys)) {
-      try {
-        validateKey(key);
-      } catch (err) {
-        settled.set(key, { key, error: DhtError.from(err) });
-        continue;
-      }
-      const position = sha256Hex(key);
-      const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
-      if (!whole) {
-        single.push(key);
-        continue;
-      }
-      const replicas = byDistance([self, ...whole], position).slice(0, r);
-      const selfIsReplica = replicas.some((c) => c.id === self.id);
-      const asked = replicas.filter((c) => c.id !== self.id).slice(0, readQuorum - (selfIsReplica ? 1 : 0));
-      plans.push({ key, replicas, asked, answers: new Map(), unsettled: false });
-    }
-    // Our own copy counts even when we are outside the set (a former replica holder), as in get().
-    await Promise.all(plans.map(async (p) => p.answers.set(self.id, (await this.#c.records.read(p.key)) ?? null)));
-
-    const groups = replicaBatches(plans, (p) => p.asked, () => 0);
-    await Promise.all(
-      [...groups].map(async ([peer, batches]) => {
-        for (const batch of batches) {
-          const fail = () => batch.forEach((p) => (p.unsettled = true));
-          try {
-            const got = await this.#c.transport.findValueMany(peer, batch.map((p) => p.key), { timeoutMs: rpcTimeoutMs, signal: scope.signal });
-            this.#c.router.reportSuccess(peer);
-            if (got.length !== batch.length) {
-              this.#c.log.warn({ peer: peer.id, asked: batch.length, answered: got.length }, "ignoring a FindValueMany answer with the wrong number of outcomes");
-              fail();
-              continue;
-            }
-            batch.forEach((p, i) => {
-              const outcome = got[i]!;
-              const held = outcome === "omitted" || outcome instanceof DhtError ? undefined : acceptRemote(this.#c.records, this.#c.log, peer.id, p.key, outcome);
-              if (held === undefined) p.unsettled = true;
-              else p.answers.set(peer.id, held);
-            });
-          } catch (err) {
-            this.#reportCallFailure(peer, err);
-            fail();
-          }
-        }
-      }),
-    );
-    scope.throwIfAborted();
-
-    for (const p of plans) {
-      if (p.unsettled) single.push(p.key);
-      else settled.set(p.key, this.#decide(p));
-    }
-    await mapBounded(single, SINGLE_KEY_CONCURRENCY, async (key) => {
-      try {
-        settled.set(key, { key, record: (await this.#c.get(key, { signal: scope.signal })).record });
-      } catch (err) {
-        settled.set(key, { key, error: DhtError.from(err) });
-      }
-    });
-    scope.throwIfAborted();
-    return keys.map((key) => settled.get(key)!);
-  }
-
-  /**
-   * Rq of the R closest answered (ourselves included when we are one): the newest version wins,
-   * older answers are repaired, and a missing key or a tombstone is NOT_FOUND, as in get().
-   */
-  #decide(p: ReadPlan): BatchReadOutcome {
-    let newest: DhtRecord | undefined;
-    for (const record of p.answers.values()) if (record && (!newest || compareVersions(record.version, newest.version) > 0)) newest = record;
-    if (newest && this.#c.records.repairable(newest)) {
-      for (const peer of p.replicas) {
-        const held = p.answers.get(peer.id);
-        if (held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0)) this.#c.repair(peer, newest);
-      }
-    }
-    if (!newest || newest.tombstone) return { key: p.key, error: DhtError.notFound("key not found") };
-    return { key: p.key, record: newest };
+  getMany(keys: readonly string[], scope: OperationScope): Promise<BatchReadOutcome[]> {
+    checkBatchSize(this.#c, keys.length, "keys", scope);
+    return this.#reader.getMany(keys, scope);
   }
 
   /**
@@ -223,16 +136,20 @@ export class BatchOperations {
       }
     });
     const signed = registry.signedMany(prepared.map((p) => p.record));
-    const plans: WritePlan[] = [];
-    const single: WritePlan[] = [];
-    prepared.forEach(({ index }, i) => {
-      const record = signed[i]!;
-      const position = sha256Hex(record.key);
-      const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
-      const candidates = whole ? byDistance([self, ...whole], position) : [];
-      const plan: WritePlan = { index, record, position, replicas: candidates.slice(0, r), spares: candidates.slice(r, 2 * r), acks: [], conflict: false };
-      (whole ? plans : single).push(plan);
+    // Each key's R closest and R spares, as a single write finds them: from the routing table
+    // while it is the whole network, else by a lookup (a few at a time), whose answer the
+    // table completes with the closest it knows.
+    const plans = prepared.map(({ index }, i) => this.#plan(index, signed[i]!));
+    const lookups = plans.filter((p) => p.replicas.length === 0);
+    await mapBounded(lookups, SINGLE_KEY_CONCURRENCY, async (p) => {
+      const found = (await this.#c.lookup(p.position, r, scope)).closest;
+      const candidates = byDistance([self, ...found, ...this.#c.router.closestKnown(p.position, 2 * r)], p.position);
+      const unique = candidates.filter((c, i) => candidates.findIndex((x) => x.id === c.id) === i);
+      p.replicas = unique.slice(0, r);
+      p.spares = unique.slice(r, 2 * r);
     });
+    scope.throwIfAborted();
+    const single: WritePlan[] = [];
 
     const groups = replicaBatches(plans, (p) => p.replicas, (p) => p.record.value.byteLength + p.record.key.length);
     await Promise.all(
@@ -261,6 +178,15 @@ export class BatchOperations {
     return out;
   }
 
+  /** A key's plan with its replicas and spares when the routing table is the whole network; with none (a lookup is needed) otherwise. */
+  #plan(index: number, record: DhtRecord): WritePlan {
+    const r = this.#c.options().replicationFactor;
+    const position = sha256Hex(record.key);
+    const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
+    const candidates = whole ? byDistance([this.#c.router.self, ...whole], position) : [];
+    return { index, record, position, replicas: candidates.slice(0, r), spares: candidates.slice(r, 2 * r), acks: [], conflict: false };
+  }
+
   /** One StoreMany (ourselves: each record through our store); counts each record's ack, conflict or failure. */
   async #storeBatch(peer: Contact, batch: WritePlan[], timeoutMs: number, signal: AbortSignal): Promise<void> {
     const count = (p: WritePlan, res: { applied: boolean; current: DhtRecord["version"] }) => {
@@ -284,7 +210,7 @@ export class BatchOperations {
         if (!(outcome instanceof DhtError)) count(p, outcome);
       });
     } catch (err) {
-      this.#reportCallFailure(peer, err);
+      reportCallFailure(this.#c, peer, err);
     }
   }
 
@@ -302,18 +228,4 @@ export class BatchOperations {
     }
   }
 
-  /** Only silence is a routing failure: a peer that refused answered. */
-  #reportCallFailure(peer: Contact, err: unknown): void {
-    const code = errorCode(err);
-    if (code === "unavailable" || code === "deadline_exceeded") this.#c.router.reportFailure(peer, err);
-    this.#c.log.debug({ peer: peer.id, err: String(err) }, "batch call failed; its keys take the single-key path");
-  }
-
-  /** Refuses a batch over maxBatchKeys; lets the scope's signal reach every call of the batch. */
-  #checkSize(n: number, field: string, scope: OperationScope): void {
-    const max = this.#c.options().maxBatchKeys;
-    if (n > max) throw DhtError.invalidArgument(`${field}: at most ${max} per batch, got ${n}`);
-    // One listener per call in flight: a replica call per peer plus the single-key pool's calls.
-    setMaxListeners(4 * SINGLE_KEY_CONCURRENCY + 64, scope.signal);
-  }
 }

@@ -123,6 +123,34 @@ describe("batch operations on a 10-node testnet (the routing table is the whole 
   });
 });
 
+describe("batch operations when a replica is full", () => {
+  test("its refusals are never acknowledgements: each key still gets W real copies, a spare standing in", async (t) => {
+    // Node 2 keeps almost nothing: every StoreMany item it is sent is refused RESOURCE_EXHAUSTED.
+    const net = await createTestnet(8, { nodeFor: (i) => (i === 2 ? { records: { recordQuotaBytes: 1 } } : {}) });
+    t.after(async () => {
+      await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
+      await net.stop();
+    });
+    await Promise.all(net.nodes.map((n) => n.kademlia.confirmView()));
+    const full = net.nodes[2]!.self.id;
+    const keys = Array.from({ length: 60 }, (_, i) => `full/${i}`);
+    const written = await net.nodes[0]!.coordinator.putMany(keys.map((key) => ({ key, value: enc(key) })));
+    let onFull = 0;
+    for (const w of written) {
+      assert.ok(w.result, `${w.key}: ${w.error?.message}`);
+      assert.ok(!w.result.acknowledgedBy.includes(full), "a refusal is not an ack");
+      if (w.result.replicas.some((c) => c.id === full)) onFull++;
+    }
+    assert.ok(onFull > 0, "some keys had the full peer among their replicas");
+    await net.nodes[0]!.coordinator.idle();
+    for (const key of keys) {
+      let copies = 0;
+      for (const n of net.nodes) if (await n.store.get(key)) copies++;
+      assert.ok(copies >= 2, `${key}: ${copies} copies`);
+    }
+  });
+});
+
 describe("batch operations on a 40-node testnet (lookups needed)", () => {
   let net: Testnet;
   before(async () => {
@@ -133,10 +161,13 @@ describe("batch operations on a 40-node testnet (lookups needed)", () => {
     await net?.stop();
   });
 
-  test("keys whose replicas need a lookup take the single-key path and succeed", async () => {
+  test("keys whose replicas need a lookup are still written in one StoreMany per replica, and read back", async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ key: `far/${i}`, value: enc(`v${i}`) }));
+    net.network.resetCounters();
     const written = await net.nodes[3]!.coordinator.putMany(entries);
     for (const w of written) assert.ok(w.result, `${w.key}: ${w.error?.message}`);
+    assert.ok(net.network.sent.findNode > 0, "lookups ran");
+    assert.ok(net.network.sent.storeMany > 0 && net.network.sent.store < 10, `stores batched: ${JSON.stringify(net.network.sent)}`);
     const read = await net.nodes[30]!.coordinator.getMany(entries.map((e) => e.key));
     read.forEach((r, i) => assert.equal(dec(r.record!.value), `v${i}`));
   });

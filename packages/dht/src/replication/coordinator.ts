@@ -24,7 +24,7 @@ import { resolveReplicationOptions, type ReplicationOptions } from "./options.js
 import { byDistance, sha256Hex } from "./position.js";
 import { acceptRemote, readQuorum, type Answers } from "./quorum-read.js";
 import { RecordWriter } from "./record-writer.js";
-import { BatchOperations, type BatchEntry, type BatchReadOutcome, type BatchWriteOutcome } from "./batch-operations.js";
+import { BatchOperations, batchOptions, type BatchEntry, type BatchReadOutcome, type BatchWriteOutcome } from "./batch-operations.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 import { replicaLookup } from "./replica-lookup.js";
 import type { Tracer } from "../tracing/tracer.js";
@@ -91,6 +91,7 @@ export class ReplicationCoordinator {
     this.#batch = new BatchOperations({
       ...{ router: this.#router, transport: this.#transport, records: this.#records, clock: this.#clock, log: this.#log, writer: this.#writer },
       ...{ options: () => this.#options, get: (key, o) => this.get(key, o), repair: (peer, record) => this.#repair(peer, record, undefined), track: (work) => this.#track(work) },
+      lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
     });
   }
 
@@ -150,13 +151,13 @@ export class ReplicationCoordinator {
 
   /** Batch put/delete/get (batch-operations.ts); whole-batch errors: INVALID_ARGUMENT (size), DEADLINE_EXCEEDED, CANCELED. */
   putMany(entries: readonly BatchEntry[], opts: OperationOptions = {}): Promise<BatchWriteOutcome[]> {
-    return this.#timed("put_many", opts, (scope) => this.#batch.putMany(entries, scope));
+    return this.#timed("put_many", batchOptions(entries.length, opts, this.#options.requestTimeoutMs), (scope) => this.#batch.putMany(entries, scope));
   }
   deleteMany(keys: readonly string[], opts: OperationOptions = {}): Promise<BatchWriteOutcome[]> {
-    return this.#timed("delete_many", opts, (scope) => this.#batch.deleteMany(keys, scope));
+    return this.#timed("delete_many", batchOptions(keys.length, opts, this.#options.requestTimeoutMs), (scope) => this.#batch.deleteMany(keys, scope));
   }
   getMany(keys: readonly string[], opts: OperationOptions = {}): Promise<BatchReadOutcome[]> {
-    return this.#timed("get_many", opts, (scope) => this.#batch.getMany(keys, scope));
+    return this.#timed("get_many", batchOptions(keys.length, opts, this.#options.requestTimeoutMs), (scope) => this.#batch.getMany(keys, scope));
   }
 
   /**

@@ -1,0 +1,122 @@
+/**
+ * The read half of the batch operations (batch-operations.ts): each key's Rq of the R closest
+ * asked with one FindValueMany per replica. A key is answered from that round only when every
+ * replica asked answered it with a valid copy; any other (a failed call, an omitted or invalid
+ * answer, a lookup needed) takes the single-key get with all its rules.
+ */
+import { DhtError } from "../errors.js";
+import type { Contact, DhtRecord, NodeId } from "../types.js";
+import type { OperationScope } from "../rpc/deadline.js";
+import { validateKey } from "../records/record-validation.js";
+import { compareVersions } from "../records/version.js";
+import { byDistance, sha256Hex } from "./position.js";
+import { mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
+import type { BatchContext, BatchReadOutcome } from "./batch-operations.js";
+import { acceptRemote } from "./quorum-read.js";
+
+/** A key's read in the batch round. */
+interface ReadPlan {
+  key: string;
+  replicas: Contact[];
+  asked: Contact[];
+  /** Our own copy first, then each asked replica's valid answer (null: none held). */
+  answers: Map<NodeId, DhtRecord | null>;
+  /** An asked replica failed, refused, left the key out or answered nonsense. */
+  unsettled: boolean;
+}
+
+export class BatchReader {
+  readonly #c: BatchContext;
+
+  constructor(context: BatchContext) {
+    this.#c = context;
+  }
+
+  /** Reads keys (the caller checked their number); a key asked twice is read once and answered twice. */
+  async getMany(keys: readonly string[], scope: OperationScope): Promise<BatchReadOutcome[]> {
+    const { replicationFactor: r, readQuorum, rpcTimeoutMs } = this.#c.options();
+    const self = this.#c.router.self;
+    const settled = new Map<string, BatchReadOutcome>();
+    const plans: ReadPlan[] = [];
+    const single: string[] = [];
+    for (const key of new Set(keys)) {
+      try {
+        validateKey(key);
+      } catch (err) {
+        settled.set(key, { key, error: DhtError.from(err) });
+        continue;
+      }
+      const position = sha256Hex(key);
+      const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
+      if (!whole) {
+        single.push(key);
+        continue;
+      }
+      const replicas = byDistance([self, ...whole], position).slice(0, r);
+      const selfIsReplica = replicas.some((c) => c.id === self.id);
+      const asked = replicas.filter((c) => c.id !== self.id).slice(0, readQuorum - (selfIsReplica ? 1 : 0));
+      plans.push({ key, replicas, asked, answers: new Map(), unsettled: false });
+    }
+    // Our own copy counts even when we are outside the set (a former replica holder), as in get().
+    await Promise.all(plans.map(async (p) => p.answers.set(self.id, (await this.#c.records.read(p.key)) ?? null)));
+
+    const groups = replicaBatches(plans, (p) => p.asked, () => 0);
+    await Promise.all(
+      [...groups].map(async ([peer, batches]) => {
+        for (const batch of batches) {
+          const fail = () => batch.forEach((p) => (p.unsettled = true));
+          try {
+            const got = await this.#c.transport.findValueMany(peer, batch.map((p) => p.key), { timeoutMs: rpcTimeoutMs, signal: scope.signal });
+            this.#c.router.reportSuccess(peer);
+            if (got.length !== batch.length) {
+              this.#c.log.warn({ peer: peer.id, asked: batch.length, answered: got.length }, "ignoring a FindValueMany answer with the wrong number of outcomes");
+              fail();
+              continue;
+            }
+            batch.forEach((p, i) => {
+              const outcome = got[i]!;
+              const held = outcome === "omitted" || outcome instanceof DhtError ? undefined : acceptRemote(this.#c.records, this.#c.log, peer.id, p.key, outcome);
+              if (held === undefined) p.unsettled = true;
+              else p.answers.set(peer.id, held);
+            });
+          } catch (err) {
+            reportCallFailure(this.#c, peer, err);
+            fail();
+          }
+        }
+      }),
+    );
+    scope.throwIfAborted();
+
+    for (const p of plans) {
+      if (p.unsettled) single.push(p.key);
+      else settled.set(p.key, this.#decide(p));
+    }
+    await mapBounded(single, SINGLE_KEY_CONCURRENCY, async (key) => {
+      try {
+        settled.set(key, { key, record: (await this.#c.get(key, { signal: scope.signal })).record });
+      } catch (err) {
+        settled.set(key, { key, error: DhtError.from(err) });
+      }
+    });
+    scope.throwIfAborted();
+    return keys.map((key) => settled.get(key)!);
+  }
+
+  /**
+   * Rq of the R closest answered (ourselves included when we are one): the newest version wins,
+   * older answers are repaired, and a missing key or a tombstone is NOT_FOUND, as in get().
+   */
+  #decide(p: ReadPlan): BatchReadOutcome {
+    let newest: DhtRecord | undefined;
+    for (const record of p.answers.values()) if (record && (!newest || compareVersions(record.version, newest.version) > 0)) newest = record;
+    if (newest && this.#c.records.repairable(newest)) {
+      for (const peer of p.replicas) {
+        const held = p.answers.get(peer.id);
+        if (held !== undefined && (held === null || compareVersions(held.version, newest.version) < 0)) this.#c.repair(peer, newest);
+      }
+    }
+    if (!newest || newest.tombstone) return { key: p.key, error: DhtError.notFound("key not found") };
+    return { key: p.key, record: newest };
+  }
+}
