@@ -4,6 +4,10 @@
  * the history. Outcomes follow what a client can know: ok; fail only for a refusal that
  * certainly changed nothing (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, or any error of a read);
  * unknown for everything else (a timeout, UNAVAILABLE, ABORTED...), which may have taken effect.
+ *
+ * A fifth of the operations go in batches (PutMany, GetMany, DeleteMany of 2 to 5 keys): each
+ * key is its own operation in the history, invoked when the batch is sent and completed when
+ * it answers, with its own per-key outcome, so the checker judges batch keys by the same rules.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -51,6 +55,10 @@ export interface WorkloadContext {
 
 type Op = "put" | "get" | "delete";
 
+/** Share of a client's operations sent as a batch. */
+const BATCH_FRACTION = 0.2;
+const MAX_BATCH_KEYS = 5;
+
 /** Definite refusals of a write: nothing was stored. */
 const DEFINITE_FAILURES = new Set([Code.InvalidArgument, Code.ResourceExhausted]);
 
@@ -87,8 +95,51 @@ export class Workload {
         await sleep(50);
         continue;
       }
-      await this.op(name, f, key, rng.pick(targets), value);
+      if (rng.next() < BATCH_FRACTION) {
+        const batch = [...new Set(Array.from({ length: rng.int(2, MAX_BATCH_KEYS) }, () => rng.pick(keys)))];
+        await this.batch(name, f, batch, rng.pick(targets), f === "put" ? batch.map(() => `${name}-${++seq}`) : []);
+      } else {
+        await this.op(name, f, key, rng.pick(targets), value);
+      }
       await sleep(rng.int(2, 15));
+    }
+  }
+
+  /** Runs and records one batch, each key as its own operation; never throws. */
+  async batch(client: string, f: Op, keys: readonly string[], target: Target, values: readonly string[]): Promise<void> {
+    const h = this.#c.history;
+    const start = this.#c.now();
+    const ops = keys.map((key, i) => ({ id: this.#nextOp++, client, f, key, peer: target.name, ...(f === "put" ? { value: values[i]! } : {}) }));
+    for (const base of ops) await h.invoke({ ...base, start });
+    this.#c.counts.ops += ops.length;
+    const node = this.#client(target.httpAddress);
+    let outcomes: KeyOutcome[];
+    try {
+      if (f === "get") {
+        const res = await node.getMany({ keys: [...keys] });
+        outcomes = res.results.map((r): KeyOutcome => {
+          const version = versionOf(r.version);
+          if (r.found && version) return { outcome: "ok", result: { found: true, value: r.value, version } };
+          if (r.error?.code === "not_found") return { outcome: "ok", result: { found: false } };
+          return keyErrorOutcome(f, r.error?.code ?? "unknown", r.error?.message ?? "no result");
+        });
+      } else {
+        const res = f === "put" ? await node.putMany({ entries: keys.map((key, i) => ({ key, value: values[i]! })) }) : await node.deleteMany({ keys: [...keys] });
+        outcomes = res.results.map((r): KeyOutcome => (r.error ? keyErrorOutcome(f, r.error.code, r.error.message) : { outcome: "ok", ...versionField(versionOf(r.version)) }));
+      }
+      if (outcomes.length !== keys.length) throw new ConnectError(`${outcomes.length} results for ${keys.length} keys`, Code.Internal);
+    } catch (err) {
+      const e = ConnectError.from(err);
+      const outcome = f === "get" || DEFINITE_FAILURES.has(e.code) ? "fail" : "unknown";
+      outcomes = keys.map(() => ({ outcome, error: `${Code[e.code]}: ${e.rawMessage}`.slice(0, 300) }));
+    }
+    const end = this.#c.now();
+    const counts = this.#c.counts;
+    for (const [i, base] of ops.entries()) {
+      const o = outcomes[i]!;
+      await h.complete({ ...base, start, end, ...o });
+      counts[o.outcome]++;
+      countIn(o.outcome === "ok" ? counts.okPerSecond : counts.errorsPerSecond, end);
     }
   }
 
@@ -130,6 +181,15 @@ export class Workload {
       return false;
     }
   }
+}
+
+/** What a client knows of one key of a batch: ok (with its version or read result), a definite failure, or unknown. */
+type KeyOutcome = { outcome: "ok"; version?: Version; result?: { found: true; value: string; version: Version } | { found: false } } | { outcome: "fail" | "unknown"; error: string };
+
+function keyErrorOutcome(f: Op, code: string, message: string): KeyOutcome {
+  // A read's error changed nothing; a write's only when it was refused outright.
+  const definite = f === "get" || code === "invalid_argument" || code === "resource_exhausted";
+  return { outcome: definite ? "fail" : "unknown", error: `${code}: ${message}`.slice(0, 300) };
 }
 
 function versionField(v: Version | undefined): { version?: Version } {
