@@ -1,0 +1,59 @@
+/**
+ * `p2p delete-many KEY... [--keys-from FILE|-]`: DeleteMany in batches (a tombstone per key,
+ * as delete writes), then a summary like load's. Keys from a file are streamed and checked as
+ * they come: a bad line stops the command (exit 2) after the keys before it were deleted.
+ */
+import { unaryCall } from "../clients.js";
+import { note, type CommandContext } from "../context.js";
+import { startKeyProgress, wantsBar } from "../progress.js";
+import { runBatches } from "../batch/batcher.js";
+import { batchOptions, failedKeysError, keySource, perKeyFailure, writeSummary, type BatchFlags } from "../batch/common.js";
+import { Tally } from "../batch/tally.js";
+
+/** Keys only: 1000 keys of at most 1 KiB fit any peer's request limit. */
+const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
+
+export async function deleteMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
+  const { batch, parallel } = batchOptions(flags);
+  const source = await keySource(keys, flags.keysFrom);
+  const tally = new Tally();
+  const bar = startKeyProgress(wantsBar(ctx.opts), "delete", source.size);
+  let stopped: unknown;
+  try {
+    await runBatches(source.items, {
+      maxItems: batch,
+      maxBytes: MAX_REQUEST_BYTES,
+      parallel,
+      uniqueKeys: true, // the peer refuses a key twice in one batch
+      signal: ctx.signal,
+      send: async (items) => {
+        try {
+          return (await ctx.client.deleteMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results;
+        } catch (err) {
+          const whole = perKeyFailure(err);
+          if (!whole) throw err;
+          return items.map((k) => ({ key: k.key, error: whole }));
+        }
+      },
+      deliver: (items, results) => {
+        items.forEach((k, i) => {
+          const error = results[i] ? results[i].error : { code: "internal", message: "no result for this key" };
+          if (error) tally.fail({ key: k.key, lineNo: k.lineNo, code: error.code, message: error.message });
+          else tally.succeed();
+        });
+        bar.advance(items.length, items.reduce((n, k) => n + k.inputBytes, 0));
+      },
+    });
+  } catch (err) {
+    stopped = err;
+  } finally {
+    bar.stop();
+  }
+  writeSummary(ctx, "deleted", tally, { complete: !stopped });
+  if (stopped) {
+    note(ctx, `delete-many stopped after ${tally.ok + tally.failed} keys; nothing after them was sent`);
+    throw stopped;
+  }
+  const failed = failedKeysError(tally);
+  if (failed) throw failed;
+}
