@@ -32,7 +32,10 @@ interface Flight<I, R> {
 export async function runBatches<I extends Item, R>(source: AsyncIterable<I>, o: BatcherOptions<I, R>): Promise<void> {
   const queue: Flight<I, R>[] = []; // sent, not yet delivered, in batch order
   const inFlightByKey = new Map<string, Promise<unknown>>();
+  /** The first failed call. */
   let failure: { error: unknown } | undefined;
+  /** The input's failure (a bad line): the items before it are still sent. */
+  let inputFailure: { error: unknown } | undefined;
   let current: I[] = [];
   let currentKeys = new Set<string>();
   let currentBytes = 0;
@@ -86,10 +89,12 @@ export async function runBatches<I extends Item, R>(source: AsyncIterable<I>, o:
       currentBytes += item.size;
     }
   } catch (err) {
-    failure ??= { error: err };
+    inputFailure = { error: err };
   }
   // What was read before a bad line or the end is still sent, unless a call already failed.
   if (!failure && !o.signal?.aborted) await dispatch();
   while (queue.length) await deliverOldest();
-  if (failure) throw failure.error;
+  // A call's failure came first: the reading stopped at it, before any bad line.
+  const first = failure ?? inputFailure;
+  if (first) throw first.error;
 }
