@@ -10,10 +10,11 @@ import type { CommandContext } from "./context.js";
 
 export type ActionWrapper = <A extends unknown[]>(describe: (first: string) => string, run: (ctx: CommandContext, ...args: A) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 
-type KeysFlags = { batch?: string; parallel?: string; keysFrom?: string };
+type KeysFlags = { batch?: string; parallel?: string; retries?: string; keysFrom?: string };
 
 const BATCH = ["--batch <n>", "keys per call, 1 to 1000 (default 1000, the peer's limit; fewer go when values are large)"] as const;
 const PARALLEL = ["--parallel <n>", "calls in flight at once, 1 to 64 (default 4)"] as const;
+const RETRIES = ["--retries <n>", "tries more for a batch or key that failed for a passing reason (unavailable, deadline, rate limit), 0 to 10 (default 3)"] as const;
 const KEYS_FROM = ["--keys-from <file>", 'also read keys from FILE, one per line ("-": stdin); empty lines are skipped'] as const;
 
 export function registerBatchCommands(program: Command, action: ActionWrapper): void {
@@ -23,15 +24,18 @@ export function registerBatchCommands(program: Command, action: ActionWrapper): 
     .argument("<file>", 'the NDJSON file, or "-" for stdin; blank lines are skipped, other fields ignored')
     .option(BATCH[0], BATCH[1])
     .option(PARALLEL[0], PARALLEL[1])
+    .option(RETRIES[0], RETRIES[1])
     .option("--dry-run", "check every line and count the keys; send nothing")
     .addHelpText(
       "after",
       `
 The file is read as it is sent, so its size does not matter. A malformed line stops the load
 with exit 2 naming its line; the lines before it are stored (check first with --dry-run). When
-a key appears on several lines, the last one wins. A key that fails does not stop the load.
+a key appears on several lines, the last one wins. A key that fails does not stop the load. A batch the peer could not finish in its
+deadline is retried as two halves, keys that failed as unavailable are retried alone (--retries).
 Exit: 0 all stored; 5 when any key was rejected (invalid, too large); else 4 when keys failed
-as unavailable; a connection failure stops the load (exit 4). --timeout is per batch.
+as unavailable; a connection failure that outlasts the retries stops the load (exit 4).
+--timeout is per batch call.
 
 Examples:
   $ p2p load users.ndjson
@@ -47,6 +51,7 @@ Examples:
     .option(KEYS_FROM[0], KEYS_FROM[1])
     .option(BATCH[0], BATCH[1])
     .option(PARALLEL[0], PARALLEL[1])
+    .option(RETRIES[0], RETRIES[1])
     .addHelpText(
       "after",
       `
@@ -67,6 +72,7 @@ Examples:
     .option(KEYS_FROM[0], KEYS_FROM[1])
     .option(BATCH[0], BATCH[1])
     .option(PARALLEL[0], PARALLEL[1])
+    .option(RETRIES[0], RETRIES[1])
     .addHelpText("after", "\nExit codes as for load.\n\nExamples:\n  $ p2p delete-many user:1 user:2\n  $ p2p ls --prefix tmp: | cut -f1 | p2p delete-many --keys-from -")
     .action(action(() => "delete-many", (ctx, keys: string[], flags: KeysFlags) => deleteMany(ctx, keys, flags)));
 }

@@ -8,6 +8,7 @@ import { CliError, ExitCode, usageError } from "../errors.js";
 import { parsePositiveInt } from "../options.js";
 import { openInput, splitLines } from "./lines.js";
 import { argumentKey, itemsOf, parseKeyLine, type Item } from "./records.js";
+import { callWithRetries, retryAfterMs, type KeyResult } from "./retry.js";
 import { failureLines, type Tally } from "./tally.js";
 
 /** The peer's largest batch (maxBatchKeys). */
@@ -17,16 +18,34 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Failures printed in text mode; --json carries up to MAX_KEPT_FAILURES. */
 export const SHOWN_FAILURES = 5;
 
+/** First backoff of a retry (doubled per try). */
+const RETRY_BASE_MS = 250;
+
 export interface BatchFlags {
   batch?: string;
   parallel?: string;
+  retries?: string;
 }
 
-export function batchOptions(flags: BatchFlags): { batch: number; parallel: number } {
+export function batchOptions(flags: BatchFlags): { batch: number; parallel: number; retries: number } {
   return {
     batch: flags.batch === undefined ? MAX_BATCH_KEYS : parsePositiveInt(flags.batch, "--batch", 1, MAX_BATCH_KEYS),
     parallel: flags.parallel === undefined ? 4 : parsePositiveInt(flags.parallel, "--parallel", 1, 64),
+    retries: flags.retries === undefined ? 3 : parsePositiveInt(flags.retries, "--retries", 0, 10),
   };
+}
+
+/**
+ * One batch call with retries (retry.ts): a whole call refused for its content fails its keys
+ * (perKeyFailure); any other final failure is thrown and stops the command.
+ */
+export function sendBatch<I extends Item, R extends KeyResult>(ctx: CommandContext, retries: number, call: (items: I[]) => Promise<R[]>, failed: (item: I, error: { code: string; message: string }) => R): (items: I[]) => Promise<R[]> {
+  const policy = { retries, baseDelayMs: RETRY_BASE_MS, signal: ctx.signal };
+  return (items) =>
+    callWithRetries(items, call, (batch, err) => {
+      const whole = perKeyFailure(err);
+      return whole && batch.map((it) => failed(it, whole));
+    }, policy);
 }
 
 /** Keys from the arguments, then from --keys-from (a file, or "-" for stdin), streamed. */
@@ -47,7 +66,7 @@ export async function keySource(keys: string[], keysFrom: string | undefined): P
  * failure (unreachable, deadline, …) is thrown and stops the command: the next calls would fail too.
  */
 export function perKeyFailure(err: unknown): { code: string; message: string } | undefined {
-  if (!(err instanceof ConnectError)) return undefined;
+  if (!(err instanceof ConnectError) || retryAfterMs(err) !== undefined) return undefined; // a rate limit is about pace, not content
   if (err.code !== Code.InvalidArgument && err.code !== Code.ResourceExhausted && err.code !== Code.OutOfRange) return undefined;
   return { code: Code[err.code].replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c.toLowerCase()), message: `whole batch refused: ${err.rawMessage}` };
 }
@@ -69,4 +88,10 @@ export function failedKeysError(tally: Tally): CliError | undefined {
   if (code === ExitCode.ok) return undefined;
   const kinds = [...tally.byCode].map(([c, n]) => `${n} ${c}`).join(", ");
   return new CliError(`${tally.failed} of ${tally.ok + tally.failed} keys failed (${kinds})`, code);
+}
+
+/** A key's outcome of PutMany or DeleteMany, as the commands use it. */
+export interface Written {
+  key: string;
+  error?: { code: string; message: string };
 }

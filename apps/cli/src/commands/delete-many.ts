@@ -7,14 +7,15 @@ import { unaryCall } from "../clients.js";
 import { note, type CommandContext } from "../context.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, failedKeysError, keySource, perKeyFailure, writeSummary, type BatchFlags } from "../batch/common.js";
+import { batchOptions, failedKeysError, keySource, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
+import type { Item } from "../batch/records.js";
 import { Tally } from "../batch/tally.js";
 
 /** Keys only: 1000 keys of at most 1 KiB fit any peer's request limit. */
 const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
 
 export async function deleteMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
-  const { batch, parallel } = batchOptions(flags);
+  const { batch, parallel, retries } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
   const tally = new Tally();
   const bar = startKeyProgress(wantsBar(ctx.opts), "delete", source.size);
@@ -26,15 +27,12 @@ export async function deleteMany(ctx: CommandContext, keys: string[], flags: Bat
       parallel,
       uniqueKeys: true, // the peer refuses a key twice in one batch
       signal: ctx.signal,
-      send: async (items) => {
-        try {
-          return (await ctx.client.deleteMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results;
-        } catch (err) {
-          const whole = perKeyFailure(err);
-          if (!whole) throw err;
-          return items.map((k) => ({ key: k.key, error: whole }));
-        }
-      },
+      send: sendBatch<Item, Written>(
+        ctx,
+        retries,
+        async (items) => (await ctx.client.deleteMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results,
+        (k, error) => ({ key: k.key, error }),
+      ),
       deliver: (items, results) => {
         items.forEach((k, i) => {
           const error = results[i] ? results[i].error : { code: "internal", message: "no result for this key" };

@@ -11,7 +11,8 @@ import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, keySource, perKeyFailure, type BatchFlags } from "../batch/common.js";
+import { batchOptions, keySource, sendBatch, type BatchFlags } from "../batch/common.js";
+import type { Item } from "../batch/records.js";
 import { batchExitCode } from "../batch/tally.js";
 
 const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
@@ -24,7 +25,7 @@ interface Read {
 }
 
 export async function getMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
-  const { batch, parallel } = batchOptions(flags);
+  const { batch, parallel, retries } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
   const bar = startKeyProgress(wantsBar(ctx.opts), "get", source.size);
   let found = 0;
@@ -53,15 +54,12 @@ export async function getMany(ctx: CommandContext, keys: string[], flags: BatchF
       parallel,
       uniqueKeys: false, // reading a key twice is fine: the peer answers it twice
       signal: ctx.signal,
-      send: async (items): Promise<Read[]> => {
-        try {
-          return (await ctx.client.getMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results;
-        } catch (err) {
-          const whole = perKeyFailure(err);
-          if (!whole) throw err;
-          return items.map((k) => ({ key: k.key, found: false, value: "", error: whole }));
-        }
-      },
+      send: sendBatch<Item, Read>(
+        ctx,
+        retries,
+        async (items) => (await ctx.client.getMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results,
+        (k, error) => ({ key: k.key, found: false, value: "", error }),
+      ),
       deliver: (items, results) => {
         items.forEach((k, i) => print(results[i] ?? { key: k.key, found: false, value: "", error: { code: "internal", message: "no result for this key" } }));
         bar.advance(items.length, items.reduce((n, k) => n + k.inputBytes, 0));

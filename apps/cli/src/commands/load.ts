@@ -11,7 +11,7 @@ import { unaryCall } from "../clients.js";
 import { note, type CommandContext } from "../context.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, failedKeysError, MAX_LINE_BYTES, perKeyFailure, writeSummary, type BatchFlags } from "../batch/common.js";
+import { batchOptions, failedKeysError, MAX_LINE_BYTES, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
 import { openInput, splitLines } from "../batch/lines.js";
 import { itemsOf, parseEntryLine, type Entry } from "../batch/records.js";
 import { Tally } from "../batch/tally.js";
@@ -24,7 +24,7 @@ export interface LoadFlags extends BatchFlags {
 const REQUEST_MARGIN = 32 * 1024;
 
 export async function load(ctx: CommandContext, file: string, flags: LoadFlags): Promise<void> {
-  const { batch, parallel } = batchOptions(flags);
+  const { batch, parallel, retries } = batchOptions(flags);
   const input = await openInput(file);
   const entries = itemsOf<Entry>(splitLines(input.stream, MAX_LINE_BYTES, input.name), (line) => parseEntryLine(line, input.name));
   const tally = new Tally();
@@ -60,18 +60,15 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
       parallel,
       uniqueKeys: true,
       signal: ctx.signal,
-      send: async (items) => {
-        try {
-          return (await ctx.client.putMany({ entries: items.map((e) => ({ key: e.key, value: e.value })) }, unaryCall(ctx.opts, ctx.signal))).results;
-        } catch (err) {
-          const whole = perKeyFailure(err);
-          if (!whole) throw err;
-          return items.map((e) => ({ key: e.key, error: whole }));
-        }
-      },
+      send: sendBatch<Entry, Written>(
+        ctx,
+        retries,
+        async (items) => (await ctx.client.putMany({ entries: items.map((e) => ({ key: e.key, value: e.value })) }, unaryCall(ctx.opts, ctx.signal))).results,
+        (e, error) => ({ key: e.key, error }),
+      ),
       deliver: (items, results) => {
         items.forEach((e, i) => {
-          const error = results[i]?.error ?? (results[i] ? undefined : { code: "internal", message: "no result for this key" });
+          const error = results[i] ? results[i].error : { code: "internal", message: "no result for this key" };
           if (error) tally.fail({ key: e.key, lineNo: e.lineNo, code: error.code, message: error.message });
           else tally.succeed();
         });
