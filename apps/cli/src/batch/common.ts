@@ -3,7 +3,7 @@
  * come from, how a whole call's failure becomes per-key failures, and the write summary.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { emit, type CommandContext } from "../context.js";
+import { emit, note, type CommandContext } from "../context.js";
 import { CliError, ExitCode, usageError } from "../errors.js";
 import { parsePositiveInt } from "../options.js";
 import { openInput, splitLines } from "./lines.js";
@@ -27,11 +27,12 @@ export interface BatchFlags {
   retries?: string;
 }
 
-export function batchOptions(flags: BatchFlags): { batch: number; parallel: number; retries: number } {
+export function batchOptions(flags: BatchFlags): { batch: number; parallel: number; counts: CallCounts } {
+  const retries = flags.retries === undefined ? 3 : parsePositiveInt(flags.retries, "--retries", 0, 10);
   return {
+    counts: { maxRetries: retries, batches: 0, retries: 0 },
     batch: flags.batch === undefined ? MAX_BATCH_KEYS : parsePositiveInt(flags.batch, "--batch", 1, MAX_BATCH_KEYS),
     parallel: flags.parallel === undefined ? 4 : parsePositiveInt(flags.parallel, "--parallel", 1, 64),
-    retries: flags.retries === undefined ? 3 : parsePositiveInt(flags.retries, "--retries", 0, 10),
   };
 }
 
@@ -39,13 +40,30 @@ export function batchOptions(flags: BatchFlags): { batch: number; parallel: numb
  * One batch call with retries (retry.ts): a whole call refused for its content fails its keys
  * (perKeyFailure); any other final failure is thrown and stops the command.
  */
-export function sendBatch<I extends Item, R extends KeyResult>(ctx: CommandContext, retries: number, call: (items: I[]) => Promise<R[]>, failed: (item: I, error: { code: string; message: string }) => R): (items: I[]) => Promise<R[]> {
-  const policy = { retries, baseDelayMs: RETRY_BASE_MS, signal: ctx.signal };
-  return (items) =>
-    callWithRetries(items, call, (batch, err) => {
+export function sendBatch<I extends Item, R extends KeyResult>(ctx: CommandContext, counts: CallCounts, call: (items: I[]) => Promise<R[]>, failed: (item: I, error: { code: string; message: string }) => R): (items: I[]) => Promise<R[]> {
+  const policy = {
+    retries: counts.maxRetries,
+    baseDelayMs: RETRY_BASE_MS,
+    signal: ctx.signal,
+    onRetry: (keys: number, reason: string) => {
+      counts.retries++;
+      note(ctx, `retrying ${keys} keys (${reason})`);
+    },
+  };
+  return (items) => {
+    counts.batches++;
+    return callWithRetries(items, call, (batch, err) => {
       const whole = perKeyFailure(err);
       return whole && batch.map((it) => failed(it, whole));
     }, policy);
+  };
+}
+
+/** Batches sent and retry calls made, for the summary. */
+export interface CallCounts {
+  maxRetries: number;
+  batches: number;
+  retries: number;
 }
 
 /** Keys from the arguments, then from --keys-from (a file, or "-" for stdin), streamed. */

@@ -20,6 +20,8 @@ export interface RetryPolicy {
   /** First backoff; doubled per try, with jitter. */
   baseDelayMs: number;
   signal?: AbortSignal;
+  /** Told of each retry: the keys sent again and why (for a note, and the summary's count). */
+  onRetry?: (keys: number, reason: string) => void;
 }
 
 const TRANSIENT_KEY_CODES = new Set(["unavailable", "deadline_exceeded"]);
@@ -58,6 +60,7 @@ export async function callWithRetries<I, R extends KeyResult>(items: I[], call: 
         if (perKey) return perKey;
         throw err;
       }
+      policy.onRetry?.(batch.length, err instanceof ConnectError ? Code[err.code] : (networkCause(err) ?? "error"));
       await pause(tries, err);
       const timedOut = err instanceof ConnectError && err.code === Code.DeadlineExceeded;
       if (!timedOut || batch.length < 2) return attempt(batch, tries - 1);
@@ -66,6 +69,7 @@ export async function callWithRetries<I, R extends KeyResult>(items: I[], call: 
     }
     const again = results.flatMap((r, i) => (r.error && TRANSIENT_KEY_CODES.has(r.error.code) ? [i] : []));
     if (!again.length || tries <= 0 || policy.signal?.aborted) return results;
+    policy.onRetry?.(again.length, results[again[0]!]!.error!.code);
     await pause(tries);
     const retried = await attempt(again.map((i) => batch[i]!), tries - 1);
     again.forEach((i, j) => (results[i] = retried[j]!));

@@ -15,7 +15,7 @@ import { Tally } from "../batch/tally.js";
 const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
 
 export async function deleteMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
-  const { batch, parallel, retries } = batchOptions(flags);
+  const { batch, parallel, counts } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
   const tally = new Tally();
   const bar = startKeyProgress(wantsBar(ctx.opts), "delete", source.size);
@@ -29,7 +29,7 @@ export async function deleteMany(ctx: CommandContext, keys: string[], flags: Bat
       signal: ctx.signal,
       send: sendBatch<Item, Written>(
         ctx,
-        retries,
+        counts,
         async (items) => (await ctx.client.deleteMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results,
         (k, error) => ({ key: k.key, error }),
       ),
@@ -47,7 +47,7 @@ export async function deleteMany(ctx: CommandContext, keys: string[], flags: Bat
   } finally {
     bar.stop();
   }
-  writeSummary(ctx, "deleted", tally, { complete: !stopped });
+  writeSummary(ctx, "deleted", tally, { complete: !stopped, batches: counts.batches, retries: counts.retries });
   if (stopped) {
     note(ctx, `delete-many stopped after ${tally.ok + tally.failed} keys; nothing after them was sent`);
     throw stopped;

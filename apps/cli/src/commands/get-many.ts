@@ -25,7 +25,7 @@ interface Read {
 }
 
 export async function getMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
-  const { batch, parallel, retries } = batchOptions(flags);
+  const { batch, parallel, counts } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
   const bar = startKeyProgress(wantsBar(ctx.opts), "get", source.size);
   let found = 0;
@@ -56,7 +56,7 @@ export async function getMany(ctx: CommandContext, keys: string[], flags: BatchF
       signal: ctx.signal,
       send: sendBatch<Item, Read>(
         ctx,
-        retries,
+        counts,
         async (items) => (await ctx.client.getMany({ keys: items.map((k) => k.key) }, unaryCall(ctx.opts, ctx.signal))).results,
         (k, error) => ({ key: k.key, found: false, value: "", error }),
       ),

@@ -24,7 +24,7 @@ export interface LoadFlags extends BatchFlags {
 const REQUEST_MARGIN = 32 * 1024;
 
 export async function load(ctx: CommandContext, file: string, flags: LoadFlags): Promise<void> {
-  const { batch, parallel, retries } = batchOptions(flags);
+  const { batch, parallel, counts } = batchOptions(flags);
   const input = await openInput(file);
   const entries = itemsOf<Entry>(splitLines(input.stream, MAX_LINE_BYTES, input.name), (line) => parseEntryLine(line, input.name));
   const tally = new Tally();
@@ -62,7 +62,7 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
       signal: ctx.signal,
       send: sendBatch<Entry, Written>(
         ctx,
-        retries,
+        counts,
         async (items) => (await ctx.client.putMany({ entries: items.map((e) => ({ key: e.key, value: e.value })) }, unaryCall(ctx.opts, ctx.signal))).results,
         (e, error) => ({ key: e.key, error }),
       ),
@@ -80,7 +80,7 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
   } finally {
     bar.stop();
   }
-  writeSummary(ctx, "stored", tally, stopped ? { complete: false } : { complete: true });
+  writeSummary(ctx, "stored", tally, { complete: !stopped, batches: counts.batches, retries: counts.retries });
   if (stopped) {
     note(ctx, `load stopped after ${tally.ok + tally.failed} keys; nothing after them was sent`);
     throw stopped;
