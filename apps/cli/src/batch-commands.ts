@@ -31,11 +31,11 @@ export function registerBatchCommands(program: Command, action: ActionWrapper): 
       `
 The file is read as it is sent, so its size does not matter. A malformed line stops the load
 with exit 2 naming its line; the lines before it are stored (check first with --dry-run). When
-a key appears on several lines, the last one wins. A key that fails does not stop the load. A batch the peer could not finish in its
-deadline is retried as two halves, keys that failed as unavailable are retried alone (--retries).
+a key appears on several lines, the last one wins. A key that fails does not stop the load.
+A batch the peer could not finish in its deadline is retried as two halves, and keys that
+failed as unavailable are retried alone (--retries). --timeout is per batch call.
 Exit: 0 all stored; 5 when any key was rejected (invalid, too large); else 4 when keys failed
 as unavailable; a connection failure that outlasts the retries stops the load (exit 4).
---timeout is per batch call.
 
 Examples:
   $ p2p load users.ndjson
