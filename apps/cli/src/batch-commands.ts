@@ -57,6 +57,7 @@ Examples:
       `
 Lines come in the order of the keys: key<TAB>value, key<TAB>(not found), key<TAB>(error: code
 message). Values holding newlines or tabs are printed as they are; use --json for those.
+An answer holds all its batch's values: with large values, a smaller --batch bounds memory.
 Exit: 0 all found; 3 when keys were not found and none failed; else the failure's code (4, 5).
 
 Examples:

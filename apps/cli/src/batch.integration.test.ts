@@ -95,6 +95,8 @@ describe("p2p load, get-many and delete-many against 3 real peers", { timeout: 3
     // Retries (a batch past the peer's deadline on a busy machine) add calls; none are missing.
     const calls = (await putManyCalls(A)) - callsBefore;
     assert.ok(retries === 0 ? calls === 3 : calls > 3, `${calls} PutMany calls, ${String(retries)} retries`);
+    const dry = await p2p(["--peer", A, "load", "--dry-run", file]);
+    assert.equal(dry.stdout, "2500 keys, every line valid (nothing sent)\n");
     const human = await p2p(["--peer", A, "load", "--batch", "700", "--parallel", "2", file]);
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stdout, "stored 2500 keys, 0 failed\n");

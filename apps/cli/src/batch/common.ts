@@ -3,6 +3,7 @@
  * come from, how a whole call's failure becomes per-key failures, and the write summary.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { unaryCall } from "../clients.js";
 import { emit, note, type CommandContext } from "../context.js";
 import { CliError, ExitCode, usageError } from "../errors.js";
 import { parsePositiveInt } from "../options.js";
@@ -64,6 +65,19 @@ export interface CallCounts {
   maxRetries: number;
   batches: number;
   retries: number;
+}
+
+/** Room left in the peer's request limit (its value limit + 64 KiB) for a request's own framing. */
+const REQUEST_MARGIN = 32 * 1024;
+
+/**
+ * The peer's value limit and so the bytes one batch may carry (the peer refuses a larger
+ * request whole). Asked before anything is read, so a wrong --peer fails at once.
+ */
+export async function requestBudget(ctx: CommandContext): Promise<{ valueLimit: number; maxBatchBytes: number }> {
+  const info = await ctx.client.info({}, unaryCall(ctx.opts, ctx.signal));
+  const valueLimit = Number(info.valueLimitBytes) || 1024 * 1024;
+  return { valueLimit, maxBatchBytes: valueLimit + REQUEST_MARGIN };
 }
 
 /** Keys from the arguments, then from --keys-from (a file, or "-" for stdin), streamed. */

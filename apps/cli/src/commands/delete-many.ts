@@ -7,23 +7,21 @@ import { unaryCall } from "../clients.js";
 import { note, type CommandContext } from "../context.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, failedKeysError, keySource, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
+import { batchOptions, failedKeysError, keySource, requestBudget, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
 import type { Item } from "../batch/records.js";
 import { Tally } from "../batch/tally.js";
-
-/** Keys only: 1000 keys of at most 1 KiB fit any peer's request limit. */
-const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
 
 export async function deleteMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
   const { batch, parallel, counts } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
+  const { maxBatchBytes } = await requestBudget(ctx);
   const tally = new Tally();
   const bar = startKeyProgress(wantsBar(ctx.opts), "delete", source.size);
   let stopped: unknown;
   try {
     await runBatches(source.items, {
       maxItems: batch,
-      maxBytes: MAX_REQUEST_BYTES,
+      maxBytes: maxBatchBytes,
       parallel,
       uniqueKeys: true, // the peer refuses a key twice in one batch
       signal: ctx.signal,

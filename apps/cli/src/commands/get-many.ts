@@ -11,11 +11,9 @@ import type { CommandContext } from "../context.js";
 import { CliError, ExitCode } from "../errors.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, keySource, sendBatch, type BatchFlags } from "../batch/common.js";
+import { batchOptions, keySource, requestBudget, sendBatch, type BatchFlags } from "../batch/common.js";
 import type { Item } from "../batch/records.js";
 import { batchExitCode } from "../batch/tally.js";
-
-const MAX_REQUEST_BYTES = 1024 * 1024 + 32 * 1024;
 
 interface Read {
   key: string;
@@ -27,6 +25,7 @@ interface Read {
 export async function getMany(ctx: CommandContext, keys: string[], flags: BatchFlags & { keysFrom?: string }): Promise<void> {
   const { batch, parallel, counts } = batchOptions(flags);
   const source = await keySource(keys, flags.keysFrom);
+  const { maxBatchBytes } = await requestBudget(ctx);
   const bar = startKeyProgress(wantsBar(ctx.opts), "get", source.size);
   let found = 0;
   let missing = 0;
@@ -50,7 +49,7 @@ export async function getMany(ctx: CommandContext, keys: string[], flags: BatchF
   try {
     await runBatches(source.items, {
       maxItems: batch,
-      maxBytes: MAX_REQUEST_BYTES,
+      maxBytes: maxBatchBytes,
       parallel,
       uniqueKeys: false, // reading a key twice is fine: the peer answers it twice
       signal: ctx.signal,

@@ -8,10 +8,10 @@
  * nothing. Values over the peer's limit fail alone, here, without a call.
  */
 import { unaryCall } from "../clients.js";
-import { note, type CommandContext } from "../context.js";
+import { emit, note, type CommandContext } from "../context.js";
 import { startKeyProgress, wantsBar } from "../progress.js";
 import { runBatches } from "../batch/batcher.js";
-import { batchOptions, failedKeysError, MAX_LINE_BYTES, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
+import { batchOptions, failedKeysError, MAX_LINE_BYTES, requestBudget, sendBatch, writeSummary, type BatchFlags, type Written } from "../batch/common.js";
 import { openInput, splitLines } from "../batch/lines.js";
 import { itemsOf, parseEntryLine, type Entry } from "../batch/records.js";
 import { Tally } from "../batch/tally.js";
@@ -20,9 +20,6 @@ export interface LoadFlags extends BatchFlags {
   dryRun?: boolean;
 }
 
-/** Leaves room in the peer's request limit (its value limit + 64 KiB) for the request's framing. */
-const REQUEST_MARGIN = 32 * 1024;
-
 export async function load(ctx: CommandContext, file: string, flags: LoadFlags): Promise<void> {
   const { batch, parallel, counts } = batchOptions(flags);
   const input = await openInput(file);
@@ -30,14 +27,13 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
   const tally = new Tally();
 
   if (flags.dryRun) {
-    for await (const _ of entries) tally.succeed();
-    writeSummary(ctx, "stored", tally, { dryRun: true });
+    let valid = 0;
+    for await (const _ of entries) valid++;
+    emit(ctx, { valid, dryRun: true }, `${valid} keys, every line valid (nothing sent)`);
     return;
   }
 
-  // Asked first: a wrong --peer fails before any reading, and the limit sizes the batches.
-  const info = await ctx.client.info({}, unaryCall(ctx.opts, ctx.signal));
-  const valueLimit = Number(info.valueLimitBytes) || 1024 * 1024;
+  const { valueLimit, maxBatchBytes } = await requestBudget(ctx);
   const bar = startKeyProgress(wantsBar(ctx.opts), "load", input.size);
 
   // A value the peer would refuse fails here, alone, and is not sent.
@@ -56,7 +52,7 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
   try {
     await runBatches(checked(), {
       maxItems: batch,
-      maxBytes: valueLimit + REQUEST_MARGIN,
+      maxBytes: maxBatchBytes,
       parallel,
       uniqueKeys: true,
       signal: ctx.signal,
