@@ -47,7 +47,7 @@ export async function deleteMany(ctx: CommandContext, keys: string[], flags: Bat
   }
   writeSummary(ctx, "deleted", tally, { complete: !stopped, batches: counts.batches, retries: counts.retries });
   if (stopped) {
-    note(ctx, `delete-many stopped after ${tally.ok + tally.failed} keys; nothing after them was sent`);
+    note(ctx, `delete-many stopped: ${tally.ok + tally.failed} keys done before the error below; rerun once it is fixed (deleting a key again is harmless)`);
     throw stopped;
   }
   const failed = failedKeysError(tally);

@@ -78,7 +78,7 @@ export async function load(ctx: CommandContext, file: string, flags: LoadFlags):
   }
   writeSummary(ctx, "stored", tally, { complete: !stopped, batches: counts.batches, retries: counts.retries });
   if (stopped) {
-    note(ctx, `load stopped after ${tally.ok + tally.failed} keys; nothing after them was sent`);
+    note(ctx, `load stopped: ${tally.ok + tally.failed} keys done before the error below; rerun once it is fixed (storing a value again is harmless)`);
     throw stopped;
   }
   const failed = failedKeysError(tally);
