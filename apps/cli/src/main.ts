@@ -4,6 +4,7 @@
  * failure ends here as one line on stderr and an exit code (errors.ts).
  */
 import { Command, CommanderError, Option } from "commander";
+import { registerBatchCommands } from "./batch-commands.js";
 import { del } from "./commands/delete.js";
 import { download } from "./commands/download.js";
 import { get } from "./commands/get.js";
@@ -38,7 +39,10 @@ Examples:
   $ p2p get greeting --trace
   $ p2p --peer http://127.0.0.1:8002 --json ls --prefix gr
   $ id=$(p2p upload photo.jpg) && p2p download "$id" -o copy.jpg
-  $ p2p status`;
+  $ p2p status
+  $ p2p load users.ndjson                  # {"key":…,"value":…} per line, PutMany batches
+  $ p2p get-many user:1 user:2             # key<TAB>value per line; exit 3 if any missing
+  $ p2p delete-many --keys-from old-keys.txt`;
 
 /** Lets a command say that Ctrl-C is its normal end (watch). */
 interface Running {
@@ -203,6 +207,8 @@ program
   .option("--interval <ms>", "poll interval in milliseconds", "1000")
   .addHelpText("after", "\nExample:\n  $ p2p watch greeting --interval 500")
   .action(action((key: string) => `watch ${JSON.stringify(key)}`, (ctx, key: string, flags: { interval?: string }) => watch(ctx, key, flags), { interruptIsSuccess: true }));
+
+registerBatchCommands(program, action);
 
 try {
   await program.parseAsync(process.argv);

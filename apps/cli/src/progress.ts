@@ -57,3 +57,35 @@ export function startProgress(show: boolean, label: string, total: number, start
     },
   };
 }
+
+/** Progress of a batch command: keys done, and input bytes done when the input's size is known. */
+export interface KeyProgress {
+  advance(keys: number, inputBytes: number): void;
+  stop(): void;
+}
+
+/**
+ * A bar over the input file's size (`totalBytes`) showing keys done and keys per second, or,
+ * when the size is unknown (stdin, arguments), a counter; a no-op unless `show`.
+ */
+export function startKeyProgress(show: boolean, label: string, totalBytes?: number): KeyProgress {
+  if (!show) return { advance() {}, stop() {} };
+  const began = Date.now();
+  let keys = 0;
+  let bytes = 0;
+  const sized = totalBytes !== undefined && totalBytes > 0;
+  const format = sized ? `${label} [{bar}] {percentage}% | {keys} keys | {rate} keys/s | ETA {eta_formatted}` : `${label} {keys} keys | {rate} keys/s`;
+  const bar = new SingleBar({ stream: process.stderr, format, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 10 });
+  const payload = () => ({ keys, rate: Math.round(keys / Math.max((Date.now() - began) / 1000, 0.001)) });
+  bar.start(sized ? totalBytes : 1, 0, payload());
+  return {
+    advance(k, b) {
+      keys += k;
+      bytes += b;
+      bar.update(sized ? bytes : 0, payload());
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
