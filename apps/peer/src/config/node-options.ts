@@ -14,6 +14,11 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
       rpcTimeoutMs: c.rpcTimeoutMs,
       requestTimeoutMs: c.requestTimeoutMs,
       writePolicy: c.writePolicy,
+      maxBatchKeys: c.maxBatchKeys,
+      hedgeReads: c.hedgeReads,
+      hedgePercentile: c.hedgePercentile,
+      hedgeMinMs: c.hedgeMinMs,
+      hedgeMaxMs: c.hedgeMaxMs,
     },
     // The tombstone grace defaults to the core's (10 days), and is never under 2 repair intervals.
     antiEntropy: {

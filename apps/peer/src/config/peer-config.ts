@@ -1,11 +1,11 @@
 /**
- * The peer's settings: one zod schema, each field with what it does and why its default is
- * what it is. Sources and precedence live in load-peer-config.ts; which settings can change
- * while running lives in LIVE_SETTINGS below.
+ * The peer's settings: one zod schema, each field with what it does and why its default is what
+ * it is. Sources and precedence: load-peer-config.ts; settings that change live: LIVE_SETTINGS.
  */
 import { isIP } from "node:net";
 import { z } from "zod";
 import { RATE_LIMIT_LIVE_SETTINGS, RATE_LIMIT_SOURCES, rateLimitSettingsShape } from "./rate-limit-settings.js";
+import { READ_LIVE_SETTINGS, READ_SOURCES, readSettingsShape } from "./read-settings.js";
 import { SECURITY_SOURCES, securitySettingsShape } from "./security-settings.js";
 
 const MiB = 1024 * 1024;
@@ -13,9 +13,7 @@ const MiB = 1024 * 1024;
 /** A host name or IP literal (IPv6 without brackets); no port. */
 const hostName = z.string().check((ctx) => {
   const v = ctx.value;
-  const ok =
-    isIP(v) !== 0 ||
-    (v.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v));
+  const ok = isIP(v) !== 0 || (v.length <= 253 && /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(v));
   if (!ok) ctx.issues.push({ code: "custom", message: `expected a host name or IP address, got ${JSON.stringify(v)}`, input: v });
 });
 
@@ -159,6 +157,7 @@ export const peerSettingsSchema = z
     /** How long a trace is kept for GetTrace, ms. 10 min: time to look at it, little memory. Read only at start. */
     traceTtlMs: ms(1000, 86_400_000).default(600_000),
     ...rateLimitSettingsShape,
+    ...readSettingsShape,
     ...securitySettingsShape,
   })
   .strict();
@@ -189,6 +188,7 @@ export const LIVE_SETTINGS: ReadonlySet<SettingKey> = new Set<SettingKey>([
   "maxHints",
   "maxCollectedDeletes",
   ...RATE_LIMIT_LIVE_SETTINGS,
+  ...READ_LIVE_SETTINGS,
 ]);
 
 export const SETTING_KEYS = Object.keys(peerSettingsSchema.shape) as SettingKey[];
@@ -238,6 +238,7 @@ export const SETTING_SOURCES: Record<SettingKey, SettingSource> = {
   traceMaxTraces: { flag: "trace-max-traces", env: "P2P_TRACE_MAX_TRACES", kind: "integer", help: "traces kept for GetTrace (default 1000)" },
   traceTtlMs: { flag: "trace-ttl-ms", env: "P2P_TRACE_TTL_MS", kind: "integer", help: "how long traces are kept for GetTrace (default 600000)" },
   ...RATE_LIMIT_SOURCES,
+  ...READ_SOURCES,
   ...SECURITY_SOURCES,
 };
 

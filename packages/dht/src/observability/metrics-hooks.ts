@@ -25,6 +25,8 @@ export const NODE_EVENTS = [
   "write_conflict_aborted",
   /** A replica refused a version for being further ahead of its clock than the max clock offset. */
   "clock_offset_refused",
+  /** A read asked one more replica beside one slower than its usual latency (hedged read). */
+  "read_hedged",
 ] as const;
 
 export type NodeEvent = (typeof NODE_EVENTS)[number];

@@ -18,7 +18,8 @@ import type { LocalRecords } from "../records/local-records.js";
 import { validateKey, validateValueSize } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
 import { OperationStats, type Operation, type OperationStatsSnapshot } from "../observability/op-stats.js";
-import type { NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.js";
+import { PeerLatency } from "./peer-latency.js";
 import { timedOperation } from "./timed-operation.js";
 import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
@@ -63,6 +64,8 @@ export class ReplicationCoordinator {
   #options: ReplicationOptions;
   readonly #writer: RecordWriter;
   readonly #batch: BatchOperations;
+  readonly #latency = new PeerLatency();
+  readonly #onHedge = () => observe(this.#metrics?.event, "read_hedged");
 
   /** Throws DhtError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
@@ -75,21 +78,15 @@ export class ReplicationCoordinator {
     this.#stats = new OperationStats(components.statsWindow ?? 1024);
     this.#tracer = components.tracer;
     this.#options = resolveReplicationOptions(options);
+    const parts = { router: this.#router, transport: this.#transport, records: this.#records, clock: this.#clock, log: this.#log };
     this.#writer = new RecordWriter({
-      router: this.#router,
-      transport: this.#transport,
-      records: this.#records,
-      clock: this.#clock,
-      log: this.#log,
-      metrics: this.#metrics,
-      tracer: this.#tracer,
-      stored: components.stored ?? (() => {}),
-      options: () => this.#options,
+      ...parts,
+      ...{ metrics: this.#metrics, tracer: this.#tracer, stored: components.stored ?? (() => {}), options: () => this.#options },
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
       track: (work) => this.#track(work),
     });
     this.#batch = new BatchOperations({
-      ...{ router: this.#router, transport: this.#transport, records: this.#records, clock: this.#clock, log: this.#log, writer: this.#writer },
+      ...{ ...parts, writer: this.#writer },
       ...{ options: () => this.#options, get: (key, o) => this.get(key, o), repair: (peer, record) => this.#repair(peer, record, undefined), track: (work) => this.#track(work) },
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
     });
@@ -220,7 +217,9 @@ export class ReplicationCoordinator {
         unanswered = new Set(lookup.unanswered.map((c) => c.id));
         known = byDistance([self, ...lookup.closest, ...lookup.unanswered], position);
       }
-      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace };
+      const { hedgeReads: enabled, hedgePercentile: percentile, hedgeMinMs: minMs, hedgeMaxMs: maxMs } = this.#options;
+      const hedge = { enabled, percentile, minMs, maxMs };
+      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace, latency: this.#latency, hedge, onHedge: this.#onHedge };
       const { replicas, set, consulted, replicasAnswered, setAnswered } = await readQuorum(read, key, known, unanswered, needed, answers);
       scope.throwIfAborted();
       if (scope.trace) this.#tracer?.mark("read quorum", scope.trace, { replicasAnswered, setAnswered, needed, replicas: replicas.length });

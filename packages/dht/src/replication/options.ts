@@ -36,6 +36,15 @@ export interface ReplicationOptions {
   writePolicy: WritePolicy;
   /** Keys in one PutMany, GetMany or DeleteMany, at most. Default 1000. */
   maxBatchKeys: number;
+  /**
+   * Hedged reads (quorum-read.ts): a replica that has not answered a read within the
+   * `hedgePercentile` of its recent latencies, bounded by [hedgeMinMs, hedgeMaxMs] (hedgeMaxMs
+   * while it has few samples), gets the next replica asked beside it. Default on, p90, 5–250 ms.
+   */
+  hedgeReads: boolean;
+  hedgePercentile: number;
+  hedgeMinMs: number;
+  hedgeMaxMs: number;
 }
 
 export type WritePolicy = "open" | "signed-only";
@@ -51,6 +60,10 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   requestTimeoutMs: 5000,
   writePolicy: "open",
   maxBatchKeys: 1000,
+  hedgeReads: true,
+  hedgePercentile: 90,
+  hedgeMinMs: 5,
+  hedgeMaxMs: 250,
 });
 
 /**
@@ -62,7 +75,7 @@ export function resolveReplicationOptions(
   base: Readonly<ReplicationOptions> = defaultReplicationOptions,
 ): ReplicationOptions {
   const o: ReplicationOptions = { ...base, ...partial };
-  const integer = (field: Exclude<keyof ReplicationOptions, "consistency" | "writePolicy">, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
+  const integer = (field: Exclude<keyof ReplicationOptions, "consistency" | "writePolicy" | "hedgeReads">, min: number, max = Number.MAX_SAFE_INTEGER, maxName = String(max)) => {
     const v = o[field];
     if (!Number.isSafeInteger(v) || v < min || v > max) {
       throw new DhtError(`${field}: must be an integer from ${min} to ${maxName}, got ${String(v)}`, "invalid_argument");
@@ -88,6 +101,10 @@ export function resolveReplicationOptions(
   integer("maxPendingRepairs", 0, 100_000);
   integer("requestTimeoutMs", 1, 3_600_000);
   integer("maxBatchKeys", 1, 100_000);
+  if (typeof o.hedgeReads !== "boolean") throw DhtError.invalidArgument(`hedgeReads: must be true or false, got ${JSON.stringify(o.hedgeReads)}`);
+  integer("hedgePercentile", 50, 99);
+  integer("hedgeMinMs", 0, 60_000);
+  integer("hedgeMaxMs", o.hedgeMinMs, 60_000, `60000 and at least hedgeMinMs (${o.hedgeMinMs})`);
   return o;
 }
 

@@ -18,12 +18,18 @@
  *
  * A replica that did not answer is asked once more before a read gives up for want of it:
  * under message loss the second call usually gets through.
+ *
+ * Hedged: a replica that has not answered within its usual time (a percentile of its recent
+ * latencies, peer-latency.ts) is not waited for alone: the next of the set is asked as well,
+ * and the first answers that settle the read win. The slow one is not failed for it: its
+ * answer still counts if it comes first, and silence is still not absence.
  */
 import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import type { SpanContext } from "../tracing/trace-context.js";
+import type { HedgeSettings, PeerLatency } from "./peer-latency.js";
 
 export interface QuorumReadContext {
   router: Router;
@@ -35,6 +41,11 @@ export interface QuorumReadContext {
   signal: AbortSignal;
   /** The operation's span when traced: each replica call is recorded under it. */
   trace?: SpanContext | undefined;
+  /** Recent latencies per peer: answers are recorded here, and hedging waits by them. */
+  latency?: PeerLatency;
+  hedge?: HedgeSettings;
+  /** A hedge was sent (for the metrics). */
+  onHedge?: () => void;
 }
 
 /** What each peer answered: its record, null when it holds none. */
@@ -94,19 +105,25 @@ export async function readQuorum(
   const replicas = known.slice(0, c.replicationFactor);
   const reachable = () => known.filter((x) => !failed.has(x.id)).slice(0, c.replicationFactor);
   const answeredIn = (peers: readonly Contact[]) => peers.filter((x) => answers.has(x.id)).length;
-  const ask = async (peer: Contact): Promise<void> => {
+  /** Asks in flight (a hedged read returns with slow ones still running: their answers no longer count). */
+  const inFlight = new Map<NodeId, Promise<void>>();
+  let returned = false;
+  const ask = async (peer: Contact, hedged = false): Promise<void> => {
     const again = asked.has(peer.id) || unanswered.has(peer.id);
     if (again) done.add(peer.id);
     asked.add(peer.id);
     const opts = { timeoutMs: c.rpcTimeoutMs, signal: c.signal };
+    const started = performance.now();
     try {
       const res = await c.transport.findValue(
         peer,
         key,
         // A spare asked in a failed replica's place is a stand-in, as in a write.
-        c.trace ? { ...opts, trace: { parent: c.trace, name: "replica read", attributes: { replica: replicas.some((r) => r.id === peer.id), retry: again } } } : opts,
+        c.trace ? { ...opts, trace: { parent: c.trace, name: "replica read", attributes: { replica: replicas.some((r) => r.id === peer.id), retry: again, hedged } } } : opts,
       );
+      c.latency?.record(peer.id, performance.now() - started);
       c.router.reportSuccess(peer);
+      if (returned) return;
       const accepted = acceptRemote(c.records, c.log, peer.id, key, res.record ?? null);
       if (accepted !== undefined) {
         answers.set(peer.id, accepted);
@@ -116,18 +133,45 @@ export async function readQuorum(
         done.add(peer.id);
       }
     } catch (error) {
-      failed.add(peer.id);
       if (DhtError.from(error).code !== "canceled") c.router.reportFailure(peer, error);
+      if (returned) return;
+      failed.add(peer.id);
       c.log.debug({ peer: peer.id, err: String(error) }, "replica did not answer a read");
     }
   };
-  /** Asks the unanswered of `peers()` not in `skip`, as many at a time as are still needed, until `needed` of them answered. */
+  const start = (peer: Contact, hedged = false) => {
+    const p = ask(peer, hedged).finally(() => inFlight.delete(peer.id));
+    inFlight.set(peer.id, p);
+  };
+  /**
+   * Asks the unanswered of `peers()` not in `skip`, as many at a time as are still needed, until
+   * `needed` of them answered; an ask slower than its hedge delay stops counting as pending, so
+   * the next peer is asked beside it.
+   */
   const askUntilNeeded = async (peers: () => readonly Contact[], skip: ReadonlySet<NodeId>): Promise<void> => {
+    const slow = new Set<NodeId>();
+    const hedgeAt = new Map<NodeId, number>();
     for (;;) {
       const list = peers();
-      const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id)).slice(0, Math.max(0, needed - answeredIn(list)));
-      if (next.length === 0 || c.signal.aborted) return;
-      await Promise.all(next.map(ask));
+      const pending = [...inFlight.keys()].filter((id) => !slow.has(id)).length;
+      const missing = needed - answeredIn(list);
+      if (missing <= 0 || c.signal.aborted) return;
+      const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id) && !inFlight.has(x.id)).slice(0, Math.max(0, missing - pending));
+      for (const peer of next) {
+        if (slow.size > 0) c.onHedge?.();
+        start(peer, slow.size > 0);
+        if (c.hedge?.enabled && c.latency) hedgeAt.set(peer.id, performance.now() + c.latency.hedgeDelay(peer.id, c.hedge));
+      }
+      if (inFlight.size === 0) return;
+      // Wake at the first answer, or when the earliest pending ask passes its hedge delay.
+      const waits = [...inFlight.keys()].filter((id) => !slow.has(id) && hedgeAt.has(id));
+      const first = waits.length > 0 ? Math.min(...waits.map((id) => hedgeAt.get(id)!)) : undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const hedge = first === undefined ? undefined : new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, first - performance.now()))));
+      await Promise.race(hedge ? [...inFlight.values(), hedge] : [...inFlight.values()]);
+      clearTimeout(timer);
+      const now = performance.now();
+      for (const id of waits) if (inFlight.has(id) && hedgeAt.get(id)! <= now) slow.add(id);
     }
   };
   await askUntilNeeded(reachable, asked);
@@ -136,6 +180,7 @@ export async function readQuorum(
   if (!(answeredIn(set) >= needed && (live(c.router.self.id) || set.some((x) => live(x.id))))) await askUntilNeeded(() => replicas, done);
   const final = reachable();
   const inSet = new Set(final.map((x) => x.id));
+  returned = true;
   return {
     replicas,
     set: final,

@@ -1,0 +1,102 @@
+// Hedged reads (quorum-read.ts): a replica slower than its usual latency gets the next replica
+// asked beside it, and the rules of what a read may answer stay as they are.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { DhtError } from "../errors.js";
+import { createTestnet, type Testnet } from "../testing/testnet.js";
+import { byDistance, sha256Hex } from "./position.js";
+import { PeerLatency } from "./peer-latency.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const RPC_TIMEOUT_MS = 2000;
+
+async function network(hedgeReads: boolean): Promise<Testnet> {
+  const net = await createTestnet(6, {
+    node: { replication: { rpcTimeoutMs: RPC_TIMEOUT_MS, requestTimeoutMs: 15_000, hedgeReads, hedgeMaxMs: 50 }, kademlia: { rpcTimeoutMs: RPC_TIMEOUT_MS } },
+  });
+  await Promise.all(net.nodes.map((n) => n.kademlia.confirmView()));
+  return net;
+}
+
+/** The key's replicas in the order a read asks them, and a coordinator that is none of them. */
+function roles(net: Testnet, key: string) {
+  const replicas = byDistance(net.nodes.map((n) => n.self), sha256Hex(key)).slice(0, 3);
+  const reader = net.nodes.find((n) => !replicas.some((r) => r.id === n.self.id))!;
+  return { replicas, reader };
+}
+
+async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: T; error?: DhtError }> {
+  const t = performance.now();
+  try {
+    const value = await work;
+    return { ms: performance.now() - t, value };
+  } catch (err) {
+    return { ms: performance.now() - t, error: DhtError.from(err) };
+  }
+}
+
+describe("hedged reads", () => {
+  const nets: Testnet[] = [];
+  after(async () => {
+    for (const n of nets) {
+      await Promise.all(n.nodes.map((x) => x.coordinator.idle()));
+      await n.stop();
+    }
+  });
+
+  test("the first replica asked hangs: with hedging the read answers by the third, long before the call's deadline; without, it waits for the deadline", async () => {
+    for (const hedge of [true, false]) {
+      const net = await network(hedge);
+      nets.push(net);
+      const key = "hedge/value";
+      await net.nodes[0]!.coordinator.put(key, enc("v"));
+      await net.nodes[0]!.coordinator.idle();
+      const { replicas, reader } = roles(net, key);
+      net.network.hang(replicas[0]!.id);
+      const got = await timed(reader.coordinator.get(key));
+      net.network.recover(replicas[0]!.id);
+      assert.equal(new TextDecoder().decode(got.value!.record.value), "v");
+      if (hedge) assert.ok(got.ms < RPC_TIMEOUT_MS / 2, `hedged: ${got.ms.toFixed(0)} ms`);
+      else assert.ok(got.ms >= RPC_TIMEOUT_MS * 0.9, `not hedged: ${got.ms.toFixed(0)} ms`);
+    }
+  });
+
+  test("a key never written, one replica hung: NOT_FOUND from two of the R closest, quickly", async () => {
+    const net = await network(true);
+    nets.push(net);
+    const key = "hedge/missing";
+    const { replicas, reader } = roles(net, key);
+    net.network.hang(replicas[0]!.id);
+    const got = await timed(reader.coordinator.get(key));
+    net.network.recover(replicas[0]!.id);
+    assert.equal(got.error?.code, "not_found");
+    assert.ok(got.ms < RPC_TIMEOUT_MS / 2, `${got.ms.toFixed(0)} ms`);
+  });
+
+  test("two replicas hung: a hedge never turns their silence into NOT_FOUND; the read is UNAVAILABLE", async () => {
+    const net = await network(true);
+    nets.push(net);
+    const key = "hedge/two-silent";
+    const { replicas, reader } = roles(net, key);
+    net.network.hang(replicas[0]!.id);
+    net.network.hang(replicas[1]!.id);
+    const got = await timed(reader.coordinator.get(key));
+    net.network.recover(replicas[0]!.id);
+    net.network.recover(replicas[1]!.id);
+    assert.equal(got.error?.code, "unavailable", got.error?.message);
+  });
+});
+
+test("PeerLatency: the percentile of a peer's recent reads within [min, max]; max until it has samples; bounded", () => {
+  const l = new PeerLatency(2);
+  const s = { enabled: true, percentile: 90, minMs: 5, maxMs: 250 };
+  assert.equal(l.hedgeDelay("a", s), 250, "no samples: the longest wait");
+  for (let i = 1; i <= 10; i++) l.record("a", i * 10);
+  assert.equal(l.hedgeDelay("a", s), 100);
+  for (let i = 0; i < 10; i++) l.record("b", 1);
+  assert.equal(l.hedgeDelay("b", s), 5, "never below the minimum");
+  for (let i = 0; i < 10; i++) l.record("c", 1000);
+  assert.equal(l.hedgeDelay("c", s), 250, "never above the maximum");
+  assert.equal(l.size, 2, "the least recently used peer is forgotten");
+  assert.equal(l.hedgeDelay("a", s), 250);
+});

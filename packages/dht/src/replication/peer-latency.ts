@@ -1,0 +1,56 @@
+/**
+ * Recent replica-read latencies per peer, for hedged reads: a read waits for a replica about as
+ * long as that replica usually takes (a percentile of its recent answers), then asks the next
+ * one as well. Bounded: the most recent samples of the most recently used peers.
+ */
+import type { NodeId } from "../types.js";
+
+export interface HedgeSettings {
+  /** Hedge at all. */
+  enabled: boolean;
+  /** Which percentile of a peer's recent latencies counts as "not answered yet", 50 to 99. */
+  percentile: number;
+  /** Wait at least this long before asking another replica, ms. */
+  minMs: number;
+  /** Wait at most this long (also the wait for a peer with too few samples), ms. */
+  maxMs: number;
+}
+
+/** Samples kept per peer, and fewer than this many give no percentile (the maxMs wait applies). */
+const SAMPLES = 32;
+const MIN_SAMPLES = 8;
+
+export class PeerLatency {
+  readonly #peers = new Map<NodeId, { samples: Float64Array; next: number; filled: number }>();
+  readonly #maxPeers: number;
+
+  constructor(maxPeers = 1024) {
+    this.#maxPeers = maxPeers;
+  }
+
+  record(peer: NodeId, ms: number): void {
+    let p = this.#peers.get(peer);
+    if (p) this.#peers.delete(peer); // re-inserted last: the map's order is least recently used first
+    else {
+      p = { samples: new Float64Array(SAMPLES), next: 0, filled: 0 };
+      if (this.#peers.size >= this.#maxPeers) this.#peers.delete(this.#peers.keys().next().value!);
+    }
+    this.#peers.set(peer, p);
+    p.samples[p.next] = ms;
+    p.next = (p.next + 1) % SAMPLES;
+    p.filled = Math.min(SAMPLES, p.filled + 1);
+  }
+
+  /** How long to wait for `peer` before hedging: its recent percentile, within [minMs, maxMs]. */
+  hedgeDelay(peer: NodeId, s: HedgeSettings): number {
+    const p = this.#peers.get(peer);
+    if (!p || p.filled < MIN_SAMPLES) return s.maxMs;
+    const sorted = Array.from(p.samples.subarray(0, p.filled)).sort((a, b) => a - b);
+    const at = sorted[Math.min(sorted.length - 1, Math.floor((s.percentile / 100) * sorted.length))]!;
+    return Math.min(s.maxMs, Math.max(s.minMs, at));
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+}
