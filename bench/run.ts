@@ -14,6 +14,7 @@ import { benchOptions } from "./lib/options.js";
 import { renderMarkdown, type BenchRun } from "./lib/report.js";
 import { runBatch } from "./sections/batch.js";
 import { runChaos } from "./sections/chaos.js";
+import { runHedge } from "./sections/hedge.js";
 import { runChurn } from "./sections/churn.js";
 import { runFiles } from "./sections/files.js";
 import { runFleet } from "./sections/fleet.js";
@@ -25,7 +26,7 @@ import { runSecurity } from "./sections/security.js";
 import { runTracing } from "./sections/tracing.js";
 import { runWanSimulationSection } from "./sections/wan-simulation.js";
 
-const SECTIONS = ["floor", "records", "batch", "tracing", "security", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
+const SECTIONS = ["floor", "records", "batch", "hedge", "tracing", "security", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   });
   await run("records", () => runRecords(o, floors));
   await run("batch", () => runBatch(o));
+  await run("hedge", () => runHedge(o));
   await run("tracing", () => runTracing(o));
   await run("security", () => runSecurity(o));
   await run("files", () => runFiles(o));
