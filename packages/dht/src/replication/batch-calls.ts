@@ -13,6 +13,16 @@ import type { BatchContext } from "./batch-operations.js";
 /** Keys that leave the batch round for the single-key path (or need a lookup), handled this many at a time. */
 export const SINGLE_KEY_CONCURRENCY = 32;
 
+/**
+ * The deadline of one batch call of `items`: the peer-call deadline per 250 items (at least
+ * one). A replica keeps a few hundred records in the time it answers one Store on a loaded
+ * machine; one deadline for 1000 made every StoreMany time out under load, and the keys then
+ * all took the single-key path, which made the load worse.
+ */
+export function batchCallTimeout(rpcTimeoutMs: number, items: number): number {
+  return rpcTimeoutMs * (1 + Math.floor(items / 250));
+}
+
 /** Refuses a batch over maxBatchKeys; lets the scope's signal reach every call of the batch. */
 export function checkBatchSize(c: BatchContext, n: number, field: string, scope: OperationScope): void {
   const max = c.options().maxBatchKeys;

@@ -23,7 +23,7 @@ import type { ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import type { RecordWriter } from "./record-writer.js";
 import type { OperationOptions, ReadResult, WriteResult } from "./operation-types.js";
-import { checkBatchSize, mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
+import { batchCallTimeout, checkBatchSize, mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
 import { BatchReader } from "./batch-read.js";
 
 /** One key and value of a PutMany. */
@@ -154,7 +154,7 @@ export class BatchOperations {
     const groups = replicaBatches(plans, (p) => p.replicas, (p) => p.record.value.byteLength + p.record.key.length);
     await Promise.all(
       [...groups].map(async ([peer, batches]) => {
-        for (const batch of batches) await this.#storeBatch(peer, batch, rpcTimeoutMs, scope.signal);
+        for (const batch of batches) await this.#storeBatch(peer, batch, batchCallTimeout(rpcTimeoutMs, batch.length), scope.signal);
       }),
     );
     scope.throwIfAborted();

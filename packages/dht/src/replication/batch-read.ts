@@ -10,7 +10,7 @@ import type { OperationScope } from "../rpc/deadline.js";
 import { validateKey } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
 import { byDistance, sha256Hex } from "./position.js";
-import { mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
+import { batchCallTimeout, mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
 import type { BatchContext, BatchReadOutcome } from "./batch-operations.js";
 import { acceptRemote } from "./quorum-read.js";
 
@@ -66,7 +66,7 @@ export class BatchReader {
         for (const batch of batches) {
           const fail = () => batch.forEach((p) => (p.unsettled = true));
           try {
-            const got = await this.#c.transport.findValueMany(peer, batch.map((p) => p.key), { timeoutMs: rpcTimeoutMs, signal: scope.signal });
+            const got = await this.#c.transport.findValueMany(peer, batch.map((p) => p.key), { timeoutMs: batchCallTimeout(rpcTimeoutMs, batch.length), signal: scope.signal });
             this.#c.router.reportSuccess(peer);
             if (got.length !== batch.length) {
               this.#c.log.warn({ peer: peer.id, asked: batch.length, answered: got.length }, "ignoring a FindValueMany answer with the wrong number of outcomes");
