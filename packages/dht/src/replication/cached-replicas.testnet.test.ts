@@ -56,36 +56,52 @@ describe("reads and writes through the neighbourhood cache at 50 and 100 nodes",
     });
   }
 
-  test("a peer that joins closer to a cached region becomes a replica of the next put and get", async () => {
-    const coordinator = net.nodes[20]!;
-    // A key the newcomer will be the closest peer to, and the coordinator not a replica of.
-    const newcomer = testContact(net.nodes.length);
-    let key = "";
-    for (let i = 0; !key; i++) {
-      const candidate = `joined/${i}`;
-      const all = [...net.nodes.map((n) => n.self), newcomer];
-      const closest = byDistance(all, sha256Hex(candidate)).slice(0, 4).map((c) => c.id);
-      if (closest[0] === newcomer.id && !closest.includes(coordinator.self.id)) key = candidate;
-    }
-    await coordinator.coordinator.put(key, text.encode("before"));
-    await warm(coordinator, key);
-    // The shortcut is in use: Rq FindValues, no lookup.
-    assert.equal(await lookupsBy(net, coordinator, () => coordinator.coordinator.get(key)), 0, "a get of a warmed region runs no lookup");
+  // Heard: the join reaches the coordinator, whose cache drops the region at once. Unheard: the
+  // coordinator is hung while the peer joins, so its cache still names the old replicas; the
+  // replicas' answers name the newcomer, and the shortcut gives way to the lookup: a get's
+  // FindValue answers, or the FindNode a put checks its set with, whichever comes first.
+  const variants = [["heard of", 20, "get"], ["not heard of", 25, "get"], ["not heard of", 28, "put"]] as const;
+  for (const [variant, index, first] of variants) {
+    test(`a peer that joins closer to a cached region, ${variant} by the coordinator, becomes a replica (${first} first)`, async () => {
+      const coordinator = net.nodes[index]!;
+      // A key the newcomer will be the closest peer to, and the coordinator not a replica of.
+      const newcomer = testContact(net.nodes.length);
+      let key = "";
+      for (let i = 0; !key; i++) {
+        const candidate = `joined/${index}/${i}`;
+        const all = [...net.nodes.map((n) => n.self), newcomer];
+        const closest = byDistance(all, sha256Hex(candidate)).slice(0, 4).map((c) => c.id);
+        if (closest[0] === newcomer.id && !closest.includes(coordinator.self.id)) key = candidate;
+      }
+      await coordinator.coordinator.put(key, text.encode("before"));
+      await warm(coordinator, key);
+      // The shortcut is in use: Rq FindValues, no lookup.
+      assert.equal(await lookupsBy(net, coordinator, () => coordinator.coordinator.get(key)), 0, "a get of a warmed region runs no lookup");
 
-    const [joined] = await net.add(1);
-    assert.equal(joined!.self.id, newcomer.id);
-    await coordinator.coordinator.put(key, text.encode("after"));
-    await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
-    const replicas = net.closest(key, 3).map((c) => c.id);
-    assert.equal(replicas[0], newcomer.id);
-    const holders = await net.holders(key);
-    for (const id of replicas.slice(0, 2)) assert.ok(holders.includes(id), `replica ${id.slice(0, 8)} holds the put after the join`);
-    assert.equal((await joined!.store.get(key))?.value && new TextDecoder().decode((await joined!.store.get(key))!.value), "after");
+      if (variant === "not heard of") net.hang(coordinator.self.id);
+      const [joined] = await net.add(1);
+      net.recover(coordinator.self.id);
+      assert.equal(joined!.self.id, newcomer.id);
+      if (variant === "not heard of") assert.equal(coordinator.kademlia.routingTable.get(newcomer.id), undefined, "the coordinator has not heard of the newcomer");
 
-    const got = await coordinator.coordinator.get(key, { allReplicas: true });
-    assert.equal(new TextDecoder().decode(got.record.value), "after");
-    assert.ok(got.replicas.some((r) => r.peer.id === newcomer.id && r.answered), "the newcomer is asked as a replica");
-  });
+      if (first === "get") {
+        const before = await coordinator.coordinator.get(key);
+        assert.equal(new TextDecoder().decode(before.record.value), "before");
+      }
+      await coordinator.coordinator.put(key, text.encode("after"));
+      await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
+      const replicas = net.closest(key, 3).map((c) => c.id);
+      assert.equal(replicas[0], newcomer.id);
+      const held = await joined!.store.get(key);
+      assert.equal(held && new TextDecoder().decode(held.value), "after", "the newcomer holds the put made after it joined");
+      const holders = await net.holders(key);
+      assert.ok(holders.includes(replicas[1]!), "the second closest holds it too");
+
+      const got = await coordinator.coordinator.get(key, { allReplicas: true });
+      assert.equal(new TextDecoder().decode(got.record.value), "after");
+      assert.ok(got.replicas.some((r) => r.peer.id === newcomer.id && r.answered), "the newcomer is asked as a replica");
+    });
+  }
 
   test("a silent cached replica makes a read UNAVAILABLE, never NOT_FOUND", async () => {
     const coordinator = net.nodes[30]!;
