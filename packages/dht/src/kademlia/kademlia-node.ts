@@ -15,7 +15,7 @@ import type { Transport } from "../rpc/peer-rpc.js";
 import type { KademliaComponents } from "./kademlia-components.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
-import { bucketIndex, isNodeId } from "./node-id.js";
+import { bucketIndex, isNodeId, xorDistance } from "./node-id.js";
 import { RoutingTable } from "./routing-table.js";
 import { resolveKademliaOptions, type KademliaOptions, type ResolvedKademliaOptions } from "./kademlia-options.js";
 
@@ -63,7 +63,8 @@ export class KademliaNode implements Router {
     this.view = new ViewConfirmation({ clock: this.clock, ttlMs: o.viewTtlMs, lookupSelf, tableSize: () => this.table.size, failed });
     this.evicted = new EvictedContacts({ max: o.maxEvictedContacts, retentionMs: o.evictedRetentionMs, probeIntervalMs: o.reprobeIntervalMs });
     const warm = (target: NodeId) => this.lookup(target, { wanted: this.k }).then(() => {}, () => {});
-    this.near = new NeighbourhoodCache({ maxEntries: o.neighbourhoodCacheSize, ttlMs: o.neighbourhoodCacheTtlMs, warmWidth: o.k, now: () => this.clock.now(), warm });
+    const ownRadius = () => this.table.closest(this.self.id, o.k).map((c) => xorDistance(c.id, this.self.id))[o.k - 1];
+    this.near = new NeighbourhoodCache({ maxEntries: o.neighbourhoodCacheSize, ttlMs: o.neighbourhoodCacheTtlMs, warmWidth: o.k, now: () => this.clock.now(), warm, ownRadius });
     this.table = new RoutingTable(this.self.id, { k: o.k, maxFailures: o.maxFailures, replacementCacheSize: o.replacementCacheSize, clock: this.clock });
   }
 

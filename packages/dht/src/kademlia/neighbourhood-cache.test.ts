@@ -15,7 +15,7 @@ function lookupOf(target: NodeId, among = others): LookupResult {
   return { target, closest: sortByDistance(target, among).slice(0, K), unanswered: [], records: new Map(), steps: [], totalMs: 0, hops: 1 };
 }
 
-function cache(o: { maxEntries?: number; ttlMs?: number; now?: () => number } = {}) {
+function cache(o: { maxEntries?: number; ttlMs?: number; now?: () => number; ownRadius?: bigint } = {}) {
   const warmed: NodeId[] = [];
   const c = new NeighbourhoodCache({
     maxEntries: o.maxEntries ?? 64,
@@ -23,6 +23,7 @@ function cache(o: { maxEntries?: number; ttlMs?: number; now?: () => number } = 
     warmWidth: K,
     now: o.now ?? (() => 0),
     warm: async (t) => void warmed.push(t),
+    ownRadius: () => o.ownRadius,
   });
   return { c, warmed };
 }
@@ -90,8 +91,21 @@ describe("NeighbourhoodCache", () => {
     assert.ok(d.near(target, 6, 3, []));
     now = 1000;
     assert.equal(d.near(target, 6, 3, []), undefined, "expired");
-    assert.equal(w.length, 1, "the miss started a warming lookup");
+    assert.equal(w.length, 1, "the miss started a warming lookup (the recorded lookup showed the granularity)");
     assert.equal(warmed.length, 0);
+  });
+
+  test("before any wide lookup, the table's own neighbourhood says whether warming can cover the ring", () => {
+    // K closest within 2/5 of the ring (about 50 peers): a few regions; within 1/50 (about 1,000): too many.
+    const small = cache({ ownRadius: (2n ** 256n * 2n) / 5n });
+    small.c.near(target, 6, 3, []);
+    assert.equal(small.warmed.length, 1);
+    const large = cache({ ownRadius: 2n ** 256n / 50n });
+    large.c.near(target, 6, 3, []);
+    assert.equal(large.warmed.length, 0, "no warming where the regions would not fit");
+    const unknown = cache();
+    unknown.c.near(target, 6, 3, []);
+    assert.equal(unknown.warmed.length, 0, "no warming without an estimate");
   });
 
   test("size 0 disables it", () => {
