@@ -103,6 +103,22 @@ describe("reads and writes through the neighbourhood cache at 50 and 100 nodes",
     });
   }
 
+  test("a put whose set checker is silent asks a replica that acknowledged, not a lookup", async () => {
+    const coordinator = net.nodes[33]!;
+    const key = keyAwayFrom(net, coordinator, "checker");
+    await warm(coordinator, key);
+    const [checker] = net.closest(key, 3);
+    net.hang(checker!.id);
+    try {
+      const ran = await lookupsBy(net, coordinator, () => coordinator.coordinator.put(key, text.encode("v")));
+      assert.equal(ran, 0, "the set was confirmed by another replica");
+    } finally {
+      net.recover(checker!.id);
+    }
+    const got = await coordinator.coordinator.get(key);
+    assert.equal(new TextDecoder().decode(got.record.value), "v");
+  });
+
   test("a silent cached replica makes a read UNAVAILABLE, never NOT_FOUND", async () => {
     const coordinator = net.nodes[30]!;
     const key = keyAwayFrom(net, coordinator, "silent");

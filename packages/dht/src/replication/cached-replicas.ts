@@ -11,9 +11,10 @@
  *   it may be down or the set may have moved. Either way the read falls back to the full lookup
  *   (keeping the answers it has), whose rules then decide: silence is not absence, and "not
  *   found" is only the answer of Rq of the R closest known (quorum-read.ts).
- * - a write asks the closest other replica for its closest contacts (FindNode) while it stores;
- *   a closer peer, or no answer, and the write is done again through the lookup (the same
- *   version: replicas already holding it acknowledge at once).
+ * - a write asks the closest other replica for its closest contacts (FindNode) while it stores,
+ *   and one that acknowledged too when that one is silent; a closer peer, or no answer, and the
+ *   write is done again through the lookup (the same version: replicas already holding it
+ *   acknowledge at once).
  */
 import type { Contact, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
@@ -70,26 +71,61 @@ export async function readCachedReplicas(c: QuorumReadContext, key: string, posi
   return undefined;
 }
 
+/** The check of a write's cached replica set, started with the write (see checkWriteSet). */
+export interface WriteSetCheck {
+  /** True when the set stands; false when an answer showed a closer peer, or nobody answered. */
+  readonly result: Promise<boolean>;
+  /**
+   * The write reached its quorum (`acked`; empty when it failed). When the replica asked has not
+   * answered and is not among them (slow, paused or dead), one that acked is asked too, so a
+   * silent verifier costs one more call rather than its whole deadline and a lookup.
+   */
+  settle(acked: readonly Contact[]): void;
+}
+
 /**
  * Starts the check of a write's cached replica set: FindNode of `position` to the closest other
- * replica, which knows its own neighbourhood best. Resolves true when the set stands, false
- * when the answer shows a closer peer or there was none. Never rejects.
+ * replica, which knows its own neighbourhood best. The first answer decides.
  */
-export async function confirmWriteSet(
+export function checkWriteSet(
   c: { router: Router; transport: Transport; rpcTimeoutMs: number; signal?: AbortSignal | undefined },
   position: NodeId,
   remote: readonly Contact[],
   r: number,
-): Promise<boolean> {
+): WriteSetCheck {
   const self = c.router.self.id;
   const set = byDistance([c.router.self, ...remote], position);
-  const peer = set.slice(0, r).find((x) => x.id !== self);
-  if (!peer) return true;
-  try {
-    const contacts = await c.transport.findNode(peer, position, c.signal ? { timeoutMs: c.rpcTimeoutMs, signal: c.signal } : { timeoutMs: c.rpcTimeoutMs });
-    c.router.reportSuccess(peer);
-    return !revealsCloser(set, r, position, self, contacts);
-  } catch {
-    return false;
-  }
+  const asked = new Set<NodeId>();
+  let decide!: (ok: boolean) => void;
+  const result = new Promise<boolean>((resolve) => (decide = resolve));
+  let pending = 0;
+  let settled = false;
+  const ask = (peer: Contact): void => {
+    asked.add(peer.id);
+    pending++;
+    const opts = c.signal ? { timeoutMs: c.rpcTimeoutMs, signal: c.signal } : { timeoutMs: c.rpcTimeoutMs };
+    c.transport.findNode(peer, position, opts).then(
+      (contacts) => {
+        c.router.reportSuccess(peer);
+        decide(!revealsCloser(set, r, position, self, contacts));
+      },
+      () => {
+        // Its silence is reported by the write's own call to it; this one only stops counting.
+        if (--pending === 0 && settled) decide(false);
+      },
+    );
+  };
+  const first = set.slice(0, r).find((x) => x.id !== self);
+  if (first) ask(first);
+  else decide(true); // self is the only replica we know of: nothing to ask
+  return {
+    result,
+    settle(acked) {
+      settled = true;
+      const slow = first && !acked.some((x) => x.id === first.id);
+      const next = slow ? acked.find((x) => x.id !== self && !asked.has(x.id)) : undefined;
+      if (next) ask(next);
+      else if (pending === 0) decide(false);
+    },
+  };
 }

@@ -18,7 +18,7 @@ import type { ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import { startQuorumWrite, type WriteFailure } from "./quorum-writer.js";
 import { SpareCandidates } from "./replica-candidates.js";
-import { cachedReplicaSet, confirmWriteSet } from "./cached-replicas.js";
+import { cachedReplicaSet, checkWriteSet } from "./cached-replicas.js";
 import type { WriteResult } from "./operation-types.js";
 import { startSpan, type CallTrace, type Tracer } from "../tracing/tracer.js";
 
@@ -119,7 +119,7 @@ export class RecordWriter {
     const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
     // Recent lookups of the key's region may know its replicas: checked while the write runs (cached-replicas.ts).
     const cached = whole || !shortcut ? undefined : cachedReplicaSet(this.#c.router, position, r);
-    const confirmed = cached && confirmWriteSet({ router: this.#c.router, transport: this.#c.transport, rpcTimeoutMs, signal: scope.signal }, position, cached, r);
+    const check = cached && checkWriteSet({ router: this.#c.router, transport: this.#c.transport, rpcTimeoutMs, signal: scope.signal }, position, cached, r);
     const again = () => {
       this.#c.router.forgetNear?.(position);
       this.#c.log.debug({ key: record.key }, "cached replica set not confirmed; writing again through a lookup");
@@ -185,11 +185,13 @@ export class RecordWriter {
     this.#c.track(write.settled);
     try {
       const acked = await write.reached;
-      if (confirmed && !(await confirmed)) return await again();
+      check?.settle(acked);
+      if (check && !(await check.result)) return await again();
       if (scope.trace) this.#c.tracer?.mark("write quorum", scope.trace, { acks: acked.length, writeQuorum, by: acked.map((c) => c.id.slice(0, 8)).join(",") });
       return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
     } catch (error) {
-      if (confirmed && errorCode(error) === "unavailable" && !(await confirmed)) return await again();
+      check?.settle([]);
+      if (check && errorCode(error) === "unavailable" && !(await check.result)) return await again();
       if (clockRefusals.length > 0) {
         observe(this.#c.metrics?.event, "clock_offset_refused");
         this.#c.log.warn({ key: record.key, err: String(error) }, "write refused: this peer's clock is ahead of other peers' beyond the max clock offset");
