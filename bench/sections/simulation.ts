@@ -3,7 +3,7 @@
  * process per size (so memory is measured cleanly and a size that does not fit cannot take the
  * bench down with it). Deterministic given the seed.
  */
-import type { SimulationReport } from "@p2p/dht";
+import { measureRepeatedOperations, type SimulationReport } from "@p2p/dht";
 import { startBenchChild } from "../lib/child.js";
 import { figure, withTarget, type Figure, type SectionResult } from "../lib/figures.js";
 import type { BenchOptions } from "../lib/options.js";
@@ -60,6 +60,32 @@ async function whatIfFourReplicas(figures: Figure[], notes: string[]): Promise<v
   figures.push(figure(S, "10,000 nodes, R=4 W=3 (what-if): messages per put", "msgs", [report.puts.messagesPerPut]));
 }
 
+/**
+ * Operations at 50 and 100 nodes once five coordinators have warmed up, on a testnet of real
+ * joins (in process, a few seconds), with the neighbourhood cache and without it: there the
+ * routing table is no longer the whole network, and the cache of recent lookups' regions lets
+ * a get go straight to its replicas (replication/cached-replicas.ts).
+ */
+async function repeatedOperations(figures: Figure[], notes: string[]): Promise<void> {
+  for (const nodes of [50, 100]) {
+    const on = await measureRepeatedOperations({ nodes });
+    const off = await measureRepeatedOperations({ nodes, cache: false });
+    const at = `${nodes} nodes, warmed up`;
+    let get = figure(S, `${at}: peer RPCs per get`, "msgs", [on.getRpcs]);
+    if (nodes === 50) get = withTarget(get, "≤ 2.5 RPCs per get at 50 peers", (f) => f.value.median <= 2.5);
+    figures.push(
+      get,
+      figure(S, `${at}: peer RPCs per put`, "msgs", [on.putRpcs]),
+      figure(S, `${at}: lookups per get`, "count", [on.lookupsPerGet]),
+      figure(S, `${at}: lookup hops per get`, "hops", [on.lookupsPerGet * on.hopsPerLookup]),
+      figure(S, `${at}, no neighbourhood cache: peer RPCs per get`, "msgs", [off.getRpcs]),
+      figure(S, `${at}, no neighbourhood cache: peer RPCs per put`, "msgs", [off.putRpcs]),
+      figure(S, `${at}, no neighbourhood cache: lookup hops per get`, "hops", [off.lookupsPerGet * off.hopsPerLookup]),
+    );
+    notes.push(`${at}: 5 coordinators, 60 keys each read by all; warm-up gets cost ${on.warmupGetRpcs.toFixed(2)} RPCs each with the cache (${off.warmupGetRpcs.toFixed(2)} without). RPCs include background work (writes beyond W, warming lookups).`);
+  }
+}
+
 export async function runSimulationSection(o: BenchOptions): Promise<Omit<SectionResult, "seconds">> {
   const figures: Figure[] = [];
   const notes: string[] = [];
@@ -87,6 +113,7 @@ export async function runSimulationSection(o: BenchOptions): Promise<Omit<Sectio
       `${at}: built in ${(report.buildMs / 1000).toFixed(1)} s (${report.contactsPerNode.toFixed(0)} contacts per node), ${report.lookups.count} lookups, ${report.puts.count} records, total ${(report.totalMs / 1000).toFixed(1)} s.`,
     );
   }
+  await repeatedOperations(figures, notes);
   if (reports[0]) {
     notes.unshift(
       `Seed "${SEED}", K=${reports[0].k}, R=${reports[0].replicationFactor}, W=2, Rq=2. Routing tables: ${reports[0].buildMethod} (not n bootstraps). Lookups, puts and gets run the real KademliaNode and ReplicationCoordinator over MemoryNetwork. Failed nodes refuse calls at once; no repair (read repair off, no anti-entropy). Figures are single deterministic runs (min = max).`,

@@ -103,6 +103,7 @@ export * from "./files/index.js";
 export { MemoryNetwork, type MemoryNetworkOptions, type MemoryMethod } from "./transport/memory.js";
 export { createTestnet, Testnet, testContact, mergeNodeOptions, pieces, collect, type TestnetOptions } from "./testing/testnet.js";
 export { runSimulation, type SimulationOptions, type SimulationReport, type GetRound, type Distribution } from "./simulation/simulation.js";
+export { measureRepeatedOperations, type RepeatedOperationsOptions, type RepeatedOperationsReport } from "./simulation/repeated-operations.js";
 export { runWanSimulation, type WanSimulationOptions, type WanSimulationReport, type WanRound, type WanOpRound } from "./simulation/wan-simulation.js";
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";

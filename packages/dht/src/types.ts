@@ -214,6 +214,14 @@ export interface Router {
    * A router without it is never trusted that way (callers look up).
    */
   wholeNetworkNear?(target: NodeId, n: number): Contact[] | undefined;
+  /**
+   * The `n` closest to target known from recent lookups of its region of the ring, when at least
+   * `certain` of them are sure to be the closest there are (kademlia/neighbourhood-cache.ts);
+   * undefined otherwise (callers look up). Callers verify the shortcut against the answers.
+   */
+  cachedNear?(target: NodeId, n: number, certain: number): Contact[] | undefined;
+  /** A shortcut near target met a closer peer or a silent replica: stop trusting that region. */
+  forgetNear?(target: NodeId): void;
   /** A remote call to this contact failed: demote it (suspect), evict after repeated failures. */
   reportFailure(contact: Contact, error: unknown): void;
   /** A remote call to this contact succeeded. */

@@ -1,19 +1,21 @@
 /**
  * A Kademlia node: routing table upkeep (learning contacts, ping-before-evict, bucket refresh in
  * bucket-refresh.ts, evicted contacts probed again in evicted-contacts.ts), iterative lookups,
- * the join procedure, whether its view is the whole network (view-confirmation.ts), and the
- * routing side of incoming requests. It implements Router, all replication sees of routing.
+ * the join procedure, whether its view is the whole network (view-confirmation.ts), regions of
+ * the ring whose closest peers are known (neighbourhood-cache.ts), and the routing side of
+ * incoming requests. It implements Router, all replication sees of routing.
  */
 import { systemClock, silentLogger, type Clock, type Contact, type LookupOptions, type LookupResult, type Logger, type NodeId, type Router } from "../types.js";
 import { EvictedContacts } from "./evicted-contacts.js";
 import { ViewConfirmation } from "./view-confirmation.js";
+import { NeighbourhoodCache } from "./neighbourhood-cache.js";
 import { PeriodicTask } from "./periodic-task.js";
 import { refreshAfterJoin, refreshStale, type RefreshContext } from "./bucket-refresh.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { KademliaComponents } from "./kademlia-components.js";
 import type { LookupListener } from "./lookup-events.js";
 import { errorCodeOf, iterativeLookup } from "./lookup.js";
-import { bucketIndex, isNodeId } from "./node-id.js";
+import { bucketIndex, isNodeId, xorDistance } from "./node-id.js";
 import { RoutingTable } from "./routing-table.js";
 import { resolveKademliaOptions, type KademliaOptions, type ResolvedKademliaOptions } from "./kademlia-options.js";
 
@@ -40,6 +42,8 @@ export class KademliaNode implements Router {
   private lookupCounter = 0;
   /** Whether the table is known to be the whole network (see wholeNetworkNear). */
   private readonly view: ViewConfirmation;
+  /** Closest peers per region from recent wide lookups (see cachedNear). */
+  private readonly near: NeighbourhoodCache;
   /** Contacts evicted for failing, probed again until they answer or are forgotten. */
   readonly evicted: EvictedContacts;
   private readonly reprobe = new PeriodicTask(() => this.probeEvicted());
@@ -54,9 +58,13 @@ export class KademliaNode implements Router {
     this.onLookupEvent = components.onLookupEvent;
     this.hooks = components;
     const o = (this.o = resolveKademliaOptions(options));
-    const confirm = () => this.lookupNeighbourhood().then(() => {}, (err: unknown) => this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed"));
-    this.view = new ViewConfirmation(this.clock, o.viewTtlMs, confirm);
+    const failed = (err: unknown) => this.logger.debug({ error: errorCodeOf(err) }, "neighbourhood lookup failed");
+    const lookupSelf = () => this.lookup(this.self.id, { wanted: this.k });
+    this.view = new ViewConfirmation({ clock: this.clock, ttlMs: o.viewTtlMs, lookupSelf, tableSize: () => this.table.size, failed });
     this.evicted = new EvictedContacts({ max: o.maxEvictedContacts, retentionMs: o.evictedRetentionMs, probeIntervalMs: o.reprobeIntervalMs });
+    const warm = (target: NodeId) => this.lookup(target, { wanted: this.k }).then(() => {}, () => {});
+    const ownRadius = () => this.table.closest(this.self.id, o.k).map((c) => xorDistance(c.id, this.self.id))[o.k - 1];
+    this.near = new NeighbourhoodCache({ maxEntries: o.neighbourhoodCacheSize, ttlMs: o.neighbourhoodCacheTtlMs, warmWidth: o.k, now: () => this.clock.now(), warm, ownRadius });
     this.table = new RoutingTable(this.self.id, { k: o.k, maxFailures: o.maxFailures, replacementCacheSize: o.replacementCacheSize, clock: this.clock });
   }
 
@@ -95,6 +103,8 @@ export class KademliaNode implements Router {
     if (r === "refused") return; // its address group has its share of the table (address-diversity.ts)
     if (this.evicted.size > 0) this.evicted.forget(contact.id);
     this.hooks.onContactHeard?.(contact);
+    // Not already in the table: maybe a peer that joined inside a cached region.
+    if (r !== "updated" && r !== "self") this.near.stranger(contact.id);
     // A peer we did not know: whatever we took for the whole network was not.
     if (r === "added") {
       this.view.invalidate();
@@ -117,6 +127,7 @@ export class KademliaNode implements Router {
     } catch (err) {
       const { removed, promoted } = this.table.remove(lrs.id);
       if (removed) this.evicted.remember(lrs, this.clock.now());
+      this.near.failed(lrs.id);
       this.logger.debug({ peer: lrs.id, error: errorCodeOf(err), promoted: promoted?.id }, "evicted unresponsive contact");
     }
   }
@@ -131,7 +142,7 @@ export class KademliaNode implements Router {
     const nodeListener = this.onLookupEvent;
     const both: LookupListener | undefined =
       nodeListener && listener ? (e) => (nodeListener(e), listener(e)) : (nodeListener ?? listener);
-    return iterativeLookup(
+    const run = iterativeLookup(
       target,
       opts,
       {
@@ -150,6 +161,7 @@ export class KademliaNode implements Router {
       },
       { alpha: this.o.alpha, rpcTimeoutMs: this.o.rpcTimeoutMs, maxRequests: this.o.maxLookupRequests, maxContactsPerReply: this.table.k },
     );
+    return run.then((r) => (opts.signal?.aborted || this.near.record(this.self, target, opts.wanted, r), r));
   }
 
   closestKnown(target: NodeId, n: number): Contact[] {
@@ -162,12 +174,16 @@ export class KademliaNode implements Router {
    * confirmation starts in the background; callers look up meanwhile.
    */
   wholeNetworkNear(target: NodeId, n: number): Contact[] | undefined {
-    if (this.table.size >= this.table.k) return undefined;
-    if (!this.view.confirmed) {
-      if (!this.stopped) this.view.confirmSoon();
-      return undefined;
-    }
-    return this.closestKnown(target, n);
+    return this.view.whole(this.table.k, this.stopped) ? this.closestKnown(target, n) : undefined;
+  }
+
+  /** See Router.cachedNear; merged with the table's closest (neighbourhood-cache.ts). */
+  cachedNear(target: NodeId, n: number, certain: number): Contact[] | undefined {
+    return isNodeId(target) && !this.stopped ? this.near.near(target, n, certain, this.table.closest(target, n)) : undefined;
+  }
+
+  forgetNear(target: NodeId): void {
+    if (isNodeId(target)) this.near.forget(target);
   }
 
   /** True while a neighbourhood lookup has confirmed the table, within viewTtlMs, with no stranger since. */
@@ -184,24 +200,11 @@ export class KademliaNode implements Router {
     return this.view.confirm();
   }
 
-  /**
-   * The self-lookup behind join and view confirmation. The view counts as confirmed when the
-   * lookup was answered by someone, or when there was nobody to ask (the first peer of a new
-   * network: alone, its view is complete).
-   */
-  private async lookupNeighbourhood(): Promise<LookupResult> {
-    const asked = this.table.size;
-    const result = await this.lookup(this.self.id, { wanted: this.k });
-    // Everyone the lookup learned it also asked (in a network smaller than K it asks all it
-    // meets), so what it learned does not unsettle the view it establishes.
-    if (result.closest.length > 0 || asked === 0) this.view.markConfirmed();
-    return result;
-  }
-
   reportFailure(contact: Contact, error: unknown): void {
     // A peer that refuses for load (its rate limit, its disk quota) answered: it is alive, so
     // the refusal must not count towards evicting it, which would lose a good contact.
     if (errorCodeOf(error) === "resource_exhausted") return;
+    this.near.failed(contact.id);
     const outcome = this.table.markFailure(contact.id);
     if (typeof outcome === "object") {
       this.evicted.remember(outcome.evicted, this.clock.now());
@@ -227,7 +230,7 @@ export class KademliaNode implements Router {
    */
   async bootstrap(seeds: readonly Contact[]): Promise<LookupResult> {
     for (const s of seeds) this.learn(s);
-    const result = await this.lookupNeighbourhood();
+    const result = await this.view.lookupNeighbourhood();
     if (seeds.length > 0 && result.closest.length === 0) {
       throw new Error(`bootstrap: none of ${seeds.length} seed(s) answered`);
     }
@@ -250,14 +253,8 @@ export class KademliaNode implements Router {
   }
 
   private refreshContext(): RefreshContext {
-    return {
-      self: this.self.id,
-      table: this.table,
-      random: this.random,
-      lookup: (target) => this.lookup(target, { wanted: this.k }),
-      stopped: () => this.stopped,
-      logger: this.logger,
-    };
+    const lookup = (target: NodeId) => this.lookup(target, { wanted: this.k });
+    return { self: this.self.id, table: this.table, random: this.random, lookup, stopped: () => this.stopped, logger: this.logger };
   }
 
   /** Starts the periodic bucket refresh and re-probing of evicted contacts (timers do not keep the process alive). */

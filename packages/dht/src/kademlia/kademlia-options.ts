@@ -38,6 +38,15 @@ export interface KademliaOptions {
   /** Evicted contacts remembered for probing at most, and for how long. Defaults 256 and 1 h. */
   maxEvictedContacts?: number;
   evictedRetentionMs?: number;
+  /**
+   * Regions of the ring whose closest peers recent wide lookups certified, kept at most
+   * (neighbourhood-cache.ts): reads and writes there skip their lookup. Default 64: a network
+   * of up to a few hundred peers fits in 32 regions; 0 disables the cache.
+   */
+  neighbourhoodCacheSize?: number;
+  /** How long such a region is trusted without a new lookup, ms. Default 60 s: joins and
+   * failures seen drop entries at once; the expiry bounds what goes unseen. */
+  neighbourhoodCacheTtlMs?: number;
 }
 
 /** A local preset with short timeouts for tests and a fleet on loopback. */
@@ -62,9 +71,13 @@ export function resolveKademliaOptions(options: KademliaOptions = {}): ResolvedK
     reprobeIntervalMs: options.reprobeIntervalMs ?? 1000,
     maxEvictedContacts: options.maxEvictedContacts ?? 256,
     evictedRetentionMs: options.evictedRetentionMs ?? 3_600_000,
+    neighbourhoodCacheSize: options.neighbourhoodCacheSize ?? 64,
+    neighbourhoodCacheTtlMs: options.neighbourhoodCacheTtlMs ?? 60_000,
   };
-  if (!Number.isSafeInteger(o.maxEvictedContacts) || o.maxEvictedContacts < 0) throw new RangeError("KademliaNode: maxEvictedContacts must be a non-negative integer");
-  const positive = ["reprobeIntervalMs", "evictedRetentionMs", "alpha", "rpcTimeoutMs", "refreshIntervalMs", "maxLookupRequests", "viewTtlMs"] as const;
+  for (const name of ["maxEvictedContacts", "neighbourhoodCacheSize"] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw new RangeError(`KademliaNode: ${name} must be a non-negative integer`);
+  }
+  const positive = ["neighbourhoodCacheTtlMs", "reprobeIntervalMs", "evictedRetentionMs", "alpha", "rpcTimeoutMs", "refreshIntervalMs", "maxLookupRequests", "viewTtlMs"] as const;
   for (const name of positive) {
     const v = o[name];
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`KademliaNode: ${name} must be a positive number`);

@@ -8,26 +8,54 @@
  * table may be stale or nearly empty, and taking it for the whole network would answer "not
  * found" from the wrong replicas.
  *
- * Confirmed by a lookup of the node's neighbourhood (KademliaNode.lookupNeighbourhood, at join
+ * Confirmed by a lookup of the node's neighbourhood (lookupNeighbourhood, at join
  * and then every `ttlMs`), and no longer once a contact it did not know turns up. A confirmation started in the background runs at
  * most once a second while nobody answers; concurrent confirmations share one lookup.
  */
-import type { Clock } from "../types.js";
+import type { Clock, LookupResult } from "../types.js";
 
 export class ViewConfirmation {
   readonly #clock: Clock;
   readonly #ttlMs: number;
-  readonly #run: () => Promise<void>;
+  readonly #lookupSelf: () => Promise<LookupResult>;
+  readonly #tableSize: () => number;
+  readonly #failed: (error: unknown) => void;
   /** When the view was last confirmed; undefined: not since start, or a stranger since. */
   #confirmedAt: number | undefined;
   #running: Promise<void> | undefined;
   #startedAt = Number.NEGATIVE_INFINITY;
 
-  /** `run` looks the neighbourhood up and calls markConfirmed when it succeeds; never rejects. */
-  constructor(clock: Clock, ttlMs: number, run: () => Promise<void>) {
-    this.#clock = clock;
-    this.#ttlMs = ttlMs;
-    this.#run = run;
+  /** `lookupSelf` looks our own ID up wanting K; `failed` hears of a confirmation that failed. */
+  constructor(c: { clock: Clock; ttlMs: number; lookupSelf: () => Promise<LookupResult>; tableSize: () => number; failed: (error: unknown) => void }) {
+    this.#clock = c.clock;
+    this.#ttlMs = c.ttlMs;
+    this.#lookupSelf = c.lookupSelf;
+    this.#tableSize = c.tableSize;
+    this.#failed = c.failed;
+  }
+
+  /**
+   * The self-lookup behind join and view confirmation. The view counts as confirmed when the
+   * lookup was answered by someone, or when there was nobody to ask (the first peer of a new
+   * network: alone, its view is complete).
+   */
+  async lookupNeighbourhood(): Promise<LookupResult> {
+    const asked = this.#tableSize();
+    const result = await this.#lookupSelf();
+    // Everyone the lookup learned it also asked (in a network smaller than K it asks all it
+    // meets), so what it learned does not unsettle the view it establishes.
+    if (result.closest.length > 0 || asked === 0) this.markConfirmed();
+    return result;
+  }
+
+  /**
+   * Whether a table of `k`-sized buckets is the whole network: fewer than k contacts, confirmed.
+   * When unconfirmed a confirmation starts in the background (unless `stopped`).
+   */
+  whole(k: number, stopped: boolean): boolean {
+    if (this.#tableSize() >= k) return false;
+    if (!this.confirmed && !stopped) this.confirmSoon();
+    return this.confirmed;
   }
 
   get confirmed(): boolean {
@@ -50,7 +78,7 @@ export class ViewConfirmation {
 
   /** Confirms now (or joins the confirmation in flight). */
   confirm(): Promise<void> {
-    this.#running ??= this.#run().finally(() => (this.#running = undefined));
+    this.#running ??= this.lookupNeighbourhood().then(() => {}, this.#failed).finally(() => (this.#running = undefined));
     return this.#running;
   }
 

@@ -28,6 +28,7 @@ import { RecordWriter } from "./record-writer.js";
 import { BatchOperations, batchOptions, type BatchEntry, type BatchReadOutcome, type BatchWriteOutcome } from "./batch-operations.js";
 import type { OperationOptions, ReadOptions, ReadResult, ReplicaReport, WriteResult } from "./operation-types.js";
 import { replicaLookup } from "./replica-lookup.js";
+import { readCachedReplicas } from "./cached-replicas.js";
 import type { Tracer } from "../tracing/tracer.js";
 import type { SpanContext } from "../tracing/trace-context.js";
 
@@ -199,14 +200,19 @@ export class ReplicationCoordinator {
       answers.set(self.id, (await this.#records.read(key)) ?? null);
 
       const needed = opts.allReplicas ? replicationFactor : quorum;
-      let known: Contact[];
+      let known: Contact[] = [];
       let unanswered = new Set<NodeId>();
       let lookup: LookupResult | undefined;
-      // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network.
+      const { hedgeReads: enabled, hedgePercentile: percentile, hedgeMinMs: minMs, hedgeMaxMs: maxMs } = this.#options;
+      const hedge = { enabled, percentile, minMs, maxMs };
+      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace, latency: this.#latency, hedge, onHedge: this.#onHedge };
+      // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network
+      // or recent lookups certified the key's region (verified by the answers: cached-replicas.ts).
       const whole = opts.trace ? undefined : this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);
+      const cached = whole || opts.trace ? undefined : await readCachedReplicas(read, key, position, needed, answers);
       if (whole) {
         known = byDistance([self, ...whole], position).slice(0, 2 * replicationFactor);
-      } else {
+      } else if (!cached) {
         lookup = await this.#lookup(position, needed, scope, key);
         for (const [peer, record] of lookup.records) {
           const accepted = acceptRemote(this.#records, this.#log, peer, key, record);
@@ -217,10 +223,7 @@ export class ReplicationCoordinator {
         unanswered = new Set(lookup.unanswered.map((c) => c.id));
         known = byDistance([self, ...lookup.closest, ...lookup.unanswered], position);
       }
-      const { hedgeReads: enabled, hedgePercentile: percentile, hedgeMinMs: minMs, hedgeMaxMs: maxMs } = this.#options;
-      const hedge = { enabled, percentile, minMs, maxMs };
-      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace, latency: this.#latency, hedge, onHedge: this.#onHedge };
-      const { replicas, set, consulted, replicasAnswered, setAnswered } = await readQuorum(read, key, known, unanswered, needed, answers);
+      const { replicas, set, consulted, replicasAnswered, setAnswered } = cached ?? (await readQuorum(read, key, known, unanswered, needed, answers));
       scope.throwIfAborted();
       if (scope.trace) this.#tracer?.mark("read quorum", scope.trace, { replicasAnswered, setAnswered, needed, replicas: replicas.length });
 

@@ -18,6 +18,7 @@ import type { ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
 import { startQuorumWrite, type WriteFailure } from "./quorum-writer.js";
 import { SpareCandidates } from "./replica-candidates.js";
+import { cachedReplicaSet, checkWriteSet } from "./cached-replicas.js";
 import type { WriteResult } from "./operation-types.js";
 import { startSpan, type CallTrace, type Tracer } from "../tracing/tracer.js";
 
@@ -110,12 +111,21 @@ export class RecordWriter {
     }
   }
 
-  async #writeOnce(record: DhtRecord, scope: OperationScope, conflict: Conflict): Promise<WriteResult> {
+  /** `shortcut`: the cached replica set may be used (false when writing again after it failed its check). */
+  async #writeOnce(record: DhtRecord, scope: OperationScope, conflict: Conflict, shortcut = true): Promise<WriteResult> {
     const { replicationFactor: r, writeQuorum, rpcTimeoutMs } = this.#c.options();
     const position = sha256Hex(record.key);
     const self = this.#c.router.self;
     const whole = this.#c.router.wholeNetworkNear?.(position, 2 * r);
-    const found = whole ?? (await this.#c.lookup(position, r, scope)).closest;
+    // Recent lookups of the key's region may know its replicas: checked while the write runs (cached-replicas.ts).
+    const cached = whole || !shortcut ? undefined : cachedReplicaSet(this.#c.router, position, r);
+    const check = cached && checkWriteSet({ router: this.#c.router, transport: this.#c.transport, rpcTimeoutMs, signal: scope.signal }, position, cached, r);
+    const again = () => {
+      this.#c.router.forgetNear?.(position);
+      this.#c.log.debug({ key: record.key }, "cached replica set not confirmed; writing again through a lookup");
+      return this.#writeOnce(record, scope, conflict, false);
+    };
+    const found = whole ?? cached ?? (await this.#c.lookup(position, r, scope)).closest;
     scope.throwIfAborted();
     const candidates = byDistance([self, ...found], position);
     const replicas = candidates.slice(0, r);
@@ -124,7 +134,7 @@ export class RecordWriter {
     // the whole network's 2R closest these are the rest; after a lookup, the table adds the
     // ones the lookup did not need to ask.
     const inSet = new Set(replicas.map((x) => x.id));
-    const spares = (whole ? candidates : byDistance([...candidates, ...this.#c.router.closestKnown(position, 2 * r)], position))
+    const spares = (whole || cached ? candidates : byDistance([...candidates, ...this.#c.router.closestKnown(position, 2 * r)], position))
       .filter((c) => !inSet.has(c.id))
       .slice(0, r);
     // A replica holding a newer version ends the write at once (see QuorumWriteOptions.fatal).
@@ -175,9 +185,13 @@ export class RecordWriter {
     this.#c.track(write.settled);
     try {
       const acked = await write.reached;
+      check?.settle(acked);
+      if (check && !(await check.result)) return await again();
       if (scope.trace) this.#c.tracer?.mark("write quorum", scope.trace, { acks: acked.length, writeQuorum, by: acked.map((c) => c.id.slice(0, 8)).join(",") });
       return { key: record.key, position, version: record.version, replicas, acknowledgedBy: acked.map((c) => c.id) };
     } catch (error) {
+      check?.settle([]);
+      if (check && errorCode(error) === "unavailable" && !(await check.result)) return await again();
       if (clockRefusals.length > 0) {
         observe(this.#c.metrics?.event, "clock_offset_refused");
         this.#c.log.warn({ key: record.key, err: String(error) }, "write refused: this peer's clock is ahead of other peers' beyond the max clock offset");
