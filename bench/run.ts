@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only floor,records,...]`: measures the whole system the
  * same way every time and writes bench/results/<timestamp>.json and .md, plus latest.md.
- * Sections: floor, records, tracing, security, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
+ * Sections: floor, records, batch, hedge, tracing, security, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
  * process it starts is stopped in a finally block (peers also exit with their parent through
  * --parent-pid).
  */
@@ -18,6 +18,7 @@ import { runChurn } from "./sections/churn.js";
 import { runFiles } from "./sections/files.js";
 import { runFleet } from "./sections/fleet.js";
 import { runFloor, type Floors } from "./sections/floor.js";
+import { runHedge } from "./sections/hedge.js";
 import { runHosts } from "./sections/hosts.js";
 import { runRecords } from "./sections/records.js";
 import { runSimulationSection } from "./sections/simulation.js";
@@ -25,7 +26,7 @@ import { runSecurity } from "./sections/security.js";
 import { runTracing } from "./sections/tracing.js";
 import { runWanSimulationSection } from "./sections/wan-simulation.js";
 
-const SECTIONS = ["floor", "records", "batch", "tracing", "security", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
+const SECTIONS = ["floor", "records", "batch", "hedge", "tracing", "security", "files", "fleet", "churn", "chaos", "hosts", "simulation", "wan-simulation"] as const;
 type Section = (typeof SECTIONS)[number];
 
 function parseCli(): { quick: boolean; sim100k: boolean; only: Section[]; outDir: string } {
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   });
   await run("records", () => runRecords(o, floors));
   await run("batch", () => runBatch(o));
+  await run("hedge", () => runHedge(o));
   await run("tracing", () => runTracing(o));
   await run("security", () => runSecurity(o));
   await run("files", () => runFiles(o));
