@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only floor,records,...]`: measures the whole system the
  * same way every time and writes bench/results/<timestamp>.json and .md, plus latest.md.
- * Sections: floor, records, tracing, security, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
+ * Sections: floor, records, batch, hedge, tracing, security, files, fleet, churn, chaos, hosts, simulation, wan-simulation. Every
  * process it starts is stopped in a finally block (peers also exit with their parent through
  * --parent-pid).
  */

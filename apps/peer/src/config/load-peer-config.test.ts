@@ -117,6 +117,7 @@ describe("loadPeerConfig", () => {
     rejects(["--max-value-bytes", "0"], {}, "--max-value-bytes: must be ≥ 1, got 0");
     rejects(["--max-key-bytes", "4096"], {}, "--max-key-bytes: must be ≤ 1978, got 4096");
     rejects(["--rpc-timeout-ms", "6000"], {}, "--rpc-timeout-ms: must be ≤ request timeout (5000), got 6000");
+    rejects(["--hedge-min-ms", "300", "--hedge-max-ms", "100"], {}, "--hedge-max-ms: must be ≥ hedge min (300), got 100");
     rejects(["--request-timeout-ms", "0"], {}, "--request-timeout-ms: must be ≥ 1, got 0");
     rejects(["--refresh-interval-ms", "10"], {}, "--refresh-interval-ms: must be ≥ 1000, got 10");
     rejects(["--parent-pid", "0"], {}, "--parent-pid: must be ≥ 1, got 0");

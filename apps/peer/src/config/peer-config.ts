@@ -5,7 +5,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { RATE_LIMIT_LIVE_SETTINGS, RATE_LIMIT_SOURCES, rateLimitSettingsShape } from "./rate-limit-settings.js";
-import { READ_LIVE_SETTINGS, READ_SOURCES, readSettingsShape } from "./read-settings.js";
+import { READ_LIVE_SETTINGS, READ_SOURCES, readCrossFieldProblems, readSettingsShape } from "./read-settings.js";
 import { SECURITY_SOURCES, securitySettingsShape } from "./security-settings.js";
 
 const MiB = 1024 * 1024;
@@ -251,7 +251,7 @@ export function crossFieldProblems(s: {
   requestTimeoutMs: number;
   repairIntervalMs?: number;
   tombstoneGraceMs?: number | undefined;
-  consistency?: "strong" | "weak";
+  consistency?: "strong" | "weak"; hedgeMinMs?: number; hedgeMaxMs?: number;
 }): { key: SettingKey; other: SettingKey; message: string; otherMessage: string }[] {
   const out = [];
   if (s.tombstoneGraceMs !== undefined && s.repairIntervalMs !== undefined && s.tombstoneGraceMs < 2 * s.repairIntervalMs) {
@@ -296,5 +296,5 @@ export function crossFieldProblems(s: {
       otherMessage: `must be ≥ rpc timeout (${s.rpcTimeoutMs}), got ${s.requestTimeoutMs}`,
     });
   }
-  return out;
+  return [...out, ...readCrossFieldProblems(s)];
 }

@@ -31,3 +31,14 @@ export const READ_SOURCES: Record<ReadSettingKey, SettingSource> = {
   hedgeMinMs: { flag: "hedge-min-ms", env: "P2P_HEDGE_MIN_MS", kind: "integer", help: "never hedge sooner (default 5)" },
   hedgeMaxMs: { flag: "hedge-max-ms", env: "P2P_HEDGE_MAX_MS", kind: "integer", help: "never wait longer before hedging (default 250)" },
 };
+
+/** The hedge window must not be empty: checked with the other cross-field rules (peer-config.ts), before the node would refuse it. */
+export function readCrossFieldProblems(s: { hedgeMinMs?: number; hedgeMaxMs?: number }): { key: ReadSettingKey; other: ReadSettingKey; message: string; otherMessage: string }[] {
+  if (s.hedgeMinMs === undefined || s.hedgeMaxMs === undefined || s.hedgeMaxMs >= s.hedgeMinMs) return [];
+  return [{
+    key: "hedgeMaxMs",
+    other: "hedgeMinMs",
+    message: `must be ≥ hedge min (${s.hedgeMinMs}), got ${s.hedgeMaxMs}`,
+    otherMessage: `must be ≤ hedge max (${s.hedgeMaxMs}), got ${s.hedgeMinMs}`,
+  }];
+}
