@@ -14,6 +14,7 @@ import { replicaCandidates } from "../replication/replica-candidates.js";
 import type { ChunkStore } from "./chunk-store.js";
 import { MANIFEST_PREFIX, chunkPosition, claimedHash, manifestKey } from "./content-keys.js";
 import { ChunkRepairs, readFile, type ByteRange } from "./download.js";
+import { HolderScores, type HolderPenalty } from "./holder-scores.js";
 import type { FileContext } from "./file-context.js";
 import { resolveFileOptions, type FileOptions } from "./file-options.js";
 import { decodeManifest, validateFileId, type FileManifest } from "./manifest.js";
@@ -42,6 +43,7 @@ export interface ChunkLocation {
 export class FileService {
   readonly #c: FileContext;
   readonly #repairs: ChunkRepairs;
+  readonly #scores: HolderScores;
   #options: FileOptions;
 
   constructor(components: FileServiceComponents, options: Partial<FileOptions> = {}) {
@@ -56,6 +58,12 @@ export class FileService {
       replication: components.replication,
     };
     this.#repairs = new ChunkRepairs(this.#c);
+    this.#scores = new HolderScores(() => this.#options.maxScoredHolders);
+  }
+
+  /** Chunks served corrupt and fetches overtaken by another holder, in total or of one holder. */
+  holderPenalties(peerId?: string): HolderPenalty {
+    return peerId === undefined ? this.#scores.totals : this.#scores.of(peerId);
   }
 
   get options(): Readonly<FileOptions> {
@@ -123,7 +131,7 @@ export class FileService {
    * At most `downloadWindow` chunks are fetched ahead; a consumer that stops pulling stops fetching.
    */
   read(manifest: FileManifest, range: ByteRange = { start: 0, end: manifest.size }, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    return readFile(this.#c, this.#repairs, manifest, range, signal);
+    return readFile(this.#c, this.#repairs, this.#scores, manifest, range, signal);
   }
 
   /** Where each chunk of `manifest` lives: its position and current R closest peers. */
