@@ -108,5 +108,5 @@ export { runWanSimulation, type WanSimulationOptions, type WanSimulationReport, 
 export { buildConvergedNetwork, type ConvergedNetwork, type ConvergedNetworkOptions } from "./simulation/converged-network.js";
 export { seededRandom, type SeededRandom } from "./simulation/seeded-random.js";
 export { FaultInjector, FAULT_LIMITS, NO_FAULTS, validateFaultRules, type FaultRules, type PeerDelay } from "./faults/fault-injector.js";
-export { ed25519WriterProofs, writerSignedBytes, type WriterProofs } from "./records/writer-proof.js";
+export { ed25519WriterProofs, writerSignedBytes, DEFAULT_VERIFIED_CACHE_SIZE, type WriterProofs, type WriterProofOptions } from "./records/writer-proof.js";
 export { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, rawEd25519PublicKey, verifyEd25519 } from "./records/ed25519.js";

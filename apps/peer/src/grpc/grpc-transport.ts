@@ -242,16 +242,17 @@ export class GrpcTransport implements Transport {
   /** One call to the peer `to.id` (undefined: whoever answers) at `to.address`. */
   #unary<Req, Res>(to: { address: string; id?: NodeId }, method: MethodDefinition<Req, Res>, request: Req, opts: CallOptions): Promise<Res> {
     const address = to.address;
-    const what = `${method.originalName ?? method.path} ${address}`;
+    // Named only for an error: most calls succeed.
+    const what = () => `${method.originalName ?? method.path} ${address}`;
     if (!(opts.timeoutMs > 0) || !Number.isFinite(opts.timeoutMs)) {
-      return Promise.reject(DhtError.invalidArgument(`${what}: timeoutMs must be a positive number`));
+      return Promise.reject(DhtError.invalidArgument(`${what()}: timeoutMs must be a positive number`));
     }
-    if (opts.signal?.aborted) return Promise.reject(DhtError.canceled(`${what}: aborted`));
+    if (opts.signal?.aborted) return Promise.reject(DhtError.canceled(`${what()}: aborted`));
     let lease: ReturnType<ChannelPool["acquire"]>;
     try {
       lease = this.#pool.acquire(address, to.id);
     } catch (err) {
-      return Promise.reject(dhtErrorFromGrpc(err, what));
+      return Promise.reject(dhtErrorFromGrpc(err, what()));
     }
     return new Promise<Res>((resolve, reject) => {
       const signal = opts.signal;
@@ -266,7 +267,7 @@ export class GrpcTransport implements Transport {
           signal?.removeEventListener("abort", onAbort);
           if (err && RETIRING_CODES.has(err.code)) lease.retire();
           lease.release();
-          if (err || res === undefined) reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what));
+          if (err || res === undefined) reject(dhtErrorFromGrpc(err ?? new Error("empty response"), what()));
           else resolve(res);
         },
       );

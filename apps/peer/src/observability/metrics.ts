@@ -12,6 +12,7 @@ import type { TlsRefusalKind } from "../tls/peer-tls.js";
 import { registerDiskMetrics, type DiskQuotaUse } from "./disk-metrics.js";
 import type { RateBucket } from "../rate-limit/keyed-token-buckets.js";
 import { registerRateLimitMetrics, type RateLimitSurface } from "./rate-limit-metrics.js";
+import { childCache } from "./label-children.js";
 
 export type RpcSide = "client" | "server";
 export type ClientOperation = "put" | "get" | "delete" | "put_many" | "get_many" | "delete_many";
@@ -201,18 +202,20 @@ export function createPeerMetrics(opts: PeerMetricsOptions = {}): PeerMetrics {
     registers: [registry],
   });
 
+  const [rpcCount, rpcTime] = [childCache((m, s, c) => rpcTotal.labels(m!, s!, c!)), childCache((m, s) => rpcDuration.labels(m!, s!))];
+  const [opCount, opTime] = [childCache((op, c) => opTotal.labels(op!, c!)), childCache((op) => opDuration.labels(op!))];
   return {
     registry,
     setSources(next) {
       sources = next;
     },
     observePeerRpc(method, side, code, seconds) {
-      rpcTotal.inc({ method, side, code: codeLabel(code) });
-      rpcDuration.observe({ method, side }, seconds);
+      rpcCount(method, side, codeLabel(code)).inc();
+      rpcTime(method, side).observe(seconds);
     },
     observeClientOperation(op, code, seconds) {
-      opTotal.inc({ op, code: codeLabel(code) });
-      opDuration.observe({ op }, seconds);
+      opCount(op, codeLabel(code)).inc();
+      opTime(op).observe(seconds);
     },
     observeLookup(hops) {
       lookupHops.observe(hops);

@@ -5,7 +5,8 @@ import type { DhtRecord } from "../types.js";
 import { MemoryRecordStore } from "../store/memory-store.js";
 import { plainRecords } from "./plain-records.js";
 import { RecordTypeRegistry } from "./record-registry.js";
-import { ed25519WriterProofs } from "./writer-proof.js";
+import { ed25519WriterProofs, VerifiedSignatures } from "./writer-proof.js";
+import { verifyEd25519 } from "./ed25519.js";
 
 function identity() {
   const { privateKey } = generateKeyPairSync("ed25519");
@@ -92,4 +93,62 @@ test("batch proofs: one signature for many records, each verifying on its own; t
   assert.match(proofs.problem({ ...bad, proof: { ...bad.proof!, path: side } })!, /side 2/);
   assert.match(proofs.problem({ ...bad, proof: { ...bad.proof!, path: new Uint8Array(33 * 21) } })!, /at most 20 steps/);
   assert.throws(() => proofs.signMany([record(), record({ version: { wallMs: 1, logical: 0, writer: mallory.id } })]), /not by this node/);
+});
+
+/** Proofs of `who` whose signature checks are counted. */
+function counted(who: ReturnType<typeof identity>, verifiedCacheSize?: number) {
+  const calls = { n: 0 };
+  const verify = (k: Uint8Array, d: Uint8Array, s: Uint8Array) => {
+    calls.n++;
+    return verifyEd25519(k, d, s);
+  };
+  return { calls, proofs: ed25519WriterProofs(who, { verify, ...(verifiedCacheSize === undefined ? {} : { verifiedCacheSize }) }) };
+}
+
+test("a record heard again is not verified again; anything changed in it is verified afresh and refused", () => {
+  const { calls, proofs: reader } = counted(alice);
+  const signed = ed25519WriterProofs(alice).sign(record());
+  assert.equal(reader.problem(signed), undefined);
+  assert.equal(reader.problem({ ...signed }), undefined);
+  assert.equal(calls.n, 1);
+  const sig = new Uint8Array(signed.proof!.signature);
+  sig[0]! ^= 1;
+  assert.match(reader.problem({ ...signed, proof: { ...signed.proof!, signature: sig } })!, /does not verify/);
+  assert.match(reader.problem({ ...signed, value: new TextEncoder().encode("w") })!, /does not verify/);
+  assert.match(reader.problem({ ...signed, version: { ...signed.version, logical: 1 } })!, /does not verify/);
+  assert.match(reader.problem({ ...signed, tombstone: true, value: new Uint8Array(0) })!, /does not verify/);
+  assert.match(reader.problem({ ...signed, key: "k2" })!, /does not verify/);
+  assert.equal(calls.n, 6);
+  // A refusal is remembered as a refusal.
+  assert.match(reader.problem({ ...signed, proof: { ...signed.proof!, signature: sig } })!, /does not verify/);
+  assert.equal(calls.n, 6);
+});
+
+test("what this node signed needs no check when it comes back", () => {
+  const { calls, proofs: own } = counted(alice);
+  const signed = own.sign(record());
+  assert.equal(own.problem(signed), undefined);
+  assert.equal(calls.n, 0);
+});
+
+test("the verified-signature cache is bounded and forgets the least recently used first", () => {
+  const { calls, proofs: reader } = counted(alice, 2);
+  const writer = ed25519WriterProofs(alice);
+  const [a, b, c] = ["a", "b", "c"].map((key) => writer.sign(record({ key })));
+  reader.problem(a!);
+  reader.problem(b!);
+  reader.problem(a!); // a used last: b is the one to go
+  reader.problem(c!);
+  assert.equal(calls.n, 3);
+  reader.problem(a!);
+  assert.equal(calls.n, 3);
+  reader.problem(b!);
+  assert.equal(calls.n, 4);
+  const cache = new VerifiedSignatures(2);
+  for (const k of ["1", "2", "3", "4"]) cache.set(k, true);
+  assert.equal(cache.size, 2);
+  const off = counted(alice, 0);
+  off.proofs.problem(a!);
+  off.proofs.problem(a!);
+  assert.equal(off.calls.n, 2);
 });

@@ -11,9 +11,14 @@ import { PEER_METHOD_NAMES } from "./peer-rpc.js";
 import type { SpanContext } from "../tracing/trace-context.js";
 
 /** Aborting with an error instead of no reason spares building a DOMException per abort. */
-function reasonOf(signal: AbortSignal, what: string): DhtError {
+function reasonOf(signal: AbortSignal, what: string | (() => string)): DhtError {
   const r: unknown = signal.reason;
-  return r instanceof DhtError ? r : DhtError.canceled(`${what}: canceled`, r);
+  return r instanceof DhtError ? r : DhtError.canceled(`${nameOf(what)}: canceled`, r);
+}
+
+/** A name built only when an error needs it: every peer call has one, few calls fail. */
+function nameOf(what: string | (() => string)): string {
+  return typeof what === "string" ? what : what();
 }
 
 /**
@@ -23,11 +28,11 @@ function reasonOf(signal: AbortSignal, what: string): DhtError {
  */
 export function withDeadline<T>(
   work: (signal: AbortSignal) => Promise<T>,
-  opts: { timeoutMs: number; signal?: AbortSignal | undefined; what: string; timeoutError?: () => DhtError },
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined; what: string | (() => string); timeoutError?: () => DhtError },
 ): Promise<T> {
   const { timeoutMs, signal: parent, what } = opts;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-    return Promise.reject(DhtError.invalidArgument(`${what}: timeoutMs must be a positive number, got ${timeoutMs}`));
+    return Promise.reject(DhtError.invalidArgument(`${nameOf(what)}: timeoutMs must be a positive number, got ${timeoutMs}`));
   }
   if (parent?.aborted) return Promise.reject(reasonOf(parent, what));
   const controller = new AbortController();
@@ -45,7 +50,7 @@ export function withDeadline<T>(
       finish(() => reject(error));
     };
     const onAbort = () => fail(reasonOf(parent!, what));
-    const timer = setTimeout(() => fail(opts.timeoutError?.() ?? DhtError.deadlineExceeded(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => fail(opts.timeoutError?.() ?? DhtError.deadlineExceeded(`${nameOf(what)}: no answer within ${timeoutMs} ms`)), timeoutMs);
     parent?.addEventListener("abort", onAbort, { once: true });
     let running: Promise<T>;
     try {
@@ -68,7 +73,7 @@ export const deadlineInterceptor: ClientInterceptor = (next) => (call) =>
   withDeadline((signal) => next({ ...call, signal } as typeof call), {
     timeoutMs: call.timeoutMs,
     signal: call.signal,
-    what: `${PEER_METHOD_NAMES[call.method]} to ${call.peer.id.slice(0, 8)}`,
+    what: () => `${PEER_METHOD_NAMES[call.method]} to ${call.peer.id.slice(0, 8)}`,
   });
 
 /**
