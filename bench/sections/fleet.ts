@@ -13,7 +13,7 @@ const S = "fleet";
 
 export async function runFleet(o: BenchOptions): Promise<Omit<SectionResult, "seconds">> {
   const figures: Figure[] = [];
-  const notes: string[] = ["Spawn: one run per size (launcher startNetwork, 4 peers starting at a time), until every peer's routing table holds min(n-1, 20) contacts."];
+  const notes: string[] = ["Spawn: one run per size (launcher startNetwork, 4 peers starting at a time, each joining through 3 random running peers, node flags DEFAULT_PEER_NODE_ARGS), until every peer's routing table holds min(n-1, 20) contacts."];
   const largest = Math.max(...o.fleetSizes);
   for (const n of o.fleetSizes) {
     const t0 = Date.now();
@@ -25,7 +25,9 @@ export async function runFleet(o: BenchOptions): Promise<Omit<SectionResult, "se
         timeoutMs: 120_000,
         what: `${n} peers routable`,
       });
-      figures.push(figure(S, `spawn ${n} peers until routable`, "s", [(Date.now() - t0) / 1000]));
+      const spawn = figure(S, `spawn ${n} peers until routable`, "s", [(Date.now() - t0) / 1000]);
+      // The issue's target is for 100 peers from one launcher; smaller sizes are context.
+      figures.push(n === 100 ? withTarget(spawn, "< 60 s", (f) => f.value.median < 60) : spawn);
       if (n !== largest) continue;
       // Idle cost: let start-up work (joins, first refreshes, V8's post-start GCs) settle, then watch.
       await sleep(o.idleSettleMs);
@@ -40,7 +42,7 @@ export async function runFleet(o: BenchOptions): Promise<Omit<SectionResult, "se
       figures.push(
         withTarget(figure(S, `idle peer CPU (${n} peers, ${Math.round(secs)} s, over peers)`, "%", cpuPct), "< 0.2% of a core", (f) => f.value.median < 0.2),
         withTarget(figure(S, `idle peer RSS (${n} peers, over peers)`, "MiB", rss), "< 80 MiB", (f) => f.value.median < 80),
-        figure(S, `idle peer PSS (${n} peers, over peers)`, "MiB", pss),
+        withTarget(figure(S, `idle peer PSS (${n} peers, over peers)`, "MiB", pss), "< 35 MiB", (f) => f.value.median < 35),
       );
       notes.push(`Idle figures are the median, min and max over the ${n} peers (not over repetitions); /proc ticks are 10 ms, so CPU resolution is 10 ms / ${Math.round(secs)} s. The watch starts ${o.idleSettleMs / 1000} s after the fleet is routable. PSS shares the node binary's pages among the peers: RSS counts its ~40 MiB of text in full for each.`);
     } finally {

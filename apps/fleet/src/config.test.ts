@@ -22,6 +22,13 @@ describe("parseFleetArgs", () => {
     assert.deepEqual(c.peerDefaults, { replicationFactor: 3, writeQuorum: 2, logLevel: "debug" });
   });
 
+  test("--peer-node-flags: space-separated node flags, empty for none, anything else refused", () => {
+    assert.equal(parseFleetArgs([]).peerNodeArgs, undefined);
+    assert.deepEqual(parseFleetArgs(["--peer-node-flags=--max-semi-space-size=2  --optimize-for-size"]).peerNodeArgs, ["--max-semi-space-size=2", "--optimize-for-size"]);
+    assert.deepEqual(parseFleetArgs(["--peer-node-flags", ""]).peerNodeArgs, []);
+    assert.throws(() => parseFleetArgs(["--peer-node-flags=--x evil.js"]), /--peer-node-flags: .*"evil.js"/);
+  });
+
   test("bad input names the flag", () => {
     assert.throws(() => parseFleetArgs(["--peers", "-1"]), /--peers/);
     assert.throws(() => parseFleetArgs(["--peers", "abc"]), /--peers: expected an integer/);

@@ -22,6 +22,8 @@ export interface FleetConfig {
   peerPortBases: { http: number; grpc: number };
   /** Peer entry point (`--peer-main`, default the repository's built apps/peer/dist/main.js). */
   peerMain?: string;
+  /** Node flags of every peer (`--peer-node-flags="--a --b"`: the "=" lets the value start with dashes; "" for none). Default: the launcher's DEFAULT_PEER_NODE_ARGS. */
+  peerNodeArgs?: string[];
   /** Defaults for spawned peers (`--replication-factor`, `--write-quorum`, …, `--log-level`). */
   peerDefaults: PeerSettings;
   /** How long a peer may take to print its ready line (`--ready-timeout-ms`, default 30000). */
@@ -45,6 +47,7 @@ export const fleetUsage = `Usage: npm run fleet -- [flags]
   --http-port-base P     HTTP port of peer-0; peer-N asks for P+N, the next free one if taken (default 8001; 0 = any)
   --grpc-port-base P     gRPC port of peer-0, likewise (default 9001; 0 = any)
   --peer-main FILE       peer entry point (default apps/peer/dist/main.js)
+  --peer-node-flags="F"  node flags of every peer, space-separated ("" for none; default --max-semi-space-size=1)
   --ready-timeout-ms N   peer start-up deadline (default 30000)
   --stop-grace-ms N      SIGTERM grace before SIGKILL (default 10000)
   --spawn-concurrency N  peers started at once (default 4)
@@ -81,7 +84,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
       strict: true,
       allowPositionals: false,
       options: {
-        peers: str, port: str, host: str, dir: str, "max-peers": str, "peer-host": str, "peer-main": str,
+        peers: str, port: str, host: str, dir: str, "max-peers": str, "peer-host": str, "peer-main": str, "peer-node-flags": str,
         "http-port-base": str, "grpc-port-base": str,
         "ready-timeout-ms": str, "stop-grace-ms": str, "spawn-concurrency": str, "fleet-log-level": str,
         "allowed-host": { type: "string", multiple: true },
@@ -133,6 +136,10 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
     throw new ConfigError(`--fleet-log-level: expected fatal, error, warn, info, debug, trace or silent, got "${fleetLogLevel}"`);
   }
   const peerMain = s("peer-main");
+  const nodeFlags = s("peer-node-flags");
+  const peerNodeArgs = nodeFlags?.split(/\s+/).filter(Boolean);
+  const badFlag = peerNodeArgs?.find((f) => !/^--[a-z0-9][a-z0-9_-]*(=\S+)?$/i.test(f));
+  if (badFlag !== undefined) throw new ConfigError(`--peer-node-flags: each must be a node flag like --max-semi-space-size=1, got "${badFlag}"`);
   return {
     host: nonEmpty("host", "127.0.0.1"),
     allowedHosts: allowedHostNames(values["allowed-host"] as string[] | undefined),
@@ -143,6 +150,7 @@ export function parseFleetArgs(argv: readonly string[], cwd = process.cwd()): Fl
     peerHost: nonEmpty("peer-host", "127.0.0.1"),
     peerPortBases: { http: int("http-port-base", s("http-port-base"), 8001, 0, 65535), grpc: int("grpc-port-base", s("grpc-port-base"), 9001, 0, 65535) },
     ...(peerMain !== undefined ? { peerMain: resolve(cwd, peerMain) } : {}),
+    ...(peerNodeArgs ? { peerNodeArgs } : {}),
     peerDefaults: merged,
     readyTimeoutMs: int("ready-timeout-ms", s("ready-timeout-ms"), 30_000, 100, 600_000),
     stopGraceMs: int("stop-grace-ms", s("stop-grace-ms"), 10_000, 0, 600_000),

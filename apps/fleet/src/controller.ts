@@ -34,6 +34,7 @@ export async function startController(config: FleetConfig, logger?: Logger): Pro
     peerHost: config.peerHost,
     portBases: config.peerPortBases,
     ...(config.peerMain ? { peerMain: config.peerMain } : {}),
+    ...(config.peerNodeArgs ? { peerNodeArgs: config.peerNodeArgs } : {}),
     peerDefaults: config.peerDefaults,
     readyTimeoutMs: config.readyTimeoutMs,
     stopGraceMs: config.stopGraceMs,

@@ -34,6 +34,8 @@ export interface FleetOptions {
   portBases?: PortBases;
   /** Peer entry point. Default: the launcher's (apps/peer/dist/main.js). */
   peerMain?: string;
+  /** Node flags of every peer (V8 heap sizes). Default: the launcher's DEFAULT_PEER_NODE_ARGS. */
+  peerNodeArgs?: readonly string[];
   /** Settings passed to every spawned peer unless a spawn overrides them. Default none. */
   peerDefaults?: PeerSettings;
   /** Default 30000 ms. */
@@ -84,6 +86,7 @@ export class Fleet {
       dir: options.dir,
       peerHost: options.peerHost ?? "127.0.0.1",
       ...(options.peerMain ? { peerMain: options.peerMain } : {}),
+      ...(options.peerNodeArgs ? { nodeArgs: options.peerNodeArgs } : {}),
       readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
       stopGraceMs: options.stopGraceMs ?? 10_000,
       ...(options.logger ? { logger: options.logger } : {}),

@@ -29,6 +29,8 @@ export interface SupervisorOptions {
   dir: string;
   peerHost: string;
   peerMain?: string;
+  /** Node flags of every peer; absent: the launcher's default. */
+  nodeArgs?: readonly string[];
   readyTimeoutMs: number;
   stopGraceMs: number;
   logger?: Logger;
@@ -129,6 +131,7 @@ export class Supervisor {
       const peerMain = slot.record.peerMain ?? this.#o.peerMain;
       const proc = startPeer({
         ...(peerMain ? { peerMain } : {}),
+        ...(this.#o.nodeArgs ? { nodeArgs: this.#o.nodeArgs } : {}),
         dataDir: this.dataDir(slot),
         host,
         httpPort,

@@ -18,7 +18,7 @@ import { chunkServerMethods } from "./chunk-server.js";
 import { findValueManyKeys, findValueManyResponse, storeManyRecords, storeManyResponse } from "./batch-codec.js";
 import { checkKey, checkTarget, contactToPeerRef, recordFromProto, recordToProto, versionToProto } from "./message-codec.js";
 import { asGrpcServiceDefinition, grpcServiceDefinition } from "./service-definition.js";
-import { createReflectionService } from "./server-reflection.js";
+import { addLazyReflection } from "./lazy-reflection.js";
 import { grpcStatusFromError } from "../edge-errors.js";
 import { ConnectionGuard, type ConnectionLimitHit, type ConnectionLimits } from "../http/connection-guard.js";
 import { listenForGrpc } from "./grpc-listener.js";
@@ -235,7 +235,7 @@ export async function startPeerGrpcServer(opts: PeerGrpcServerOptions): Promise<
     health.setStatus(PEER_SERVICE_NAME, status);
   };
   health.addToServer(server);
-  createReflectionService([file_p2p_v1_peer]).addToServer(server);
+  addLazyReflection(server, [file_p2p_v1_peer]);
 
   const guard = new ConnectionGuard({ ...defaultGrpcConnectionLimits, ...opts.connectionLimits }, opts.onConnectionLimit);
   const listener = await listenForGrpc(server, opts.host, opts.port, guard, opts.tls);

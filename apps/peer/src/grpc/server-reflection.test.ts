@@ -10,6 +10,7 @@ import { loadSync } from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
 import { PeerService } from "@p2p/proto/peer";
 import { RecordingHandler, startTestPeer } from "./test-peers.js";
+import { reflectionLoads } from "./lazy-reflection.js";
 
 const require = createRequire(import.meta.url);
 // @grpc/reflection ships its own reflection.proto next to its build output.
@@ -48,6 +49,12 @@ describe("health and reflection", async () => {
     reflection.close();
     health.close();
     await peer.server.close(0);
+  });
+
+  test("an idle peer has not loaded the reflection service; the first call loads it once", async () => {
+    assert.equal(reflectionLoads(), 0, "loaded before any reflection call");
+    await Promise.all([reflect(reflection, { listServices: "*" }), reflect(reflection, { listServices: "*" })]);
+    assert.equal(reflectionLoads(), 1);
   });
 
   test("lists PeerService and Health, and resolves the PeerService file with its imports", async () => {

@@ -15,15 +15,31 @@ export interface RefreshContext {
   lookup(target: NodeId): Promise<unknown>;
   stopped(): boolean;
   logger: Logger;
+  /** Lookups in flight at once while refreshing after a join. Default `JOIN_REFRESH_CONCURRENCY`. */
+  joinConcurrency?: number;
 }
 
-/** After the join's self-lookup: buckets from the nearest neighbour's inward count as refreshed, the farther ones are looked up, one at a time. */
+/**
+ * The join's bucket lookups are independent (each targets its own bucket), and a peer reports
+ * ready only after them: one at a time, ~log2(n) of them held every start of a 100-peer fleet
+ * for several round trips each. Three at a time (with α = 3 requests each) stays a small burst.
+ */
+export const JOIN_REFRESH_CONCURRENCY = 3;
+
+/** After the join's self-lookup: buckets from the nearest neighbour's inward count as refreshed, the farther ones are looked up, a few at a time. */
 export async function refreshAfterJoin(c: RefreshContext): Promise<void> {
   const nearest = c.table.closest(c.self, 1)[0];
   if (!nearest) return;
   const upTo = bucketIndex(c.self, nearest.id);
   for (let i = upTo; i < 256; i++) c.table.markRefreshed(i);
-  for (let i = upTo - 1; i >= 0 && !c.stopped(); i--) await c.lookup(randomIdInBucket(c.self, i, c.random));
+  // Nearest first, as before: the closer buckets' answers are the likelier to fill the farther ones.
+  let next = upTo - 1;
+  const worker = async () => {
+    while (next >= 0 && !c.stopped()) await c.lookup(randomIdInBucket(c.self, next--, c.random));
+  };
+  const n = c.joinConcurrency ?? JOIN_REFRESH_CONCURRENCY;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`joinConcurrency must be a positive integer, got ${n}`);
+  await Promise.all(Array.from({ length: Math.min(n, Math.max(upTo, 0)) }, worker));
 }
 
 /** Every bucket up to the deepest non-empty one that saw no lookup for `intervalMs`, one at a time; failures logged. */
