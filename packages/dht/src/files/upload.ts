@@ -8,6 +8,7 @@ import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord } from "../types.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { writeAndSettle, type WriteFailure } from "../replication/quorum-writer.js";
+import { batchCallTimeout } from "../replication/batch-calls.js";
 import { replicaCandidates, SpareCandidates } from "../replication/replica-candidates.js";
 import { chunkStream } from "./chunker.js";
 import { MAX_COMMIT_HASHES, hashChunk } from "./chunk-store.js";
@@ -169,7 +170,8 @@ async function commitChunks(c: FileContext, id: string, holders: Map<string, Con
         const res =
           peer.id === c.router.self.id
             ? await c.chunks.commitChunks(hashes)
-            : await callPeer(c, peer, { timeoutMs: rpcTimeoutMs }, (o) => c.transport.commitChunks(peer, hashes, o));
+            : // Up to 1024 version raises on the holder: the deadline grows with the batch (a 1 GiB upload under load timed out at 2 s).
+              await callPeer(c, peer, { timeoutMs: batchCallTimeout(rpcTimeoutMs, hashes.length) }, (o) => c.transport.commitChunks(peer, hashes, o));
         // A holder that lost some (lease ran out mid-upload, data loss) does not say which:
         // count none of this batch as committed there.
         if (res.missing > 0) throw DhtError.notFound(`${res.missing} of ${hashes.length} chunks no longer held`);
