@@ -122,7 +122,9 @@ describe("bad input to a running peer", () => {
     assertConnectJsonError(await http(peer, "POST", "/p2p.v1.NodeService/LocalRecords", JSON.stringify({ pageToken: "not a token!" })), 400, "invalid_argument", /^page_token:/);
 
     assertRestError(await http(peer, "POST", "/store_data", "{not json"), 400, "invalid_argument", /^body: malformed JSON/);
-    assertRestError(await http(peer, "POST", "/store_data", "[1,2]"), 400, "invalid_argument", /^body:/);
+    // An array is a batch (PutMany): each item must be an object, named by its index.
+    assertRestError(await http(peer, "POST", "/store_data", "[1,2]"), 400, "invalid_argument", /^body\[0\]: expected an object with key and value/);
+    assertRestError(await http(peer, "POST", "/store_data", "true"), 400, "invalid_argument", /^body:/);
     assertRestError(await http(peer, "POST", "/store_data", JSON.stringify({ key: 5, value: "v" })), 400, "invalid_argument", /^key: expected a string, got number/);
     assertRestError(await http(peer, "POST", "/store_data", JSON.stringify({ key: "k" })), 400, "invalid_argument", /^value: expected a string, got nothing/);
     assertRestError(await http(peer, "POST", "/store_data", JSON.stringify({ key: "", value: "v" })), 400, "invalid_argument", /^key:/);
