@@ -65,6 +65,17 @@ describe("every PeerService method is timed and counted", { timeout: 180_000 }, 
       async () => sum(await Promise.all([a!, b!, c!, d!].map(async (p) => (await fetch(`http://${p.httpAddress}/metrics`)).text())), "p2p_peer_rpc_total", { method: "ReleaseChunks" }) > 0,
       { timeoutMs: 20_000, what: "the cut upload's release calls" },
     );
+    // StoreMany and FindValueMany: batches (reads take the batch round once the coordinator's
+    // view of the whole network is confirmed, which the first operations ask for).
+    await waitFor(
+      async () => {
+        await client.putMany({ entries: [{ key: "batch-a", value: "1" }, { key: "batch-b", value: "2" }] });
+        await client.getMany({ keys: ["batch-a", "batch-b"] });
+        const now = await Promise.all([a!, b!, c!, d!].map(async (p) => (await fetch(`http://${p.httpAddress}/metrics`)).text()));
+        return ["StoreMany", "FindValueMany"].every((method) => sum(now, "p2p_peer_rpc_total", { method }) > 0);
+      },
+      { timeoutMs: 20_000, what: "the batch calls" },
+    );
     // SyncDigest, SyncKeys and FetchRecords: a peer that missed writes catches up by repair.
     await d!.kill();
     for (let i = 20; i < 40; i++) await client.put({ key: `k${i}`, value: "v" });
