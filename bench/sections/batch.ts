@@ -31,7 +31,7 @@ async function closedLoop(calls: number, call: (i: number) => Promise<void>): Pr
 
 export async function runBatch(o: BenchOptions): Promise<Omit<SectionResult, "seconds">> {
   const n = 20;
-  const keysPerRep = o.quick ? 20_000 : 100_000;
+  const keysPerRep = o.quick ? 20_000 : 40_000;
   const net = await startNetwork(n, { concurrency: 4 });
   const notes: string[] = [];
   try {
