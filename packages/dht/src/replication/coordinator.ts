@@ -19,7 +19,7 @@ import { validateKey, validateValueSize } from "../records/record-validation.js"
 import { compareVersions } from "../records/version.js";
 import { OperationStats, type Operation, type OperationStatsSnapshot } from "../observability/op-stats.js";
 import { observe, type NodeMetricsHooks } from "../observability/metrics-hooks.js";
-import { PeerLatency } from "./peer-latency.js";
+import { Hedging } from "./peer-latency.js";
 import { timedOperation } from "./timed-operation.js";
 import { resolveReplicationOptions, type ReplicationOptions } from "./options.js";
 import { byDistance, sha256Hex } from "./position.js";
@@ -65,8 +65,7 @@ export class ReplicationCoordinator {
   #options: ReplicationOptions;
   readonly #writer: RecordWriter;
   readonly #batch: BatchOperations;
-  readonly #latency = new PeerLatency();
-  readonly #onHedge = () => observe(this.#metrics?.event, "read_hedged");
+  readonly #hedging = new Hedging(() => observe(this.#metrics?.event, "read_hedged"));
 
   /** Throws DhtError INVALID_ARGUMENT when options are inconsistent (see resolveReplicationOptions). */
   constructor(components: ReplicationComponents, options: Partial<ReplicationOptions> = {}) {
@@ -203,9 +202,7 @@ export class ReplicationCoordinator {
       let known: Contact[] = [];
       let unanswered = new Set<NodeId>();
       let lookup: LookupResult | undefined;
-      const { hedgeReads: enabled, hedgePercentile: percentile, hedgeMinMs: minMs, hedgeMaxMs: maxMs } = this.#options;
-      const hedge = { enabled, percentile, minMs, maxMs };
-      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace, latency: this.#latency, hedge, onHedge: this.#onHedge };
+      const read = { router: this.#router, transport: this.#transport, records: this.#records, log: this.#log, rpcTimeoutMs, replicationFactor, signal: scope.signal, trace: scope.trace, ...this.#hedging.forRead(this.#options) };
       // R replicas and as many spares (a write's fallbacks), without a lookup when the routing table is the whole network
       // or recent lookups certified the key's region (verified by the answers: cached-replicas.ts).
       const whole = opts.trace ? undefined : this.#router.wholeNetworkNear?.(position, 2 * replicationFactor);

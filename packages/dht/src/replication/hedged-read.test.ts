@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { DhtError } from "../errors.js";
 import { createTestnet, type Testnet } from "../testing/testnet.js";
 import { byDistance, sha256Hex } from "./position.js";
-import { PeerLatency } from "./peer-latency.js";
+import { HedgeBudget, PeerLatency } from "./peer-latency.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const RPC_TIMEOUT_MS = 2000;
@@ -99,4 +99,17 @@ test("PeerLatency: the percentile of a peer's recent reads within [min, max]; ma
   assert.equal(l.hedgeDelay("c", s), 250, "never above the maximum");
   assert.equal(l.size, 2, "the least recently used peer is forgotten");
   assert.equal(l.hedgeDelay("a", s), 250);
+});
+
+test("HedgeBudget: a burst of 10, then one hedge per 10 reads at 10%; 0% never hedges", () => {
+  const b = new HedgeBudget(0.1);
+  let hedged = 0;
+  for (let i = 0; i < 200; i++) {
+    b.read();
+    if (b.take()) hedged++;
+  }
+  assert.ok(hedged >= 28 && hedged <= 31, `${hedged} hedges in 200 reads`);
+  const none = new HedgeBudget(0, 0);
+  none.read();
+  assert.equal(none.take(), false);
 });

@@ -45,6 +45,8 @@ export interface ReplicationOptions {
   hedgePercentile: number;
   hedgeMinMs: number;
   hedgeMaxMs: number;
+  /** Reads that may hedge, percent over time (plus a burst of 10): a budget, so an overloaded network is not loaded more. Default 10. */
+  hedgeBudgetPercent: number;
 }
 
 export type WritePolicy = "open" | "signed-only";
@@ -64,6 +66,7 @@ export const defaultReplicationOptions: Readonly<ReplicationOptions> = Object.fr
   hedgePercentile: 90,
   hedgeMinMs: 5,
   hedgeMaxMs: 250,
+  hedgeBudgetPercent: 10,
 });
 
 /**
@@ -105,6 +108,7 @@ export function resolveReplicationOptions(
   integer("hedgePercentile", 50, 99);
   integer("hedgeMinMs", 0, 60_000);
   integer("hedgeMaxMs", o.hedgeMinMs, 60_000, `60000 and at least hedgeMinMs (${o.hedgeMinMs})`);
+  integer("hedgeBudgetPercent", 0, 100);
   return o;
 }
 

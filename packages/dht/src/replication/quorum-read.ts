@@ -29,7 +29,7 @@ import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { LocalRecords } from "../records/local-records.js";
 import type { SpanContext } from "../tracing/trace-context.js";
-import type { HedgeSettings, PeerLatency } from "./peer-latency.js";
+import type { HedgeBudget, HedgeSettings, PeerLatency } from "./peer-latency.js";
 
 export interface QuorumReadContext {
   router: Router;
@@ -46,6 +46,8 @@ export interface QuorumReadContext {
   hedge?: HedgeSettings;
   /** A hedge was sent (for the metrics). */
   onHedge?: () => void;
+  /** Hedges allowed (a share of reads); none left: the read waits as an unhedged one. */
+  budget?: HedgeBudget;
 }
 
 /** What each peer answered: its record, null when it holds none. */
@@ -158,7 +160,6 @@ export async function readQuorum(
       if (missing <= 0 || c.signal.aborted) return;
       const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id) && !inFlight.has(x.id)).slice(0, Math.max(0, missing - pending));
       for (const peer of next) {
-        if (slow.size > 0) c.onHedge?.();
         start(peer, slow.size > 0);
         if (c.hedge?.enabled && c.latency) hedgeAt.set(peer.id, performance.now() + c.latency.hedgeDelay(peer.id, c.hedge));
       }
@@ -171,7 +172,15 @@ export async function readQuorum(
       await Promise.race(hedge ? [...inFlight.values(), hedge] : [...inFlight.values()]);
       clearTimeout(timer);
       const now = performance.now();
-      for (const id of waits) if (inFlight.has(id) && hedgeAt.get(id)! <= now) slow.add(id);
+      for (const id of waits) {
+        if (!inFlight.has(id) || hedgeAt.get(id)! > now) continue;
+        if (c.budget && !c.budget.take()) {
+          hedgeAt.delete(id); // over budget: wait for it as an unhedged read would
+          continue;
+        }
+        slow.add(id);
+        c.onHedge?.();
+      }
     }
   };
   await askUntilNeeded(reachable, asked);
