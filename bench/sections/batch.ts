@@ -36,7 +36,7 @@ export async function runBatch(o: BenchOptions): Promise<Omit<SectionResult, "se
   const notes: string[] = [];
   try {
     const addr = net.peers[1]!.httpAddress!;
-    const client = nodeClient(addr, { binary: true });
+    const client = nodeClient(addr, { binary: true, timeoutMs: 120_000 });
     const infos = net.peers.map((p) => nodeClient(p.httpAddress!, { binary: true }));
     await waitFor(async () => (await Promise.all(infos.map((c) => c.info({})))).every((i) => i.contacts >= n - 1), { timeoutMs: 60_000, what: `${n} peers to know each other` });
     // The coordinator skips lookups once a neighbourhood lookup has confirmed its view (asked for by the first operations).

@@ -153,6 +153,9 @@ export async function readQuorum(
   const askUntilNeeded = async (peers: () => readonly Contact[], skip: ReadonlySet<NodeId>): Promise<void> => {
     const slow = new Set<NodeId>();
     const hedgeAt = new Map<NodeId, number>();
+    /** Asks whose hedge no longer needs the budget: silent past hedgeMaxMs, a stuck peer rather than load. */
+    const free = new Set<NodeId>();
+    const askedAt = new Map<NodeId, number>();
     for (;;) {
       const list = peers();
       const pending = [...inFlight.keys()].filter((id) => !slow.has(id)).length;
@@ -161,6 +164,7 @@ export async function readQuorum(
       const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id) && !inFlight.has(x.id)).slice(0, Math.max(0, missing - pending));
       for (const peer of next) {
         start(peer, slow.size > 0);
+        askedAt.set(peer.id, performance.now());
         if (c.hedge?.enabled && c.latency) hedgeAt.set(peer.id, performance.now() + c.latency.hedgeDelay(peer.id, c.hedge));
       }
       if (inFlight.size === 0) return;
@@ -174,9 +178,15 @@ export async function readQuorum(
       const now = performance.now();
       for (const id of waits) {
         if (!inFlight.has(id) || hedgeAt.get(id)! > now) continue;
-        if (c.budget && !c.budget.take()) {
-          hedgeAt.delete(id); // over budget: wait for it as an unhedged read would
-          continue;
+        if (!free.has(id) && c.budget && !c.budget.take()) {
+          // Over budget: wait on until the ask has been silent for hedgeMaxMs, then hedge anyway
+          // (a paused or dead replica, not a loaded one).
+          free.add(id);
+          const at = askedAt.get(id)! + c.hedge!.maxMs;
+          if (at > now) {
+            hedgeAt.set(id, at);
+            continue;
+          }
         }
         slow.add(id);
         c.onHedge?.();
