@@ -70,7 +70,14 @@ describe("batch operations on 5 real peers", () => {
     ]);
     assert.equal(got.json.found, 2);
     assert.equal(got.json.missing, 1);
-    assert.ok((await rpcCount(reader, "FindValueMany", "client")) >= 1);
+    // The reader takes the batch round once its own view is confirmed (its first operations ask for it).
+    await waitFor(
+      async () => {
+        await connectJson(reader, "GetMany", { keys: ["bulk/0", "bulk/1"] });
+        return (await rpcCount(reader, "FindValueMany", "client")) >= 1;
+      },
+      { timeoutMs: 20_000, what: "a FindValueMany from the reader" },
+    );
   });
 
   test("DeleteMany hides keys; a batch over the limit is refused whole with a message naming it", async () => {
