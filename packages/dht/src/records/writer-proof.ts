@@ -140,7 +140,7 @@ export function ed25519WriterProofs(self: { id: NodeId; publicKey: Uint8Array; s
       if (proof.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return `publicKey: must be ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${proof.publicKey.length}`;
       if (proof.signature.length !== ED25519_SIGNATURE_BYTES) return `signature: must be ${ED25519_SIGNATURE_BYTES} bytes, got ${proof.signature.length}`;
       if (writerIdOf(proof.publicKey) !== record.version.writer) return "publicKey: is not the key of version.writer";
-      let bytes = writerSignedBytes(record);
+      const bytes = writerSignedBytes(record);
       if (proof.path) {
         const problem = pathProblem(proof.path);
         if (problem) return problem;

@@ -11,7 +11,7 @@
  * routing table is not the whole network) goes through the single-key path with all its
  * fallbacks: spares, conflict retries, clock refusals, second asks, lookups.
  */
-import { DhtError, errorCode } from "../errors.js";
+import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, Logger, LookupResult, NodeId, Router } from "../types.js";
 import type { Transport } from "../rpc/peer-rpc.js";
 import type { OperationScope } from "../rpc/deadline.js";
