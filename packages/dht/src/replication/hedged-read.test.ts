@@ -101,6 +101,39 @@ test("PeerLatency: the percentile of a peer's recent reads within [min, max]; ma
   assert.equal(l.hedgeDelay("a", s), 250);
 });
 
+test("PeerLatency.stuckAfter: maxMs until a peer has samples, then 4x its percentile when that is longer", () => {
+  const l = new PeerLatency();
+  const s = { enabled: true, percentile: 90, minMs: 5, maxMs: 250 };
+  assert.equal(l.stuckAfter("a", s), 250);
+  for (let i = 0; i < 10; i++) l.record("a", 2);
+  assert.equal(l.stuckAfter("a", s), 250, "a fast peer: silent for maxMs is stuck");
+  for (let i = 0; i < 10; i++) l.record("b", 400);
+  assert.equal(l.stuckAfter("b", s), 1600, "a loaded peer: only four times its usual latency is stuck");
+});
+
+test("over budget, replicas that are all slow (loaded, not stuck) are not hedged once their latency is known", async () => {
+  // 45 ms each way: every read takes ~90 ms, past hedgeMaxMs (50). With no budget, a hedge is
+  // only for a stuck replica; a flat hedgeMaxMs rule asked a third replica in every read.
+  const net = await createTestnet(6, {
+    network: { latencyMs: 45 },
+    node: { replication: { rpcTimeoutMs: RPC_TIMEOUT_MS, requestTimeoutMs: 15_000, hedgeReads: true, hedgeMaxMs: 50, hedgeBudgetPercent: 0 }, kademlia: { rpcTimeoutMs: RPC_TIMEOUT_MS } },
+  });
+  try {
+    await Promise.all(net.nodes.map((n) => n.kademlia.confirmView()));
+    const key = "loaded/replicas";
+    const { reader } = roles(net, key);
+    await reader.coordinator.put(key, enc("v"));
+    // Warm up: each replica's latency becomes known (8 answers).
+    for (let i = 0; i < 12; i++) await reader.coordinator.get(key);
+    net.network.resetCounters();
+    for (let i = 0; i < 10; i++) await reader.coordinator.get(key);
+    assert.equal(net.network.sent.findValue, 20, "two replicas asked per read, never a third");
+  } finally {
+    await Promise.all(net.nodes.map((x) => x.coordinator.idle()));
+    await net.stop();
+  }
+});
+
 test("HedgeBudget: a burst of 10, then one hedge per 10 reads at 10%; 0% never hedges", () => {
   const b = new HedgeBudget(0.1);
   let hedged = 0;

@@ -19,6 +19,8 @@ export interface HedgeSettings {
 /** Samples kept per peer, and fewer than this many give no percentile (the maxMs wait applies). */
 const SAMPLES = 32;
 const MIN_SAMPLES = 8;
+/** An ask silent this many times a peer's usual latency (and at least maxMs) is a stuck peer's. */
+const STUCK_FACTOR = 4;
 
 export class PeerLatency {
   readonly #peers = new Map<NodeId, { samples: Float64Array; next: number; filled: number }>();
@@ -41,13 +43,30 @@ export class PeerLatency {
     p.filled = Math.min(SAMPLES, p.filled + 1);
   }
 
+  /** `peer`'s recent `percentile` latency, ms; undefined with fewer than MIN_SAMPLES answers. */
+  #percentile(peer: NodeId, percentile: number): number | undefined {
+    const p = this.#peers.get(peer);
+    if (!p || p.filled < MIN_SAMPLES) return undefined;
+    const sorted = Array.from(p.samples.subarray(0, p.filled)).sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((percentile / 100) * sorted.length))]!;
+  }
+
   /** How long to wait for `peer` before hedging: its recent percentile, within [minMs, maxMs]. */
   hedgeDelay(peer: NodeId, s: HedgeSettings): number {
-    const p = this.#peers.get(peer);
-    if (!p || p.filled < MIN_SAMPLES) return s.maxMs;
-    const sorted = Array.from(p.samples.subarray(0, p.filled)).sort((a, b) => a - b);
-    const at = sorted[Math.min(sorted.length - 1, Math.floor((s.percentile / 100) * sorted.length))]!;
-    return Math.min(s.maxMs, Math.max(s.minMs, at));
+    const at = this.#percentile(peer, s.percentile);
+    return at === undefined ? s.maxMs : Math.min(s.maxMs, Math.max(s.minMs, at));
+  }
+
+  /**
+   * How long an ask of `peer` must stay silent before it counts as stuck (paused, dead, cut
+   * off) rather than loaded, so that it hedges beyond the budget: maxMs, or STUCK_FACTOR times
+   * the peer's own recent percentile when that is longer. Under overload every peer's
+   * percentile grows with the load, so asks stay within it and the budget holds; measured
+   * through one peer of 50 at 64 gets in flight, a flat maxMs let over half of the reads hedge.
+   */
+  stuckAfter(peer: NodeId, s: HedgeSettings): number {
+    const at = this.#percentile(peer, s.percentile);
+    return at === undefined ? s.maxMs : Math.max(s.maxMs, STUCK_FACTOR * at);
   }
 
   get size(): number {

@@ -153,7 +153,7 @@ export async function readQuorum(
   const askUntilNeeded = async (peers: () => readonly Contact[], skip: ReadonlySet<NodeId>): Promise<void> => {
     const slow = new Set<NodeId>();
     const hedgeAt = new Map<NodeId, number>();
-    /** Asks whose hedge no longer needs the budget: silent past hedgeMaxMs, a stuck peer rather than load. */
+    /** Asks whose hedge no longer needs the budget: silent long enough to be a stuck peer rather than load. */
     const free = new Set<NodeId>();
     const askedAt = new Map<NodeId, number>();
     for (;;) {
@@ -179,10 +179,10 @@ export async function readQuorum(
       for (const id of waits) {
         if (!inFlight.has(id) || hedgeAt.get(id)! > now) continue;
         if (!free.has(id) && c.budget && !c.budget.take()) {
-          // Over budget: wait on until the ask has been silent for hedgeMaxMs, then hedge anyway
-          // (a paused or dead replica, not a loaded one).
+          // Over budget: wait on until the ask has been silent long enough to be a paused or dead
+          // replica, not a loaded one (PeerLatency.stuckAfter), then hedge anyway.
           free.add(id);
-          const at = askedAt.get(id)! + c.hedge!.maxMs;
+          const at = askedAt.get(id)! + c.latency!.stuckAfter(id, c.hedge!);
           if (at > now) {
             hedgeAt.set(id, at);
             continue;
