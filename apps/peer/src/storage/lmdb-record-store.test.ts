@@ -149,3 +149,37 @@ describe(`LmdbRecordStore (durability ${durability})`, () => {
     await assert.rejects(db.records.get("k".repeat(3000)), /record key: at most 1978 bytes/);
   });
 });
+
+test("with synchronous commits, the merges asked for in one turn share one commit, each decided in order", async () => {
+  const { open } = await import("lmdb");
+  const { LmdbRecordStore } = await import("./lmdb-record-store.js");
+  const dir = mkdtempSync(join(tmpdir(), "p2p-store-batch-"));
+  const env = open({ path: dir });
+  try {
+    const records = env.openDB<Uint8Array, Uint8Array>({ name: "records", keyEncoding: "binary", encoding: "binary" });
+    let commits = 0;
+    const counted = new Proxy(records, {
+      get(target, prop, receiver) {
+        if (prop === "transactionSync") return (fn: () => unknown) => (commits++, target.transactionSync(fn));
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const store = new LmdbRecordStore(counted, {} as never, { syncCommits: true });
+    const results = await Promise.all([
+      ...Array.from({ length: 200 }, (_, i) => store.merge(rec(`k${i}`, `v${i}`, 100))),
+      store.merge(rec("k0", "newer", 101)),
+      store.merge(rec("k0", "older", 99)),
+    ]);
+    assert.equal(commits, 1, "one commit for the whole turn");
+    assert.ok(results.slice(0, 201).every((r) => r.applied));
+    assert.equal(results[201]!.applied, false, "decided after the newer write of the same turn");
+    assert.equal(text(await store.get("k0")), "newer");
+    assert.equal(text(await store.get("k199")), "v199");
+    await store.merge(rec("k1", "later", 200));
+    assert.equal(commits, 2, "a later turn commits again");
+  } finally {
+    await env.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
