@@ -222,6 +222,12 @@ export interface Router {
   cachedNear?(target: NodeId, n: number, certain: number): Contact[] | undefined;
   /** A shortcut near target met a closer peer or a silent replica: stop trusting that region. */
   forgetNear?(target: NodeId): void;
+  /**
+   * How many known contacts are closer to target than self and how many are known, without
+   * ranking them (RoutingTable.closerThanSelf): whether self is among the R closest is asked
+   * for every record stored. Without it callers rank closestKnown.
+   */
+  rankOfSelf?(target: NodeId): { closer: number; known: number };
   /** A remote call to this contact failed: demote it (suspect), evict after repeated failures. */
   reportFailure(contact: Contact, error: unknown): void;
   /** A remote call to this contact succeeded. */

@@ -56,8 +56,14 @@ export class HintedHandoff {
     const e = c.store.entry(key);
     if (!e) return;
     const r = c.replication().replicationFactor;
-    const set = replicaSet(c.self, c.router, e.position, r);
-    if (set.length < r || set.some((p) => p.id === c.self.id)) return;
+    const rank = c.router.rankOfSelf?.(e.position);
+    if (rank) {
+      // A replica (fewer than R closer), or a network smaller than R: nothing to hand back.
+      if (rank.closer < r || rank.known + 1 < r) return;
+    } else {
+      const set = replicaSet(c.self, c.router, e.position, r);
+      if (set.length < r || set.some((p) => p.id === c.self.id)) return;
+    }
     if (this.#hints.size >= c.settings.options.maxHints) {
       c.counters.hintsOverflowed++;
       return;

@@ -168,6 +168,11 @@ export class KademliaNode implements Router {
     return isNodeId(target) ? this.table.closest(target, n) : [];
   }
 
+  /** See Router.rankOfSelf. */
+  rankOfSelf(target: NodeId): { closer: number; known: number } {
+    return { closer: isNodeId(target) ? this.table.closerThanSelf(target) : 0, known: this.table.size };
+  }
+
   /**
    * The table's closest while it is confirmed to be the whole network (view-confirmation.ts
    * says when that holds), so reads and writes skip the lookup. Otherwise undefined, and a

@@ -3,7 +3,8 @@
  * Hot paths (sorting thousands of contacts in simulations) compare hex digits or 32-bit
  * words directly instead of allocating bigints per comparison.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sha256HexOf } from "../sha256.js";
 import type { Contact, NodeId } from "../types.js";
 
 /** Number of bits in an ID, hence the number of k-buckets. */
@@ -11,7 +12,7 @@ export const ID_BITS = 256;
 
 /** SHA-256 of `data` (UTF-8 for strings) as a NodeId: peer IDs and record positions. */
 export function sha256Hex(data: string | Uint8Array): NodeId {
-  return createHash("sha256").update(data).digest("hex");
+  return sha256HexOf(data);
 }
 
 /** True for exactly 64 lowercase hex characters. */
@@ -52,6 +53,13 @@ export function compareDistance(target: NodeId, a: NodeId, b: NodeId): number {
     if (da !== db) return da < db ? -1 : 1;
   }
   return 0;
+}
+
+/** Bit `j` of `id` (0: the most significant), 0 or 1. */
+export function bitOf(id: NodeId, j: number): number {
+  const c = id.charCodeAt(j >> 2);
+  const nibble = c <= 57 ? c - 48 : c - 87;
+  return (nibble >> (3 - (j & 3))) & 1;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Contact } from "../types.js";
-import { bucketIndex, sha256Hex, sortByDistance } from "./node-id.js";
+import { bucketIndex, compareDistance, sha256Hex, sortByDistance } from "./node-id.js";
 import { RoutingTable } from "./routing-table.js";
 
 const self = sha256Hex("self");
@@ -30,6 +30,20 @@ describe("RoutingTable", () => {
     const exclude = new Set(t.closest(sha256Hex("t"), 3).map((x) => x.id));
     const got = t.closest(sha256Hex("t"), 5, exclude);
     assert.deepEqual(got, sortByDistance(sha256Hex("t"), all.filter((x) => !exclude.has(x.id))).slice(0, 5));
+  });
+
+  test("closerThanSelf() counts what a brute-force ranking counts, near and far targets", () => {
+    for (const k of [4, 20]) {
+      const t = new RoutingTable(self, { k });
+      for (let i = 0; i < 500; i++) t.touch(c(i));
+      const all = t.all();
+      // Near targets (sharing a long prefix with self) exercise the deeper buckets.
+      const targets = [...Array.from({ length: 300 }, (_, i) => sha256Hex(`t${i}`)), ...Array.from({ length: 64 }, (_, i) => self.slice(0, i) + sha256Hex(`n${i}`).slice(i)), self, all[0]!.id];
+      for (const target of targets) {
+        const brute = all.filter((x) => compareDistance(target, x.id, self) < 0).length;
+        assert.equal(t.closerThanSelf(target), brute, `target ${target}`);
+      }
+    }
   });
 
   test("buckets are indexed by shared prefix length and bounded by k", () => {

@@ -5,7 +5,7 @@
 import { systemClock, type Clock, type Contact, type NodeId } from "../types.js";
 import { addressGroup, defaultDiversityLimits, type DiversityLimits } from "./address-diversity.js";
 import { KBucket, type BucketEntry, type TouchResult } from "./k-bucket.js";
-import { bucketIndex, ID_BITS, idHigh32, idToBigInt, isNodeId } from "./node-id.js";
+import { bitOf, bucketIndex, ID_BITS, idHigh32, idToBigInt, isNodeId } from "./node-id.js";
 
 export interface RoutingTableOptions {
   /** Contacts per bucket (Kademlia's K). Default 20, the paper's choice for its churn model. */
@@ -238,6 +238,24 @@ export class RoutingTable {
     }
     for (let j = i - 1; j >= 0 && result.length < n; j--) result.push(...ranked(this.table[j]).sort(cmp));
     return result.slice(0, n).map((r) => r.c);
+  }
+
+  /**
+   * How many known contacts are closer to `target` than this node, without ranking any: with
+   * i = bucketIndex(self, target), all of bucket i is closer (its contacts agree with target
+   * where self first differs), none of a shallower bucket is, and a deeper bucket j is closer
+   * as a whole exactly when self and target differ at bit j. A replica asks this per record
+   * it stores; ranking the table each time was a tenth of a batch's CPU.
+   */
+  closerThanSelf(target: NodeId): number {
+    if (target === this.selfId) return 0;
+    const i = bucketIndex(this.selfId, target);
+    let closer = this.table[i]?.size ?? 0;
+    for (let j = i + 1; j < ID_BITS; j++) {
+      const b = this.table[j];
+      if (b && b.size > 0 && bitOf(this.selfId, j) !== bitOf(target, j)) closer += b.size;
+    }
+    return closer;
   }
 
   /** Every live contact, farthest bucket first, least-recently-seen first within a bucket. */

@@ -24,6 +24,8 @@ export interface StorePlacement {
  * then among the `n` closest it knows of.
  */
 export function isAmongClosest(table: RoutingTable, self: NodeId, position: NodeId, n: number): boolean {
+  // The table's own ID (a Store here): counted without ranking the table.
+  if (self === table.selfId) return table.closerThanSelf(position) < n;
   let closer = 0;
   for (const c of table.closest(position, n)) if (compareDistance(position, c.id, self) < 0) closer++;
   return closer < n;
