@@ -11,7 +11,7 @@
  * against a peer choosing keys adversarially; a collision only delays a repair until the set
  * changes again, it cannot corrupt data.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../sha256.js";
 import type { NodeId, Version } from "../types.js";
 
 /** Leaves per digest: 64 × 32 bytes = 2 KiB answered on a mismatch; ~1.5 % of a set re-listed per differing record. */
@@ -20,9 +20,7 @@ export const HASH_BYTES = 32;
 
 /** The hash a record contributes to its leaf: covers key, version and tombstone flag (not the value, which the version names). */
 export function recordHash(key: string, version: Version, tombstone: boolean): Buffer {
-  return createHash("sha256")
-    .update(`${key}\n${version.wallMs}.${version.logical}.${version.writer}.${tombstone ? "t" : "v"}`)
-    .digest();
+  return sha256(`${key}\n${version.wallMs}.${version.logical}.${version.writer}.${tombstone ? "t" : "v"}`);
 }
 
 /** Leaf index of a position (64 hex characters): its last byte modulo LEAF_COUNT. */

@@ -12,7 +12,7 @@
  * Leaves and inner nodes are hashed with different prefixes (RFC 6962 §2.1), so an inner node
  * cannot pass for a record. A level with an odd count promotes its last node unchanged.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../sha256.js";
 
 /** One audit-path step: the side the sibling is on (0: left, 1: right) and its hash. */
 export const PATH_STEP_BYTES = 33;
@@ -26,11 +26,18 @@ const LEFT = Buffer.from([0]);
 const RIGHT = Buffer.from([1]);
 
 export function leafHash(signedBytes: Uint8Array): Buffer {
-  return createHash("sha256").update(LEAF).update(signedBytes).digest();
+  const bytes = Buffer.allocUnsafe(1 + signedBytes.length);
+  bytes[0] = LEAF[0]!;
+  bytes.set(signedBytes, 1);
+  return sha256(bytes);
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash("sha256").update(NODE).update(left).update(right).digest();
+  const bytes = Buffer.allocUnsafe(1 + left.length + right.length);
+  bytes[0] = NODE[0]!;
+  bytes.set(left, 1);
+  bytes.set(right, 1 + left.length);
+  return sha256(bytes);
 }
 
 /** The bytes a writer signs for a batch: the domain and the tree's root. */

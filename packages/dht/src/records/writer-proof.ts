@@ -11,6 +11,7 @@
  * are; owned records are the protected kind).
  */
 import { createHash } from "node:crypto";
+import { sha256 } from "../sha256.js";
 import { BatchNodes, batchSignedBytes, climb, leafHash, merkleTree, pathProblem } from "./batch-proof.js";
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, verifyEd25519 } from "./ed25519.js";
 import type { DhtRecord, NodeId, WriterProof } from "../types.js";
@@ -43,7 +44,7 @@ export function writerSignedBytes(record: DhtRecord): Uint8Array {
   at = out.writeBigUInt64BE(BigInt(Math.trunc(record.version.logical)), at);
   at += out.write(record.version.writer, at, "latin1");
   out[at++] = record.tombstone ? 1 : 0;
-  createHash("sha256").update(record.value).digest().copy(out, at);
+  sha256(record.value).copy(out, at);
   return out.subarray(0, at + 32);
 }
 
