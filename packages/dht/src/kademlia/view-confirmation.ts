@@ -8,8 +8,8 @@
  * table may be stale or nearly empty, and taking it for the whole network would answer "not
  * found" from the wrong replicas.
  *
- * Confirmed by a lookup of the node's neighbourhood (lookupNeighbourhood, at join
- * and then every `ttlMs`), and no longer once a contact it did not know turns up. A confirmation started in the background runs at
+ * Confirmed by a lookup of the node's neighbourhood (lookupNeighbourhood, at join, and again
+ * from half of `ttlMs` on while the view is in use), and no longer once a contact it did not know turns up. A confirmation started in the background runs at
  * most once a second while nobody answers; concurrent confirmations share one lookup.
  */
 import type { Clock, LookupResult } from "../types.js";
@@ -54,7 +54,10 @@ export class ViewConfirmation {
    */
   whole(k: number, stopped: boolean): boolean {
     if (this.#tableSize() >= k) return false;
-    if (!this.confirmed && !stopped) this.confirmSoon();
+    // Refreshed ahead, from half the TTL on: a confirmation that lapsed under load sent every
+    // operation through a lookup until the next one finished (a 1000-key batch: 1000 lookups,
+    // which made the load, and the next confirmation, worse).
+    if (!stopped && (!this.confirmed || this.#clock.now() - this.#confirmedAt! >= this.#ttlMs / 2)) this.confirmSoon();
     return this.confirmed;
   }
 
