@@ -49,6 +49,11 @@ export class EvictedContacts {
     while (this.#entries.size > this.#o.max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
+  /** Whether `id` was evicted and is remembered (not yet heard from again). */
+  has(id: NodeId): boolean {
+    return this.#entries.has(id);
+  }
+
   /** Heard from again (a probe answered, or it called us): no longer evicted. */
   forget(id: NodeId): void {
     this.#entries.delete(id);

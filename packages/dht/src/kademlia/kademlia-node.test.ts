@@ -220,3 +220,22 @@ describe("addresses come from the peer itself", () => {
     assert.deepEqual(plain.routingTable.get(real.id)?.contact, dialled);
   });
 });
+
+test("a contact evicted for silence and heard from again leaves the confirmed view standing; a stranger ends it", async () => {
+  const net = await createTestnet(4);
+  try {
+    const node = net.nodes[0]!.kademlia;
+    await node.confirmView();
+    assert.ok(node.viewConfirmed());
+    const back = net.nodes[1]!.self;
+    for (let i = 0; i < 10 && node.routingTable.get(back.id); i++) node.reportFailure(back, DhtError.deadlineExceeded("no answer"));
+    assert.equal(node.routingTable.get(back.id), undefined, "evicted");
+    node.learn(back);
+    assert.ok(node.routingTable.get(back.id), "back in the table");
+    assert.ok(node.viewConfirmed(), "a peer we knew is no news");
+    node.learn(testContact(99));
+    assert.equal(node.viewConfirmed(), false, "a peer we never knew is");
+  } finally {
+    await net.stop();
+  }
+});

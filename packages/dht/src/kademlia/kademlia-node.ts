@@ -101,13 +101,18 @@ export class KademliaNode implements Router {
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
     if (r === "refused") return; // its address group has its share of the table (address-diversity.ts)
-    if (this.evicted.size > 0) this.evicted.forget(contact.id);
+    const wasEvicted = this.evicted.size > 0 && this.evicted.has(contact.id);
+    if (wasEvicted) this.evicted.forget(contact.id);
     this.hooks.onContactHeard?.(contact);
     // Not already in the table: maybe a peer that joined inside a cached region.
     if (r !== "updated" && r !== "self") this.near.stranger(contact.id);
-    // A peer we did not know: whatever we took for the whole network was not.
+    // A peer we did not know: whatever we took for the whole network was not. One we evicted
+    // for silence and hear from again is no stranger: under load, calls time out, peers are
+    // evicted and come back, and treating each return as news sent every operation through a
+    // lookup (which made the load worse: a 4 x 1000-key PutMany load collapsed to 1000s of
+    // lookups and missed its deadline).
     if (r === "added") {
-      this.view.invalidate();
+      if (!wasEvicted) this.view.invalidate();
       this.hooks.onContactAdded?.(contact);
     }
     if (typeof r !== "object") return;
