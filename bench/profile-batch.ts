@@ -1,5 +1,5 @@
 /**
- * `node --conditions=source --import tsx bench/profile-batch.ts [--peers 20] [--keys 20000] [--top 25]`:
+ * `node --conditions=source --import tsx bench/profile-batch.ts [--peers 20] [--keys 20000] [--top 25] [--in-flight 4] [--only-put]`:
  * CPU-profiles a batch coordinator and one of its replicas under PutMany and GetMany (1000
  * keys of 100 bytes per call, 4 in flight), and prints keys per second, CPU per key over the
  * whole fleet, and where each profiled peer's busy time goes (inclusive and self time): what
@@ -14,7 +14,8 @@ import { profileTimes, type CpuProfile } from "./lib/cpu-profile.js";
 import { cpuSeconds } from "./lib/proc.js";
 import { scrape, sum } from "./lib/prom.js";
 
-const { values } = parseArgs({ options: { peers: { type: "string", default: "20" }, keys: { type: "string", default: "20000" }, top: { type: "string", default: "25" } } });
+const { values } = parseArgs({ options: { peers: { type: "string", default: "20" }, keys: { type: "string", default: "20000" }, top: { type: "string", default: "25" }, "in-flight": { type: "string", default: "4" }, "only-put": { type: "boolean", default: false } } });
+const inFlight = Number(values["in-flight"]);
 const n = Number(values.peers);
 const keys = Number(values.keys);
 const BATCH = 1000;
@@ -42,7 +43,7 @@ try {
     let next = 0;
     const cpu0 = fleetCpu();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 4 }, async () => {
+    await Promise.all(Array.from({ length: inFlight }, async () => {
       while (next < keys / BATCH) await call(next++);
     }));
     const secs = (performance.now() - t0) / 1000;
@@ -50,7 +51,7 @@ try {
   };
   const value = "x".repeat(100);
   await run("PutMany", (b) => c.putMany({ entries: Array.from({ length: BATCH }, (_, i) => ({ key: `p-${b}-${i}`, value })) }));
-  await run("GetMany", (b) => c.getMany({ keys: Array.from({ length: BATCH }, (_, i) => `p-${b}-${i}`) }));
+  if (!values["only-put"]) await run("GetMany", (b) => c.getMany({ keys: Array.from({ length: BATCH }, (_, i) => `p-${b}-${i}`) }));
   await coordinator.stop();
   await replica.stop();
   for (const name of ["coordinator", "replica"]) {

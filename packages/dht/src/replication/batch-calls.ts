@@ -14,13 +14,16 @@ import type { BatchContext } from "./batch-operations.js";
 export const SINGLE_KEY_CONCURRENCY = 32;
 
 /**
- * The deadline of one batch call of `items`: the peer-call deadline per 250 items (at least
- * one). A replica keeps a few hundred records in the time it answers one Store on a loaded
- * machine; one deadline for 1000 made every StoreMany time out under load, and the keys then
- * all took the single-key path, which made the load worse.
+ * The deadline of one batch call of `items`: the peer-call deadline, plus one more per 50
+ * items. A batch call queues behind the others at a loaded replica, and a replica whose code
+ * is not yet warm (a peer that just started) takes several times longer per record: with one
+ * deadline per 250 items, 4 PutMany of 1000 keys in flight over 20 fresh peers timed most
+ * StoreMany calls out, the keys all took the single-key path, and that made the load worse
+ * until the batches missed their own deadlines. A silent replica costs this much once per
+ * batch; a refused or broken connection fails at once.
  */
 export function batchCallTimeout(rpcTimeoutMs: number, items: number): number {
-  return rpcTimeoutMs * (1 + Math.floor(items / 250));
+  return rpcTimeoutMs * (1 + Math.floor(items / 50));
 }
 
 /** Refuses a batch over maxBatchKeys; lets the scope's signal reach every call of the batch. */
