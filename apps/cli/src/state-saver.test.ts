@@ -32,3 +32,17 @@ test("a failed background write is reported by the next flush", async () => {
   await sleep(10);
   await assert.rejects(saver.flush(), /disk full/);
 });
+
+test("discard drops a pending write, so a sidecar removed after it stays removed", async () => {
+  const bits = Bitfield.empty(2);
+  const writes: number[][] = [];
+  const saver = new StateSaver(bits, async (snap) => void writes.push(snap.indexes()), 30);
+  bits.set(0);
+  saver.changed();
+  await sleep(5);
+  bits.set(1);
+  saver.changed(); // due in ~25 ms
+  await saver.discard();
+  await sleep(50);
+  assert.deepEqual(writes, [[0]]);
+});

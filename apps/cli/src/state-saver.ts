@@ -46,4 +46,12 @@ export class StateSaver {
     }
     return this.#writing;
   }
+
+  /** The download is complete: drops pending changes and waits out a write in progress, so a sidecar removed next stays removed. */
+  async discard(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#dirty = false;
+    await this.#writing.catch(() => {});
+  }
 }

@@ -125,6 +125,7 @@ export async function download(ctx: CommandContext, id: string, flags: DownloadF
     bar.stop();
     await fh.close();
   }
+  await saver.discard(); // a save still pending would recreate the sidecar after the rm below
   await rename(part, out);
   await rm(statePath, { force: true });
   emit(
