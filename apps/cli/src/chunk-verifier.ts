@@ -1,78 +1,74 @@
 /**
- * Checks downloaded bytes chunk by chunk against the manifest's SHA-256 list as they arrive,
- * and re-checks the verified prefix of a `.part` file before a download resumes.
+ * Checks a chunk's bytes against the manifest's SHA-256 as they arrive, and re-checks the
+ * chunks a sidecar claims before a download resumes: the sidecar is a hint, the hash decides.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { Bitfield } from "./bitfield.js";
 import { corruptError } from "./errors.js";
-import type { Manifest } from "./manifest.js";
+import { chunkSpan, type Manifest } from "./manifest.js";
 
-/** Feeds bytes in file order from `startChunk`; calls `onChunk` after each chunk that matched. */
-export class ChunkVerifier {
-  #index: number;
+/** The running check of one chunk: feed its bytes in order, then `finish`. */
+export class ChunkCheck {
+  readonly #hash: Hash = createHash("sha256");
+  readonly #length: number;
   #filled = 0;
-  #hash: Hash = createHash("sha256");
 
   constructor(
     private readonly manifest: Manifest,
-    startChunk: number,
-    private readonly onChunk: (verifiedChunks: number) => Promise<void>,
+    readonly index: number,
   ) {
-    this.#index = startChunk;
+    const { start, end } = chunkSpan(manifest, index);
+    this.#length = end - start;
   }
 
-  /** Chunks verified so far (including those before startChunk). */
-  get verifiedChunks(): number {
-    return this.#index;
+  /** Throws an exit-code-6 error on bytes past the chunk's end (the peer sent too much). */
+  update(bytes: Uint8Array): void {
+    if (this.#filled + bytes.byteLength > this.#length) throw corruptError(`chunk ${this.index}: the peer sent more than its ${this.#length} bytes`);
+    this.#hash.update(bytes);
+    this.#filled += bytes.byteLength;
   }
 
-  #chunkLength(i: number): number {
-    return Math.min(this.manifest.chunkSize, this.manifest.size - i * this.manifest.chunkSize);
-  }
-
-  /** Throws an exit-code-6 error on the first chunk whose hash differs, or on bytes past the end. */
-  async push(bytes: Uint8Array): Promise<void> {
-    let o = 0;
-    while (o < bytes.byteLength) {
-      if (this.#index >= this.manifest.chunks.length) throw corruptError(`received more than the ${this.manifest.size} bytes of the file`);
-      const take = Math.min(bytes.byteLength - o, this.#chunkLength(this.#index) - this.#filled);
-      this.#hash.update(bytes.subarray(o, o + take));
-      this.#filled += take;
-      o += take;
-      if (this.#filled === this.#chunkLength(this.#index)) {
-        const got = this.#hash.digest("hex");
-        if (got !== this.manifest.chunks[this.#index]) throw corruptError(`chunk ${this.#index}: SHA-256 ${got.slice(0, 12)}… does not match the manifest's ${this.manifest.chunks[this.#index]!.slice(0, 12)}…`);
-        this.#index++;
-        this.#filled = 0;
-        this.#hash = createHash("sha256");
-        await this.onChunk(this.#index);
-      }
-    }
-  }
-
-  /** True when every chunk arrived and matched. */
-  get complete(): boolean {
-    return this.#index === this.manifest.chunks.length && this.#filled === 0;
+  /** Throws an exit-code-6 error when the chunk is short or its SHA-256 is not the manifest's. */
+  finish(): void {
+    if (this.#filled !== this.#length) throw corruptError(`chunk ${this.index}: the stream ended after ${this.#filled} of ${this.#length} bytes`);
+    const got = this.#hash.digest("hex");
+    const want = this.manifest.chunks[this.index]!;
+    if (got !== want) throw corruptError(`chunk ${this.index}: SHA-256 ${got.slice(0, 12)}… does not match the manifest's ${want.slice(0, 12)}…`);
   }
 }
 
+const READ_PIECE = 1 << 20;
+
 /**
- * How many of the first `chunks` chunks of the file at `path` match the manifest, reading
- * them in order and stopping at the first mismatch.
+ * Which of the chunks marked in `claimed` still match the manifest in the file at `path`,
+ * each read at its own offset and hashed again. A short read or a mismatch unmarks the chunk.
  */
-export async function verifiedPrefix(path: string, manifest: Manifest, chunks: number): Promise<number> {
-  if (chunks === 0) return 0;
-  const end = Math.min(manifest.size, chunks * manifest.chunkSize);
-  let good = 0;
-  const verifier = new ChunkVerifier(manifest, 0, async (n) => {
-    good = n;
-  });
+export async function recheckChunks(path: string, manifest: Manifest, claimed: Bitfield): Promise<Bitfield> {
+  const good = Bitfield.empty(claimed.length);
+  const marked = claimed.indexes();
+  if (marked.length === 0) return good;
+  const fh = await open(path, "r");
+  const buf = Buffer.allocUnsafe(Math.min(READ_PIECE, manifest.chunkSize));
   try {
-    for await (const piece of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) {
-      await verifier.push(piece as Buffer);
+    for (const i of marked) {
+      const { start, end } = chunkSpan(manifest, i);
+      const check = new ChunkCheck(manifest, i);
+      try {
+        for (let pos = start; pos < end; ) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+          if (bytesRead === 0) break; // short file: finish() reports it
+          check.update(buf.subarray(0, bytesRead));
+          pos += bytesRead;
+        }
+        check.finish();
+        good.set(i);
+      } catch {
+        // this chunk is fetched again; the others stand on their own hashes
+      }
     }
-  } catch {
-    // a mismatch or a short read: what matched so far stands
+  } finally {
+    await fh.close();
   }
   return good;
 }

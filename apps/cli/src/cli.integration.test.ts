@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -161,15 +161,20 @@ describe("p2p CLI against 3 real peers", { timeout: 300_000 }, () => {
     assert.ok(fileId, "needs the uploaded file");
     const out = join(dir, "resumed.bin");
     const part = `${out}.part`;
-    // Paced to 1 MiB/s so that the kill lands mid-file; the second run is not paced.
-    const first = start(["--peer", C, "download", fileId, "-o", out, "--limit-rate", "1M"], { timeoutMs: 60_000 });
-    await waitFor(async () => ((await stat(part).catch(() => undefined))?.size ?? 0) > 1.5 * MiB, { timeoutMs: 30_000 });
+    // Paced to 1 MiB/s over 2 chunks in flight, so the first chunks verify after ~2 s and the
+    // next ones ~2 s later: the kill lands between. The second run is not paced.
+    const first = start(["--peer", C, "download", fileId, "-o", out, "--limit-rate", "1M", "--parallel", "2"], { timeoutMs: 60_000 });
+    const verified = async () => {
+      const s = JSON.parse(await readFile(`${part}.state`, "utf8")) as { format: string; verified: string };
+      assert.equal(s.format, "p2p-download/2");
+      return [...Buffer.from(s.verified, "base64")].reduce((n, byte) => n + byte.toString(2).replaceAll("0", "").length, 0);
+    };
+    await waitFor(async () => (await verified().catch(() => 0)) >= 1, { timeoutMs: 30_000 });
     first.child.kill("SIGKILL");
     const killed = await first.done;
     assert.equal(killed.signal, "SIGKILL");
     assert.ok(!existsSync(out), "the final file appears only when complete");
-    const state = JSON.parse(await readFile(`${part}.state`, "utf8")) as { verifiedChunks: number };
-    assert.ok(state.verifiedChunks >= 1, `state: ${JSON.stringify(state)}`);
+    assert.ok((await verified()) >= 1);
 
     const second = await json<{ resumedFrom: number; bytesDownloaded: number; size: number }>(["--peer", C, "download", fileId, "-o", out]);
     assert.ok(second.resumedFrom >= MiB, `resumed from ${second.resumedFrom}`);

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerBatchCommands } from "./batch-commands.js";
 import { del } from "./commands/delete.js";
-import { download } from "./commands/download.js";
+import { DEFAULT_PARALLEL, download, MAX_PARALLEL, type DownloadFlags } from "./commands/download.js";
 import { get } from "./commands/get.js";
 import { keygen } from "./commands/keygen.js";
 import { getOwned, putOwned, type OwnedPutFlags } from "./commands/owned.js";
@@ -181,12 +181,13 @@ program
 
 program
   .command("download")
-  .description("download file ID, verified chunk by chunk; an interrupted download resumes from FILE.part on rerun")
+  .description("download file ID, chunks fetched in parallel and verified as each arrives; an interrupted download resumes from FILE.part on rerun")
   .argument("<id>", "file ID (64 hex digits)")
   .option("-o, --output <file>", "where to write it (default: the name in the manifest)")
   .option("--limit-rate <rate>", "at most this many bytes per second, e.g. 500k, 2M")
+  .option("--parallel <n>", `chunks fetched at once, 1–${MAX_PARALLEL} (default ${DEFAULT_PARALLEL})`)
   .addHelpText("after", "\nExamples:\n  $ p2p download 3f9a… -o photo.jpg\n  $ p2p download 3f9a… -o photo.jpg   # again after Ctrl-C: continues where it stopped")
-  .action(action((id: string) => `download ${id.slice(0, 12)}`, (ctx, id: string, flags: { output?: string; limitRate?: string }) => download(ctx, id, flags)));
+  .action(action((id: string) => `download ${id.slice(0, 12)}`, (ctx, id: string, flags: DownloadFlags) => download(ctx, id, flags)));
 
 program
   .command("status")

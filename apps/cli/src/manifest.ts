@@ -27,3 +27,9 @@ export function checkManifest(id: string, m: Manifest): void {
     throw corruptError(`manifest of ${id.slice(0, 12)}… lists ${m.chunks.length} chunks for ${m.size} bytes in ${m.chunkSize}-byte chunks`);
   }
 }
+
+/** Byte range [start, end) of chunk `i` (the last chunk may be short). */
+export function chunkSpan(m: Pick<Manifest, "size" | "chunkSize">, i: number): { start: number; end: number } {
+  const start = i * m.chunkSize;
+  return { start, end: Math.min(m.size, start + m.chunkSize) };
+}
