@@ -4,7 +4,7 @@
  */
 import { spread, type Spread } from "./stats.js";
 
-export type Unit = "ms" | "req/s" | "MB/s" | "MiB" | "s" | "%" | "hops" | "msgs" | "count" | "KiB" | "ratio";
+export type Unit = "ms" | "µs" | "req/s" | "keys/s" | "MB/s" | "MiB" | "s" | "%" | "hops" | "msgs" | "count" | "KiB" | "ratio";
 
 /** A goal the bench prints pass/short against (never a test assertion). */
 export interface Target {

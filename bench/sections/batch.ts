@@ -48,6 +48,11 @@ export async function runBatch(o: BenchOptions): Promise<Omit<SectionResult, "se
     }, { timeoutMs: 30_000, what: "batch writes without lookups" });
 
     const value = "x".repeat(100);
+    // One full batch each way first: a peer that has run for a while has its hot code compiled;
+    // twenty fresh processes run it interpreted at first, several times slower per record.
+    const warm = Array.from({ length: BATCH }, (_, i) => ({ key: `warm-${i}`, value }));
+    await client.putMany({ entries: warm });
+    await client.getMany({ keys: warm.map((e) => e.key) });
     const put: number[] = [];
     const get: number[] = [];
     const putRpcs: number[] = [];
@@ -80,13 +85,13 @@ export async function runBatch(o: BenchOptions): Promise<Omit<SectionResult, "se
     }
     if (failures > 0) notes.push(`${failures} keys failed or were missing during the batch runs`);
     const figures: Figure[] = [
-      withTarget(figure(S, `${n} peers: PutMany keys stored per second (100 B values, W=2, R=3)`, "req/s", put), "≥ 20,000 keys/s", (f) => f.value.median >= 20_000),
-      withTarget(figure(S, `${n} peers: GetMany keys read per second`, "req/s", get), "≥ 40,000 keys/s", (f) => f.value.median >= 40_000),
+      withTarget(figure(S, `${n} peers: PutMany keys stored per second (100 B values, W=2, R=3)`, "keys/s", put), "≥ 20,000 keys/s", (f) => f.value.median >= 20_000),
+      withTarget(figure(S, `${n} peers: GetMany keys read per second`, "keys/s", get), "≥ 40,000 keys/s", (f) => f.value.median >= 40_000),
       figure(S, `${n} peers: peer RPCs per key stored`, "msgs", putRpcs),
       figure(S, `${n} peers: peer RPCs per key read`, "msgs", getRpcs),
-      figure(S, `${n} peers: CPU per key stored, summed over the fleet (µs)`, "count", cpuPerKey),
+      figure(S, `${n} peers: CPU per key stored, summed over the fleet`, "µs", cpuPerKey),
     ];
-    notes.push(`${BATCH} keys per call, ${IN_FLIGHT} calls in flight, through one peer over Connect binary (HTTP/1.1), ${keysPerRep} keys per repetition`);
+    notes.push(`${BATCH} keys per call, ${IN_FLIGHT} calls in flight, through one peer over Connect binary (HTTP/1.1), ${keysPerRep} keys per repetition, after one warm-up batch each way`);
     return { section: S, status: "ok", figures, notes };
   } finally {
     await net.stop();
