@@ -67,8 +67,12 @@ async function measureNetwork(n: number, o: BenchOptions, floors: Floors, notes:
     ];
     const value = "x".repeat(100);
     for (const api of apis) {
-      await sequentialLatency((i) => api.put(`warm-${api.name}-${i}`, value), 20);
-      await sequentialLatency((i) => api.get(`warm-${api.name}-${i}`), 20);
+      // Connect binary is the API whose CPU per get is counted: warmed longer, so that every
+      // replica has run its read path often enough to compile it, as a peer that has run for a
+      // while has (fresh processes run it interpreted, several times the CPU).
+      const warm = api.name === "Connect binary" ? 300 : 20;
+      await sequentialLatency((i) => api.put(`warm-${api.name}-${i}`, value), warm);
+      await sequentialLatency((i) => api.get(`warm-${api.name}-${i}`), warm);
     }
 
     const lat: Record<string, number[]> = {};
@@ -76,6 +80,12 @@ async function measureNetwork(n: number, o: BenchOptions, floors: Floors, notes:
     const perOp = { putRpcs: [] as number[], getRpcs: [] as number[], putHops: [] as number[], getHops: [] as number[], getCpuMs: [] as number[] };
     // CPU of every peer process (/proc, 10 ms ticks: a latency run's 100+ calls make it readable).
     const fleetCpu = () => net.peers.reduce((t, p) => t + (cpuSeconds(p.pid) ?? 0), 0);
+    // What the fleet spends with no requests (timers, anti-entropy rounds), per second: taken
+    // off the CPU per get, which is what one get costs. With 20 peers it was ~0.6 ms a get.
+    const idle0 = fleetCpu();
+    await new Promise((r) => setTimeout(r, 3000));
+    const idlePerSecond = (fleetCpu() - idle0) / 3;
+    notes.push(`${n} peers: idle fleet CPU ${(idlePerSecond * 100).toFixed(1)}% of a core, taken off the CPU per get`);
     for (let r = 0; r < o.reps; r++) {
       for (const api of apis) {
         const keys = Array.from({ length: o.latencyCalls }, (_, i) => `b-${n}-${api.name}-${r}-${i}`);
@@ -84,8 +94,9 @@ async function measureNetwork(n: number, o: BenchOptions, floors: Floors, notes:
         const puts = latencyPercentiles(await sequentialLatency((i) => api.put(keys[i]!, value), keys.length));
         const c1 = measureCost ? await costs(net, addr) : undefined;
         const cpu1 = fleetCpu();
+        const getsStarted = performance.now();
         const gets = latencyPercentiles(await sequentialLatency((i) => api.get(keys[i]!), keys.length));
-        const cpu2 = fleetCpu();
+        const cpu2 = fleetCpu() - (idlePerSecond * (performance.now() - getsStarted)) / 1000;
         const c2 = measureCost ? await costs(net, addr) : undefined;
         if (c0 && c1 && c2) {
           perOp.getCpuMs.push((1000 * (cpu2 - cpu1)) / keys.length);
