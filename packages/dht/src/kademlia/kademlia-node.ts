@@ -101,16 +101,14 @@ export class KademliaNode implements Router {
     contact = { id: contact.id, address: contact.address, httpAddress: typeof contact.httpAddress === "string" ? contact.httpAddress : "" };
     const r = this.table.touch(contact);
     if (r === "refused") return; // its address group has its share of the table (address-diversity.ts)
-    const wasEvicted = this.evicted.size > 0 && this.evicted.has(contact.id);
-    if (wasEvicted) this.evicted.forget(contact.id);
+    const wasEvicted = this.evicted.has(contact.id);
+    this.evicted.forget(contact.id);
     this.hooks.onContactHeard?.(contact);
     // Not already in the table: maybe a peer that joined inside a cached region.
     if (r !== "updated" && r !== "self") this.near.stranger(contact.id);
-    // A peer we did not know: whatever we took for the whole network was not. One we evicted
-    // for silence and hear from again is no stranger: under load, calls time out, peers are
-    // evicted and come back, and treating each return as news sent every operation through a
-    // lookup (which made the load worse: a 4 x 1000-key PutMany load collapsed to 1000s of
-    // lookups and missed its deadline).
+    // A peer we did not know: whatever we took for the whole network was not. One evicted for
+    // silence that is back is no stranger (under load, each return sent every operation
+    // through a lookup, which made the load worse).
     if (r === "added") {
       if (!wasEvicted) this.view.invalidate();
       this.hooks.onContactAdded?.(contact);
@@ -201,11 +199,7 @@ export class KademliaNode implements Router {
     return this.view.confirmed;
   }
 
-  /**
-   * Looks up our own ID through every contact we have, learning the neighbourhood, and marks
-   * the view confirmed when the lookup ends with no stranger appearing after it started
-   * answering. Concurrent calls share one lookup; never rejects.
-   */
+  /** Looks up our own ID, learning the neighbourhood, and marks the view confirmed (view-confirmation.ts); never rejects. */
   confirmView(): Promise<void> {
     return this.view.confirm();
   }

@@ -241,20 +241,15 @@ export class RoutingTable {
   }
 
   /**
-   * How many known contacts are closer to `target` than this node, without ranking any: with
-   * i = bucketIndex(self, target), all of bucket i is closer (its contacts agree with target
-   * where self first differs), none of a shallower bucket is, and a deeper bucket j is closer
-   * as a whole exactly when self and target differ at bit j. A replica asks this per record
-   * it stores; ranking the table each time was a tenth of a batch's CPU.
+   * Known contacts closer to `target` than self, ranking none (asked per record a replica
+   * stores): with i = bucketIndex(self, target), all of bucket i, no shallower bucket, and a
+   * deeper bucket j as a whole exactly when self and target differ at bit j.
    */
   closerThanSelf(target: NodeId): number {
     if (target === this.selfId) return 0;
     const i = bucketIndex(this.selfId, target);
     let closer = this.table[i]?.size ?? 0;
-    for (let j = i + 1; j < ID_BITS; j++) {
-      const b = this.table[j];
-      if (b && b.size > 0 && bitOf(this.selfId, j) !== bitOf(target, j)) closer += b.size;
-    }
+    for (let j = i + 1; j < ID_BITS; j++) if (this.table[j]?.size && bitOf(this.selfId, j) !== bitOf(target, j)) closer += this.table[j]!.size;
     return closer;
   }
 
