@@ -40,16 +40,33 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** Samples the summed or per-PID peak RSS every `everyMs` until stopped. */
-export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakPerProcess: number; peakTotal: number } } {
+/**
+ * Anonymous resident memory in bytes (heap, buffers: what the process allocated), or undefined
+ * when the process is gone. RSS also counts file pages mapped and touched, and a peer maps its
+ * LMDB file: storing 600 MiB puts up to 600 MiB of page cache in its RSS, which the kernel
+ * reclaims under pressure and which is no allocation of the peer's.
+ */
+export function rssAnonBytes(pid: number): number | undefined {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the summed and per-PID peak RSS, and the per-PID peak anonymous RSS, every `everyMs` until stopped. */
+export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakPerProcess: number; peakTotal: number; peakAnonPerProcess: number } } {
   let peakPerProcess = 0;
   let peakTotal = 0;
+  let peakAnonPerProcess = 0;
   const sample = () => {
     let total = 0;
     for (const pid of pids) {
       const r = rssBytes(pid) ?? 0;
       total += r;
       peakPerProcess = Math.max(peakPerProcess, r);
+      peakAnonPerProcess = Math.max(peakAnonPerProcess, rssAnonBytes(pid) ?? 0);
     }
     peakTotal = Math.max(peakTotal, total);
   };
@@ -59,7 +76,7 @@ export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakP
     stop() {
       clearInterval(timer);
       sample();
-      return { peakPerProcess, peakTotal };
+      return { peakPerProcess, peakTotal, peakAnonPerProcess };
     },
   };
 }
