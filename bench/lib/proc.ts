@@ -6,8 +6,13 @@ const CLK_TCK = 100;
 
 /** Resident set size in bytes, or undefined when the process is gone. */
 export function rssBytes(pid: number): number | undefined {
+  return statusBytes(pid, "VmRSS");
+}
+
+/** A `<field>: N kB` line of /proc/<pid>/status in bytes, or undefined when the process is gone. */
+function statusBytes(pid: number, field: string): number | undefined {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined;
@@ -47,12 +52,7 @@ export function cpuSeconds(pid: number): number | undefined {
  * reclaims under pressure and which is no allocation of the peer's.
  */
 export function rssAnonBytes(pid: number): number | undefined {
-  try {
-    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  return statusBytes(pid, "RssAnon");
 }
 
 /** Samples the summed and per-PID peak RSS, and the per-PID peak anonymous RSS, every `everyMs` until stopped. */
