@@ -223,11 +223,11 @@ export interface Router {
   /** A shortcut near target met a closer peer or a silent replica: stop trusting that region. */
   forgetNear?(target: NodeId): void;
   /**
-   * How many known contacts are closer to target than self and how many are known, without
-   * ranking them (RoutingTable.closerThanSelf): whether self is among the R closest is asked
-   * for every record stored. Without it callers rank closestKnown.
+   * How many known contacts are closer to target than self, without ranking them
+   * (RoutingTable.closerThanSelf): whether self is among the R closest is asked for every
+   * record stored. Without it callers rank closestKnown (replica-view.ts isReplica).
    */
-  rankOfSelf?(target: NodeId): { closer: number; known: number };
+  closerThanSelf?(target: NodeId): number;
   /** A remote call to this contact failed: demote it (suspect), evict after repeated failures. */
   reportFailure(contact: Contact, error: unknown): void;
   /** A remote call to this contact succeeded. */

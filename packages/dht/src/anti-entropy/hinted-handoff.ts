@@ -13,7 +13,7 @@
 import type { RepairContext } from "./repair-context.js";
 import { forEachBounded } from "./bounded.js";
 import { handOffKey } from "./hand-off.js";
-import { replicaSet } from "./replica-view.js";
+import { isReplica } from "./replica-view.js";
 
 interface Hint {
   attempts: number;
@@ -55,15 +55,7 @@ export class HintedHandoff {
     if (this.#hints.has(key)) return;
     const e = c.store.entry(key);
     if (!e) return;
-    const r = c.replication().replicationFactor;
-    const rank = c.router.rankOfSelf?.(e.position);
-    if (rank) {
-      // A replica (fewer than R closer), or a network smaller than R: nothing to hand back.
-      if (rank.closer < r || rank.known + 1 < r) return;
-    } else {
-      const set = replicaSet(c.self, c.router, e.position, r);
-      if (set.length < r || set.some((p) => p.id === c.self.id)) return;
-    }
+    if (isReplica(c.self, c.router, e.position, c.replication().replicationFactor)) return;
     if (this.#hints.size >= c.settings.options.maxHints) {
       c.counters.hintsOverflowed++;
       return;

@@ -12,7 +12,7 @@ import { forEachBounded } from "./bounded.js";
 import { pushTo } from "./push.js";
 import { LEAF_COUNT, leafOf, validLeaves } from "./range-digest.js";
 import { callOptions, SUMMARY_BYTES, RECORD_OVERHEAD, type RepairContext } from "./repair-context.js";
-import { replicaSet, type ReplicaView } from "./replica-view.js";
+import { isReplica, type ReplicaView } from "./replica-view.js";
 import { MAX_SYNC_KEYS_PAGE } from "./sync-handlers.js";
 import { applyVersionsOnly, pushVersionsOnly } from "./valueless-push.js";
 
@@ -59,7 +59,7 @@ export async function syncWith(c: RepairContext, n: Contact, view: ReplicaView, 
     // Pull only what we are a replica of by our own view: otherwise we would fetch it
     // now and hand it off again next round.
     const position = mine?.position ?? sha256Hex(key);
-    if (replicaSet(c.self, c.router, position, r).some((x) => x.id === c.self.id)) pull.push(key);
+    if (isReplica(c.self, c.router, position, r)) pull.push(key);
   }
   if (push.length === 0 && pull.length === 0) {
     // Same records, different digests: our views of who is responsible differ (one of us

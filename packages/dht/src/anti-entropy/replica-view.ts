@@ -32,6 +32,15 @@ export function replicaSet(self: Contact, router: Router, position: NodeId, r: n
   return byDistance([self, ...router.closestKnown(position, r)], position).slice(0, r);
 }
 
+/**
+ * Whether self is among the R peers closest to `position` it knows (so also in a network
+ * smaller than R): counted from the routing table's buckets when the router can, else ranked.
+ */
+export function isReplica(self: Contact, router: Router, position: NodeId, r: number): boolean {
+  const closer = router.closerThanSelf?.(position);
+  return closer !== undefined ? closer < r : replicaSet(self, router, position, r).some((p) => p.id === self.id);
+}
+
 /** The R peers closest to `position` other than self (where a leaving or handing-off peer sends). */
 export function replicaSetWithoutSelf(self: Contact, router: Router, position: NodeId, r: number): Contact[] {
   return router.closestKnown(position, r + 1).filter((c) => c.id !== self.id).slice(0, r);

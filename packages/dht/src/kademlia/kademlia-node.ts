@@ -171,9 +171,9 @@ export class KademliaNode implements Router {
     return isNodeId(target) ? this.table.closest(target, n) : [];
   }
 
-  /** See Router.rankOfSelf. */
-  rankOfSelf(target: NodeId): { closer: number; known: number } {
-    return { closer: isNodeId(target) ? this.table.closerThanSelf(target) : 0, known: this.table.size };
+  /** See Router.closerThanSelf. */
+  closerThanSelf(target: NodeId): number {
+    return isNodeId(target) ? this.table.closerThanSelf(target) : 0;
   }
 
   /**
