@@ -6,14 +6,21 @@ const CLK_TCK = 100;
 
 /** Resident set size in bytes, or undefined when the process is gone. */
 export function rssBytes(pid: number): number | undefined {
-  return statusBytes(pid, "VmRSS");
+  return memory(pid)?.rss;
 }
 
-/** A `<field>: N kB` line of /proc/<pid>/status in bytes, or undefined when the process is gone. */
-function statusBytes(pid: number, field: string): number | undefined {
+/**
+ * Resident memory from one read of /proc/<pid>/status: all of it (VmRSS), and the anonymous
+ * part (RssAnon: heap, buffers, what the process allocated). RSS also counts file pages
+ * mapped and touched, and a peer maps its LMDB file: storing 600 MiB puts up to 600 MiB of
+ * page cache in its RSS, which the kernel reclaims under pressure and which is no allocation
+ * of the peer's. Undefined when the process is gone.
+ */
+function memory(pid: number): { rss: number; anon: number } | undefined {
   try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb("VmRSS"), anon: kb("RssAnon") };
   } catch {
     return undefined;
   }
@@ -45,16 +52,6 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-/**
- * Anonymous resident memory in bytes (heap, buffers: what the process allocated), or undefined
- * when the process is gone. RSS also counts file pages mapped and touched, and a peer maps its
- * LMDB file: storing 600 MiB puts up to 600 MiB of page cache in its RSS, which the kernel
- * reclaims under pressure and which is no allocation of the peer's.
- */
-export function rssAnonBytes(pid: number): number | undefined {
-  return statusBytes(pid, "RssAnon");
-}
-
 /** Samples the summed and per-PID peak RSS, and the per-PID peak anonymous RSS, every `everyMs` until stopped. */
 export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakPerProcess: number; peakTotal: number; peakAnonPerProcess: number } } {
   let peakPerProcess = 0;
@@ -63,10 +60,10 @@ export function rssPeakSampler(pids: number[], everyMs = 100): { stop(): { peakP
   const sample = () => {
     let total = 0;
     for (const pid of pids) {
-      const r = rssBytes(pid) ?? 0;
-      total += r;
-      peakPerProcess = Math.max(peakPerProcess, r);
-      peakAnonPerProcess = Math.max(peakAnonPerProcess, rssAnonBytes(pid) ?? 0);
+      const m = memory(pid) ?? { rss: 0, anon: 0 };
+      total += m.rss;
+      peakPerProcess = Math.max(peakPerProcess, m.rss);
+      peakAnonPerProcess = Math.max(peakAnonPerProcess, m.anon);
     }
     peakTotal = Math.max(peakTotal, total);
   };

@@ -52,15 +52,17 @@ export class Bitfield {
 
   /** Indexes of the set bits, ascending. */
   indexes(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.length; i++) if (this.has(i)) out.push(i);
-    return out;
+    return this.#where(true);
   }
 
   /** Indexes of the clear bits, ascending: what is still to fetch. */
   missing(): number[] {
+    return this.#where(false);
+  }
+
+  #where(set: boolean): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.length; i++) if (!this.has(i)) out.push(i);
+    for (let i = 0; i < this.length; i++) if (this.has(i) === set) out.push(i);
     return out;
   }
 

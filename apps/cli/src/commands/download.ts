@@ -51,7 +51,11 @@ async function resumePoint(ctx: CommandContext, part: string, statePath: string,
   return good;
 }
 
-const bytesOf = (m: Manifest, chunks: Bitfield) => chunks.indexes().reduce((n, i) => n + chunkSpan(m, i).end - chunkSpan(m, i).start, 0);
+const bytesOf = (m: Manifest, chunks: Bitfield) =>
+  chunks.indexes().reduce((n, i) => {
+    const { start, end } = chunkSpan(m, i);
+    return n + end - start;
+  }, 0);
 
 export async function download(ctx: CommandContext, id: string, flags: DownloadFlags): Promise<void> {
   validateFileId(id);

@@ -109,7 +109,7 @@ export class LmdbRecordStore implements RecordStore {
   /**
    * With syncCommits, the writes asked for in one turn of the event loop (the records of a
    * StoreMany, a burst of Stores) share one transaction and one commit: a commit per record
-   * was most of a replica's time in a batch. Each body runs as it would alone, in order; one
+   * was about a tenth of a replica's CPU in a batch. Each body runs as it would alone, in order; one
    * that throws fails only its own write (what it wrote before throwing stays: no body
    * writes anything it would regret, a quarantine move at worst).
    */

@@ -20,21 +20,22 @@ export const PATH_STEP_BYTES = 33;
 export const MAX_PATH_STEPS = 20;
 
 const BATCH_DOMAIN = Buffer.from("p2p.v1.RecordBatch\0");
-const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
+/** RFC 6962 prefixes of the bytes hashed for a leaf and for an inner node. */
+const LEAF = 0;
+const NODE = 1;
 const LEFT = Buffer.from([0]);
 const RIGHT = Buffer.from([1]);
 
 export function leafHash(signedBytes: Uint8Array): Buffer {
   const bytes = Buffer.allocUnsafe(1 + signedBytes.length);
-  bytes[0] = LEAF[0]!;
+  bytes[0] = LEAF;
   bytes.set(signedBytes, 1);
   return sha256(bytes);
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   const bytes = Buffer.allocUnsafe(1 + left.length + right.length);
-  bytes[0] = NODE[0]!;
+  bytes[0] = NODE;
   bytes.set(left, 1);
   bytes.set(right, 1 + left.length);
   return sha256(bytes);
