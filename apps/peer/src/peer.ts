@@ -173,7 +173,7 @@ export async function startPeer({ config, logger, interactive }: StartPeerOption
     tracing = peerTracing;
     cleanups.push(() => peerTracing.stop());
     const faultComponents = faults ? { interceptors: { client: [faults.client], server: [faults.server] }, clock: faults.clock(systemClock) } : {};
-    const dht = createNode({ self, transport, writerProofs: ed25519WriterProofs(identity), provenContact: (c) => transport.provenContact(c), store: db.records, deleteLog: db.deleteLog, logger, metrics: nodeMetricsHooks(metrics), spans: peerTracing.sink, ...faultComponents }, nodeOptionsOf(config));
+    const dht = createNode({ self, transport, writerProofs: ed25519WriterProofs(identity), provenContact: (c) => transport.provenContact(c), store: db.records, deleteLog: db.deleteLog, logger, metrics: nodeMetricsHooks(metrics), tracer: peerTracing.tracer, ...faultComponents }, nodeOptionsOf(config));
     if (faults) logger.warn({}, "fault injection is on: SetFaults can cut this peer off (tests and chaos runs only)");
     cleanups.push(() => dht.stop());
     // Graceful stop = leave, before the servers close; not on a failed start (ready is false then).

@@ -11,7 +11,8 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { nodeClient, startNetwork, waitFor, type Network, type NodeClient } from "@p2p/launcher";
+import { compareDistance, sha256Hex } from "@p2p/dht";
+import { adminClient, nodeClient, startNetwork, waitFor, type Network, type NodeClient } from "@p2p/launcher";
 import { NodeService, type TraceSpan } from "@p2p/proto/node";
 
 interface OtlpSpan {
@@ -50,7 +51,7 @@ describe("tracing across real peers", () => {
 
   before(async () => {
     receiver = await startReceiver();
-    net = await startNetwork(4, { peer: { args: ["--otlp-endpoint", receiver.url] } });
+    net = await startNetwork(4, { peer: { args: ["--otlp-endpoint", receiver.url, "--fault-injection"] } });
     client = nodeClient(net.peers[1]!.httpAddress!);
     coordinatorId = (await client.info({})).id;
     // Every peer knows every other: the replicas are the three closest of all four.
@@ -90,6 +91,24 @@ describe("tracing across real peers", () => {
     assert.match(res.traceId, /^[0-9a-f]{32}$/);
     const spans = await checkTrace(res.traceId, "NodeService/Put", /^(replica|stand-in) store$/);
     assert.ok(spans.some((s) => s.name === "write quorum"));
+  });
+
+  test("a put answers at its write quorum; GetTrace still shows the slower replica's store, once it is done", async () => {
+    // The coordinator's call to one other replica of the key takes 800 ms more, so the put
+    // answers (W = 2: itself and the fast one) while that store is still under way.
+    const key = "traced/slow-replica";
+    const replicas = net.peers.map((p) => p.id!).sort((a, b) => compareDistance(sha256Hex(key), a, b)).slice(0, 3);
+    const slow = replicas.find((id) => id !== coordinatorId)!;
+    const admin = adminClient(net.peers[1]!.httpAddress!);
+    await admin.setFaults({ rules: { delays: [{ peerId: slow, delayMs: 800 }] } });
+    try {
+      const res = await client.put({ key, value: "v", trace: true });
+      const spans = await checkTrace(res.traceId, "NodeService/Put", /^(replica|stand-in) store$/);
+      const served = spans.filter((s) => s.name === "serve Store").map((s) => s.peerId);
+      assert.ok(served.includes(slow), `serve Store on ${served.map((id) => id.slice(0, 8)).join(", ")}; the slow replica ${slow.slice(0, 8)} missing`);
+    } finally {
+      await admin.setFaults({ rules: {} });
+    }
   });
 
   test("a traced get: the lookup, replica reads and their server spans", async () => {

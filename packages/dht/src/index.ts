@@ -42,6 +42,7 @@ export { lateHandler } from "./rpc/late-handler.js";
 
 // Tracing (W3C trace context; spans of sampled operations, handed to the embedder's sink).
 export { parseTraceparent, formatTraceparent, newTraceId, newSpanId, isTraceId, type SpanContext } from "./tracing/trace-context.js";
+export { OpenSpans } from "./tracing/open-spans.js";
 export { Tracer, Span, startSpan, type FinishedSpan, type SpanSink, type SpanAttributes, type SpanKind, type CallTrace } from "./tracing/tracer.js";
 export { clientTracingInterceptor, serverTracingInterceptor } from "./tracing/tracing-interceptors.js";
 export { traceSignal, traceOfSignal } from "./tracing/signal-trace.js";

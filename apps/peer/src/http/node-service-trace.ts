@@ -5,6 +5,11 @@
  * deep only — at most MAX_PEERS of them, in parallel, each within FANOUT_DEADLINE_MS. Asking
  * at read time rather than shipping spans back in every peer RPC reply keeps PeerService and
  * the replicas' hot path untouched; a peer that does not answer is listed, not fatal.
+ *
+ * An operation may still be running here when its trace is asked for: a put answers at its
+ * write quorum while its other replica stores are under way. So GetTrace first waits, at most
+ * SETTLE_MS, until no span of the trace is open on this peer; otherwise those stores, and the
+ * peers they reached, would be missing from the trace.
  */
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
@@ -17,6 +22,11 @@ import type { NodeServiceHandlers } from "./node-service.js";
 const MAX_PEERS = 24;
 /** Each peer's deadline; the whole fan-out runs in parallel, so GetTrace answers within about this. */
 const FANOUT_DEADLINE_MS = 1500;
+/**
+ * How long GetTrace waits for the trace's open spans here: a replica call's deadline (2 s by
+ * default) plus a stand-in store after it fails. A trace still open after that is shown as is.
+ */
+const SETTLE_MS = 5000;
 
 function spanMsg(s: FinishedSpan): TraceSpan {
   return create(TraceSpanSchema, {
@@ -49,6 +59,7 @@ export function traceHandlers(ctx: ApiContext): NodeServiceHandlers {
     async getTrace(req, hc: HandlerContext) {
       const traceId = req.traceId.toLowerCase();
       if (!isTraceId(traceId)) throw new ConnectError("trace_id: expected 32 lowercase hex characters, not all zero", Code.InvalidArgument);
+      if (!req.localOnly) await ctx.tracing.settled(traceId, SETTLE_MS, hc.signal);
       const local = ctx.tracing.spans(traceId);
       const spans = new Map<string, TraceSpan>(local.map((s) => [s.spanId, spanMsg(s)]));
       const unreachablePeers: string[] = [];

@@ -55,6 +55,11 @@ export class PeerTracing {
     return this.store.get(traceId);
   }
 
+  /** Resolves once no span of the trace is open on this peer, within `timeoutMs` (OpenSpans.settled). */
+  settled(traceId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.tracer.open.settled(traceId, timeoutMs, signal);
+  }
+
   /** Flushes the exporter's queue, bounded in time. */
   async stop(): Promise<void> {
     await this.#export?.shutdown(1000);

@@ -74,6 +74,12 @@ export interface NodeComponents {
    * is recorded, and calls carry no trace context.
    */
   spans?: SpanSink;
+  /**
+   * The tracer to record with, instead of one built on `spans`: an embedder that records its
+   * own spans (the API's request span) shares one, so the spans of a trace still open on this
+   * peer are counted together (Tracer.open) and a trace reader can wait for them.
+   */
+  tracer?: Tracer;
   /** Record types asked before the built-in ones (chunks, manifests, plain values). */
   recordTypes?: (ctx: RecordTypeContext) => readonly RecordType[];
   /**
@@ -92,7 +98,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const logger = components.logger ?? silentLogger;
   const self = components.self;
   const rpcStats = new RpcStats(options.statsWindow ?? 1024);
-  const tracer = components.spans ? new Tracer(self.id, components.spans) : undefined;
+  const tracer = components.tracer ?? (components.spans ? new Tracer(self.id, components.spans) : undefined);
   const transport = interceptTransport(components.transport, [
     clientTimingInterceptor(rpcStats, components.metrics),
     // Outside the deadline, so a call's span ends with DEADLINE_EXCEEDED when it times out.

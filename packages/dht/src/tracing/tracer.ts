@@ -12,6 +12,7 @@
 import { performance } from "node:perf_hooks";
 import { errorCode } from "../errors.js";
 import type { NodeId } from "../types.js";
+import { OpenSpans } from "./open-spans.js";
 import { newSpanId, type SpanContext } from "./trace-context.js";
 
 export type SpanAttributes = Record<string, string | number | boolean>;
@@ -60,6 +61,8 @@ export class Span {
   readonly #startMs = nowMs();
   readonly #attributes: SpanAttributes;
   readonly #tracer: Tracer;
+  /** Whether the tracer counts this span as open (OpenSpans is bounded). */
+  readonly #counted: boolean;
   #ended = false;
 
   constructor(
@@ -73,6 +76,7 @@ export class Span {
     this.context = { traceId: parent.traceId, spanId: newSpanId(), sampled: true };
     this.#parentId = parent.spanId;
     this.#attributes = { ...attributes };
+    this.#counted = tracer.open.started(parent.traceId);
   }
 
   set(key: string, value: string | number | boolean): this {
@@ -98,11 +102,14 @@ export class Span {
     if (this.#parentId) span.parentId = this.#parentId;
     if (error !== undefined) span.error = errorCode(error);
     this.#tracer.emit(span);
+    if (this.#counted) this.#tracer.open.ended(span.traceId);
   }
 }
 
 export class Tracer {
   readonly #sink: SpanSink;
+  /** Spans started and not yet ended, per trace: GetTrace waits for a trace to settle. */
+  readonly open = new OpenSpans();
 
   constructor(
     readonly peerId: NodeId,
