@@ -87,6 +87,34 @@ describe("hedged reads", () => {
   });
 });
 
+test("a hedge never lets two empty replicas answer NOT_FOUND while the slower one that holds the key is merely slow", async () => {
+  // R-1 holders lost at once: of the key's replicas now, only the closest holds it, and the two
+  // others (new replicas, not yet repaired) hold nothing. The holder answers in ~20 ms, slower
+  // than its usual ~0 ms, so the read hedges; the two empty answers must not settle it as
+  // "not found" before the holder, which is slow, not stuck (PeerLatency.stuckAfter: 200 ms).
+  let slow: string | undefined;
+  const net = await createTestnet(6, {
+    network: { latencyMs: (from, to) => (slow !== undefined && (from.id === slow || to.id === slow) ? 10 : 0) },
+    node: { replication: { rpcTimeoutMs: RPC_TIMEOUT_MS, requestTimeoutMs: 15_000, hedgeReads: true, hedgeMaxMs: 200 }, kademlia: { rpcTimeoutMs: RPC_TIMEOUT_MS } },
+  });
+  try {
+    await Promise.all(net.nodes.map((n) => n.kademlia.confirmView()));
+    const key = "hedge/last-copy";
+    const { replicas, reader } = roles(net, key);
+    await reader.coordinator.put(key, enc("v"));
+    await reader.coordinator.idle();
+    for (let i = 0; i < 12; i++) await reader.coordinator.get(key); // every replica's latency known: ~0 ms
+    for (const r of replicas.slice(1)) await net.nodes.find((n) => n.self.id === r.id)!.store.remove(key);
+    slow = replicas[0]!.id;
+    const got = await timed(reader.coordinator.get(key));
+    assert.equal(got.error, undefined, got.error?.message);
+    assert.equal(new TextDecoder().decode(got.value!.record.value), "v");
+  } finally {
+    await Promise.all(net.nodes.map((x) => x.coordinator.idle()));
+    await net.stop();
+  }
+});
+
 test("PeerLatency: the percentile of a peer's recent reads within [min, max]; max until it has samples; bounded", () => {
   const l = new PeerLatency(2);
   const s = { enabled: true, percentile: 90, minMs: 5, maxMs: 250 };

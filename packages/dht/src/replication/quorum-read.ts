@@ -22,7 +22,8 @@
  * Hedged: a replica that has not answered within its usual time (a percentile of its recent
  * latencies, peer-latency.ts) is not waited for alone: the next of the set is asked as well,
  * and the first answers that settle the read win. The slow one is not failed for it: its
- * answer still counts if it comes first, and silence is still not absence.
+ * answer still counts if it comes first, and silence is still not absence. Answers without a
+ * live record settle nothing while a slower replica is still merely slow (awaitSlowReplicas).
  */
 import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, Logger, NodeId, Router } from "../types.js";
@@ -109,6 +110,8 @@ export async function readQuorum(
   const answeredIn = (peers: readonly Contact[]) => peers.filter((x) => answers.has(x.id)).length;
   /** Asks in flight (a hedged read returns with slow ones still running: their answers no longer count). */
   const inFlight = new Map<NodeId, Promise<void>>();
+  /** When each peer was last asked (performance.now()). */
+  const askedAt = new Map<NodeId, number>();
   let returned = false;
   const ask = async (peer: Contact, hedged = false): Promise<void> => {
     const again = asked.has(peer.id) || unanswered.has(peer.id);
@@ -116,6 +119,7 @@ export async function readQuorum(
     asked.add(peer.id);
     const opts = { timeoutMs: c.rpcTimeoutMs, signal: c.signal };
     const started = performance.now();
+    askedAt.set(peer.id, started);
     try {
       const res = await c.transport.findValue(
         peer,
@@ -155,7 +159,6 @@ export async function readQuorum(
     const hedgeAt = new Map<NodeId, number>();
     /** Asks whose hedge no longer needs the budget: silent long enough to be a stuck peer rather than load. */
     const free = new Set<NodeId>();
-    const askedAt = new Map<NodeId, number>();
     for (;;) {
       const list = peers();
       const pending = [...inFlight.keys()].filter((id) => !slow.has(id)).length;
@@ -164,7 +167,6 @@ export async function readQuorum(
       const next = list.filter((x) => !answers.has(x.id) && !skip.has(x.id) && !inFlight.has(x.id)).slice(0, Math.max(0, missing - pending));
       for (const peer of next) {
         start(peer, slow.size > 0);
-        askedAt.set(peer.id, performance.now());
         if (c.hedge?.enabled && c.latency) hedgeAt.set(peer.id, performance.now() + c.latency.hedgeDelay(peer.id, c.hedge));
       }
       if (inFlight.size === 0) return;
@@ -197,6 +199,7 @@ export async function readQuorum(
   const live = (id: NodeId) => answers.get(id)?.tombstone === false;
   const set = reachable();
   if (!(answeredIn(set) >= needed && (live(c.router.self.id) || set.some((x) => live(x.id))))) await askUntilNeeded(() => replicas, done);
+  if (![...answers.keys()].some(live)) await awaitSlowReplicas(c, replicas, inFlight, askedAt);
   const final = reachable();
   const inSet = new Set(final.map((x) => x.id));
   returned = true;
@@ -207,4 +210,24 @@ export async function readQuorum(
     replicasAnswered: answeredIn(replicas),
     setAnswered: answeredIn(final),
   };
+}
+
+/**
+ * Waits for the replicas still asked (a hedge went past them) until each answers or has been
+ * silent long enough to count as stuck (PeerLatency.stuckAfter), whichever comes first. Called
+ * when no answer holds a live record: two empty answers are a quorum for "not found", but when
+ * R-1 of a key's holders are lost at once its replicas are, until repair, the one holder left
+ * and two peers that never held it; the holder, merely slow, must be heard.
+ */
+async function awaitSlowReplicas(c: QuorumReadContext, replicas: readonly Contact[], inFlight: ReadonlyMap<NodeId, Promise<void>>, askedAt: ReadonlyMap<NodeId, number>): Promise<void> {
+  if (!c.latency || !c.hedge?.enabled) return;
+  for (;;) {
+    const now = performance.now();
+    const waiting = replicas.filter((x) => inFlight.has(x.id) && askedAt.get(x.id)! + c.latency!.stuckAfter(x.id, c.hedge!) > now);
+    if (waiting.length === 0 || c.signal.aborted) return;
+    const until = Math.min(...waiting.map((x) => askedAt.get(x.id)! + c.latency!.stuckAfter(x.id, c.hedge!)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([...waiting.map((x) => inFlight.get(x.id)!), new Promise<void>((resolve) => (timer = setTimeout(resolve, until - now)))]);
+    clearTimeout(timer);
+  }
 }
