@@ -70,9 +70,11 @@ describe("hand-off with proof", () => {
     if (byDistance(ids, sha256Hex(candidate))[0]!.id === ids[8]!.id) key = candidate;
   }
   const liar = ids[8]!.id;
-  // Node 8 acknowledges every Store without keeping anything.
+  // Node 8 acknowledges every Store and StoreMany without keeping anything.
   const acksWithoutKeeping = (self: NodeId): ServerInterceptor => (next) => async (call) => {
-    if (self !== liar || call.method !== "store") return next(call);
+    if (self !== liar) return next(call);
+    if (call.method === "storeMany") return (call.request as DhtRecord[]).map((r) => ({ applied: true, current: r.version }) satisfies StoreResult);
+    if (call.method !== "store") return next(call);
     const record = call.request as DhtRecord;
     return { applied: true, current: record.version } satisfies StoreResult;
   };

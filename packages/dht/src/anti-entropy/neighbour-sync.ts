@@ -8,8 +8,7 @@ import type { Contact, RecordSummary } from "../types.js";
 import { sha256Hex } from "../kademlia/node-id.js";
 import { validateKey, validateVersion } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
-import { forEachBounded } from "./bounded.js";
-import { pushTo } from "./push.js";
+import { pushMany } from "./push.js";
 import { LEAF_COUNT, leafOf, validLeaves } from "./range-digest.js";
 import { callOptions, SUMMARY_BYTES, RECORD_OVERHEAD, type RepairContext } from "./repair-context.js";
 import { isReplica, type ReplicaView } from "./replica-view.js";
@@ -72,11 +71,7 @@ export async function syncWith(c: RepairContext, n: Contact, view: ReplicaView, 
   budget.left -= pushing.length;
   const pushedBefore = c.counters.recordsPushed;
   const whole = await pushVersionsOnly(c, n, pushing, theirs, under);
-  await forEachBounded(whole, c.settings.options.maxConcurrentTransfers, async (key) => {
-    const record = await c.records.read(key);
-    if (!record) return;
-    if ((await pushTo(c, [n], record)) === 1) under.delete(key);
-  });
+  for (const key of await pushMany(c, n, whole)) under.delete(key);
   const applied = c.counters.recordsPushed - pushedBefore;
   const pulling = pull.slice(0, Math.max(0, budget.left));
   budget.left -= pulling.length;

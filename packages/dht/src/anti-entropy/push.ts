@@ -1,6 +1,8 @@
-/** Pushing one record to peers, as neighbour sync, hand-off and leave all do. */
+/** Pushing records to peers, as neighbour sync, hand-off and leave all do. */
 import type { Contact, DhtRecord } from "../types.js";
 import { compareVersions } from "../records/version.js";
+import { MAX_BATCH_RECORDS } from "../rpc/peer-rpc.js";
+import { batchCallTimeout } from "../replication/batch-calls.js";
 import { callOptions, RECORD_OVERHEAD, type RepairContext } from "./repair-context.js";
 
 /** Reads `key` from `peer` and keeps the answer if it checks out and is newer than ours. */
@@ -56,4 +58,53 @@ export async function pushTo(c: RepairContext, targets: readonly Contact[], reco
     }),
   );
   return results.filter(Boolean).length;
+}
+
+/**
+ * Stores the records of `keys` at `peer` in StoreMany batches (at most fetchBatch records and,
+ * past the first record, maxFetchBytes of values each), read as they are sent so a batch of
+ * large records is never all in memory: what a round of neighbour sync pushes. One Store per
+ * record cost a call's whole overhead per record, and under a stream of writes a round pushing
+ * thousands of them competed with the writes it repairs. Answers the keys the peer holds at that
+ * version or newer afterwards; a failed call ends the push (the rest waits for the next round).
+ */
+export async function pushMany(c: RepairContext, peer: Contact, keys: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  const { fetchBatch, maxFetchBytes } = c.settings.options;
+  const maxRecords = Math.min(fetchBatch, MAX_BATCH_RECORDS);
+  let batch: DhtRecord[] = [];
+  let bytes = 0;
+  const send = async (): Promise<boolean> => {
+    const sending = batch;
+    batch = [];
+    bytes = 0;
+    let outcomes;
+    try {
+      c.counters.bytesSent += sending.reduce((s, r) => s + RECORD_OVERHEAD + r.value.byteLength, 0);
+      outcomes = await c.transport.storeMany(peer, sending, { timeoutMs: batchCallTimeout(c.replication().rpcTimeoutMs, sending.length) });
+      c.backoff.succeeded(peer);
+    } catch (error) {
+      await c.backoff.failed(peer, error, true);
+      return false;
+    }
+    for (let i = 0; i < sending.length; i++) {
+      const record = sending[i]!;
+      const res = outcomes[i];
+      // A record refused on its own (over the peer's quota, say): its other replicas keep it.
+      if (!res || res instanceof Error) continue;
+      if (res.applied) c.counters.recordsPushed++;
+      if (compareVersions(res.current, record.version) > 0) await pullNewer(c, peer, record.key);
+      if (compareVersions(res.current, record.version) >= 0) held.add(record.key);
+    }
+    return true;
+  };
+  for (const key of keys) {
+    const record = await c.records.read(key);
+    if (!record) continue;
+    if (batch.length > 0 && (batch.length >= maxRecords || bytes + record.value.byteLength > maxFetchBytes) && !(await send())) return held;
+    batch.push(record);
+    bytes += record.value.byteLength;
+  }
+  if (batch.length > 0) await send();
+  return held;
 }

@@ -1,0 +1,47 @@
+// Neighbour sync pushes what a neighbour lacks in StoreMany batches (push.ts pushMany), split
+// by record count (fetchBatch) and value bytes (maxFetchBytes), never one Store per record.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import type { ServerInterceptor } from "../rpc/interceptor.js";
+import type { DhtRecord } from "../types.js";
+import { Testnet } from "../testing/testnet.js";
+
+const R = 3;
+/** Records per StoreMany call served, over the whole network. */
+const batchSizes: number[] = [];
+const countBatches: ServerInterceptor = (next) => (call) => {
+  if (call.method === "storeMany") batchSizes.push((call.request as DhtRecord[]).length);
+  return next(call);
+};
+const net = new Testnet({
+  node: { antiEntropy: { repairIntervalMs: 1000, fetchBatch: 10, maxFetchBytes: 1024 } },
+  interceptorsFor: () => ({ server: [countBatches] }),
+});
+before(() => net.add(5));
+after(() => net.stop());
+
+test("a replica that lost 40 records of 400 bytes gets them back in StoreMany batches of at most 2 (1 KiB), no Store", async () => {
+  const writer = net.live()[0]!;
+  const victim = net.live()[1]!;
+  const keys: string[] = [];
+  for (let i = 0; keys.length < 40; i++) {
+    const key = `push/${i}`;
+    if (!net.closest(key, R).some((c) => c.id === victim.self.id)) continue;
+    keys.push(key);
+    await writer.put(key, new Uint8Array(400).fill(i % 256));
+  }
+  await writer.coordinator.idle();
+  for (const key of keys) await victim.store.remove(key);
+  net.network.resetCounters();
+  batchSizes.length = 0;
+  const rounds = await net.settle(3, async () => {
+    for (const key of keys) if (!(await net.holders(key)).includes(victim.self.id)) return false;
+    return true;
+  });
+  assert.ok(rounds <= 3);
+  assert.equal(net.network.sent.store, 0, "no record pushed alone");
+  // Batches of 2 (800 B; a third record would pass 1 KiB), 40 records at least once.
+  assert.ok(batchSizes.length > 0 && batchSizes.every((n) => n <= 2), `batches: ${batchSizes.join(" ")}`);
+  assert.ok(batchSizes.reduce((a, b) => a + b, 0) >= 40);
+  assert.ok(batchSizes.filter((n) => n === 2).length >= 19);
+});
