@@ -30,7 +30,9 @@ const position = (key: string) => createHash("sha256").update(key, "utf8").diges
  */
 function keysAskingVictim(ids: readonly string[], victim: string, coordinator: string, count: number, tag: string): string[] {
   const keys: string[] = [];
-  for (let i = 0; keys.length < count; i++) {
+  // Bounded: when the victim and the coordinator are each other's closest peers, a key close to
+  // one is close to the other, and no key qualifies (the search used to spin forever).
+  for (let i = 0; keys.length < count && i < count * 1000; i++) {
     const key = `hedge-${tag}-${i}`;
     const p = position(key);
     const order = [...ids].sort((a, b) => (distance(a, p) < distance(b, p) ? -1 : distance(a, p) > distance(b, p) ? 1 : 0));
@@ -56,8 +58,10 @@ async function measure(hedge: boolean, o: BenchOptions, calls: number): Promise<
     const infos = net.peers.map((p) => nodeClient(p.httpAddress!, { binary: true }));
     await waitFor(async () => (await Promise.all(infos.map((c) => c.info({})))).every((i) => i.contacts >= N - 1), { timeoutMs: 60_000, what: `${N} peers to know each other` });
     const coordinator = net.peers[1]!; // not the bootstrap peer
-    const victim = net.peers[2]!;
     const ids = net.peers.map((p) => p.id!);
+    // A victim (not the bootstrap, not the coordinator) for which enough keys ask it first.
+    const victim = net.peers.slice(2).find((p) => keysAskingVictim(ids, p.id!, coordinator.id!, calls, "probe").length === calls);
+    if (!victim) throw new Error("no peer of the network is asked first by enough keys that spare the coordinator");
     const client = nodeClient(coordinator.httpAddress!, { binary: true });
     const run: Run = { p50: [], p99: [], pausedP50: [], pausedP99: [] };
     for (let r = 0; r < o.reps; r++) {
