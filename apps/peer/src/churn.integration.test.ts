@@ -281,10 +281,11 @@ describe("durability under churn: 5 peers join a 5-peer network holding 2,000 ke
     const rest = net.peers.filter((p) => p !== leaver);
     // Right after the call nearly every key is already in place; a neighbour that missed the
     // goodbye (a timed-out call on a loaded machine: one CI rehearsal) can still bounce a few
-    // copies, which its replicas' repair restores: R copies among the others, within 30 s.
+    // copies, which its replicas' repair restores: R copies among the others, within 60 s (the
+    // same bound as the joins above; 30 s was missed once in a CI run on a slow machine).
     const atOnce = missing(await holdings(rest), expected, rest.map((p) => p.id!)).length;
     await waitFor(async () => missing(await holdings(rest), expected, rest.map((p) => p.id!)).length === 0, {
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       intervalMs: 500,
       what: "every key on its R closest among the peers that stayed",
     });

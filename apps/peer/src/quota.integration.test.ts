@@ -121,7 +121,17 @@ describe("disk quotas on 3 real peers", { timeout: 300_000 }, () => {
     for (let i = 0; i < 4; i++) await client.delete({ key: `flood/${i}` });
     await client.put({ key: "after", value: "x".repeat(2048) });
     assert.equal((await client.get({ key: "after" })).value.length, 2048);
-    // A client put that no longer fits is HTTP 507 naming the quota, not 413.
+    // A client put that no longer fits is HTTP 507 naming the quota, not 413. It must fit on
+    // none of the R = 3 peers: the others hold the flood once the victim's anti-entropy has
+    // pushed it to them (a prompt round after the flooder appeared, or the next one). Without
+    // this wait the put raced that push, and on a slow CI machine two peers still had room.
+    await waitFor(
+      async () => {
+        for (const p of net.peers) if ((await metric(p.httpAddress!, 'p2p_disk_used_bytes{kind="records"}')) + 200_000 <= RECORD_QUOTA) return false;
+        return true;
+      },
+      { timeoutMs: 45_000, what: "every peer's records to leave less than 200 kB of the quota free" },
+    );
     const big = await fetch(`http://${victim.httpAddress}/store_data`, {
       method: "POST",
       headers: { "content-type": "application/json" },
