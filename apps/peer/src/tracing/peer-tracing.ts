@@ -19,21 +19,20 @@ export interface PeerTracingOptions {
 
 export class PeerTracing {
   readonly store: TraceStore;
-  /** For the API's own spans (the request span); the node builds its own on `sink`. */
+  /** The peer's one tracer: the API's request spans and the node's (so GetTrace can wait for a trace's open spans). */
   readonly tracer: Tracer;
-  readonly sink: SpanSink;
   readonly #export: OtlpSpanExport | undefined;
 
   private constructor(store: TraceStore, peerId: string, exporter: OtlpSpanExport | undefined) {
     this.store = store;
     this.#export = exporter;
-    this.sink = exporter
+    const sink: SpanSink = exporter
       ? (span: FinishedSpan) => {
           store.add(span);
           exporter.export(span);
         }
       : (span: FinishedSpan) => store.add(span);
-    this.tracer = new Tracer(peerId, this.sink);
+    this.tracer = new Tracer(peerId, sink);
   }
 
   static async create(o: PeerTracingOptions): Promise<PeerTracing> {

@@ -1,5 +1,5 @@
 /** Pushing records to peers, as neighbour sync, hand-off and leave all do. */
-import type { Contact, DhtRecord } from "../types.js";
+import type { Contact, DhtRecord, StoreResult } from "../types.js";
 import { compareVersions } from "../records/version.js";
 import { MAX_BATCH_RECORDS } from "../rpc/peer-rpc.js";
 import { batchCallTimeout } from "../replication/batch-calls.js";
@@ -15,6 +15,17 @@ async function pullNewer(c: RepairContext, peer: Contact, key: string): Promise<
   } catch (error) {
     c.log.debug({ peer: peer.id, key, err: String(error) }, "could not pull a newer version a peer holds");
   }
+}
+
+/**
+ * Counts what a peer's answer to a pushed record says; answers whether it holds that version or
+ * a newer one. A newer one (a later write, or a delete it has collected) is pulled here, so a
+ * stale copy is replaced instead of pushed again every round.
+ */
+async function stored(c: RepairContext, peer: Contact, record: DhtRecord, res: StoreResult): Promise<boolean> {
+  if (res.applied) c.counters.recordsPushed++;
+  if (compareVersions(res.current, record.version) > 0) await pullNewer(c, peer, record.key);
+  return compareVersions(res.current, record.version) >= 0;
 }
 
 /**
@@ -46,11 +57,7 @@ export async function pushTo(c: RepairContext, targets: readonly Contact[], reco
         c.counters.bytesSent += RECORD_OVERHEAD + record.value.byteLength;
         const res = await c.transport.store(peer, record, callOptions(c));
         c.backoff.succeeded(peer);
-        if (res.applied) c.counters.recordsPushed++;
-        // The peer holds something newer (a later write, or a delete it has collected): take it,
-        // so a stale copy here is replaced instead of pushed again every round.
-        if (compareVersions(res.current, record.version) > 0) await pullNewer(c, peer, record.key);
-        return compareVersions(res.current, record.version) >= 0;
+        return await stored(c, peer, record, res);
       } catch (error) {
         await c.backoff.failed(peer, error, true);
         return false;
@@ -90,11 +97,8 @@ export async function pushMany(c: RepairContext, peer: Contact, keys: readonly s
     for (let i = 0; i < sending.length; i++) {
       const record = sending[i]!;
       const res = outcomes[i];
-      // A record refused on its own (over the peer's quota, say): its other replicas keep it.
-      if (!res || res instanceof Error) continue;
-      if (res.applied) c.counters.recordsPushed++;
-      if (compareVersions(res.current, record.version) > 0) await pullNewer(c, peer, record.key);
-      if (compareVersions(res.current, record.version) >= 0) held.add(record.key);
+      // A record refused on its own (over the peer's quota, say) is not held: its other replicas keep it.
+      if (res && !(res instanceof Error) && (await stored(c, peer, record, res))) held.add(record.key);
     }
     return true;
   };

@@ -220,14 +220,17 @@ export async function readQuorum(
  * and two peers that never held it; the holder, merely slow, must be heard.
  */
 async function awaitSlowReplicas(c: QuorumReadContext, replicas: readonly Contact[], inFlight: ReadonlyMap<NodeId, Promise<void>>, askedAt: ReadonlyMap<NodeId, number>): Promise<void> {
-  if (!c.latency || !c.hedge?.enabled) return;
+  const { latency, hedge } = c;
+  if (!latency || !hedge?.enabled) return;
+  /** When each replica still asked counts as stuck. */
+  const stuckAt = new Map(replicas.filter((x) => inFlight.has(x.id)).map((x) => [x.id, askedAt.get(x.id)! + latency.stuckAfter(x.id, hedge)]));
   for (;;) {
     const now = performance.now();
-    const waiting = replicas.filter((x) => inFlight.has(x.id) && askedAt.get(x.id)! + c.latency!.stuckAfter(x.id, c.hedge!) > now);
+    const waiting = [...stuckAt].filter(([id, at]) => inFlight.has(id) && at > now);
     if (waiting.length === 0 || c.signal.aborted) return;
-    const until = Math.min(...waiting.map((x) => askedAt.get(x.id)! + c.latency!.stuckAfter(x.id, c.hedge!)));
+    const until = Math.min(...waiting.map(([, at]) => at));
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([...waiting.map((x) => inFlight.get(x.id)!), new Promise<void>((resolve) => (timer = setTimeout(resolve, until - now)))]);
+    await Promise.race([...waiting.map(([id]) => inFlight.get(id)!), new Promise<void>((resolve) => (timer = setTimeout(resolve, until - now)))]);
     clearTimeout(timer);
   }
 }
