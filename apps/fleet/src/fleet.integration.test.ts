@@ -3,7 +3,7 @@
 // left), reopen it (the fleet is back), bad inputs, a peer that crashes at start, the token.
 // P2P_PEER_MAIN overrides the peer binary (default: the built apps/peer/dist/main.js).
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -234,8 +234,10 @@ describe("DNS rebinding", { timeout: 60_000 }, () => {
 describe("predictable ports", { timeout: 120_000 }, () => {
   test("peer-N gets base+N; a taken port moves only its peer, past its siblings' ports; a restart keeps them", async (t) => {
     const dir = await mkdtemp(join(tmpdir(), "fleet-ports-"));
-    // Bases in a quiet range, different per run; the third peer's HTTP port is taken by someone else.
-    const http = 30_000 + Math.floor(Math.random() * 10_000);
+    // Bases below the kernel's ephemeral range, so that no OS-chosen port of a test running
+    // alongside can land on them (CI once saw 33072 taken that way); different per run.
+    // The third peer's HTTP port is taken by someone else.
+    const http = await quietPortBase(200);
     const grpc = http + 100;
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen({ host: "127.0.0.1", port: http + 2 }, resolve));
@@ -256,3 +258,12 @@ describe("predictable ports", { timeout: 120_000 }, () => {
     assert.deepEqual(ports()[1], ["peer-1", http + 1, grpc + 1]);
   });
 });
+
+/** A random base for `span` ports below the kernel's ephemeral (OS-chosen) port range. */
+async function quietPortBase(span: number): Promise<number> {
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "32768 60999");
+  const ephemeralLow = Number(range.trim().split(/\s+/)[0]) || 32768;
+  const low = 10_000;
+  const high = Math.max(low + span, Math.min(ephemeralLow, 32768) - span);
+  return low + Math.floor(Math.random() * (high - low - span));
+}
