@@ -34,6 +34,7 @@ import { Tracer, type SpanSink } from "../tracing/tracer.js";
 import { clientTracingInterceptor, serverTracingInterceptor } from "../tracing/tracing-interceptors.js";
 import type { NodeOptions } from "./node-options.js";
 import { NodePeerHandler } from "./peer-handler.js";
+import { Departure, departureInterceptor } from "./departure.js";
 import { CollectedDeletes, type DeleteLog } from "../records/collected-deletes.js";
 
 /** What record types built into a node get to work with. */
@@ -142,9 +143,10 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   ], components.writerProofs);
   const records = new LocalRecords(store, registry, hlc, new CollectedDeletes(undefined, components.deleteLog));
 
+  const departure = new Departure();
   coordinator = new ReplicationCoordinator(
     // `stored` is called only once the node runs, after antiEntropy below exists.
-    { router: kademlia, transport, records, clock: hlc, logger, stored: (key) => antiEntropy.stored(key), ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024, ...(tracer ? { tracer } : {}) },
+    { router: kademlia, transport, records, clock: hlc, logger, stored: (key) => antiEntropy.stored(key), storesLocally: () => departure.phase === "member", ...(components.metrics ? { metrics: components.metrics } : {}), statsWindow: options.statsWindow ?? 1024, ...(tracer ? { tracer } : {}) },
     replicationAtStart,
   );
   const antiEntropy = new AntiEntropy(
@@ -160,6 +162,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
   const handler = interceptHandler(peerHandler, [
     serverTimingInterceptor(rpcStats, components.metrics),
     ...(tracer ? [serverTracingInterceptor(tracer)] : []),
+    departureInterceptor(departure),
     ...(components.interceptors?.server ?? []),
   ]);
 
@@ -177,6 +180,7 @@ export function createNode(components: NodeComponents, options: NodeOptions = {}
     files,
     sweeper: new LeaseSweeper(chunks, logger),
     rpcStats,
+    departure,
     logger,
   });
 }

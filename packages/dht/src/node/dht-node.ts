@@ -28,6 +28,7 @@ import type { LeaseSweeper } from "../files/lease-sweeper.js";
 import type { OperationStatsSnapshot } from "../observability/op-stats.js";
 import type { RpcStats } from "../observability/rpc-stats.js";
 import type { LiveNodeOptions } from "./node-options.js";
+import type { Departure } from "./departure.js";
 
 /** The parts createNode assembles. */
 export interface NodeParts {
@@ -46,6 +47,8 @@ export interface NodeParts {
   files: FileService;
   sweeper: LeaseSweeper;
   rpcStats: RpcStats;
+  /** Whether the node is a member, leaving or gone: what it still answers and stores. */
+  departure: Departure;
   logger: Logger;
 }
 
@@ -71,6 +74,7 @@ export class DhtNode {
   readonly owned: OwnedOperations;
   readonly #sweeper: LeaseSweeper;
   readonly #rpcStats: RpcStats;
+  readonly #departure: Departure;
   #leaving: Promise<LeaveResult> | undefined;
 
   constructor(parts: NodeParts) {
@@ -88,6 +92,7 @@ export class DhtNode {
     this.owned = new OwnedOperations(parts.coordinator);
     this.#sweeper = parts.sweeper;
     this.#rpcStats = parts.rpcStats;
+    this.#departure = parts.departure;
   }
 
   /** The record store, indexed for anti-entropy (read it freely; write through `records`). */
@@ -163,8 +168,14 @@ export class DhtNode {
    * closest other peers. Stops refresh and repair; the caller then stops the node.
    */
   leave(): Promise<LeaveResult> {
-    // No refresh lookups from now on: they would teach our neighbours about us again.
-    this.#leaving ??= this.kademlia.stop().then(() => this.antiEntropy.leave());
+    if (this.#leaving) return this.#leaving;
+    // From now on no writes land here and no routing call is answered (departure.ts), and no
+    // refresh lookups go out: any of them would teach our neighbours about us again.
+    this.#departure.begin();
+    this.#leaving = this.kademlia
+      .stop()
+      .then(() => this.antiEntropy.leave())
+      .finally(() => this.#departure.end());
     return this.#leaving;
   }
 

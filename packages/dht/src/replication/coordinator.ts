@@ -45,6 +45,8 @@ export interface ReplicationComponents {
   metrics?: NodeMetricsHooks;
   /** This peer applied a write to its own store (it may have stood in for a replica: hinted hand-off). */
   stored?: (key: string) => void;
+  /** False once this peer is leaving the network: it no longer counts itself as a replica of writes. Default: always true. */
+  storesLocally?: () => boolean;
   /** Latencies kept per operation for the Stats percentiles (0: counts only). Default 1024. */
   statsWindow?: number;
   /** Records the steps of operations whose trace is sampled (OperationOptions.traceParent). */
@@ -82,6 +84,7 @@ export class ReplicationCoordinator {
     this.#writer = new RecordWriter({
       ...parts,
       ...{ metrics: this.#metrics, tracer: this.#tracer, stored: components.stored ?? (() => {}), options: () => this.#options },
+      storesLocally: components.storesLocally ?? (() => true),
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
       track: (work) => this.#track(work),
     });

@@ -48,6 +48,8 @@ export interface RecordWriterContext {
   tracer: Tracer | undefined;
   /** This peer applied a write to its own store (hinted hand-off checks whether it is a replica). */
   stored: (key: string) => void;
+  /** False once this peer is leaving: its own copy would leave with it, so writes go to others. */
+  storesLocally: () => boolean;
   /** The settings in force (they change live). */
   options(): Readonly<ReplicationOptions>;
   lookup(position: NodeId, wanted: number, scope: OperationScope): Promise<LookupResult>;
@@ -207,6 +209,8 @@ export class RecordWriter {
   /** Writes to self through its records, to others through the transport; reports to the router. */
   async storeAt(peer: Contact, record: DhtRecord, timeoutMs: number, signal?: AbortSignal, trace?: CallTrace): Promise<StoreResult> {
     if (peer.id === this.#c.router.self.id) {
+      // Thrown as a failed replica: the writer moves on to the next closest peer.
+      if (!this.#c.storesLocally()) throw DhtError.unavailable("this peer is leaving the network: its own copy would not survive");
       const span = startSpan(this.#c.tracer, trace?.parent, `${trace?.name ?? "store"} (self)`, "internal", { ...trace?.attributes, "peer.id": peer.id });
       try {
         const res = await this.#c.records.keep(record);
