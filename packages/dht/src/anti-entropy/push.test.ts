@@ -1,4 +1,4 @@
-// Neighbour sync pushes what a neighbour lacks in StoreMany batches (push.ts pushMany), split
+// Neighbour sync and a graceful leave push records in StoreMany batches (push.ts pushMany), split
 // by record count (fetchBatch) and value bytes (maxFetchBytes), never one Store per record.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -44,4 +44,26 @@ test("a replica that lost 40 records of 400 bytes gets them back in StoreMany ba
   assert.ok(batchSizes.length > 0 && batchSizes.every((n) => n <= 2), `batches: ${batchSizes.join(" ")}`);
   assert.ok(batchSizes.reduce((a, b) => a + b, 0) >= 40);
   assert.ok(batchSizes.filter((n) => n === 2).length >= 19);
+});
+
+test("a leaving peer hands its records off in StoreMany batches, no Store, and each lands on its R closest others", async () => {
+  const [writer, leaver] = [net.live()[0]!, net.live()[2]!];
+  const keys: string[] = [];
+  for (let i = 0; keys.length < 30; i++) {
+    const key = `leave/${i}`;
+    if (!net.closest(key, R).some((c) => c.id === leaver.self.id)) continue;
+    keys.push(key);
+    await writer.put(key, new Uint8Array(100).fill(i % 256));
+  }
+  await writer.coordinator.idle();
+  net.network.resetCounters();
+  batchSizes.length = 0;
+  const res = await leaver.leave();
+  assert.equal(net.network.sent.store, 0, "no record handed off alone");
+  assert.ok(batchSizes.length > 0 && batchSizes.every((n) => n <= 10), `batches: ${batchSizes.join(" ")}`);
+  assert.equal(res.failed, 0);
+  assert.ok(res.handedOff >= keys.length);
+  await leaver.stop();
+  net.remove(leaver.self.id);
+  for (const key of keys) assert.deepEqual(await net.holders(key), net.closest(key, R).map((c) => c.id).sort(), key);
 });
