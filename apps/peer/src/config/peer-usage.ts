@@ -1,5 +1,5 @@
 /** The peer's --help text (every flag with its env var and default) and --version. */
-import { readFileSync } from "node:fs";
+import { SOFTWARE_VERSION } from "../version.js";
 import { SETTING_KEYS, SETTING_SOURCES, peerSettingsSchema } from "./peer-config.js";
 
 /** Env var that names the config file when --config is not given. */
@@ -26,7 +26,7 @@ export function peerUsage(): string {
   return lines.join("\n");
 }
 
+/** The version --version prints: the one the peer reports everywhere else (version.ts). */
 export function peerVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  return SOFTWARE_VERSION;
 }
