@@ -2,7 +2,7 @@
  * @p2p/launcher: starts, watches and stops real peer daemon processes. The fleet controller
  * runs on it, and so does every integration test (`startNetwork`).
  */
-export { startPeer, PeerProcess, PeerStartError, describeExit, DEFAULT_PEER_NODE_ARGS } from "./peer-process.js";
+export { startPeer, PeerProcess, PeerStartError, describeExit, DEFAULT_PEER_NODE_ARGS, DEFAULT_PEER_ENV } from "./peer-process.js";
 export type { StartPeerOptions, PeerExit, PeerProcessState } from "./peer-process.js";
 export { startNetwork, pickBootstraps } from "./network.js";
 export type { Network, StartNetworkOptions } from "./network.js";

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import { startPeer, PeerStartError, type PeerProcess } from "./peer-process.js";
+import { readFile } from "node:fs/promises";
+import { startPeer, PeerStartError, DEFAULT_PEER_ENV, type PeerProcess } from "./peer-process.js";
 import { isPortFree } from "./ports.js";
 
 // The launcher's own behaviour, against small fixtures that obey the peer contract; the real
@@ -53,6 +54,19 @@ describe("startPeer", () => {
     assert.deepEqual(await p.stop(5000), { code: 0, signal: null });
     assert.equal(p.state, "exited");
     assert.equal(alive(p.pid), false);
+  });
+
+  test("a peer gets the default environment (malloc thresholds) unless its own environment sets the variable", async (t) => {
+    const environ = async (p: PeerProcess) => (await readFile(`/proc/${p.pid}/environ`, "utf8").catch(() => undefined))?.split("\0");
+    const plain = start("env-default");
+    await plain.ready;
+    const vars = await environ(plain);
+    if (vars === undefined) return t.skip("no /proc here");
+    assert.ok(vars.includes(`GLIBC_TUNABLES=${DEFAULT_PEER_ENV.GLIBC_TUNABLES}`), "default GLIBC_TUNABLES missing");
+    const own = start("env-own", { env: { GLIBC_TUNABLES: "glibc.malloc.arena_max=1" } });
+    await own.ready;
+    assert.ok((await environ(own))!.includes("GLIBC_TUNABLES=glibc.malloc.arena_max=1"));
+    await Promise.all([plain.stop(5000), own.stop(5000)]);
   });
 
   test("a restart on the same data dir keeps the ID", async () => {
