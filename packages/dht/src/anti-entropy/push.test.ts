@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { ServerInterceptor } from "../rpc/interceptor.js";
 import type { DhtRecord } from "../types.js";
 import { Testnet } from "../testing/testnet.js";
+import type { DhtNode } from "../node/dht-node.js";
 
 const R = 3;
 /** Records per StoreMany call served, over the whole network. */
@@ -18,19 +19,25 @@ const net = new Testnet({
   interceptorsFor: () => ({ server: [countBatches] }),
 });
 before(() => net.add(5));
+
+/** Puts `count` keys of `bytes`-byte values (through the first node) of which `holder` is one of the R closest. */
+async function putHeldBy(holder: DhtNode, prefix: string, count: number, bytes: number): Promise<string[]> {
+  const writer = net.live()[0]!;
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) {
+    const key = `${prefix}/${i}`;
+    if (!net.closest(key, R).some((c) => c.id === holder.self.id)) continue;
+    keys.push(key);
+    await writer.put(key, new Uint8Array(bytes).fill(i % 256));
+  }
+  await writer.coordinator.idle();
+  return keys;
+}
 after(() => net.stop());
 
 test("a replica that lost 40 records of 400 bytes gets them back in StoreMany batches of at most 2 (1 KiB), no Store", async () => {
-  const writer = net.live()[0]!;
   const victim = net.live()[1]!;
-  const keys: string[] = [];
-  for (let i = 0; keys.length < 40; i++) {
-    const key = `push/${i}`;
-    if (!net.closest(key, R).some((c) => c.id === victim.self.id)) continue;
-    keys.push(key);
-    await writer.put(key, new Uint8Array(400).fill(i % 256));
-  }
-  await writer.coordinator.idle();
+  const keys = await putHeldBy(victim, "push", 40, 400);
   for (const key of keys) await victim.store.remove(key);
   net.network.resetCounters();
   batchSizes.length = 0;
@@ -47,15 +54,8 @@ test("a replica that lost 40 records of 400 bytes gets them back in StoreMany ba
 });
 
 test("a leaving peer hands its records off in StoreMany batches, no Store, and each lands on its R closest others", async () => {
-  const [writer, leaver] = [net.live()[0]!, net.live()[2]!];
-  const keys: string[] = [];
-  for (let i = 0; keys.length < 30; i++) {
-    const key = `leave/${i}`;
-    if (!net.closest(key, R).some((c) => c.id === leaver.self.id)) continue;
-    keys.push(key);
-    await writer.put(key, new Uint8Array(100).fill(i % 256));
-  }
-  await writer.coordinator.idle();
+  const leaver = net.live()[2]!;
+  const keys = await putHeldBy(leaver, "leave", 30, 100);
   net.network.resetCounters();
   batchSizes.length = 0;
   const res = await leaver.leave();
