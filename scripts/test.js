@@ -67,8 +67,8 @@ if (!unitOnly && !filters.length) {
   checkGeneratedCode();
   run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 }
-run("npx", ["tsc", "-b", "tsconfig.build.json"]);
-run(process.execPath, [join(root, "scripts/bin-modes.js")]);
+// The same build as `npm start`'s (tsc, bin modes, the peer bundle the launcher starts).
+run("npm", ["run", "--silent", "build:core"]);
 // Browser tests drive the dashboard's production build.
 if (files.some((f) => f.includes(".browser."))) run("npm", ["run", "build", "-w", "@p2p/dashboard"]);
 run(process.execPath, [
