@@ -60,6 +60,10 @@ export interface BatchContext {
   track(work: Promise<unknown>): void;
   /** The FindNode lookup of a write (falling back to the routing table when it fails). */
   lookup(position: NodeId, wanted: number, scope: OperationScope): Promise<LookupResult>;
+  /** How long a batch read waits for `peer` before giving its keys to the single-key path; undefined: until the call's deadline. */
+  batchStuckAfter(peer: NodeId, items: number): number | undefined;
+  /** A batch read stopped waiting for a replica (counted as a hedge). */
+  onHedge(): void;
 }
 
 /** A key's write in the batch round. */

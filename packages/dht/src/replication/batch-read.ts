@@ -1,11 +1,13 @@
 /**
  * The read half of the batch operations (batch-operations.ts): each key's Rq of the R closest
  * asked with one FindValueMany per replica. A key is answered from that round only when every
- * replica asked answered it with a valid copy; any other (a failed call, an omitted or invalid
- * answer, a lookup needed) takes the single-key get with all its rules.
+ * replica asked answered it with a valid copy; any other (a failed call, a replica silent past
+ * its stuck time, an omitted or invalid answer, a lookup needed) takes the single-key get with
+ * all its rules.
  */
 import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, NodeId } from "../types.js";
+import type { FindValueManyOutcome } from "../rpc/peer-rpc.js";
 import type { OperationScope } from "../rpc/deadline.js";
 import { validateKey } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
@@ -13,6 +15,9 @@ import { byDistance, sha256Hex } from "./position.js";
 import { batchCallTimeout, mapBounded, replicaBatches, reportCallFailure, SINGLE_KEY_CONCURRENCY } from "./batch-calls.js";
 import type { BatchContext, BatchReadOutcome } from "./batch-operations.js";
 import { acceptRemote } from "./quorum-read.js";
+
+/** What #ask answers when the replica went stuck. */
+const STUCK = Symbol("stuck");
 
 /** A key's read in the batch round. */
 interface ReadPlan {
@@ -63,10 +68,21 @@ export class BatchReader {
     const groups = replicaBatches(plans, (p) => p.asked, () => 0);
     await Promise.all(
       [...groups].map(async ([peer, batches]) => {
+        let stuck = false;
         for (const batch of batches) {
           const fail = () => batch.forEach((p) => (p.unsettled = true));
+          // A replica that let one batch go stuck is not waited for again in this call.
+          if (stuck) {
+            fail();
+            continue;
+          }
           try {
-            const got = await this.#c.transport.findValueMany(peer, batch.map((p) => p.key), { timeoutMs: batchCallTimeout(rpcTimeoutMs, batch.length), signal: scope.signal });
+            const got = await this.#ask(peer, batch.map((p) => p.key), rpcTimeoutMs, scope);
+            if (got === STUCK) {
+              stuck = true;
+              fail();
+              continue;
+            }
             this.#c.router.reportSuccess(peer);
             if (got.length !== batch.length) {
               this.#c.log.warn({ peer: peer.id, asked: batch.length, answered: got.length }, "ignoring a FindValueMany answer with the wrong number of outcomes");
@@ -101,6 +117,29 @@ export class BatchReader {
     });
     scope.throwIfAborted();
     return keys.map((key) => settled.get(key)!);
+  }
+
+  /**
+   * One FindValueMany, waited for until the replica counts as stuck (batchStuckAfter: a paused
+   * replica would otherwise hold the whole batch until the call's deadline, seconds for a large
+   * batch); then the call is cancelled and STUCK returned, and its keys take the single-key path,
+   * which asks the other replicas.
+   */
+  async #ask(peer: Contact, keys: string[], rpcTimeoutMs: number, scope: OperationScope): Promise<FindValueManyOutcome[] | typeof STUCK> {
+    const timeoutMs = batchCallTimeout(rpcTimeoutMs, keys.length);
+    const stuckMs = this.#c.batchStuckAfter(peer.id, keys.length);
+    if (stuckMs === undefined || stuckMs >= timeoutMs) return this.#c.transport.findValueMany(peer, keys, { timeoutMs, signal: scope.signal });
+    const cancel = new AbortController();
+    const signal = scope.signal ? AbortSignal.any([scope.signal, cancel.signal]) : cancel.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const call = this.#c.transport.findValueMany(peer, keys, { timeoutMs, signal });
+    const outcome = await Promise.race([call, new Promise<typeof STUCK>((resolve) => (timer = setTimeout(() => resolve(STUCK), stuckMs)))]).finally(() => clearTimeout(timer));
+    if (outcome === STUCK) {
+      cancel.abort(DhtError.canceled(`FindValueMany to ${peer.id.slice(0, 8)}: no answer within ${stuckMs} ms, its keys read one by one`));
+      call.catch(() => {}); // its failure, now expected, is nobody's
+      this.#c.onHedge();
+    }
+    return outcome;
   }
 
   /**

@@ -92,6 +92,8 @@ export class ReplicationCoordinator {
       ...{ ...parts, writer: this.#writer },
       ...{ options: () => this.#options, get: (key, o) => this.get(key, o), repair: (peer, record) => this.#repair(peer, record, undefined), track: (work) => this.#track(work) },
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
+      batchStuckAfter: (peer, items) => this.#hedging.batchStuckAfter(peer, items, this.#options),
+      onHedge: () => this.#hedging.onHedge(),
     });
   }
 

@@ -61,6 +61,33 @@ describe("hedged reads", () => {
     }
   });
 
+  test("a batch read with a replica hung: with hedging its keys go one by one once it is stuck, long before the batch call's deadline; without, they wait for it", async () => {
+    for (const hedge of [true, false]) {
+      const net = await network(hedge);
+      nets.push(net);
+      const reader = net.nodes[0]!;
+      // 30 keys the reader does not hold, all with the same closest peer (asked first): it hangs.
+      const byClosest = new Map<string, string[]>();
+      for (let i = 0; i < 2000; i++) {
+        const replicas = byDistance(net.nodes.map((n) => n.self), sha256Hex(`batch-hedge/${i}`)).slice(0, 3);
+        if (replicas.some((r) => r.id === reader.self.id)) continue;
+        byClosest.set(replicas[0]!.id, [...(byClosest.get(replicas[0]!.id) ?? []), `batch-hedge/${i}`]);
+      }
+      const [hungId, candidates] = [...byClosest].sort((a, b) => b[1].length - a[1].length)[0]!;
+      const hung = net.node(hungId);
+      const keys = candidates.slice(0, 30);
+      assert.equal(keys.length, 30);
+      await reader.coordinator.putMany(keys.map((key) => ({ key, value: enc(key) })));
+      await Promise.all(net.nodes.map((n) => n.coordinator.idle()));
+      net.network.hang(hung.self.id);
+      const got = await timed(reader.coordinator.getMany(keys));
+      net.network.recover(hung.self.id);
+      assert.deepEqual(got.value!.map((o) => ("record" in o && o.record ? new TextDecoder().decode(o.record.value) : o)), keys);
+      if (hedge) assert.ok(got.ms < RPC_TIMEOUT_MS / 2, `hedged: ${got.ms.toFixed(0)} ms`);
+      else assert.ok(got.ms >= RPC_TIMEOUT_MS * 0.9, `not hedged: ${got.ms.toFixed(0)} ms`);
+    }
+  });
+
   test("a key never written, one replica hung: NOT_FOUND from two of the R closest, quickly", async () => {
     const net = await network(true);
     nets.push(net);

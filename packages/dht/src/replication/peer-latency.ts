@@ -103,6 +103,19 @@ export class HedgeBudget {
   }
 }
 
+/** The replication options hedging reads. */
+export interface HedgeOptions {
+  hedgeReads: boolean;
+  hedgePercentile: number;
+  hedgeMinMs: number;
+  hedgeMaxMs: number;
+  hedgeBudgetPercent: number;
+}
+
+function hedgeSettings(o: HedgeOptions): HedgeSettings {
+  return { enabled: o.hedgeReads, percentile: o.hedgePercentile, minMs: o.hedgeMinMs, maxMs: o.hedgeMaxMs };
+}
+
 /** A coordinator's hedging state: its peers' latencies and its budget, handed to each read. */
 export class Hedging {
   readonly latency = new PeerLatency();
@@ -111,10 +124,20 @@ export class Hedging {
   constructor(readonly onHedge: () => void) {}
 
   /** What one read hedges by, under the settings in force; the read is counted in the budget. */
-  forRead(o: { hedgeReads: boolean; hedgePercentile: number; hedgeMinMs: number; hedgeMaxMs: number; hedgeBudgetPercent: number }) {
+  forRead(o: HedgeOptions) {
     if (this.#budget.fraction !== o.hedgeBudgetPercent / 100) this.#budget = new HedgeBudget(o.hedgeBudgetPercent / 100);
     this.#budget.read();
-    const hedge: HedgeSettings = { enabled: o.hedgeReads, percentile: o.hedgePercentile, minMs: o.hedgeMinMs, maxMs: o.hedgeMaxMs };
-    return { latency: this.latency, hedge, onHedge: this.onHedge, budget: this.#budget };
+    return { latency: this.latency, hedge: hedgeSettings(o), onHedge: this.onHedge, budget: this.#budget };
+  }
+
+  /**
+   * How long a batch read of `items` keys waits for `peer` before its keys take the single-key
+   * path (which hedges on its own): the single-ask stuck time (PeerLatency.stuckAfter), grown with
+   * the batch as its deadline is (batchCallTimeout). Undefined when reads do not hedge. No budget
+   * is spent: the keys go the way a failed batch call sends them, only sooner.
+   */
+  batchStuckAfter(peer: NodeId, items: number, o: HedgeOptions): number | undefined {
+    if (!o.hedgeReads) return undefined;
+    return this.latency.stuckAfter(peer, hedgeSettings(o)) * (1 + Math.floor(items / 50));
   }
 }
