@@ -28,7 +28,7 @@ export const READ_LIVE_SETTINGS: readonly ReadSettingKey[] = ["maxBatchKeys", "h
 
 export const READ_SOURCES: Record<ReadSettingKey, SettingSource> = {
   maxBatchKeys: { flag: "max-batch-keys", env: "P2P_MAX_BATCH_KEYS", kind: "integer", help: "keys in one PutMany/GetMany/DeleteMany at most (default 1000)" },
-  hedgeReads: { flag: "hedge-reads", env: "P2P_HEDGE_READS", kind: "boolean", help: "hedged reads: ask the next replica beside a slow one (default on; off: P2P_HEDGE_READS=0 or the config file)" },
+  hedgeReads: { flag: "hedge-reads", env: "P2P_HEDGE_READS", kind: "boolean", help: "hedged reads: ask the next replica beside a slow one; a GetMany stops waiting for a stuck replica and reads its keys one by one (default on; off: P2P_HEDGE_READS=0 or the config file)" },
   hedgePercentile: { flag: "hedge-percentile", env: "P2P_HEDGE_PERCENTILE", kind: "integer", help: "percentile of a replica's recent latency after which a read hedges (default 90)" },
   hedgeMinMs: { flag: "hedge-min-ms", env: "P2P_HEDGE_MIN_MS", kind: "integer", help: "never hedge sooner (default 5)" },
   hedgeBudgetPercent: { flag: "hedge-budget-percent", env: "P2P_HEDGE_BUDGET_PERCENT", kind: "integer", help: "share of reads that may hedge, percent (default 10)" },
