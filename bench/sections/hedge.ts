@@ -46,9 +46,17 @@ interface Run {
   p99: number[];
   pausedP50: number[];
   pausedP99: number[];
+  /** With `batch`: one GetMany of the keys, ms, calm and with the replica paused (single gets are then not measured). */
+  batch: number[];
+  pausedBatch: number[];
 }
 
-async function measure(hedge: boolean, o: BenchOptions, calls: number): Promise<Run> {
+/**
+ * With `batch`, one repetition whose pause times one GetMany of the keys instead of single gets:
+ * the failed or hedged calls of the paused window change what the coordinator knows of the
+ * paused peer, so a second measurement in the same network would not ask it the same way.
+ */
+async function measure(hedge: boolean, o: BenchOptions, calls: number, batch = false): Promise<Run> {
   const net = await startNetwork(N, {
     concurrency: 4,
     peer: { args: ["--rpc-timeout-ms", String(RPC_TIMEOUT_MS)], env: { P2P_HEDGE_READS: hedge ? "1" : "0" } },
@@ -63,12 +71,25 @@ async function measure(hedge: boolean, o: BenchOptions, calls: number): Promise<
     const victim = net.peers.slice(2).find((p) => keysAskingVictim(ids, p.id!, coordinator.id!, calls, "probe").length === calls);
     if (!victim) throw new Error("no peer of the network is asked first by enough keys that spare the coordinator");
     const client = nodeClient(coordinator.httpAddress!, { binary: true });
-    const run: Run = { p50: [], p99: [], pausedP50: [], pausedP99: [] };
-    for (let r = 0; r < o.reps; r++) {
+    const run: Run = { p50: [], p99: [], pausedP50: [], pausedP99: [], batch: [], pausedBatch: [] };
+    const timedGetMany = async (keys: string[]) => {
+      const t = performance.now();
+      const res = await client.getMany({ keys });
+      if (res.results.length !== keys.length) throw new Error(`GetMany answered ${res.results.length} of ${keys.length} keys`);
+      return performance.now() - t;
+    };
+    for (let r = 0; r < (batch ? 1 : o.reps); r++) {
       const keys = keysAskingVictim(ids, victim.id!, coordinator.id!, calls, `${r}`);
       for (const key of keys) await client.put({ key, value: "x".repeat(100) });
       // Warm: the coordinator learns every replica's usual latency (the hedge delay waits by it).
       await sequentialLatency((i) => client.get({ key: keys[i % keys.length]! }), calls);
+      if (batch) {
+        run.batch.push(await timedGetMany(keys));
+        victim.signal("SIGSTOP");
+        paused = victim;
+        run.pausedBatch.push(await timedGetMany(keys));
+        break;
+      }
       const calm = latencyPercentiles(await sequentialLatency((i) => client.get({ key: keys[i]! }), calls));
       run.p50.push(calm.p50);
       run.p99.push(calm.p99);
@@ -93,6 +114,8 @@ export async function runHedge(o: BenchOptions): Promise<Omit<SectionResult, "se
   const calls = o.quick ? 30 : 100;
   const off = await measure(false, o, calls);
   const on = await measure(true, o, calls);
+  const batchOff = await measure(false, o, calls, true);
+  const batchOn = await measure(true, o, calls, true);
   const f = (name: string, values: number[]) => figure(S, `${N} peers: get ${name}`, "ms", values);
   const onPausedP99 = f("p99, one replica paused, hedging on", on.pausedP99);
   const onP99 = f("p99, hedging on", on.p99);
@@ -105,9 +128,14 @@ export async function runHedge(o: BenchOptions): Promise<Omit<SectionResult, "se
     onP99,
     f("p50, one replica paused, hedging on", on.pausedP50),
     withTarget(onPausedP99, "≤ 3× p99 without a paused replica", (x) => x.value.median <= 3 * onP99.value.median),
+    figure(S, `${N} peers: one GetMany of the ${calls} keys, hedging off`, "ms", batchOff.batch),
+    figure(S, `${N} peers: one GetMany of the ${calls} keys, one replica paused, hedging off`, "ms", batchOff.pausedBatch),
+    figure(S, `${N} peers: one GetMany of the ${calls} keys, hedging on`, "ms", batchOn.batch),
+    figure(S, `${N} peers: one GetMany of the ${calls} keys, one replica paused, hedging on`, "ms", batchOn.pausedBatch),
   ];
   const notes = [
     `through peer 1 of ${N} (Connect binary), ${calls} sequential gets per repetition, keys chosen so one of the two replicas a read asks first is the paused peer and the coordinator holds no copy; --rpc-timeout-ms ${RPC_TIMEOUT_MS}; hedging off/on by P2P_HEDGE_READS, other hedge settings default`,
+    `GetMany: a fresh network per mode, the same kind of keys, warmed by single gets, then one GetMany calm and one with the replica paused (one repetition: the paused window changes what the coordinator knows of the peer). One FindValueMany per replica, whose deadline grows with the batch (--rpc-timeout-ms per 50 keys); with hedging, a replica silent past its stuck time has its keys read one by one instead (batch-read.ts)`,
   ];
   return { section: S, status: "ok", figures, notes };
 }
