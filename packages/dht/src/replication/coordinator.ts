@@ -83,17 +83,14 @@ export class ReplicationCoordinator {
     const parts = { router: this.#router, transport: this.#transport, records: this.#records, clock: this.#clock, log: this.#log };
     this.#writer = new RecordWriter({
       ...parts,
-      ...{ metrics: this.#metrics, tracer: this.#tracer, stored: components.stored ?? (() => {}), options: () => this.#options },
-      storesLocally: components.storesLocally ?? (() => true),
-      lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
-      track: (work) => this.#track(work),
+      ...{ metrics: this.#metrics, tracer: this.#tracer, stored: components.stored ?? (() => {}), storesLocally: components.storesLocally ?? (() => true) },
+      ...{ options: () => this.#options, lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope), track: (work) => this.#track(work) },
     });
     this.#batch = new BatchOperations({
       ...{ ...parts, writer: this.#writer },
       ...{ options: () => this.#options, get: (key, o) => this.get(key, o), repair: (peer, record) => this.#repair(peer, record, undefined), track: (work) => this.#track(work) },
       lookup: (position, wanted, scope) => this.#lookup(position, wanted, scope),
-      batchStuckAfter: (peer, items) => this.#hedging.batchStuckAfter(peer, items, this.#options),
-      onHedge: () => this.#hedging.onHedge(),
+      ...{ batchStuckAfter: (peer, items) => this.#hedging.batchStuckAfter(peer, items, this.#options), onHedge: () => this.#hedging.onHedge() },
     });
   }
 
