@@ -78,7 +78,7 @@ async function measure(hedge: boolean, o: BenchOptions, calls: number, batch = f
       if (res.results.length !== keys.length) throw new Error(`GetMany answered ${res.results.length} of ${keys.length} keys`);
       return performance.now() - t;
     };
-    for (let r = 0; r < (batch ? 1 : o.reps); r++) {
+    for (let r = 0; r < o.reps; r++) {
       const keys = keysAskingVictim(ids, victim.id!, coordinator.id!, calls, `${r}`);
       for (const key of keys) await client.put({ key, value: "x".repeat(100) });
       // Warm: the coordinator learns every replica's usual latency (the hedge delay waits by it).

@@ -181,7 +181,7 @@ export class DhtNode {
 
   /** True once leave() was called. */
   get left(): boolean {
-    return this.#leaving !== undefined;
+    return this.#departure.phase !== "member";
   }
 
   /**

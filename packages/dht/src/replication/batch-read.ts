@@ -8,7 +8,7 @@
 import { DhtError } from "../errors.js";
 import type { Contact, DhtRecord, NodeId } from "../types.js";
 import type { FindValueManyOutcome } from "../rpc/peer-rpc.js";
-import type { OperationScope } from "../rpc/deadline.js";
+import { withDeadline, type OperationScope } from "../rpc/deadline.js";
 import { validateKey } from "../records/record-validation.js";
 import { compareVersions } from "../records/version.js";
 import { byDistance, sha256Hex } from "./position.js";
@@ -129,17 +129,19 @@ export class BatchReader {
     const timeoutMs = batchCallTimeout(rpcTimeoutMs, keys.length);
     const stuckMs = this.#c.batchStuckAfter(peer.id, keys.length);
     if (stuckMs === undefined || stuckMs >= timeoutMs) return this.#c.transport.findValueMany(peer, keys, { timeoutMs, signal: scope.signal });
-    const cancel = new AbortController();
-    const signal = scope.signal ? AbortSignal.any([scope.signal, cancel.signal]) : cancel.signal;
-    let timer: NodeJS.Timeout | undefined;
-    const call = this.#c.transport.findValueMany(peer, keys, { timeoutMs, signal });
-    const outcome = await Promise.race([call, new Promise<typeof STUCK>((resolve) => (timer = setTimeout(() => resolve(STUCK), stuckMs)))]).finally(() => clearTimeout(timer));
-    if (outcome === STUCK) {
-      cancel.abort(DhtError.canceled(`FindValueMany to ${peer.id.slice(0, 8)}: no answer within ${stuckMs} ms, its keys read one by one`));
-      call.catch(() => {}); // its failure, now expected, is nobody's
+    let stuck: DhtError | undefined;
+    try {
+      return await withDeadline((signal) => this.#c.transport.findValueMany(peer, keys, { timeoutMs, signal }), {
+        timeoutMs: stuckMs,
+        signal: scope.signal,
+        what: () => `FindValueMany to ${peer.id.slice(0, 8)}`,
+        timeoutError: () => (stuck = DhtError.canceled(`FindValueMany to ${peer.id.slice(0, 8)}: no answer within ${stuckMs} ms, its keys read one by one`)),
+      });
+    } catch (err) {
+      if (err !== stuck) throw err;
       this.#c.onHedge();
+      return STUCK;
     }
-    return outcome;
   }
 
   /**

@@ -4,6 +4,7 @@
  * one as well. Bounded: the most recent samples of the most recently used peers.
  */
 import type { NodeId } from "../types.js";
+import type { ReplicationOptions } from "./options.js";
 
 export interface HedgeSettings {
   /** Hedge at all. */
@@ -104,13 +105,7 @@ export class HedgeBudget {
 }
 
 /** The replication options hedging reads. */
-export interface HedgeOptions {
-  hedgeReads: boolean;
-  hedgePercentile: number;
-  hedgeMinMs: number;
-  hedgeMaxMs: number;
-  hedgeBudgetPercent: number;
-}
+export type HedgeOptions = Pick<ReplicationOptions, "hedgeReads" | "hedgePercentile" | "hedgeMinMs" | "hedgeMaxMs" | "hedgeBudgetPercent">;
 
 function hedgeSettings(o: HedgeOptions): HedgeSettings {
   return { enabled: o.hedgeReads, percentile: o.hedgePercentile, minMs: o.hedgeMinMs, maxMs: o.hedgeMaxMs };
